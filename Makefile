@@ -1,0 +1,42 @@
+# Vigil: two commands on a fresh machine — `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_STORE := demo/vigil.sqlite
+DEMO_DATA := data/demo/deepstate-daily-2024-07-08_2026-08-22.tar.xz
+
+.PHONY: demo test lint format bench install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p demo
+	$(BIN)/vigil territory ingest --store $(DEMO_STORE) $(DEMO_DATA)
+	$(BIN)/vigil territory series --store $(DEMO_STORE) --freq week --last 12
+	$(BIN)/vigil territory brief --store $(DEMO_STORE) -o demo/brief.md
+	$(BIN)/vigil territory brief --store $(DEMO_STORE) -o demo/brief.html
+	@echo "Brief written to demo/brief.md and demo/brief.html (charts in demo/)"
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) demo/*.sqlite demo/*.png demo/brief.*

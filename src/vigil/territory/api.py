@@ -1,0 +1,514 @@
+"""The territory library: open a store, ingest sources, ask questions.
+
+>>> from vigil.territory import open_store
+>>> t = open_store("demo/vigil.sqlite")
+>>> t.change("2024-10-21", "2024-10-28").gained_km2   # doctest: +SKIP
+196.29
+
+Every CLI command and web view is one call here. Results are typed values
+(vigil.territory.results), pandas DataFrames and (Geo)DataFrames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from vigil import config
+from vigil.errors import InputError, NoDataError, VigilError
+from vigil.territory import change as overlay_mod
+from vigil.territory import periods as P
+from vigil.territory import sources
+from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
+from vigil.territory.results import AreaOnDate, Change
+from vigil.territory.sources.base import Kind, Snapshot, SourceReport
+from vigil.territory.store import Store
+
+DateLike = dt.date | str
+Progress = Callable[[int, str], None]  # (snapshots done, current label)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did: counts per outcome, repairs, and the reader's tallies."""
+
+    source: str
+    format: str
+    added: int
+    replaced: list[str]
+    unchanged: int
+    repaired: int
+    dropped_parts: int
+    first: dt.date | None
+    last: dt.date | None
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def as_date(value: DateLike, what: str = "date") -> dt.date:
+    """Parse an ISO date (YYYY-MM-DD); a clear error names the field otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise VigilError(f"{what}: expected a date as YYYY-MM-DD, got {value!r}") from None
+
+
+class Territory:
+    """A territory store and the questions it answers.
+
+    ``path``: the SQLite store (default: ``VIGIL_STORE`` or the per-user data dir).
+    ``create``: make an empty store when none exists (ingest does; queries don't).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = False):
+        self.store = Store(config.resolve_store(path), create=create)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Territory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- ingest ------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        format: str = "auto",
+        source: str | None = None,
+        jobs: int | None = None,
+        progress: Progress | None = None,
+        **options: Any,
+    ) -> IngestReport:
+        """Read ``paths`` and store their snapshots in one transaction.
+
+        Re-ingesting identical data changes nothing; a date whose content changed is
+        replaced (and listed in the report). Any error rolls everything back.
+        """
+        started = time.perf_counter()
+        paths = list(paths)
+        if not paths:
+            raise InputError("ingest: name at least one file, directory or archive")
+        fmt = sources.detect(paths) if format == "auto" else format
+        if fmt not in sources.FORMATS:
+            raise InputError(
+                f"--format: expected auto or one of {', '.join(sources.FORMATS)}, got {format!r}"
+            )
+        name = source or sources.default_source(fmt, paths)
+        self._check_source_format(name, fmt)
+        reader_report = SourceReport()
+        snapshots = sources.read(fmt, paths, reader_report, **options)
+        prepared = _prepare_all(_group_by_date(snapshots), jobs)
+        if progress is not None:
+            prepared = _ticking(prepared, progress)
+        outcome = self.store.write(
+            prepared,
+            source=name,
+            format=fmt,
+            credit=sources.CREDITS.get(fmt, ""),
+            inputs=[str(p) for p in paths],
+            report={"counts": dict(reader_report.counts), "notes": reader_report.notes},
+        )
+        touched = [d for _, d in outcome.added + outcome.replaced + outcome.unchanged]
+        return IngestReport(
+            source=name,
+            format=fmt,
+            added=len(outcome.added),
+            replaced=[f"{k} {d}" for k, d in outcome.replaced],
+            unchanged=len(outcome.unchanged),
+            repaired=outcome.repaired,
+            dropped_parts=outcome.dropped_parts,
+            first=min(touched) if touched else None,
+            last=max(touched) if touched else None,
+            counts=dict(reader_report.counts),
+            notes=list(reader_report.notes),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _check_source_format(self, name: str, fmt: str) -> None:
+        known = self.store.sources()
+        row = known[known.name == name]
+        if len(row) and row.iloc[0].format != fmt:
+            raise InputError(
+                f"--source {name}: that source holds {row.iloc[0].format} data, not {fmt};"
+                " choose another --source name"
+            )
+
+    # -- what the store holds ----------------------------------------------------------
+    def source_names(self) -> list[str]:
+        return list(self.store.sources().name)
+
+    def resolve_source(self, source: str | None = None) -> str:
+        """The source to query: the one given, or the only one in the store."""
+        names = self.source_names()
+        if source is not None:
+            if source not in names:
+                held = ", ".join(names) or "none"
+                raise NoDataError(f"--source {source}: not in this store (sources: {held})")
+            return source
+        if not names:
+            raise NoDataError(
+                f"{self.store.path}: the store is empty; run `vigil territory ingest` first"
+            )
+        if len(names) > 1:
+            raise VigilError(f"the store holds several sources; pass --source ({', '.join(names)})")
+        return names[0]
+
+    def snapshots(self, source: str | None = None) -> pd.DataFrame:
+        """One row per (source, kind): first and last date, count, and missing days."""
+        table = self.store.snapshot_table(source)
+        rows = []
+        for (src, kind), group in table.groupby(["source", "kind"], sort=True):
+            dates = sorted(group.date)
+            span = (dates[-1] - dates[0]).days + 1
+            held = set(dates)
+            missing = [
+                d for d in (dates[0] + dt.timedelta(days=i) for i in range(span)) if d not in held
+            ]
+            rows.append(
+                {
+                    "source": src,
+                    "kind": kind,
+                    "first": dates[0],
+                    "last": dates[-1],
+                    "snapshots": len(dates),
+                    "missing_days": len(missing),
+                    "gaps": ", ".join(_ranges(missing)),
+                    "repaired": int(group.repaired.sum()),
+                    "last_area_km2": float(group.area_km2.iloc[-1]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def dates(self, source: str | None = None, kind: str = Kind.CONTROLLED) -> list[dt.date]:
+        return self.store.dates(self.resolve_source(source), kind)
+
+    def _kind(self, source: str, with_grey: bool) -> str:
+        if not with_grey:
+            return Kind.CONTROLLED
+        if not self.store.dates(source, CONTROLLED_GREY):
+            raise NoDataError(f"source {source} has no grey-zone layer; drop --with-grey")
+        return CONTROLLED_GREY
+
+    def _snapshot_date(self, source: str, kind: str, date: dt.date) -> dt.date:
+        dates = self.store.dates(source, kind)
+        found = P.snapshot_for(date, dates)
+        if found is None:
+            first = dates[0] if dates else None
+            since = f"; its data begin on {first}" if first else ""
+            raise NoDataError(f"no snapshot of {source} on or before {date}{since}")
+        return found
+
+    # -- questions ---------------------------------------------------------------------
+    def area(
+        self, date: DateLike, *, source: str | None = None, with_grey: bool = False
+    ) -> AreaOnDate:
+        """Controlled area (km², geodesic) on ``date``, from the latest snapshot on or before it."""
+        src = self.resolve_source(source)
+        day = as_date(date)
+        kind = self._kind(src, with_grey)
+        used = self._snapshot_date(src, Kind.CONTROLLED, day)
+        controlled = self.store.snapshot(src, Kind.CONTROLLED, used)
+        grey = None
+        if self.store.dates(src, CONTROLLED_GREY):
+            union = self.store.snapshot(src, CONTROLLED_GREY, used)
+            grey = union.area_km2 - controlled.area_km2
+        return AreaOnDate(
+            source=src,
+            date=day,
+            snapshot_date=used,
+            controlled_km2=controlled.area_km2,
+            grey_km2=grey,
+            with_grey=kind == CONTROLLED_GREY,
+        )
+
+    def geometry(
+        self, date: DateLike, *, source: str | None = None, with_grey: bool = False
+    ) -> BaseGeometry:
+        """The controlled geometry (WGS84) of the snapshot standing for ``date``."""
+        src = self.resolve_source(source)
+        kind = self._kind(src, with_grey)
+        used = self._snapshot_date(src, kind, as_date(date))
+        return self.store.geometry(self.store.snapshot(src, kind, used).id)
+
+    def change(
+        self,
+        date_from: DateLike,
+        date_to: DateLike,
+        *,
+        source: str | None = None,
+        with_grey: bool = False,
+        min_fragment_km2: float | None = None,
+        min_width_km: float | None = None,
+    ) -> Change:
+        """Gained, lost and net area between the snapshots standing for two dates."""
+        src = self.resolve_source(source)
+        a_day, b_day = as_date(date_from, "FROM"), as_date(date_to, "TO")
+        if b_day < a_day:
+            raise VigilError(f"FROM ({a_day}) must be on or before TO ({b_day})")
+        _check_filter(min_fragment_km2, min_width_km)
+        kind = self._kind(src, with_grey)
+        a = self.store.snapshot(src, kind, self._snapshot_date(src, kind, a_day))
+        b = self.store.snapshot(src, kind, self._snapshot_date(src, kind, b_day))
+        result = self._overlay(a.id, b.id)
+        gained = overlay_mod.fragments(result.gained)
+        lost = overlay_mod.fragments(result.lost)
+        table = overlay_mod.fragment_table(
+            gained, lost, min_km2=min_fragment_km2, min_width_km=min_width_km
+        )
+        return Change(
+            source=src,
+            kind=kind,
+            date_from=a_day,
+            date_to=b_day,
+            snapshot_from=a.date,
+            snapshot_to=b.date,
+            area_from_km2=a.area_km2,
+            area_to_km2=b.area_km2,
+            gained_km2=result.gained_km2,
+            lost_km2=result.lost_km2,
+            gained=overlay_mod.as_multipolygon(gained),
+            lost=overlay_mod.as_multipolygon(lost),
+            fragments=table,
+            min_fragment_km2=min_fragment_km2,
+            min_width_km=min_width_km,
+        )
+
+    def _overlay(self, a_id: int, b_id: int) -> overlay_mod.Overlay:
+        return self._overlays([(a_id, b_id)])[0]
+
+    def _overlays(self, pairs: list[tuple[int, int]]) -> list[overlay_mod.Overlay]:
+        """Overlay many snapshot pairs: load every differing piece in one batch, then
+        overlay the pairs on two threads (shapely releases the GIL)."""
+        keys = []
+        wanted: set[bytes] = set()
+        for a_id, b_id in pairs:
+            ia, ib = self.store.tile_index(a_id), self.store.tile_index(b_id)
+            dirty = overlay_mod.dirty_tiles(ia, ib) if a_id != b_id else []
+            keys.append((dirty, ia, ib))
+            wanted.update(ia[k] for k in dirty if k in ia)
+            wanted.update(ib[k] for k in dirty if k in ib)
+        pieces = self.store.pieces(wanted)
+        diffs = [overlay_mod.align(d, ia, ib, pieces) for d, ia, ib in keys]
+        if len(diffs) < 4:
+            return [overlay_mod.overlay(d) for d in diffs]
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            return list(pool.map(overlay_mod.overlay, diffs))
+
+    def series(
+        self,
+        freq: str | P.Freq = "week",
+        *,
+        start: DateLike | None = None,
+        end: DateLike | None = None,
+        week_start: str | int = "mon",
+        source: str | None = None,
+        with_grey: bool = False,
+        partial: bool = False,
+        min_fragment_km2: float | None = None,
+        min_width_km: float | None = None,
+    ) -> pd.DataFrame:
+        """One row per period (columns: vigil.territory.results.SERIES_COLUMNS).
+
+        Periods run from ``start`` (default: the first snapshot) to ``end`` (default:
+        the last); only periods whose start has a snapshot on or before it are shown.
+        The current, unfinished period is left out unless ``partial``.
+        """
+        from vigil.territory import series as S
+
+        src = self.resolve_source(source)
+        kind = self._kind(src, with_grey)
+        _check_filter(min_fragment_km2, min_width_km)
+        dates = self.store.dates(src, kind)
+        if not dates:
+            raise NoDataError(f"source {src} holds no {kind} snapshot")
+        plan = S.plan(
+            _freq(freq),
+            dates,
+            start=as_date(start, "--from") if start is not None else dates[0],
+            end=as_date(end, "--to") if end is not None else dates[-1] + dt.timedelta(days=1),
+            week_start=week_start if isinstance(week_start, int) else P.weekday_index(week_start),
+            partial=partial,
+        )
+        rows = {
+            d: self.store.snapshot(src, kind, d)
+            for d in {p.snap_a for p in plan} | {p.snap_b for p in plan}
+        }
+        overlays = self._overlays([(rows[p.snap_a].id, rows[p.snap_b].id) for p in plan])
+        return S.table(
+            plan,
+            overlays,
+            {d: r.area_km2 for d, r in rows.items()},
+            min_fragment_km2=min_fragment_km2,
+            min_width_km=min_width_km,
+        )
+
+    def records(
+        self,
+        freq: str | P.Freq = "week",
+        *,
+        metric: str = "gained",
+        period: DateLike | None = None,
+        week_start: str | int = "mon",
+        source: str | None = None,
+        with_grey: bool = False,
+    ) -> pd.DataFrame:
+        """Each period's value, the last earlier larger one and its rank in the trailing year.
+
+        ``metric``: gained, lost or net (km²). ``period``: any date inside the one period
+        to return (default: all periods).
+        """
+        from vigil.territory import series as S
+
+        f = _freq(freq)
+        table = self.series(f, week_start=week_start, source=source, with_grey=with_grey)
+        out = S.records(table, f, metric)
+        if period is None:
+            return out
+        day = as_date(period, "--period")
+        hit = out[(out.period_start <= day) & (day < out.period_end)]
+        if hit.empty:
+            raise NoDataError(f"--period {day}: no complete {f} with data holds this date")
+        return hit.reset_index(drop=True)
+
+    # -- geometry out ------------------------------------------------------------------
+    def snapshots_frame(
+        self,
+        *,
+        source: str | None = None,
+        start: DateLike | None = None,
+        end: DateLike | None = None,
+        kinds: Iterable[str] = (Kind.CONTROLLED,),
+    ) -> gpd.GeoDataFrame:
+        """Stored snapshots with their geometry as a GeoDataFrame (EPSG:4326)."""
+        src = self.resolve_source(source)
+        table = self.store.snapshot_table(src)
+        table = table[table.kind.isin(list(kinds))]
+        if start is not None:
+            table = table[table.date >= as_date(start, "--from")]
+        if end is not None:
+            table = table[table.date <= as_date(end, "--to")]
+        geoms = [self.store.geometry(int(i)) for i in table.id]
+        cols = ["source", "kind", "date", "area_km2", "origin", "content_hash"]
+        frame = table[cols].assign(date=table.date.astype(str)).reset_index(drop=True)
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+
+def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Territory:
+    """Open a territory store (see :class:`Territory`)."""
+    return Territory(path, create=create)
+
+
+def change_frame(change: Change) -> gpd.GeoDataFrame:
+    """A change's fragments as a GeoDataFrame, with the snapshot dates on every row."""
+    frame = change.fragments.drop(columns="geometry").assign(
+        source=change.source,
+        snapshot_from=change.snapshot_from.isoformat(),
+        snapshot_to=change.snapshot_to.isoformat(),
+    )
+    return gpd.GeoDataFrame(frame, geometry=list(change.fragments.geometry), crs="EPSG:4326")
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _freq(value: str | P.Freq) -> P.Freq:
+    try:
+        return P.Freq(value)
+    except ValueError:
+        raise VigilError(f"--freq: expected day, week, month or year, got {value!r}") from None
+
+
+def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:
+    for flag, v in (("--min-fragment-km2", min_km2), ("--min-width-km", min_width_km)):
+        if v is not None and not (v >= 0 and np.isfinite(v)):
+            raise VigilError(f"{flag}: expected a number ≥ 0, got {v}")
+
+
+def _ranges(days: list[dt.date]) -> list[str]:
+    """Compress sorted days into 'a' or 'a…b' ranges."""
+    out: list[str] = []
+    for d in days:
+        if out and (d - _last_end(out[-1])).days == 1:
+            out[-1] = f"{out[-1].split('…')[0]}…{d}"
+        else:
+            out.append(str(d))
+    return out
+
+
+def _last_end(rng: str) -> dt.date:
+    return dt.date.fromisoformat(rng.split("…")[-1])
+
+
+def _group_by_date(snapshots: Iterable[Snapshot]) -> Iterator[list[Snapshot]]:
+    """Consecutive snapshots of one date form one group (controlled + grey)."""
+    group: list[Snapshot] = []
+    for snap in snapshots:
+        if group and snap.date != group[0].date:
+            yield group
+            group = []
+        group.append(snap)
+    if group:
+        yield group
+
+
+def _prepare_all(groups: Iterator[list[Snapshot]], jobs: int | None) -> Iterator[Prepared]:
+    """prepare_group over the groups in order, on ``jobs`` processes (default: all cores,
+    at most 2 in flight per worker so memory stays bounded)."""
+    workers = jobs or min(4, os.cpu_count() or 1)
+    first = next(groups, None)
+    if first is None:
+        return
+    second = next(groups, None)
+    if workers <= 1 or second is None:
+        yield from prepare_group(first)
+        if second is not None:
+            yield from prepare_group(second)
+            for g in groups:
+                yield from prepare_group(g)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from _bounded_map(pool, prepare_group, _chain(first, second, groups), workers * 4)
+
+
+def _chain(first: list[Snapshot], second: list[Snapshot], rest: Iterator[list[Snapshot]]):
+    yield first
+    yield second
+    yield from rest
+
+
+def _bounded_map(pool: Executor, fn: Callable, items: Iterable, window: int) -> Iterator[Prepared]:
+    pending = []
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= window:
+                yield from pending.pop(0).result()
+        for fut in pending:
+            yield from fut.result()
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+
+
+def _ticking(items: Iterator[Prepared], progress: Progress) -> Iterator[Prepared]:
+    for n, item in enumerate(items, 1):
+        progress(n, f"{item.date} {item.kind}")
+        yield item

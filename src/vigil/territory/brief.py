@@ -1,0 +1,69 @@
+"""Assemble what a written brief shows (the rendering is vigil.territory.render).
+
+The brief is dated ``as_of`` (default: the last snapshot) and covers the last
+complete week and month before it, the year to date, records and trailing series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from vigil.territory import periods as P
+from vigil.territory.api import DateLike, Territory, as_date
+from vigil.territory.results import BriefData
+
+
+def brief_data(
+    t: Territory,
+    *,
+    as_of: DateLike | None = None,
+    source: str | None = None,
+    week_start: str = "mon",
+    weeks: int = 12,
+    months: int = 13,
+) -> BriefData:
+    """Collect the figures of a brief dated ``as_of`` for one source."""
+    src = t.resolve_source(source)
+    dates = t.dates(src)
+    day = as_date(as_of, "--as-of") if as_of is not None else dates[-1]
+    ws = P.weekday_index(week_start)
+    week_end = P.floor(day, P.Freq.WEEK, ws)
+    week_start_day = week_end - dt.timedelta(days=7)
+    month_end = P.floor(day, P.Freq.MONTH)
+    month_start = (month_end - dt.timedelta(days=1)).replace(day=1)
+    year_start = P.floor(day, P.Freq.YEAR)
+    first = dates[0]
+    last_week = t.change(max(week_start_day, first), week_end, source=src)
+    last_month = t.change(max(month_start, first), month_end, source=src)
+    ytd = t.change(max(year_start, first), day, source=src)
+    weekly = t.series(
+        "week",
+        start=week_end - dt.timedelta(days=7 * weeks),
+        end=week_end,
+        week_start=ws,
+        source=src,
+    )
+    monthly = t.series("month", start=_months_before(month_end, months), end=month_end, source=src)
+    week_records = t.records("week", period=week_start_day, week_start=ws, source=src)
+    month_records = t.records("month", period=month_start, source=src)
+    return BriefData(
+        source=src,
+        as_of=day,
+        area=t.area(day, source=src),
+        last_week=last_week,
+        last_month=last_month,
+        year_to_date=ytd,
+        weekly=weekly,
+        monthly=monthly,
+        week_record=week_records.iloc[0],
+        month_record=month_records.iloc[0],
+        data_first=first,
+        data_last=dates[-1],
+        credit=t.store.source_credit(src),
+        extra={"week_before_geometry": t.geometry(last_week.snapshot_from, source=src)},
+    )
+
+
+def _months_before(month_start: dt.date, n: int) -> dt.date:
+    year, month = divmod(month_start.year * 12 + month_start.month - 1 - n, 12)
+    return dt.date(year, month + 1, 1)

@@ -1,0 +1,81 @@
+"""Calendar arithmetic: period boundaries and the snapshot that stands for a date.
+
+Pure functions over dates. The rules (docs/method.md):
+- the snapshot for a date D is the latest snapshot dated on or before D;
+- a week runs from a Monday to the next Monday (``week_start`` changes the day),
+  a month from the 1st to the next 1st, a year from 1 January to the next;
+- a period [start, end) is measured from the snapshot for ``start`` to the snapshot
+  for ``end``, so consecutive periods chain without gaps or double counting.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Sequence
+from enum import StrEnum
+
+from vigil.errors import VigilError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Freq(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+def weekday_index(name: str) -> int:
+    """0 for 'mon' … 6 for 'sun' (also accepts full English names)."""
+    key = name.strip().lower()[:3]
+    if key not in WEEKDAYS:
+        raise VigilError(f"--week-start: expected one of {', '.join(WEEKDAYS)}, got {name!r}")
+    return WEEKDAYS.index(key)
+
+
+def floor(date: dt.date, freq: Freq, week_start: int = 0) -> dt.date:
+    """The start of the period containing ``date``."""
+    if freq is Freq.DAY:
+        return date
+    if freq is Freq.WEEK:
+        return date - dt.timedelta(days=(date.weekday() - week_start) % 7)
+    if freq is Freq.MONTH:
+        return date.replace(day=1)
+    return date.replace(month=1, day=1)
+
+
+def next_start(start: dt.date, freq: Freq) -> dt.date:
+    """The start of the period after the one starting at ``start``."""
+    if freq is Freq.DAY:
+        return start + dt.timedelta(days=1)
+    if freq is Freq.WEEK:
+        return start + dt.timedelta(days=7)
+    if freq is Freq.MONTH:
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start.replace(year=start.year + 1)
+
+
+def periods(
+    start: dt.date, end: dt.date, freq: Freq, week_start: int = 0
+) -> list[tuple[dt.date, dt.date]]:
+    """Periods [s, e) of ``freq`` whose start lies in [floor(start), end)."""
+    out = []
+    s = floor(start, freq, week_start)
+    while s < end:
+        e = next_start(s, freq)
+        out.append((s, e))
+        s = e
+    return out
+
+
+def snapshot_for(date: dt.date, dates: Sequence[dt.date]) -> dt.date | None:
+    """The latest of the sorted ``dates`` on or before ``date``, or None."""
+    i = bisect.bisect_right(dates, date)
+    return dates[i - 1] if i else None
+
+
+def trailing_year_count(freq: Freq) -> int:
+    """How many periods make up a trailing year (this period included)."""
+    return {Freq.DAY: 365, Freq.WEEK: 52, Freq.MONTH: 12, Freq.YEAR: 1}[freq]

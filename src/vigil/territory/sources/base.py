@@ -1,0 +1,61 @@
+"""What every source reader yields, and the report it fills in.
+
+A reader turns files into :class:`Snapshot` values: one geometry of one kind on
+one date. Readers do no repair and no area computation; the store does both in
+one place when it ingests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from shapely.geometry.base import BaseGeometry
+
+
+class Kind(StrEnum):
+    """What a stored geometry represents.
+
+    ``CONTROLLED`` is the Russian-controlled area (for DeepState: occupied + ORDLO +
+    Crimea). ``GREY`` is the unknown-status zone, reported separately.
+    """
+
+    CONTROLLED = "controlled"
+    GREY = "grey"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One geometry of one kind on one date, as read from a source.
+
+    ``geometry`` is in WGS84 longitude/latitude (CRS84 axis order) and may still be
+    invalid: the store repairs it with ``make_valid`` and counts the repairs.
+    ``taken_at`` is the instant of a timestamped snapshot (timezone-aware), else None.
+    ``origin`` names the file (and archive member) it came from, for messages.
+    """
+
+    date: dt.date
+    kind: Kind
+    geometry: BaseGeometry
+    origin: str
+    taken_at: dt.datetime | None = None
+
+
+@dataclass
+class SourceReport:
+    """Counters a reader fills in while reading; shown in the ingest report.
+
+    ``counts`` holds named tallies (files read, features skipped, matches per
+    classification rule…); ``notes`` holds one-line remarks worth showing a user.
+    """
+
+    counts: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)

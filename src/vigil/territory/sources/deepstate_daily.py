@@ -1,0 +1,68 @@
+"""DeepState daily files: one FeatureCollection of the controlled area per day.
+
+File names carry the date: ``deepstatemap_data_YYYYMMDD.geojson`` (the layout of
+cyterat/deepstate-map-data). Occupied, ORDLO and Crimea are already merged, so every
+file is one CONTROLLED snapshot; there is no grey zone in this source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Iterator
+
+import shapely
+from shapely.errors import GEOSException
+
+from vigil.errors import InputError
+from vigil.territory.sources.base import Kind, Snapshot, SourceReport
+from vigil.territory.sources.files import iter_members
+
+DEFAULT_SOURCE = "deepstate-daily"
+CREDIT = "DeepStateMap data via cyterat/deepstate-map-data (GPL-3.0)"
+NAME = re.compile(r"deepstatemap_data_(\d{8})\.geojson$")
+
+
+def looks_like(name: str) -> bool:
+    """True for a daily file name (``deepstatemap_data_YYYYMMDD.geojson``)."""
+    return NAME.search(name) is not None
+
+
+def date_from_name(name: str, origin: str) -> dt.date:
+    match = NAME.search(name)
+    if match is None:
+        raise InputError(f"{origin}: expected a file named deepstatemap_data_YYYYMMDD.geojson")
+    try:
+        return dt.datetime.strptime(match.group(1), "%Y%m%d").date()
+    except ValueError:
+        raise InputError(
+            f"{origin}: invalid date {match.group(1)!r} in the file name (expected YYYYMMDD)"
+        ) from None
+
+
+def parse(data: bytes, origin: str) -> shapely.Geometry:
+    """The union-ready geometry of one daily file (a GeometryCollection of its features)."""
+    try:
+        geom = shapely.from_geojson(data)
+    except (GEOSException, ValueError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{origin}: not valid GeoJSON ({first})") from None
+    if shapely.get_type_id(geom) not in (3, 6, 7):
+        raise InputError(f"{origin}: expected polygons, found a {geom.geom_type}")
+    return geom
+
+
+def read(paths: Iterable[str | os.PathLike[str]], report: SourceReport) -> Iterator[Snapshot]:
+    """Yield one CONTROLLED snapshot per daily file, dated from its name."""
+    seen: dict[dt.date, str] = {}
+    for member in iter_members(paths, accept=lambda n: n.lower().endswith(".geojson")):
+        date = date_from_name(member.name, member.origin)
+        if date in seen:
+            raise InputError(f"{member.origin}: a second file for {date} (first: {seen[date]})")
+        seen[date] = member.origin
+        geom = parse(member.read(), member.origin)
+        report.count("files")
+        if geom.is_empty:
+            report.count("empty files")
+        yield Snapshot(date=date, kind=Kind.CONTROLLED, geometry=geom, origin=member.origin)

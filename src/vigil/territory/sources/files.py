@@ -1,0 +1,96 @@
+"""Walk the inputs a user names: archives, directories and single files.
+
+Archives (``.tar.xz``, ``.tar.gz``, ``.tgz``, ``.tar``, ``.zip``) are streamed member
+by member, so a 634 MB archive is never unpacked at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vigil.errors import InputError
+
+TAR_SUFFIXES = (".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file inside the inputs: ``name`` is its base name, ``origin`` its full label."""
+
+    name: str
+    origin: str
+    read: Callable[[], bytes]
+
+
+def is_archive(path: Path) -> bool:
+    name = path.name.lower()
+    return name.endswith(TAR_SUFFIXES) or name.endswith(".zip")
+
+
+def iter_members(
+    paths: Iterable[str | os.PathLike[str]], accept: Callable[[str], bool]
+) -> Iterator[Member]:
+    """Yield every member whose base name ``accept`` takes, from files, dirs and archives.
+
+    Directories are walked recursively in sorted order. A path that does not exist or
+    an archive that cannot be read raises :class:`InputError` naming it.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+                if is_archive(sub):
+                    yield from _archive_members(sub, accept)
+                elif accept(sub.name):
+                    yield Member(sub.name, str(sub), sub.read_bytes)
+        elif is_archive(path):
+            yield from _archive_members(path, accept)
+        else:
+            yield Member(path.name, str(path), path.read_bytes)
+
+
+def _archive_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
+    if path.name.lower().endswith(".zip"):
+        yield from _zip_members(path, accept)
+    else:
+        yield from _tar_members(path, accept)
+
+
+def _tar_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
+    try:
+        with tarfile.open(path, mode="r:*") as tar:
+            for info in tar:
+                base = info.name.rsplit("/", 1)[-1]
+                if not info.isfile() or not accept(base):
+                    continue
+                data = _read_tar_member(tar, info, path)
+                yield Member(base, f"{path}:{info.name}", lambda d=data: d)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise InputError(f"{path}: not a readable archive ({exc})") from exc
+
+
+def _read_tar_member(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> bytes:
+    handle = tar.extractfile(info)
+    if handle is None:  # pragma: no cover - isfile() checked by the caller
+        raise InputError(f"{path}:{info.name}: cannot be read")
+    return handle.read()
+
+
+def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if info.is_dir() or not accept(base):
+                    continue
+                data = zf.read(info)
+                yield Member(base, f"{path}:{info.filename}", lambda d=data: d)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path}: not a readable archive ({exc})") from exc

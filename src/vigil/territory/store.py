@@ -1,0 +1,368 @@
+"""The territory store: one SQLite file holding snapshots, their tiles and ingest reports.
+
+Geometries are WKB in WGS84 lon/lat. Each snapshot row carries its tile index, a
+packed array of (ix, iy, piece hash) records (``TILE_INDEX``); the pieces themselves
+live once each in ``tile_pieces``, shared by every snapshot that has them (most
+tiles do not change from one day to the next). Every ingest is one transaction: an error or
+Ctrl-C rolls back everything it did. The store is derived, public data: anyone can
+rebuild it from the sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from vigil.errors import NoDataError, StoreError
+from vigil.territory.prepare import Prepared
+from vigil.territory.tiles import TILE_DEG
+
+SCHEMA_VERSION = 1
+TILE_INDEX = np.dtype([("ix", "<i4"), ("iy", "<i4"), ("hash", "V16")])
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    format TEXT NOT NULL,
+    credit TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE ingests (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    inputs TEXT NOT NULL,
+    report TEXT
+);
+CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    kind TEXT NOT NULL,
+    date TEXT NOT NULL,
+    taken_at TEXT,
+    content_hash TEXT NOT NULL,
+    area_km2 REAL NOT NULL,
+    n_polygons INTEGER NOT NULL,
+    n_vertices INTEGER NOT NULL,
+    repaired INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    ingest_id INTEGER NOT NULL REFERENCES ingests(id),
+    geometry BLOB NOT NULL,
+    tiles BLOB NOT NULL,
+    UNIQUE (source_id, kind, date)
+);
+CREATE TABLE tile_pieces (
+    hash BLOB PRIMARY KEY,
+    geometry BLOB NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    """A stored snapshot's metadata (no geometry)."""
+
+    id: int
+    source: str
+    kind: str
+    date: dt.date
+    area_km2: float
+    content_hash: str
+
+
+@dataclass
+class IngestOutcome:
+    """What one ingest did to the store, per (kind, date)."""
+
+    added: list[tuple[str, dt.date]] = field(default_factory=list)
+    replaced: list[tuple[str, dt.date]] = field(default_factory=list)
+    unchanged: list[tuple[str, dt.date]] = field(default_factory=list)
+    repaired: int = 0
+    dropped_parts: int = 0
+
+
+class Store:
+    """One SQLite territory store. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"{self.path}: no store here (run `vigil territory ingest` first)")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a Vigil store ({exc})") from exc
+        self._tile_index: dict[int, dict[tuple[int, int], bytes]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        tables = {
+            r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "meta" not in tables:
+            with self.transaction():
+                for stmt in SCHEMA.split(";"):
+                    if stmt.strip():
+                        self.db.execute(stmt)
+                self.db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("schema_version", str(SCHEMA_VERSION)), ("tile_deg", repr(TILE_DEG))],
+                )
+            return
+        version = int(self._meta("schema_version"))
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema {version} is newer than this Vigil ({SCHEMA_VERSION});"
+                " upgrade Vigil"
+            )
+        if float(self._meta("tile_deg")) != TILE_DEG:
+            raise StoreError(f"{self.path}: tiled at another grid size; rebuild the store")
+
+    def _meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: damaged store (no {key!r} in meta)")
+        return row[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT; any exception, Ctrl-C included, rolls back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._tile_index.clear()
+            raise
+        self.db.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------
+    def write(
+        self,
+        prepared: Iterable[Prepared],
+        *,
+        source: str,
+        format: str,
+        credit: str,
+        inputs: list[str],
+        report: dict[str, object] | None = None,
+    ) -> IngestOutcome:
+        """Store prepared snapshots of ``source`` in one transaction.
+
+        Same (kind, date) with the same content hash: unchanged. Different hash:
+        replaced. New: added. ``report`` (JSON-able) is saved with the ingest.
+        """
+        outcome = IngestOutcome()
+        now = _now()
+        with self.transaction() as db:
+            source_id = self._source_id(source, format, credit, now)
+            ingest_id = db.execute(
+                "INSERT INTO ingests (source_id, started_at, inputs) VALUES (?, ?, ?)",
+                (source_id, now, json.dumps(inputs)),
+            ).lastrowid
+            known = {r[0] for r in db.execute("SELECT hash FROM tile_pieces")}
+            for p in prepared:
+                self._write_one(db, p, source_id, ingest_id, outcome, known)
+            if outcome.replaced:
+                self._drop_orphan_pieces()
+            full_report = dict(report or {})
+            full_report.update(
+                added=len(outcome.added),
+                replaced=[f"{k} {d}" for k, d in outcome.replaced],
+                unchanged=len(outcome.unchanged),
+                repaired=outcome.repaired,
+                dropped_parts=outcome.dropped_parts,
+            )
+            db.execute(
+                "UPDATE ingests SET finished_at = ?, report = ? WHERE id = ?",
+                (_now(), json.dumps(full_report, default=str), ingest_id),
+            )
+        return outcome
+
+    def _source_id(self, name: str, format: str, credit: str, now: str) -> int:
+        row = self.db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+        if row:
+            return int(row[0])
+        cur = self.db.execute(
+            "INSERT INTO sources (name, format, credit, created_at) VALUES (?, ?, ?, ?)",
+            (name, format, credit, now),
+        )
+        return int(cur.lastrowid or 0)
+
+    def _write_one(
+        self,
+        db: sqlite3.Connection,
+        p: Prepared,
+        source_id: int,
+        ingest_id: int | None,
+        outcome: IngestOutcome,
+        known: set[bytes],
+    ) -> None:
+        key = (p.kind, p.date)
+        old = db.execute(
+            "SELECT id, content_hash FROM snapshots WHERE source_id = ? AND kind = ? AND date = ?",
+            (source_id, p.kind, p.date.isoformat()),
+        ).fetchone()
+        if old and old[1] == p.content_hash:
+            outcome.unchanged.append(key)
+            return
+        if old:
+            db.execute("DELETE FROM snapshots WHERE id = ?", (old[0],))
+            self._tile_index.pop(old[0], None)
+            outcome.replaced.append(key)
+        else:
+            outcome.added.append(key)
+        outcome.repaired += int(p.repaired)
+        outcome.dropped_parts += p.dropped_parts
+        db.execute(
+            "INSERT INTO snapshots (source_id, kind, date, taken_at, content_hash, area_km2,"
+            " n_polygons, n_vertices, repaired, origin, ingest_id, geometry, tiles)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                source_id,
+                p.kind,
+                p.date.isoformat(),
+                p.taken_at.isoformat() if p.taken_at else None,
+                p.content_hash,
+                p.area_km2,
+                p.n_polygons,
+                p.n_vertices,
+                int(p.repaired),
+                p.origin,
+                ingest_id,
+                p.wkb,
+                np.array([(x, y, h) for x, y, h, _ in p.tiles], dtype=TILE_INDEX).tobytes(),
+            ),
+        )
+        new = [(h, w) for _, _, h, w in p.tiles if h not in known]
+        db.executemany("INSERT OR IGNORE INTO tile_pieces (hash, geometry) VALUES (?, ?)", new)
+        known.update(h for h, _ in new)
+
+    def _drop_orphan_pieces(self) -> None:
+        """Delete pieces no snapshot refers to any more (after replacements)."""
+        used: set[bytes] = set()
+        for (blob,) in self.db.execute("SELECT tiles FROM snapshots"):
+            used.update(bytes(h) for h in np.frombuffer(blob, dtype=TILE_INDEX)["hash"])
+        stale = [(h,) for (h,) in self.db.execute("SELECT hash FROM tile_pieces") if h not in used]
+        self.db.executemany("DELETE FROM tile_pieces WHERE hash = ?", stale)
+
+    # -- reading ---------------------------------------------------------------------
+    def sources(self) -> pd.DataFrame:
+        """One row per source: name, format, credit, created_at."""
+        return pd.read_sql_query(
+            "SELECT name, format, credit, created_at FROM sources ORDER BY name", self.db
+        )
+
+    def source_credit(self, source: str) -> str:
+        row = self.db.execute("SELECT credit FROM sources WHERE name = ?", (source,)).fetchone()
+        return row[0] if row else ""
+
+    def snapshot_table(self, source: str | None = None) -> pd.DataFrame:
+        """All snapshots (no geometry): source, kind, date, area_km2, origin, hash…"""
+        sql = (
+            "SELECT s.id, src.name AS source, s.kind, s.date, s.taken_at, s.area_km2,"
+            " s.n_polygons, s.n_vertices, s.repaired, s.origin, s.content_hash"
+            " FROM snapshots s JOIN sources src ON src.id = s.source_id"
+        )
+        params: tuple[str, ...] = ()
+        if source is not None:
+            sql += " WHERE src.name = ?"
+            params = (source,)
+        df = pd.read_sql_query(sql + " ORDER BY src.name, s.kind, s.date", self.db, params=params)
+        df["date"] = pd.to_datetime(df["date"]).dt.date
+        return df
+
+    def dates(self, source: str, kind: str) -> list[dt.date]:
+        rows = self.db.execute(
+            "SELECT s.date FROM snapshots s JOIN sources src ON src.id = s.source_id"
+            " WHERE src.name = ? AND s.kind = ? ORDER BY s.date",
+            (source, kind),
+        ).fetchall()
+        return [dt.date.fromisoformat(r[0]) for r in rows]
+
+    def snapshot(self, source: str, kind: str, date: dt.date) -> SnapshotRow:
+        row = self.db.execute(
+            "SELECT s.id, s.area_km2, s.content_hash FROM snapshots s"
+            " JOIN sources src ON src.id = s.source_id"
+            " WHERE src.name = ? AND s.kind = ? AND s.date = ?",
+            (source, kind, date.isoformat()),
+        ).fetchone()
+        if row is None:
+            raise NoDataError(f"no {kind} snapshot of {source} dated {date}")
+        return SnapshotRow(row[0], source, kind, date, row[1], row[2])
+
+    def geometry(self, snapshot_id: int) -> BaseGeometry:
+        row = self.db.execute(
+            "SELECT geometry FROM snapshots WHERE id = ?", (snapshot_id,)
+        ).fetchone()
+        return shapely.from_wkb(row[0])
+
+    def tile_index(self, snapshot_id: int) -> dict[tuple[int, int], bytes]:
+        """(ix, iy) -> piece hash for one snapshot (cached in memory)."""
+        index = self._tile_index.get(snapshot_id)
+        if index is None:
+            row = self.db.execute(
+                "SELECT tiles FROM snapshots WHERE id = ?", (snapshot_id,)
+            ).fetchone()
+            if row is None:
+                raise NoDataError(f"no snapshot with id {snapshot_id}")
+            packed = np.frombuffer(row[0], dtype=TILE_INDEX)
+            index = {
+                (int(x), int(y)): bytes(h)
+                for x, y, h in zip(packed["ix"], packed["iy"], packed["hash"], strict=True)
+            }
+            self._tile_index[snapshot_id] = index
+        return index
+
+    def pieces(self, hashes: Iterable[bytes]) -> dict[bytes, BaseGeometry]:
+        """Piece hash -> geometry for the hashes asked for."""
+        wanted = list(set(hashes))
+        out: dict[bytes, BaseGeometry] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT hash, geometry FROM tile_pieces WHERE hash IN ({marks})", chunk
+            ).fetchall()
+            geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
+            out.update({r[0]: g for r, g in zip(rows, geoms, strict=True)})
+        return out
+
+    def ingests(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT i.id, src.name AS source, i.started_at, i.finished_at, i.inputs, i.report"
+            " FROM ingests i JOIN sources src ON src.id = i.source_id ORDER BY i.id",
+            self.db,
+        )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

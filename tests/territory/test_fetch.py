@@ -1,0 +1,549 @@
+"""fetch_daily against a local HTTP server that serves tiny daily files and can misbehave.
+
+The server runs on 127.0.0.1 (port 0) in a thread; nothing here touches the internet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from vigil.errors import FetchError, VigilError
+from vigil.territory.sources import fetch
+from vigil.territory.sources.fetch import (
+    DEFAULT_URL_TEMPLATE,
+    MAX_RETRY_AFTER,
+    META_NAME,
+    FetchResult,
+    fetch_daily,
+    file_name,
+)
+
+D1, D2, D3 = dt.date(2024, 8, 17), dt.date(2024, 8, 18), dt.date(2024, 8, 19)
+FAST = {"retries": 3, "backoff": 0.01, "timeout": 5}
+
+
+def daily_geojson(day: dt.date) -> bytes:
+    """A tiny DeepState-like daily file: one MultiPolygon (a square that moves with the day)."""
+    x = 37.0 + day.toordinal() % 100 / 1000
+    square = [[x, 48.0], [x + 0.1, 48.0], [x + 0.1, 48.1], [x, 48.1], [x, 48.0]]
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "MultiPolygon", "coordinates": [[square]]},
+    }
+    doc = {"type": "FeatureCollection", "features": [feature]}
+    return json.dumps(doc).encode()
+
+
+def url_path(day: dt.date) -> str:
+    return f"/data/{file_name(day)}"
+
+
+@dataclass
+class Upstream:
+    """The state behind the test server: files to serve, misbehaviour to come, requests seen.
+
+    ``plans[path]`` is a queue of actions used before the file is served normally: an int
+    (that HTTP status), a ``(status, headers)`` pair, or ``"truncate"`` (promise more bytes
+    than are sent, then close the connection) or a float (wait that many seconds, then
+    answer normally).
+    """
+
+    port: int = 0
+    files: dict[str, bytes] = field(default_factory=dict)
+    plans: dict[str, list] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    send_etag: bool = True
+    last_modified: str | None = None
+    cache_control: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def template(self) -> str:
+        return f"http://127.0.0.1:{self.port}/data/deepstatemap_data_{{date:%Y%m%d}}.geojson"
+
+    def serve(self, *days: dt.date) -> None:
+        for day in days:
+            self.files[url_path(day)] = daily_geojson(day)
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        return [headers for p, headers in self.requests if p == path]
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: ThreadingHTTPServer
+
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
+        pass
+
+    def do_GET(self) -> None:
+        up: Upstream = self.server.upstream  # type: ignore[attr-defined]
+        with up.lock:
+            up.requests.append((self.path, dict(self.headers.items())))
+            plan = up.plans.get(self.path)
+            action = plan.pop(0) if plan else None
+            body = up.files.get(self.path)
+        if isinstance(action, float):  # answer normally, but only after that many seconds
+            time.sleep(action)
+            action = None
+        if action == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body) + 500))
+            self.end_headers()
+            self.wfile.write(body[:20])
+            self.close_connection = True
+            return
+        if action is not None:
+            status, headers = action if isinstance(action, tuple) else (action, {})
+            self.reply(status, b"upstream trouble", headers)
+            return
+        if body is None:
+            self.reply(404, b"404: Not Found")
+            return
+        headers = {}
+        if up.send_etag:
+            headers["ETag"] = etag_of(body)
+        if up.last_modified:
+            headers["Last-Modified"] = up.last_modified
+        if up.cache_control:
+            headers["Cache-Control"] = up.cache_control
+        not_modified = (up.send_etag and self.headers.get("If-None-Match") == headers["ETag"]) or (
+            up.last_modified and self.headers.get("If-Modified-Since") == up.last_modified
+        )
+        if not_modified:
+            self.reply(304, b"", headers)
+        else:
+            self.reply(200, body, headers)
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that timed out has hung up before a slow answer: expected, not noise.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    server = Server(("127.0.0.1", 0), Handler)
+    state = Upstream(port=server.server_address[1])
+    server.upstream = state  # type: ignore[attr-defined]
+    # a short poll interval keeps shutdown (and so each test) quick
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the back-off waits instead of sleeping."""
+    waits: list[float] = []
+    monkeypatch.setattr(fetch, "_sleep", waits.append)
+    return waits
+
+
+def run(upstream: Upstream, cache: Path, start=D1, end=D1, **kwargs) -> FetchResult:
+    options = {**FAST, "url_template": upstream.template, "cache": cache, **kwargs}
+    return fetch_daily(start, end, **options)
+
+
+def cache_listing(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir()) if cache.exists() else []
+
+
+# --- the upstream layout ------------------------------------------------------------------
+
+
+def test_default_template_points_at_the_upstream_daily_files():
+    assert DEFAULT_URL_TEMPLATE.format(date=dt.date(2024, 7, 8)) == (
+        "https://raw.githubusercontent.com/cyterat/deepstate-map-data/main/"
+        "data/deepstatemap_data_20240708.geojson"
+    )
+
+
+def test_default_cache_is_under_the_configured_cache_dir(
+    upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("VIGIL_CACHE", str(tmp_path / "elsewhere"))
+    upstream.serve(D1)
+    result = fetch_daily(D1, D1, url_template=upstream.template, **FAST)
+    assert result.cache == tmp_path / "elsewhere" / "deepstate-daily"
+    assert result.downloaded == (result.cache / "deepstatemap_data_20240817.geojson",)
+
+
+# --- downloading and revalidating -------------------------------------------------------
+
+
+def test_first_fetch_stores_files_and_their_etags(upstream: Upstream, cache: Path):
+    upstream.serve(D1, D2, D3)
+    progress: list[tuple[dt.date, str]] = []
+    result = run(upstream, cache, D1, D3, on_progress=lambda d, s: progress.append((d, s)))
+
+    paths = tuple(cache / file_name(d) for d in (D1, D2, D3))
+    assert result.downloaded == paths
+    assert result.unchanged == () and result.missing == ()
+    assert result.files == paths
+    for day, path in zip((D1, D2, D3), paths, strict=True):
+        assert path.read_bytes() == daily_geojson(day)
+    assert progress == [(D1, "downloaded"), (D2, "downloaded"), (D3, "downloaded")]
+    meta = json.loads((cache / META_NAME).read_text())["files"]
+    assert meta[file_name(D2)]["etag"] == etag_of(daily_geojson(D2))
+    assert meta[file_name(D2)]["url"] == upstream.template.format(date=D2)
+    # the plain request carried no validator
+    assert "If-None-Match" not in upstream.hits(url_path(D1))[0]
+
+
+def test_second_fetch_sends_if_none_match_and_keeps_the_file_on_304(
+    upstream: Upstream, cache: Path
+):
+    upstream.serve(D1, D2)
+    run(upstream, cache, D1, D2)
+    path = cache / file_name(D1)
+    before = path.stat().st_mtime_ns
+    progress: list[tuple[dt.date, str]] = []
+
+    result = run(upstream, cache, D1, D2, on_progress=lambda d, s: progress.append((d, s)))
+
+    second = upstream.hits(url_path(D1))[1]
+    assert second["If-None-Match"] == etag_of(daily_geojson(D1))
+    assert result.downloaded == ()
+    assert result.unchanged == (path, cache / file_name(D2))
+    assert path.read_bytes() == daily_geojson(D1)
+    assert path.stat().st_mtime_ns == before  # not rewritten
+    assert progress == [(D1, "unchanged"), (D2, "unchanged")]
+
+
+def test_last_modified_is_sent_back_as_if_modified_since(upstream: Upstream, cache: Path):
+    upstream.send_etag = False
+    upstream.last_modified = "Sat, 17 Aug 2024 03:04:05 GMT"
+    upstream.serve(D1)
+    run(upstream, cache)
+    result = run(upstream, cache)
+    second = upstream.hits(url_path(D1))[1]
+    assert second["If-Modified-Since"] == "Sat, 17 Aug 2024 03:04:05 GMT"
+    assert "If-None-Match" not in second
+    assert result.unchanged == (cache / file_name(D1),)
+
+
+def test_a_changed_upstream_file_replaces_the_cached_one(upstream: Upstream, cache: Path):
+    upstream.serve(D1)
+    run(upstream, cache)
+    upstream.files[url_path(D1)] = daily_geojson(D2)  # upstream re-ran the day
+    result = run(upstream, cache)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert (cache / file_name(D1)).read_bytes() == daily_geojson(D2)
+
+
+def test_a_cached_file_edited_by_hand_is_downloaded_again(upstream: Upstream, cache: Path):
+    upstream.serve(D1)
+    run(upstream, cache)
+    (cache / file_name(D1)).write_bytes(b"edited")
+    result = run(upstream, cache)
+    assert "If-None-Match" not in upstream.hits(url_path(D1))[1]  # validators no longer apply
+    assert result.downloaded == (cache / file_name(D1),)
+    assert (cache / file_name(D1)).read_bytes() == daily_geojson(D1)
+
+
+def test_a_cached_file_without_metadata_and_same_bytes_counts_as_unchanged(
+    upstream: Upstream, cache: Path
+):
+    upstream.serve(D1)
+    cache.mkdir()
+    (cache / file_name(D1)).write_bytes(daily_geojson(D1))  # e.g. unpacked from an archive
+    result = run(upstream, cache)
+    assert result.unchanged == (cache / file_name(D1),)
+    assert result.downloaded == ()
+
+
+def test_a_corrupt_metadata_file_only_costs_a_download(upstream: Upstream, cache: Path):
+    upstream.serve(D1)
+    run(upstream, cache)
+    (cache / META_NAME).write_text("{not json")
+    result = run(upstream, cache)
+    assert "If-None-Match" not in upstream.hits(url_path(D1))[1]
+    assert result.unchanged == (cache / file_name(D1),)
+    assert json.loads((cache / META_NAME).read_text())["files"][file_name(D1)]["etag"]
+
+
+def test_a_file_fresh_per_cache_control_is_not_requested_again(upstream: Upstream, cache: Path):
+    upstream.cache_control = "max-age=3600"
+    upstream.serve(D1)
+    run(upstream, cache)
+    result = run(upstream, cache)
+    assert len(upstream.requests) == 1
+    assert result.unchanged == (cache / file_name(D1),)
+
+
+def test_no_cache_control_means_revalidate_every_time(upstream: Upstream, cache: Path):
+    upstream.cache_control = "no-cache"
+    upstream.serve(D1)
+    run(upstream, cache)
+    run(upstream, cache)
+    assert len(upstream.requests) == 2
+
+
+def test_a_gzipped_file_is_cached_as_plain_geojson(upstream: Upstream, cache: Path):
+    upstream.files[url_path(D1) + ".gz"] = gzip.compress(daily_geojson(D1))
+    result = run(upstream, cache, url_template=upstream.template + ".gz")
+    assert result.downloaded == (cache / file_name(D1),)
+    assert (cache / file_name(D1)).read_bytes() == daily_geojson(D1)
+
+
+# --- gaps ---------------------------------------------------------------------------------
+
+
+def test_a_404_day_is_reported_missing_and_the_others_are_fetched(upstream: Upstream, cache: Path):
+    upstream.serve(D1, D3)  # no file for D2, like the real 2024-08-18
+    progress: list[tuple[dt.date, str]] = []
+    result = run(upstream, cache, D1, D3, on_progress=lambda d, s: progress.append((d, s)))
+    assert result.missing == (D2,)
+    assert result.downloaded == (cache / file_name(D1), cache / file_name(D3))
+    assert result.files == result.downloaded
+    assert progress[1] == (D2, "missing")
+    assert not (cache / file_name(D2)).exists()
+
+
+# --- retries ------------------------------------------------------------------------------
+
+
+def test_two_503s_then_success_is_retried(upstream: Upstream, cache: Path, sleeps: list[float]):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = [503, 503]
+    result = run(upstream, cache, retries=2)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert len(upstream.hits(url_path(D1))) == 3
+    assert sleeps == [0.01, 0.02]  # exponential back-off
+
+
+def test_two_503s_with_one_retry_raise_a_one_line_fetch_error(
+    upstream: Upstream, cache: Path, sleeps: list[float]
+):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = [503, 503]
+    with pytest.raises(FetchError) as err:
+        run(upstream, cache, retries=1)
+    message = str(err.value)
+    assert upstream.template.format(date=D1) in message
+    assert "HTTP 503" in message and "2 attempts" in message
+    assert "\n" not in message
+    assert isinstance(err.value, VigilError)
+    assert len(upstream.hits(url_path(D1))) == 2
+    assert not (cache / file_name(D1)).exists()
+
+
+def test_retry_after_is_honoured_and_capped(upstream: Upstream, cache: Path, sleeps: list[float]):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = [(429, {"Retry-After": "7"}), (503, {"Retry-After": "86400"})]
+    result = run(upstream, cache)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert sleeps == [7.0, MAX_RETRY_AFTER]
+
+
+def test_a_read_timeout_is_retried(upstream: Upstream, cache: Path, sleeps: list[float]):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = [1.0]
+    result = run(upstream, cache, timeout=0.2)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert len(upstream.hits(url_path(D1))) == 2
+
+
+def test_a_server_that_never_answers_in_time_is_not_called_offline(
+    upstream: Upstream, cache: Path, sleeps: list[float]
+):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = [0.5, 0.5]
+    with pytest.raises(FetchError) as err:
+        run(upstream, cache, retries=1, timeout=0.1)
+    message = str(err.value)
+    assert message == (
+        f"cannot download {upstream.template.format(date=D1)}: "
+        "timed out after 0.1 s (gave up after 2 attempts)"
+    )
+
+
+def test_other_client_errors_are_not_retried(upstream: Upstream, cache: Path):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = [403]
+    with pytest.raises(FetchError, match="HTTP 403"):
+        run(upstream, cache)
+    assert len(upstream.requests) == 1
+
+
+def test_a_connection_broken_mid_body_is_retried(
+    upstream: Upstream, cache: Path, sleeps: list[float]
+):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = ["truncate"]
+    result = run(upstream, cache)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert len(upstream.hits(url_path(D1))) == 2
+
+
+def test_a_body_that_never_arrives_whole_fails_and_caches_nothing(
+    upstream: Upstream, cache: Path, sleeps: list[float]
+):
+    upstream.serve(D1)
+    upstream.plans[url_path(D1)] = ["truncate"] * 3
+    with pytest.raises(FetchError, match="incomplete body") as err:
+        run(upstream, cache, retries=2)
+    assert upstream.template.format(date=D1) in str(err.value)
+    assert cache_listing(cache) == []
+
+
+# --- bad content --------------------------------------------------------------------------
+
+BAD_BODIES = {
+    "truncated JSON": daily_geojson(D1)[:60],
+    "HTML page": b"<!DOCTYPE html><html><body>Rate limited</body></html>",
+    "no features": b'{"type": "FeatureCollection", "features": []}',
+    "a bare Feature": b'{"type": "Feature", "geometry": null, "properties": {}}',
+    "not UTF-8": b"\xff\xfe\xfa",
+}
+
+
+@pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_an_invalid_body_raises_and_leaves_no_file(upstream: Upstream, cache: Path, body: bytes):
+    upstream.files[url_path(D1)] = body
+    with pytest.raises(FetchError) as err:
+        run(upstream, cache)
+    message = str(err.value)
+    assert message.startswith(upstream.template.format(date=D1))
+    assert "not a GeoJSON FeatureCollection" in message
+    assert "\n" not in message
+    assert cache_listing(cache) == []  # no file, no temp file, no metadata
+
+
+def test_an_invalid_body_keeps_the_previously_cached_file(upstream: Upstream, cache: Path):
+    upstream.serve(D1)
+    run(upstream, cache)
+    upstream.files[url_path(D1)] = b'{"type": "FeatureCollection", "feat'
+    with pytest.raises(FetchError, match="not a GeoJSON FeatureCollection"):
+        run(upstream, cache)
+    assert (cache / file_name(D1)).read_bytes() == daily_geojson(D1)
+
+
+def test_an_interrupted_write_leaves_no_partial_file(
+    upstream: Upstream, cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    upstream.serve(D1)
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(upstream, cache)
+    monkeypatch.undo()
+    assert cache_listing(cache) == []
+
+
+def test_files_fetched_before_a_failure_stay_cached_with_their_etags(
+    upstream: Upstream, cache: Path, sleeps: list[float]
+):
+    upstream.serve(D1, D2)
+    upstream.plans[url_path(D2)] = [500, 500]
+    with pytest.raises(FetchError):
+        run(upstream, cache, D1, D2, retries=1)
+    assert cache_listing(cache) == [file_name(D1), META_NAME]
+    run(upstream, cache, D1, D1)
+    assert upstream.hits(url_path(D1))[1]["If-None-Match"] == etag_of(daily_geojson(D1))
+
+
+# --- offline ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_closed_port_gives_the_offline_message(
+    cache: Path, closed_port: int, sleeps: list[float]
+):
+    template = f"http://127.0.0.1:{closed_port}/deepstatemap_data_{{date:%Y%m%d}}.geojson"
+    cache.mkdir()
+    (cache / file_name(D1)).write_bytes(daily_geojson(D1))
+    with pytest.raises(FetchError) as err:
+        fetch_daily(D1, D2, url_template=template, cache=cache, **FAST)
+    message = str(err.value)
+    assert message.startswith(f"cannot reach 127.0.0.1:{closed_port} (connection refused)")
+    assert "no network connection?" in message
+    assert f"files already cached: 1 of 2, in {cache}" in message
+    assert "\n" not in message
+    assert sleeps == []  # nothing to wait for when no connection can be opened
+
+
+def test_an_unresolvable_host_gives_the_offline_message(
+    cache: Path, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+):
+    # Simulate the resolver's answer offline, so the test never waits for a real DNS server.
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "vigil-test.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    template = "http://vigil-test.invalid/deepstatemap_data_{date:%Y%m%d}.geojson"
+    with pytest.raises(FetchError) as err:
+        fetch_daily(D1, D1, url_template=template, cache=cache, **FAST)
+    assert str(err.value).startswith(
+        "cannot reach vigil-test.invalid (host name not resolved): no network connection?"
+    )
+    assert sleeps == []
+
+
+# --- arguments ----------------------------------------------------------------------------
+
+
+def test_start_after_end_is_refused(cache: Path):
+    with pytest.raises(FetchError, match="after end"):
+        fetch_daily(D2, D1, cache=cache)
+
+
+def test_a_template_without_a_date_field_is_refused_before_any_request(cache: Path):
+    with pytest.raises(FetchError, match="bad URL template"):
+        fetch_daily(D1, D1, url_template="http://127.0.0.1:9/{day}.geojson", cache=cache)
