@@ -1,0 +1,76 @@
+"""Docs that cannot go stale: the README's examples run, every command is documented."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from tests.conftest import REPO
+from vigil.cli import app, main
+from vigil.territory.cli import app as territory_app
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+def _console_commands() -> list[str]:
+    lines = [ln for block in _blocks("console") for ln in block.splitlines()]
+    return [ln[2:].strip() for ln in lines if ln.startswith("$ ")]
+
+
+def _territory_commands() -> list[str]:
+    group = typer.main.get_group(territory_app)
+    names = []
+    for name, cmd in group.commands.items():
+        sub = getattr(cmd, "commands", None)
+        names.extend(f"{name} {s}" for s in sub) if sub else names.append(name)
+    return sorted(names)
+
+
+def test_every_territory_command_has_help_and_a_readme_example(capsys):
+    commands = _territory_commands()
+    assert {"ingest", "fetch", "area", "change", "series", "records", "brief"} <= set(commands)
+    documented = " ".join(_blocks("console") + _blocks("text"))
+    for name in commands:
+        assert f"vigil territory {name}" in documented, f"README has no example of {name}"
+        with pytest.raises(SystemExit) as exit_:
+            main(["territory", *name.split(), "--help"])
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        assert "Usage:" in out and len(out.splitlines()) > 5, f"{name} --help is empty"
+    group = typer.main.get_group(app)
+    assert "territory" in group.commands
+
+
+@pytest.mark.slow
+def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily_archive):
+    """Run every `$ vigil …` line of the README, then its Python block, as a user would
+    from the repository root (data/ linked in, the store under demo/)."""
+    (tmp_path / "data").symlink_to(REPO / "data")
+    (tmp_path / "demo").mkdir()
+    monkeypatch.chdir(tmp_path)
+    commands = _console_commands()
+    assert commands[0] == "export VIGIL_STORE=demo/vigil.sqlite"
+    monkeypatch.setenv("VIGIL_STORE", "demo/vigil.sqlite")
+    for line in commands[1:]:
+        argv = shlex.split(line)
+        assert argv[0] == "vigil", line
+        with pytest.raises(SystemExit) as exit_:
+            main(argv[1:])
+        captured = capsys.readouterr()
+        assert exit_.value.code in (0, None), f"{line}\n{captured.err}"
+        assert "Error" not in captured.err, line
+    for out in ("weekly.png", "week-map.png", "brief.html", "snapshots.gpkg", "change.parquet"):
+        assert (tmp_path / out).stat().st_size > 1000, out
+    (python,) = _blocks("python")
+    namespace: dict[str, object] = {}
+    exec(compile(python, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert 190 < namespace["week"].gained_km2 < 200  # published: 196.1 km² (see method.md)
+    assert namespace["record"].rank_in_year == 1
