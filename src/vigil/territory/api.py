@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -483,8 +484,13 @@ def _prepare_all(groups: Iterator[list[Snapshot]], jobs: int | None) -> Iterator
             for g in groups:
                 yield from prepare_group(g)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint) as pool:
         yield from _bounded_map(pool, prepare_group, _chain(first, second, groups), workers * 4)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels them and rolls back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _chain(first: list[Snapshot], second: list[Snapshot], rest: Iterator[list[Snapshot]]):
