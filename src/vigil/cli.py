@@ -12,7 +12,6 @@ import typer
 
 from vigil import __version__
 from vigil.errors import VigilError
-from vigil.output import console
 from vigil.territory.cli import app as territory_app
 
 app = typer.Typer(
@@ -46,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="vigil")
     except VigilError as exc:
         message = " ".join(str(exc).split())  # one line, whatever the message held
-        console(stderr=True).print(f"Error: {message}", markup=False)
+        sys.stderr.write(f"Error: {message}\n")  # plain write: a rich console would wrap it
         sys.exit(exc.exit_code)
 
 

@@ -120,14 +120,18 @@ class Territory:
         prepared = _prepare_all(_group_by_date(snapshots), jobs)
         if progress is not None:
             prepared = _ticking(prepared, progress)
-        outcome = self.store.write(
-            prepared,
-            source=name,
-            format=fmt,
-            credit=sources.CREDITS.get(fmt, ""),
-            inputs=[str(p) for p in paths],
-            report={"counts": dict(reader_report.counts), "notes": reader_report.notes},
-        )
+        try:
+            outcome = self.store.write(
+                prepared,
+                source=name,
+                format=fmt,
+                credit=sources.CREDITS.get(fmt, ""),
+                inputs=[str(p) for p in paths],
+                report={"counts": dict(reader_report.counts), "notes": reader_report.notes},
+            )
+        except BaseException:
+            self.store.discard_if_new()  # a store this ingest created goes away with it
+            raise
         touched = [d for _, d in outcome.added + outcome.replaced + outcome.unchanged]
         return IngestReport(
             source=name,
@@ -175,6 +179,8 @@ class Territory:
 
     def snapshots(self, source: str | None = None) -> pd.DataFrame:
         """One row per (source, kind): first and last date, count, and missing days."""
+        if source is not None:
+            self.resolve_source(source)
         table = self.store.snapshot_table(source)
         rows = []
         for (src, kind), group in table.groupby(["source", "kind"], sort=True):
@@ -341,11 +347,12 @@ class Territory:
         dates = self.store.dates(src, kind)
         if not dates:
             raise NoDataError(f"source {src} holds no {kind} snapshot")
+        first, stop = _span(start, end, dates[0], dates[-1] + dt.timedelta(days=1))
         plan = S.plan(
             _freq(freq),
             dates,
-            start=as_date(start, "--from") if start is not None else dates[0],
-            end=as_date(end, "--to") if end is not None else dates[-1] + dt.timedelta(days=1),
+            start=first,
+            end=stop,
             week_start=week_start if isinstance(week_start, int) else P.weekday_index(week_start),
             partial=partial,
         )
@@ -403,10 +410,8 @@ class Territory:
         src = self.resolve_source(source)
         table = self.store.snapshot_table(src)
         table = table[table.kind.isin(list(kinds))]
-        if start is not None:
-            table = table[table.date >= as_date(start, "--from")]
-        if end is not None:
-            table = table[table.date <= as_date(end, "--to")]
+        first, last = _span(start, end, dt.date.min, dt.date.max)
+        table = table[(table.date >= first) & (table.date <= last)]
         geoms = [self.store.geometry(int(i)) for i in table.id]
         cols = ["source", "kind", "date", "area_km2", "origin", "content_hash"]
         frame = table[cols].assign(date=table.date.astype(str)).reset_index(drop=True)
@@ -434,6 +439,17 @@ def _freq(value: str | P.Freq) -> P.Freq:
         return P.Freq(value)
     except ValueError:
         raise VigilError(f"--freq: expected day, week, month or year, got {value!r}") from None
+
+
+def _span(
+    start: DateLike | None, end: DateLike | None, default_start: dt.date, default_end: dt.date
+) -> tuple[dt.date, dt.date]:
+    """--from/--to as dates (defaults when absent); --from after --to is an error."""
+    first = as_date(start, "--from") if start is not None else default_start
+    last = as_date(end, "--to") if end is not None else default_end
+    if first > last:
+        raise VigilError(f"--from ({first}) must be on or before --to ({last})")
+    return first, last
 
 
 def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:

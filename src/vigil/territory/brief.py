@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
+from vigil.errors import NoDataError
 from vigil.territory import periods as P
 from vigil.territory.api import DateLike, Territory, as_date
 from vigil.territory.results import BriefData
@@ -33,6 +36,11 @@ def brief_data(
     month_start = (month_end - dt.timedelta(days=1)).replace(day=1)
     year_start = P.floor(day, P.Freq.YEAR)
     first = dates[0]
+    if week_end <= first or month_end <= first:
+        raise NoDataError(
+            f"--as-of {day}: a brief needs a complete week and part of a finished month of"
+            f" data before it; {src} begins on {first}"
+        )
     last_week = t.change(max(week_start_day, first), week_end, source=src)
     last_month = t.change(max(month_start, first), month_end, source=src)
     ytd = t.change(max(year_start, first), day, source=src)
@@ -44,8 +52,8 @@ def brief_data(
         source=src,
     )
     monthly = t.series("month", start=_months_before(month_end, months), end=month_end, source=src)
-    week_records = t.records("week", period=week_start_day, week_start=ws, source=src)
-    month_records = t.records("month", period=month_start, source=src)
+    week_record = _record(t, "week", week_start_day, ws, src)
+    month_record = _record(t, "month", month_start, ws, src)
     return BriefData(
         source=src,
         as_of=day,
@@ -55,13 +63,23 @@ def brief_data(
         year_to_date=ytd,
         weekly=weekly,
         monthly=monthly,
-        week_record=week_records.iloc[0],
-        month_record=month_records.iloc[0],
+        week_record=week_record,
+        month_record=month_record,
         data_first=first,
         data_last=dates[-1],
         credit=t.store.source_credit(src),
         extra={"week_before_geometry": t.geometry(last_week.snapshot_from, source=src)},
     )
+
+
+def _record(
+    t: Territory, freq: str, period: dt.date, week_start: int, source: str
+) -> pd.Series | None:
+    """The records row of one period, or None when the data do not cover it whole."""
+    try:
+        return t.records(freq, period=period, week_start=week_start, source=source).iloc[0]
+    except NoDataError:
+        return None
 
 
 def _months_before(month_start: dt.date, n: int) -> dt.date:

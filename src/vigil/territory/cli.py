@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pyogrio.errors import DataSourceError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vigil.errors import InputError, VigilError
@@ -42,9 +43,7 @@ SourceOpt = Annotated[
     str | None,
     typer.Option("--source", help="Source to query; needed only when the store holds several."),
 ]
-FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 OutOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
@@ -146,21 +145,18 @@ def ingest(
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest maps into the store: one transaction; re-ingesting the same data changes nothing."""
-    options = {}
-    if format in ("vector", "auto") and any(
-        v for v in (date_field, date_pattern, where, layer, layer_kind, kind_field, kind_value)
-    ):
-        options = {
-            "date_field": date_field,
-            "date_pattern": date_pattern,
-            "date_format": date_format,
-            "where": where,
-            "layer": layer,
-            "layer_kinds": _pairs(layer_kind or [], "--layer-kind") or None,
-            "kind_field": kind_field,
-            "kind_values": _pairs(kind_value or [], "--kind-value") or None,
-        }
-        format = "vector" if format == "auto" else format
+    options = {
+        "date_field": date_field,
+        "date_pattern": date_pattern,
+        "date_format": date_format,
+        "where": where,
+        "layer": layer,
+        "layer_kinds": _pairs(layer_kind or [], "--layer-kind") or None,
+        "kind_field": kind_field,
+        "kind_values": _pairs(kind_value or [], "--kind-value") or None,
+    }
+    if format == "auto" and any(options.values()):
+        format = "vector"  # vector options say what the input is
     with _open(store, create=True) as t, _progress(quiet, "Ingesting") as bar:
         task = bar.add_task("Ingesting", total=None, item="") if bar else None
 
@@ -263,13 +259,14 @@ def fetch(
 def snapshots(
     store: StoreOpt = None,
     source: SourceOpt = None,
-    format: FormatOpt = OutputFormat.TABLE,
+    format: FormatOpt = "table",
     output: OutOpt = None,
 ) -> None:
     """Sources, kinds, dates held and gaps."""
+    fmt = _output_format(format)
     with _open(store) as t:
         frame = t.snapshots(source)
-    emit_frame(frame, format, title="Snapshots held", path=output)
+    emit_frame(frame, fmt, title="Snapshots held", path=output)
 
 
 # -- questions ---------------------------------------------------------------------------
@@ -279,9 +276,10 @@ def area(
     store: StoreOpt = None,
     source: SourceOpt = None,
     with_grey: GreyOpt = False,
-    format: FormatOpt = OutputFormat.TABLE,
+    format: FormatOpt = "table",
 ) -> None:
     """Controlled area on a date (geodesic km²), from the latest snapshot on or before it."""
+    fmt = _output_format(format)
     with _open(store) as t:
         result = t.area(date, source=source, with_grey=with_grey)
     record = {
@@ -294,7 +292,7 @@ def area(
         "with_grey": result.with_grey,
         "area_km2": result.area_km2,
     }
-    emit_record(record, format, title=f"Area on {result.date}")
+    emit_record(record, fmt, title=f"Area on {result.date}")
     _warn_gap(result.gap, f"the snapshot used is from {result.snapshot_date}, before {result.date}")
 
 
@@ -317,6 +315,7 @@ def change(
     fmt = format.lower()
     if fmt not in ("table", "csv", "json", "geojson"):
         raise VigilError(f"--format: expected table, csv, json or geojson, got {format!r}")
+    _non_negative(top, "--top")
     with _open(store) as t:
         result = t.change(
             date_from,
@@ -371,10 +370,12 @@ def series(
     with_grey: GreyOpt = False,
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
-    format: FormatOpt = OutputFormat.TABLE,
+    format: FormatOpt = "table",
     output: OutOpt = None,
 ) -> None:
     """One row per day, week, month or year: gained, lost, net and area, with snapshots used."""
+    fmt = _output_format(format)
+    _non_negative(last, "--last")
     with _open(store) as t:
         frame = t.series(
             freq,
@@ -389,14 +390,16 @@ def series(
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
-    emit_frame(frame, format, title=f"{freq.capitalize()}ly change (km², geodesic)", path=output)
+    emit_frame(
+        frame, fmt, title=f"{_ADJECTIVE.get(freq, freq)} change (km², geodesic)", path=output
+    )
 
 
 @app.command()
 def records(
     store: StoreOpt = None,
     source: SourceOpt = None,
-    freq: Annotated[str, typer.Option("--freq", help="week or month.")] = "week",
+    freq: Annotated[str, typer.Option("--freq", help="day, week, month or year.")] = "week",
     metric: Annotated[str, typer.Option(help="gained, lost or net.")] = "gained",
     period: Annotated[
         str | None, typer.Option(help="Only the period containing this date.")
@@ -404,7 +407,7 @@ def records(
     week_start: WeekStartOpt = "mon",
     last: Annotated[int | None, typer.Option("--last", help="Only the last N periods.")] = None,
     with_grey: GreyOpt = False,
-    format: FormatOpt = OutputFormat.TABLE,
+    format: FormatOpt = "table",
     output: OutOpt = None,
 ) -> None:
     """Each period's value, the last larger one before it, and its rank in the trailing year."""
@@ -412,6 +415,8 @@ def records(
 
     if metric not in ("gained", "lost", "net"):
         raise VigilError(f"--metric: expected gained, lost or net, got {metric!r}")
+    fmt = _output_format(format)
+    _non_negative(last, "--last")
     with _open(store) as t:
         frame = t.records(
             freq,
@@ -423,8 +428,9 @@ def records(
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
-    emit_frame(frame, format, title=f"{freq.capitalize()}ly {metric} records (km²)", path=output)
-    if period is not None and format is OutputFormat.TABLE and len(frame):
+    title = f"{_ADJECTIVE.get(freq, freq)} {metric} records (km²)"
+    emit_frame(frame, fmt, title=title, path=output)
+    if period is not None and fmt is OutputFormat.TABLE and len(frame):
         console().print(records_sentence(frame.iloc[0], metric, freq), markup=False)
 
 
@@ -443,6 +449,7 @@ def chart_series(
     """Gains and losses per period as bars, the controlled area as a line."""
     from vigil.territory import render
 
+    _png(output)
     with _open(store) as t:
         src = t.resolve_source(source)
         frame = t.series(
@@ -465,6 +472,7 @@ def chart_change(
     """A map of one change: gained and lost over the earlier extent."""
     from vigil.territory import render
 
+    _png(output)
     with _open(store) as t:
         src = t.resolve_source(source)
         result = t.change(date_from, date_to, source=src, with_grey=with_grey)
@@ -517,6 +525,8 @@ def export(
     fmt = {"json": "geojson", "geoparquet": "parquet"}.get(fmt, fmt)
     if fmt not in ("gpkg", "geojson", "parquet"):
         raise VigilError(f"--format: expected gpkg, geojson or parquet, got {fmt or output.name!r}")
+    if not output.parent.is_dir():
+        raise VigilError(f"{output}: cannot write: the folder {output.parent} does not exist")
     with _open(store) as t:
         if what == "change":
             if start is None or end is None:
@@ -534,9 +544,29 @@ def export(
             if output.exists():
                 output.unlink()
             frame.to_file(output, driver={"gpkg": "GPKG", "geojson": "GeoJSON"}[fmt])
-    except OSError as exc:
+    except (OSError, DataSourceError) as exc:
         raise VigilError(f"{output}: cannot write ({exc})") from None
     console().print(f"wrote {len(frame)} feature(s) to {output}")
+
+
+_ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly", "year": "Yearly"}
+
+
+def _output_format(value: str) -> OutputFormat:
+    try:
+        return OutputFormat(value.lower())
+    except ValueError:
+        raise VigilError(f"--format: expected table, csv or json, got {value!r}") from None
+
+
+def _non_negative(value: int | None, flag: str) -> None:
+    if value is not None and value < 0:
+        raise VigilError(f"{flag}: expected a number ≥ 0, got {value}")
+
+
+def _png(path: Path) -> None:
+    if path.suffix.lower() != ".png":
+        raise VigilError(f"{path}: expected a .png file name")
 
 
 def _warn_gap(gap: bool, detail: str) -> None:

@@ -159,8 +159,8 @@ class BriefData:
     year_to_date: Change
     weekly: pd.DataFrame
     monthly: pd.DataFrame
-    week_record: pd.Series
-    month_record: pd.Series
+    week_record: pd.Series | None  # None when the data do not cover that period whole
+    month_record: pd.Series | None
     data_first: dt.date
     data_last: dt.date
     credit: str

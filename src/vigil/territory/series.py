@@ -111,7 +111,7 @@ def records(series: pd.DataFrame, freq: P.Freq, metric: str = "gained") -> pd.Da
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}")
-    done = series[series.complete].reset_index(drop=True)
+    done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
     values = done[METRICS[metric]].to_numpy(dtype=float)
     window = P.trailing_year_count(freq)
     larger_before, larger_value, rank, count = [], [], [], []

@@ -99,7 +99,8 @@ class Store:
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
-        if not self.path.exists():
+        self.created = not self.path.exists()
+        if self.created:
             if not create:
                 raise StoreError(f"{self.path}: no store here (run `vigil territory ingest` first)")
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +117,15 @@ class Store:
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
         self.db.close()
+
+    def discard_if_new(self) -> None:
+        """Close and delete the store file if this object created it and it holds nothing
+        (a first ingest that failed leaves no empty store behind)."""
+        if not self.created or self.db.execute("SELECT 1 FROM snapshots LIMIT 1").fetchone():
+            return
+        self.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def __enter__(self) -> Store:
         return self

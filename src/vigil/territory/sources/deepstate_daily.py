@@ -48,8 +48,10 @@ def parse(data: bytes, origin: str) -> shapely.Geometry:
     except (GEOSException, ValueError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{origin}: not valid GeoJSON ({first})") from None
-    if shapely.get_type_id(geom) not in (3, 6, 7):
-        raise InputError(f"{origin}: expected polygons, found a {geom.geom_type}")
+    types = shapely.get_type_id(shapely.get_parts(geom))
+    if len(types) and not ((types == 3) | (types == 6)).any():
+        found = shapely.get_parts(geom)[0].geom_type
+        raise InputError(f"{origin}: expected (Multi)Polygons, found {found}s only")
     return geom
 
 
