@@ -71,6 +71,6 @@ def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily
         assert (tmp_path / out).stat().st_size > 1000, out
     (python,) = _blocks("python")
     namespace: dict[str, object] = {}
-    exec(compile(python, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(python, "README.md", "exec"), namespace)  # our own README
     assert 190 < namespace["week"].gained_km2 < 200  # published: 196.1 km² (see method.md)
     assert namespace["record"].rank_in_year == 1

@@ -132,6 +132,7 @@ class Territory:
         except BaseException:
             self.store.discard_if_new()  # a store this ingest created goes away with it
             raise
+        self.store.created = False  # it has a history now, even if no snapshot
         touched = [d for _, d in outcome.added + outcome.replaced + outcome.unchanged]
         return IngestReport(
             source=name,

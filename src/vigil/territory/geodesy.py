@@ -28,7 +28,7 @@ def area_km2(geometries: ArrayLike) -> NDArray[np.float64]:
     input gives a 1-element array). Empty and non-polygonal geometries have area 0.
     """
     geoms = np.atleast_1d(np.asarray(geometries, dtype=object))
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    parts, part_of = _simple_parts(geoms)
     keep = shapely.get_type_id(parts) == _POLYGON
     parts, part_of = parts[keep], part_of[keep]
     rings, ring_of = shapely.get_rings(parts, return_index=True)
@@ -46,16 +46,27 @@ def area_km2(geometries: ArrayLike) -> NDArray[np.float64]:
     return total / 1e6
 
 
+def _simple_parts(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.intp]]:
+    """Single-part geometries of each input, collections and multi-parts flattened at any
+    depth; the second array gives the index of the input each part came from."""
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    while len(parts) and (shapely.get_type_id(parts) >= 4).any():
+        parts, inner_of = shapely.get_parts(parts, return_index=True)
+        part_of = part_of[inner_of]
+    return parts, part_of
+
+
 def length_km(geometries: ArrayLike) -> NDArray[np.float64]:
     """Geodesic length in km of each geometry: lines as drawn, polygons by their boundary.
 
     Fully vectorised: one ``Geod.inv`` call over every segment of every geometry.
     """
     geoms = np.atleast_1d(np.asarray(geometries, dtype=object))
-    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
-    lines = geoms.copy()
-    lines[polygonal] = shapely.boundary(geoms[polygonal])
-    parts, part_of = shapely.get_parts(lines, return_index=True)
+    simple, simple_of = _simple_parts(geoms)
+    polygonal = shapely.get_type_id(simple) == _POLYGON
+    simple[polygonal] = shapely.boundary(simple[polygonal])
+    parts, line_of = _simple_parts(simple)
+    part_of = simple_of[line_of]
     coords, coord_of = shapely.get_coordinates(parts, return_index=True)
     if len(coords) < 2:
         return np.zeros(len(geoms))

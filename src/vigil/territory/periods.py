@@ -18,6 +18,7 @@ from enum import StrEnum
 from vigil.errors import VigilError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class Freq(StrEnum):
@@ -29,10 +30,11 @@ class Freq(StrEnum):
 
 def weekday_index(name: str) -> int:
     """0 for 'mon' … 6 for 'sun' (also accepts full English names)."""
-    key = name.strip().lower()[:3]
-    if key not in WEEKDAYS:
-        raise VigilError(f"--week-start: expected one of {', '.join(WEEKDAYS)}, got {name!r}")
-    return WEEKDAYS.index(key)
+    key = name.strip().lower()
+    for i, (short, full) in enumerate(zip(WEEKDAYS, FULL_WEEKDAYS, strict=True)):
+        if key in (short, full):
+            return i
+    raise VigilError(f"--week-start: expected one of {', '.join(WEEKDAYS)}, got {name!r}")
 
 
 def floor(date: dt.date, freq: Freq, week_start: int = 0) -> dt.date:

@@ -1,0 +1,344 @@
+"""The territory store: idempotent ingest, replacement, clean-up, and all-or-nothing writes.
+
+Synthetic daily files (vigil.testing.write_daily / write_daily_archive) are ingested
+into a store under tmp_path. "Unchanged" is checked on the SQLite file itself: a dump
+of every row of every table (vigil.testing.dump_store), read through a separate
+read-only connection, before and after. Areas are checked against pyproj
+(vigil.testing.geod_area_km2) within 1e-9 relative (the stored area is computed on
+the whole geometry, so only float round-off separates the two).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from vigil.errors import InputError, StoreError
+from vigil.territory import open_store
+from vigil.territory import sources as sources_mod
+from vigil.testing import (
+    assert_km2_close,
+    dump_store,
+    geod_area_km2,
+    rectangle,
+    write_daily,
+    write_daily_archive,
+)
+
+DAYS = [dt.date(2024, 10, 21) + dt.timedelta(days=i) for i in range(6)]
+
+
+def shape(i: int) -> Polygon:
+    """Day i: a 0.6° box (several cells) whose east edge advances 0.01° a day."""
+    return rectangle(35.92, 47.92, 36.52 + 0.01 * i, 48.52, step_deg=0.01)
+
+
+MAPS = {d: shape(i) for i, d in enumerate(DAYS)}
+FIRST, REST = dict(list(MAPS.items())[:3]), dict(list(MAPS.items())[3:])
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "store.sqlite"
+
+
+@pytest.fixture
+def seeded(tmp_path, path):
+    """A store holding the first three days; returns (Territory, dump of its rows)."""
+    folder = tmp_path / "first"
+    write_daily(folder, FIRST)
+    t = open_store(path, create=True)
+    t.ingest([folder], jobs=1)
+    yield t, dump_store(path)
+    t.close()
+
+
+def referenced_hashes(db: sqlite3.Connection) -> set[bytes]:
+    """Piece hashes the snapshots' tile indexes refer to, decoded by hand: records of
+    24 bytes (ix int32, iy int32, 16-byte hash)."""
+    used = set()
+    for (blob,) in db.execute("SELECT tiles FROM snapshots"):
+        assert len(blob) % 24 == 0
+        used.update(blob[k + 8 : k + 24] for k in range(0, len(blob), 24))
+    return used
+
+
+# --- what an ingest stores -----------------------------------------------------------------
+
+
+def test_ingest_stores_every_day_with_its_area(seeded, path):
+    t, _ = seeded
+    assert t.dates() == list(FIRST)
+    table = t.store.snapshot_table()
+    for row in table.itertuples():
+        assert_km2_close(row.area_km2, geod_area_km2(FIRST[row.date]), rel=1e-9, what=row.date)
+    # The stored geometry is the input shape (normalised).
+    for d, geom in FIRST.items():
+        assert shapely.equals(t.geometry(d), geom)
+    db = sqlite3.connect(path)
+    stored = {r[0] for r in db.execute("SELECT hash FROM tile_pieces")}
+    assert stored == referenced_hashes(db), "every piece referenced, every reference stored"
+    db.close()
+
+
+def test_overlapping_features_count_once_and_a_bow_tie_is_repaired(path, tmp_path):
+    # A file with three features: two overlapping squares and a self-intersecting
+    # "bow tie" (two triangles meeting at 36.55, 48.55). Controlled area = their union.
+    a, b = rectangle(36.1, 48.1, 36.2, 48.2), rectangle(36.15, 48.1, 36.25, 48.2)
+    bow_tie = Polygon([(36.5, 48.5), (36.6, 48.6), (36.6, 48.5), (36.5, 48.6)])
+    triangles = [
+        Polygon([(36.5, 48.5), (36.55, 48.55), (36.5, 48.6)]),
+        Polygon([(36.6, 48.5), (36.6, 48.6), (36.55, 48.55)]),
+    ]
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(g))}
+        for g in (a, b, bow_tie)
+    ]
+    folder = tmp_path / "odd"
+    write_daily(
+        folder, {DAYS[0]: json.dumps({"type": "FeatureCollection", "features": features}).encode()}
+    )
+    with open_store(path, create=True) as t:
+        report = t.ingest([folder], jobs=1)
+        assert report.repaired == 1
+        # The union keeps the squares' corners on its long edges: vertices every 0.05°.
+        union = rectangle(36.1, 48.1, 36.25, 48.2, step_deg=0.05)
+        expected = geod_area_km2(union) + sum(geod_area_km2(p) for p in triangles)
+        assert_km2_close(t.area(DAYS[0]).controlled_km2, expected, rel=1e-9, what="union")
+
+
+def test_archive_and_directory_give_the_same_snapshots(tmp_path):
+    folder = tmp_path / "dir"
+    write_daily(folder, MAPS)
+    archive = write_daily_archive(tmp_path / "maps.tar.xz", MAPS)
+    results = []
+    for name, inputs in (("a", [folder]), ("b", [archive])):
+        with open_store(tmp_path / f"{name}.sqlite", create=True) as t:
+            report = t.ingest(inputs, jobs=1)
+            assert (report.added, report.first, report.last) == (6, DAYS[0], DAYS[-1])
+            assert report.format == "deepstate-daily"
+            results.append(t.store.snapshot_table()[["date", "content_hash", "area_km2"]])
+    assert results[0].equals(results[1])
+
+
+def test_parallel_ingest_stores_the_same(tmp_path):
+    folder = tmp_path / "dir"
+    write_daily(folder, MAPS)
+    dumps = []
+    for jobs in (1, 2):
+        p = tmp_path / f"jobs{jobs}.sqlite"
+        with open_store(p, create=True) as t:
+            t.ingest([folder], jobs=jobs)
+        d = dump_store(p)
+        dumps.append((d["snapshots"], d["tile_pieces"]))
+    assert dumps[0] == dumps[1]
+
+
+def test_opening_a_missing_store_without_create(tmp_path):
+    with pytest.raises(StoreError, match="no store here"):
+        open_store(tmp_path / "absent.sqlite")
+
+
+def test_a_file_that_is_not_a_store(tmp_path):
+    bogus = tmp_path / "bogus.sqlite"
+    bogus.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a Vigil store"):
+        open_store(bogus)
+
+
+# --- re-ingest -----------------------------------------------------------------------------
+
+
+def test_reingesting_the_same_data_changes_nothing(seeded, tmp_path, path):
+    t, before = seeded
+    again = tmp_path / "again"
+    write_daily(again, FIRST)
+    report = t.ingest([again], jobs=1)
+    assert (report.added, report.replaced, report.unchanged) == (0, [], 3)
+    after = dump_store(path)
+    for table in ("meta", "sources", "snapshots", "tile_pieces"):
+        assert after[table] == before[table], f"{table} changed"
+    assert len(after["ingests"]) == len(before["ingests"]) + 1, "the ingest itself is logged"
+
+
+def test_a_changed_day_is_replaced_and_reported(seeded, tmp_path, path):
+    t, before = seeded
+    changed = dict(FIRST)
+    day = DAYS[1]
+    changed[day] = MultiPolygon([shape(1), rectangle(36.7, 48.03, 36.8, 48.13, step_deg=0.01)])
+    folder = tmp_path / "changed"
+    write_daily(folder, changed)
+    report = t.ingest([folder], jobs=1)
+    assert (report.added, report.unchanged) == (0, 2)
+    assert report.replaced == [f"controlled {day}"]
+    assert_km2_close(t.area(day).controlled_km2, geod_area_km2(changed[day]), rel=1e-9)
+    after = dump_store(path)
+    old_rows = {r[3]: r for r in before["snapshots"]}  # keyed by date
+    new_rows = {r[3]: r for r in after["snapshots"]}
+    assert old_rows.keys() == new_rows.keys()
+    for d in FIRST:
+        if d == day:
+            assert new_rows[d.isoformat()][5] != old_rows[d.isoformat()][5]  # content_hash
+        else:
+            assert new_rows[d.isoformat()] == old_rows[d.isoformat()]
+    # The change now shows the new island as gained on the 22nd and lost on the 23rd.
+    island = geod_area_km2(rectangle(36.7, 48.03, 36.8, 48.13, step_deg=0.01))
+    assert t.change(DAYS[1], DAYS[2]).lost_km2 == pytest.approx(island, abs=1e-4)
+
+
+def test_orphan_pieces_are_removed_after_a_replacement(seeded, tmp_path, path):
+    t, before = seeded
+    old_pieces = {r[0] for r in before["tile_pieces"]}
+    changed = dict(FIRST)
+    changed[DAYS[2]] = shape(0)  # day 2 now equals day 0: its own edge pieces are orphans
+    folder = tmp_path / "changed"
+    write_daily(folder, changed)
+    t.ingest([folder], jobs=1)
+    db = sqlite3.connect(path)
+    stored = {r[0] for r in db.execute("SELECT hash FROM tile_pieces")}
+    used = referenced_hashes(db)
+    db.close()
+    assert stored == used, "no orphan piece and no dangling reference"
+    assert stored < old_pieces, "the pieces only the old day 2 had are gone"
+    # Pieces still shared with other days survive: every change still computes.
+    assert t.change(DAYS[0], DAYS[2]).gained_km2 == 0.0
+    strip = rectangle(36.52, 47.92, 36.53, 48.52, step_deg=0.01)
+    assert_km2_close(t.change(DAYS[1], DAYS[2]).lost_km2, geod_area_km2(strip), abs_km2=1e-4)
+
+
+def test_replacing_with_pieces_shared_by_other_days_keeps_them(seeded, tmp_path, path):
+    t, _ = seeded
+    changed = {DAYS[1]: shape(2)}  # day 1 becomes day 2: all its pieces exist already
+    folder = tmp_path / "changed"
+    write_daily(folder, changed)
+    report = t.ingest([folder], jobs=1)
+    assert report.replaced == [f"controlled {DAYS[1]}"]
+    db = sqlite3.connect(path)
+    assert {r[0] for r in db.execute("SELECT hash FROM tile_pieces")} == referenced_hashes(db)
+    db.close()
+    assert t.change(DAYS[1], DAYS[2]).gained_km2 == 0.0
+    assert t.change(DAYS[0], DAYS[2]).gained_km2 > 0
+
+
+# --- all or nothing --------------------------------------------------------------------------
+
+
+def changed_and_new(tmp_path):
+    """A directory with the three known days (day 1 changed) and three new days."""
+    maps = dict(FIRST) | REST
+    maps[DAYS[1]] = MultiPolygon([shape(1), rectangle(36.7, 48.03, 36.8, 48.13, step_deg=0.01)])
+    folder = tmp_path / "next"
+    write_daily(folder, maps)
+    return folder
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_from_a_progress_callback_rolls_back(seeded, tmp_path, path, jobs):
+    t, before = seeded
+    calls = []
+
+    def progress(n: int, label: str) -> None:
+        calls.append(label)
+        if n == 4:  # after the replaced day and a new day went through
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        t.ingest([changed_and_new(tmp_path)], jobs=jobs, progress=progress)
+    assert len(calls) == 4
+    assert dump_store(path) == before
+    # The store is not left locked or confused: the same ingest then succeeds.
+    report = t.ingest([changed_and_new(tmp_path)], jobs=jobs)
+    assert (report.added, len(report.replaced), report.unchanged) == (3, 1, 2)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_inside_the_input_iterator_rolls_back(seeded, tmp_path, path, monkeypatch, jobs):
+    t, before = seeded
+    real_read = sources_mod.read
+
+    def interrupted(*args, **kwargs):
+        for n, snapshot in enumerate(real_read(*args, **kwargs), 1):
+            if n == 5:
+                raise KeyboardInterrupt
+            yield snapshot
+
+    monkeypatch.setattr(sources_mod, "read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        t.ingest([changed_and_new(tmp_path)], jobs=jobs)
+    assert dump_store(path) == before
+    monkeypatch.undo()
+    assert t.ingest([changed_and_new(tmp_path)], jobs=jobs).added == 3
+
+
+def test_a_corrupt_file_in_the_middle_of_an_archive_rolls_back(seeded, tmp_path, path):
+    t, before = seeded
+    maps = dict(REST)
+    maps[DAYS[1]] = shape(5)  # a replacement before the corrupt member…
+    bad_day = dt.date(2024, 11, 1)
+    members = {
+        DAYS[3]: maps[DAYS[3]],
+        DAYS[1]: maps[DAYS[1]],
+        bad_day: b'{"type": "FeatureCollection", "features": [{"type": "Fea',
+        DAYS[4]: maps[DAYS[4]],
+        DAYS[5]: maps[DAYS[5]],
+    }
+    archive = write_daily_archive(tmp_path / "bad.tar.xz", members)
+    with pytest.raises(InputError, match=r"deepstatemap_data_20241101\.geojson: not valid GeoJSON"):
+        t.ingest([archive], jobs=1)
+    assert dump_store(path) == before
+
+
+def test_a_failed_first_ingest_leaves_no_store_behind(tmp_path):
+    target = tmp_path / "new" / "store.sqlite"
+    archive = write_daily_archive(tmp_path / "bad.tar.xz", {DAYS[0]: shape(0), DAYS[1]: b"{"})
+    t = open_store(target, create=True)
+    with pytest.raises(InputError, match="not valid GeoJSON"):
+        t.ingest([archive], jobs=1)
+    t.close()
+    assert not target.exists()
+    with pytest.raises(StoreError, match="no store here"):
+        open_store(target)
+
+
+def test_a_truncated_archive_rolls_back(seeded, tmp_path, path):
+    t, before = seeded
+    archive = write_daily_archive(tmp_path / "full.tar.xz", REST)
+    cut = tmp_path / "cut.tar.xz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(InputError, match="not a readable archive"):
+        t.ingest([cut], jobs=1)
+    assert dump_store(path) == before
+
+
+def test_a_second_file_for_a_date_rolls_back(seeded, tmp_path, path):
+    t, before = seeded
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_daily(one, REST)
+    write_daily(two, {DAYS[4]: shape(0)})
+    with pytest.raises(InputError, match="a second file for 2024-10-25"):
+        t.ingest([one, two], jobs=1)
+    assert dump_store(path) == before
+
+
+def test_tile_index_decodes_to_the_cut_cells(seeded):
+    # The packed index and the pieces table agree with a fresh cut of the stored shape.
+    from vigil.territory import tiles
+    from vigil.territory.prepare import clean
+
+    t, _ = seeded
+    row = t.store.snapshot("deepstate-daily", "controlled", DAYS[0])
+    index = t.store.tile_index(row.id)
+    cut = tiles.cut(clean(FIRST[DAYS[0]])[0])
+    assert index == dict(
+        zip(zip(cut.ix.tolist(), cut.iy.tolist(), strict=True), cut.hashes, strict=True)
+    )
+    pieces = t.store.pieces(index.values())
+    total = sum(geod_area_km2(p) for p in pieces.values())
+    assert_km2_close(total, geod_area_km2(FIRST[DAYS[0]]), rel=1e-6, what="pieces")
+    assert np.isclose(total, row.area_km2, rtol=1e-6)
