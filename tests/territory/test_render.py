@@ -503,3 +503,27 @@ def test_write_brief_rejects_other_suffixes(tmp_path):
     with pytest.raises(InputError, match=r"brief\.txt: expected a \.md or \.html file name"):
         render.write_brief(brief_data(), tmp_path / "brief.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_records_sentence_does_not_say_largest_since_the_period_just_before():
+    """'The largest since last week' would be empty praise: a value just below the
+    previous period's is reported as less than it."""
+    row = pd.Series(
+        {
+            "period_start": dt.date(2026, 8, 10),
+            "period_end": dt.date(2026, 8, 17),
+            "value": 25.2,
+            "larger_before": dt.date(2026, 8, 3),
+            "larger_value": 26.5,
+            "rank_in_year": 38,
+            "periods_in_year": 52,
+            "year_covered": True,
+        }
+    )
+    text = render.records_sentence(row, "gained", "week")
+    assert "largest" not in text
+    assert "less than the week of 2026-08-03 (26.5 km²)" in text
+    row["larger_before"] = dt.date(2026, 7, 27)
+    assert "the largest weekly gain since the week of 2026-07-27" in render.records_sentence(
+        row, "gained", "week"
+    )

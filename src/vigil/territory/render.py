@@ -137,7 +137,11 @@ def records_sentence(
             if _is_number(larger_value)
             else ""
         )
-        clauses.append(f"the largest {noun} since {_period_phrase(larger, unit)}{shown}")
+        if start is not None and larger == _previous_start(start, unit):
+            # "the largest since last week" says nothing: say it was smaller instead
+            clauses.append(f"less than {_period_phrase(larger, unit)}{shown}")
+        else:
+            clauses.append(f"the largest {noun} since {_period_phrase(larger, unit)}{shown}")
     elif covered:
         clauses.append(f"the largest {noun} in all the data since {since_txt}, a record")
     elif n is not None:
@@ -1046,6 +1050,17 @@ def _bool_column(df: pd.DataFrame, name: str, default: bool) -> np.ndarray:
 
 def _days(delta: dt.timedelta) -> str:
     return f"{delta.days} day{'s' if delta.days != 1 else ''}"
+
+
+def _previous_start(start: dt.date, unit: str) -> dt.date:
+    """The start of the period before the one starting at ``start``."""
+    if unit == "day":
+        return start - dt.timedelta(days=1)
+    if unit == "week":
+        return start - dt.timedelta(days=7)
+    if unit == "month":
+        return (start - dt.timedelta(days=1)).replace(day=1)
+    return start.replace(year=start.year - 1)
 
 
 def _freq_unit(freq: str) -> str:
