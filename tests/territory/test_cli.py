@@ -601,7 +601,9 @@ def test_records_for_one_period_prints_a_sentence(capsys, base_store):
     out = ok(capsys, "territory", "records", "--store", base_store, "--period", "2024-10-23").out
     sentence = out.strip().splitlines()[-1]
     assert sentence.startswith(f"{GAINED_21_28:,.1f} km² gained in the week of {D21}")
-    assert f"the largest weekly gain since the week of {D14}" in sentence
+    # the week just before was larger: "less than" it, never "the largest since" it
+    assert f"less than the week of {D14}" in sentence
+    assert "largest" not in sentence
 
 
 def test_monthly_records_on_less_than_a_month_of_data(capsys, base_store):
