@@ -20,8 +20,6 @@ import json
 import shutil
 import sqlite3
 import tarfile
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +27,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, box, mapping
 from shapely.geometry.base import BaseGeometry
 
+from tests.cli_runner import Run, vigil
 from vigil.cli import main
 from vigil.territory.store import Store
 
@@ -83,26 +82,6 @@ def new_day_bytes(day: dt.date) -> bytes:
 
 
 # --- running the CLI and checking what it did -----------------------------------------
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def vigil(capsys: pytest.CaptureFixture[str], *args: object) -> Run:
-    """``vigil ARGS`` in-process. An exception escaping ``main`` is what a user would see
-    as a traceback: it is recorded in ``err`` (exit 1) so the checks below report it."""
-    capsys.readouterr()
-    code, crash = 0, ""
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except Exception:
-        code, crash = 1, traceback.format_exc()
-    out, err = capsys.readouterr()
-    return Run(code, out, err + crash)
 
 
 def assert_clear_error(run: Run, *needles: object) -> str:

@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,6 +31,7 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
+from tests.cli_runner import Run, vigil
 from vigil.cli import main
 from vigil.territory.api import Territory
 
@@ -99,23 +99,6 @@ def write_map(folder: Path, snapshots: dict[dt.date, BaseGeometry] = SNAPSHOTS) 
 
 
 # --- running the CLI -----------------------------------------------------------------
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def vigil(capsys: pytest.CaptureFixture[str], *args: object) -> Run:
-    """``vigil ARGS`` in-process: exit code, stdout and stderr."""
-    capsys.readouterr()
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out, err = capsys.readouterr()
-    return Run(code, out, err)
 
 
 def ok(capsys: pytest.CaptureFixture[str], *args: object) -> Run:
