@@ -156,14 +156,21 @@ def _polygons(geom: BaseGeometry) -> list[Polygon]:
     return []
 
 
-def geod_area_km2(geom: BaseGeometry) -> float:
+def geod_area_km2(geom: BaseGeometry, *, straight_edges: bool = False) -> float:
     """Geodesic area (km², WGS84) of the polygonal parts of ``geom``, by pyproj alone.
 
     Each polygon is oriented (exterior counter-clockwise, holes clockwise) before
     ``Geod.geometry_area_perimeter``, which then subtracts the holes. Lines and points
     count 0. This is the independent reference for :func:`vigil.territory.geodesy.area_km2`;
     pyproj documents its area as accurate to round-off (GeographicLib, Karney 2013).
+
+    ``straight_edges``: read edges as straight lines in lon/lat, as GeoJSON defines them
+    (RFC 7946) and as the store measures snapshots, by adding points every 0.001°
+    (~100 m; there the straight line and the geodesic part by about a millimetre).
+    Without it, each edge is the geodesic between its two vertices.
     """
+    if straight_edges:
+        geom = shapely.segmentize(geom, 0.001)
     return sum(GEOD.geometry_area_perimeter(orient(p, 1.0))[0] for p in _polygons(geom)) / 1e6
 
 

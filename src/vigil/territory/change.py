@@ -84,12 +84,19 @@ def overlay(diff: PieceDiff) -> Overlay:
     return Overlay(gained, lost, geodesy.area_km2(gained), geodesy.area_km2(lost))
 
 
+def whole(a: BaseGeometry, b: BaseGeometry) -> Overlay:
+    """Gained and lost from the two whole geometries (one piece each side)."""
+    gained = np.array([shapely.difference(b, a)], dtype=object)
+    lost = np.array([shapely.difference(a, b)], dtype=object)
+    return Overlay(gained, lost, geodesy.area_km2(gained), geodesy.area_km2(lost))
+
+
 def fragments(pieces: NDArray[np.object_]) -> NDArray[np.object_]:
     """Merge pieces across tile edges into connected polygons (largest first)."""
     pieces = pieces[~shapely.is_empty(pieces)]
     if not len(pieces):
         return np.array([], dtype=object)
-    merged = shapely.union_all(pieces)
+    merged = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
     parts = shapely.get_parts(merged)
     parts = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
     return parts

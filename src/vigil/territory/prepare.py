@@ -46,7 +46,8 @@ def clean(geometry: BaseGeometry) -> tuple[BaseGeometry, bool, int]:
 
     Invalid input is repaired with ``make_valid`` (structure method: rings keep
     their role, collapsed parts vanish). Non-polygonal parts are dropped and counted.
-    Z is dropped. The result is normalised so equal areas give equal bytes.
+    Z is dropped. Edges longer than ``geodesy.SEGMENT_DEG`` get collinear points.
+    The result is normalised so equal areas give equal bytes.
     """
     geom = shapely.force_2d(geometry)
     repaired = not shapely.is_valid(geom)
@@ -64,6 +65,9 @@ def clean(geometry: BaseGeometry) -> tuple[BaseGeometry, bool, int]:
         polys = shapely.get_parts(merged)
         polys = polys[shapely.get_type_id(polys) == 3]
     multi = shapely.multipolygons(polys) if len(polys) else shapely.MultiPolygon()
+    multi = shapely.segmentize(
+        multi, geodesy.SEGMENT_DEG
+    )  # collinear points: the shape is unchanged
     return shapely.normalize(multi), repaired, dropped
 
 

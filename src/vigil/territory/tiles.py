@@ -23,6 +23,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from vigil.territory.geodesy import SEGMENT_DEG
+
 TILE_DEG = 0.25  # edge of a tile, degrees
 
 
@@ -67,7 +69,10 @@ def cut(geometry: BaseGeometry, size: float = TILE_DEG) -> Tiles:
     pieces = boxes.copy()
     pieces[edge] = _clip_each(np.full(edge.sum(), geometry, dtype=object), ix[edge], iy[edge], size)
     keep = touch & (shapely.area(pieces) > 0)
-    ix, iy, pieces = ix[keep], iy[keep], shapely.normalize(pieces[keep])
+    # The rectangle clipper redraws an edge lying on a cell side corner to corner,
+    # dropping its points; put them back so pieces keep straight lon/lat edges.
+    pieces = shapely.segmentize(pieces[keep], SEGMENT_DEG)
+    ix, iy, pieces = ix[keep], iy[keep], shapely.normalize(pieces)
     wkbs = shapely.to_wkb(pieces, output_dimension=2) if len(pieces) else []
     return Tiles(ix.astype(np.int64), iy.astype(np.int64), pieces, [piece_hash(w) for w in wkbs])
 
