@@ -87,6 +87,18 @@ def test_ingest_stores_every_day_with_its_area(seeded, path):
     db.close()
 
 
+def test_the_ingest_log_keeps_what_the_reader_counted(seeded, tmp_path):
+    t, _ = seeded
+    folder = tmp_path / "rest"
+    write_daily(folder, REST)
+    t.ingest([folder], jobs=1)
+    log = t.store.ingests()
+    assert list(log.inputs.map(json.loads)) == [[str(tmp_path / "first")], [str(folder)]]
+    second = json.loads(log.report.iloc[-1])
+    assert second["counts"] == {"files": len(REST)}  # filled while reading, saved after
+    assert second["added"] == len(REST) and second["unchanged"] == 0
+
+
 def test_overlapping_features_count_once_and_a_bow_tie_is_repaired(path, tmp_path):
     # A file with three features: two overlapping squares and a self-intersecting
     # "bow tie" (two triangles meeting at 36.55, 48.55). Controlled area = their union.

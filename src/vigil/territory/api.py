@@ -33,7 +33,7 @@ from vigil.territory import sources
 from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
-from vigil.territory.store import Store
+from vigil.territory.store import IngestOutcome, Store
 
 DateLike = dt.date | str
 # Share of differing tiles above which one change is overlaid whole (measured: a month
@@ -109,28 +109,10 @@ class Territory:
         """
         started = time.perf_counter()
         paths = list(paths)
-        if not paths:
-            raise InputError("ingest: name at least one file, directory or archive")
-        fmt = sources.detect(paths) if format == "auto" else format
-        if fmt not in sources.FORMATS:
-            raise InputError(
-                f"--format: expected auto or one of {', '.join(sources.FORMATS)}, got {format!r}"
-            )
-        name = source or sources.default_source(fmt, paths)
-        self._check_source_format(name, fmt)
         reader_report = SourceReport()
-        snapshots = sources.read(fmt, paths, reader_report, **options)
-        prepared = _prepare_all(_group_by_date(snapshots), jobs)
-        if progress is not None:
-            prepared = _ticking(prepared, progress)
         try:
-            outcome = self.store.write(
-                prepared,
-                source=name,
-                format=fmt,
-                credit=sources.CREDITS.get(fmt, ""),
-                inputs=[str(p) for p in paths],
-                report={"counts": dict(reader_report.counts), "notes": reader_report.notes},
+            name, fmt, outcome = self._ingest(
+                paths, format, source, jobs, progress, reader_report, options
             )
         except BaseException:
             self.store.discard_if_new()  # a store this ingest created goes away with it
@@ -151,6 +133,40 @@ class Territory:
             notes=list(reader_report.notes),
             seconds=time.perf_counter() - started,
         )
+
+    def _ingest(
+        self,
+        paths: list[str | os.PathLike[str]],
+        format: str,
+        source: str | None,
+        jobs: int | None,
+        progress: Progress | None,
+        reader_report: SourceReport,
+        options: dict[str, Any],
+    ) -> tuple[str, str, IngestOutcome]:
+        if not paths:
+            raise InputError("ingest: name at least one file, directory or archive")
+        fmt = sources.detect(paths) if format == "auto" else format
+        if fmt not in sources.FORMATS:
+            raise InputError(
+                f"--format: expected auto or one of {', '.join(sources.FORMATS)}, got {format!r}"
+            )
+        name = source or sources.default_source(fmt, paths)
+        self._check_source_format(name, fmt)
+        snapshots = sources.read(fmt, paths, reader_report, **options)
+        prepared = _prepare_all(_group_by_date(snapshots), jobs)
+        if progress is not None:
+            prepared = _ticking(prepared, progress)
+        outcome = self.store.write(
+            prepared,
+            source=name,
+            format=fmt,
+            credit=sources.CREDITS.get(fmt, ""),
+            inputs=[str(p) for p in paths],
+            # read once the input is consumed: the reader fills its report as it goes
+            report=lambda: {"counts": dict(reader_report.counts), "notes": reader_report.notes},
+        )
+        return name, fmt, outcome
 
     def _check_source_format(self, name: str, fmt: str) -> None:
         known = self.store.sources()

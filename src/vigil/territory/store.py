@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,12 +183,13 @@ class Store:
         format: str,
         credit: str,
         inputs: list[str],
-        report: dict[str, object] | None = None,
+        report: Callable[[], dict[str, object]] | None = None,
     ) -> IngestOutcome:
         """Store prepared snapshots of ``source`` in one transaction.
 
         Same (kind, date) with the same content hash: unchanged. Different hash:
-        replaced. New: added. ``report`` (JSON-able) is saved with the ingest.
+        replaced. New: added. ``report()``, called once every snapshot is written,
+        gives the reader's tallies (JSON-able), saved with the ingest.
         """
         outcome = IngestOutcome()
         now = _now()
@@ -203,7 +204,7 @@ class Store:
                 self._write_one(db, p, source_id, ingest_id, outcome, known)
             if outcome.replaced:
                 self._drop_orphan_pieces()
-            full_report = dict(report or {})
+            full_report = report() if report is not None else {}
             full_report.update(
                 added=len(outcome.added),
                 replaced=[f"{k} {d}" for k, d in outcome.replaced],
