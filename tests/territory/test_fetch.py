@@ -547,3 +547,45 @@ def test_start_after_end_is_refused(cache: Path):
 def test_a_template_without_a_date_field_is_refused_before_any_request(cache: Path):
     with pytest.raises(FetchError, match="bad URL template"):
         fetch_daily(D1, D1, url_template="http://127.0.0.1:9/{day}.geojson", cache=cache)
+
+
+# --- the command, end to end --------------------------------------------------------------
+
+
+def test_vigil_territory_fetch_downloads_and_ingests_then_continues_from_the_last_day(
+    upstream: Upstream, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """`vigil territory fetch` against the local server: the days served land in the
+    store (a 404 day is reported, not fatal); a second run starts after the last day
+    stored and asks for nothing it already has."""
+    from tests.cli_runner import vigil
+    from vigil.territory import open_store
+
+    days = [D1 + dt.timedelta(days=i) for i in range(3)]
+    upstream.serve(days[0], days[2])  # days[1] is missing upstream
+    store, cache_dir = tmp_path / "store.sqlite", tmp_path / "cache"
+    args = ["territory", "fetch", "--store", store, "--url-template", upstream.template]
+    run1 = vigil(capsys, *args, "--cache", cache_dir, "--from", days[0], "--to", days[2])
+    assert run1.code == 0, run1.err
+    assert "downloaded 2, unchanged 0, missing upstream 1" in run1.out
+    with open_store(store) as t:
+        assert t.dates() == [days[0], days[2]]
+    seen = len(upstream.requests)
+    upstream.serve(days[2] + dt.timedelta(days=1))
+    run2 = vigil(capsys, *args, "--cache", cache_dir, "--to", days[2] + dt.timedelta(days=1))
+    assert run2.code == 0, run2.err
+    assert [p for p, _ in upstream.requests[seen:]] == [url_path(days[2] + dt.timedelta(1))]
+    with open_store(store) as t:
+        assert t.dates()[-1] == days[2] + dt.timedelta(days=1)
+    # offline: a closed port is one clear line, and the store is left as it was
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    dead = f"http://127.0.0.1:{port}/deepstatemap_data_{{date:%Y%m%d}}.geojson"
+    run3 = vigil(
+        capsys, "territory", "fetch", "--store", store, "--url-template", dead,
+        "--cache", cache_dir, "--to", days[2] + dt.timedelta(days=3),
+    )  # fmt: skip
+    assert run3.code == 1 and run3.err.startswith("Error: cannot reach 127.0.0.1")
+    assert len(run3.err.splitlines()) == 1
