@@ -18,9 +18,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
@@ -34,6 +33,9 @@ from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
 from vigil.territory.store import IngestOutcome, Store
+
+if TYPE_CHECKING:  # geopandas costs a quarter second to import: only when asked for
+    import geopandas as gpd
 
 DateLike = dt.date | str
 # Share of differing tiles above which one change is overlaid whole (measured: a month
@@ -433,6 +435,8 @@ class Territory:
         kinds: Iterable[str] = (Kind.CONTROLLED,),
     ) -> gpd.GeoDataFrame:
         """Stored snapshots with their geometry as a GeoDataFrame (EPSG:4326)."""
+        import geopandas as gpd
+
         src = self.resolve_source(source)
         table = self.store.snapshot_table(src)
         table = table[table.kind.isin(list(kinds))]
@@ -451,6 +455,8 @@ def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = Fal
 
 def change_frame(change: Change) -> gpd.GeoDataFrame:
     """A change's fragments as a GeoDataFrame, with the snapshot dates on every row."""
+    import geopandas as gpd
+
     frame = change.fragments.drop(columns="geometry").assign(
         source=change.source,
         snapshot_from=change.snapshot_from.isoformat(),

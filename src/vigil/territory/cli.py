@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pyogrio.errors import DataSourceError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vigil.errors import InputError, VigilError
@@ -537,6 +536,8 @@ def export(
             frame = t.snapshots_frame(source=source, start=start, end=end, kinds=kinds)
         else:
             raise VigilError(f"--what: expected snapshots or change, got {what!r}")
+    from pyogrio.errors import DataSourceError
+
     try:
         if fmt == "parquet":
             frame.to_parquet(output)
