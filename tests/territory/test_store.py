@@ -354,3 +354,34 @@ def test_tile_index_decodes_to_the_cut_cells(seeded):
     total = sum(geod_area_km2(p) for p in pieces.values())
     assert_km2_close(total, geod_area_km2(FIRST[DAYS[0]]), rel=1e-6, what="pieces")
     assert np.isclose(total, row.area_km2, rtol=1e-6)
+
+
+def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, path):
+    """Schema 2 added the reference geography; a store written before it opens, gains
+    the new tables and keeps every snapshot row."""
+    t, before = seeded
+    t.close()
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE regions")
+    db.execute("DROP TABLE settlements")
+    db.execute("DROP TABLE geography_imports")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with open_store(path) as upgraded:
+        assert upgraded.dates() == list(FIRST)
+        assert upgraded.store.regions("oblast").empty
+    after = dump_store(path)
+    assert after["snapshots"] == before["snapshots"]
+    assert dict(after["meta"])["schema_version"] == "2"
+
+
+def test_a_store_from_a_newer_vigil_is_refused(path, seeded):
+    t, _ = seeded
+    t.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="schema 99 is newer"):
+        open_store(path)

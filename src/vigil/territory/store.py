@@ -27,7 +27,7 @@ from vigil.errors import NoDataError, StoreError
 from vigil.territory.prepare import Prepared
 from vigil.territory.tiles import TILE_DEG
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TILE_INDEX = np.dtype([("ix", "<i4"), ("iy", "<i4"), ("hash", "V16")])
 
 SCHEMA = """
@@ -69,6 +69,52 @@ CREATE TABLE tile_pieces (
     geometry BLOB NOT NULL
 ) WITHOUT ROWID;
 """
+
+# Each entry upgrades a store from the version before it (index 0: 1 -> 2).
+MIGRATIONS = [
+    # 2: reference geography (regions at three levels, settlements)
+    """
+CREATE TABLE regions (
+    level TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name_uk TEXT NOT NULL DEFAULT '',
+    name_en TEXT NOT NULL DEFAULT '',
+    name_ru TEXT NOT NULL DEFAULT '',
+    oblast TEXT NOT NULL DEFAULT '',
+    parent TEXT NOT NULL DEFAULT '',
+    area_km2 REAL NOT NULL,
+    geometry BLOB NOT NULL,
+    PRIMARY KEY (level, code)
+) WITHOUT ROWID;
+CREATE TABLE settlements (
+    code TEXT PRIMARY KEY,
+    name_uk TEXT NOT NULL,
+    name_en TEXT NOT NULL DEFAULT '',
+    name_translit TEXT NOT NULL DEFAULT '',
+    name_ru TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT '',
+    hromada TEXT NOT NULL DEFAULT '',
+    raion TEXT NOT NULL DEFAULT '',
+    oblast TEXT NOT NULL DEFAULT '',
+    lon REAL,
+    lat REAL,
+    located INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX settlements_oblast ON settlements(oblast);
+CREATE TABLE geography_imports (
+    id INTEGER PRIMARY KEY,
+    level TEXT NOT NULL,
+    source TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    rows INTEGER NOT NULL
+);
+""",
+]
+REGION_COLUMNS = ["level", "code", "name_uk", "name_en", "name_ru", "oblast", "parent", "area_km2"]
+SETTLEMENT_COLUMNS = [
+    "code", "name_uk", "name_en", "name_translit", "name_ru", "category",
+    "hromada", "raion", "oblast", "lon", "lat", "located",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,15 +185,20 @@ class Store:
         }
         if "meta" not in tables:
             with self.transaction():
-                for stmt in SCHEMA.split(";"):
-                    if stmt.strip():
-                        self.db.execute(stmt)
+                self._run_script(SCHEMA)
                 self.db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
-                    [("schema_version", str(SCHEMA_VERSION)), ("tile_deg", repr(TILE_DEG))],
+                    [("schema_version", "1"), ("tile_deg", repr(TILE_DEG))],
                 )
-            return
         version = int(self._meta("schema_version"))
+        if version < SCHEMA_VERSION:
+            with self.transaction():
+                for script in MIGRATIONS[version - 1 :]:
+                    self._run_script(script)
+                self.db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+                )
+            version = SCHEMA_VERSION
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: store schema {version} is newer than this Vigil ({SCHEMA_VERSION});"
@@ -155,6 +206,11 @@ class Store:
             )
         if float(self._meta("tile_deg")) != TILE_DEG:
             raise StoreError(f"{self.path}: tiled at another grid size; rebuild the store")
+
+    def _run_script(self, script: str) -> None:
+        for stmt in script.split(";"):
+            if stmt.strip():
+                self.db.execute(stmt)
 
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -366,6 +422,66 @@ class Store:
             geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
             out.update({r[0]: g for r, g in zip(rows, geoms, strict=True)})
         return out
+
+    # -- reference geography -----------------------------------------------------------
+    def replace_regions(self, level: str, frame: pd.DataFrame, *, source: str) -> int:
+        """Replace every region of ``level`` with ``frame`` (REGION_COLUMNS but ``level``,
+        plus ``geometry`` as shapely), in one transaction. Returns the row count."""
+        rows = [
+            (level, *(r[c] for c in REGION_COLUMNS[1:]), shapely.to_wkb(r["geometry"]))
+            for r in frame.to_dict(orient="records")
+        ]
+        with self.transaction() as db:
+            db.execute("DELETE FROM regions WHERE level = ?", (level,))
+            db.executemany(
+                f"INSERT INTO regions ({', '.join(REGION_COLUMNS)}, geometry)"
+                f" VALUES ({', '.join('?' * (len(REGION_COLUMNS) + 1))})",
+                rows,
+            )
+            self._log_geography(db, level, source, len(rows))
+        return len(rows)
+
+    def regions(self, level: str) -> pd.DataFrame:
+        """The regions of ``level`` (REGION_COLUMNS and a shapely ``geometry``), by code."""
+        frame = pd.read_sql_query(
+            f"SELECT {', '.join(REGION_COLUMNS)}, geometry FROM regions WHERE level = ?"
+            " ORDER BY code",
+            self.db,
+            params=(level,),
+        )
+        frame["geometry"] = shapely.from_wkb(frame["geometry"].tolist()) if len(frame) else []
+        return frame
+
+    def replace_settlements(self, frame: pd.DataFrame, *, source: str) -> int:
+        """Replace the settlement gazetteer with ``frame`` (SETTLEMENT_COLUMNS)."""
+        clean = frame[SETTLEMENT_COLUMNS].astype(object).where(frame[SETTLEMENT_COLUMNS].notna())
+        rows = [tuple(r) for r in clean.itertuples(index=False)]
+        with self.transaction() as db:
+            db.execute("DELETE FROM settlements")
+            db.executemany(
+                f"INSERT INTO settlements ({', '.join(SETTLEMENT_COLUMNS)})"
+                f" VALUES ({', '.join('?' * len(SETTLEMENT_COLUMNS))})",
+                rows,
+            )
+            self._log_geography(db, "settlement", source, len(rows))
+        return len(rows)
+
+    def settlements(self) -> pd.DataFrame:
+        """The settlement gazetteer (SETTLEMENT_COLUMNS), by code."""
+        return pd.read_sql_query(
+            f"SELECT {', '.join(SETTLEMENT_COLUMNS)} FROM settlements ORDER BY code", self.db
+        )
+
+    def geography_imports(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT level, source, imported_at, rows FROM geography_imports ORDER BY id", self.db
+        )
+
+    def _log_geography(self, db: sqlite3.Connection, level: str, source: str, rows: int) -> None:
+        db.execute(
+            "INSERT INTO geography_imports (level, source, imported_at, rows) VALUES (?, ?, ?, ?)",
+            (level, source, _now(), rows),
+        )
 
     def ingests(self) -> pd.DataFrame:
         return pd.read_sql_query(
