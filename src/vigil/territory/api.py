@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from vigil import config
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # geopandas costs a quarter second to import: only when asked
     import geopandas as gpd
 
 DateLike = dt.date | str
+REGION_LEVELS = ("oblast", "raion", "hromada")
 # Share of differing tiles above which one change is overlaid whole (measured: a month
 # of the DeepState map differs in ~15 % of tiles, a year in ~40 %).
 WHOLE_OVERLAY_SHARE = 0.25
@@ -424,6 +426,84 @@ class Territory:
         if hit.empty:
             raise NoDataError(f"--period {day}: no complete {f} with data holds this date")
         return hit.reset_index(drop=True)
+
+    # -- regions and the front line ----------------------------------------------------
+    def import_geography(
+        self, path: str | os.PathLike[str] | None, level: str, **mapping: Any
+    ) -> dict[str, int]:
+        """Load reference geography: ``level`` oblast, raion, hromada or settlement from
+        ``path`` (field names mapped by keyword), or every shipped file when ``path`` is
+        None. Returns rows imported per level."""
+        from vigil.territory import geography
+
+        if path is None:
+            return geography.import_shipped(self.store)
+        if level == "settlement":
+            return {level: geography.import_settlements(self.store, path, **mapping)}
+        if level not in REGION_LEVELS:
+            raise VigilError(
+                f"--level: expected {', '.join(REGION_LEVELS)} or settlement, got {level!r}"
+            )
+        return {level: geography.import_regions(self.store, path, level, **mapping)}
+
+    def _regions(self, level: str) -> pd.DataFrame:
+        if level not in REGION_LEVELS:
+            raise VigilError(f"--level: expected {', '.join(REGION_LEVELS)}, got {level!r}")
+        frame = self.store.regions(level)
+        if frame.empty:
+            raise NoDataError(
+                f"no {level} boundaries in this store; run `vigil territory geography import"
+                " --shipped` (or import your own)"
+            )
+        return frame
+
+    def regions(
+        self,
+        level: str = "oblast",
+        *,
+        date: DateLike | None = None,
+        date_from: DateLike | None = None,
+        date_to: DateLike | None = None,
+        source: str | None = None,
+    ) -> pd.DataFrame:
+        """Per region: on ``date``, its area, controlled km² and %, grey km²; or between
+        ``date_from`` and ``date_to``, gained, lost and net km² (sorted by net)."""
+        from vigil.territory import regions as R
+
+        src = self.resolve_source(source)
+        frame = self._regions(level)
+        if date_from is not None or date_to is not None:
+            if date is not None or date_from is None or date_to is None:
+                raise VigilError("give either --date, or both --from and --to")
+            result = self.change(date_from, date_to, source=src)
+            out = R.region_change(frame, result.gained, result.lost)
+            return out.assign(snapshot_from=result.snapshot_from, snapshot_to=result.snapshot_to)
+        if date is None:
+            raise VigilError("give --date, or --from and --to")
+        day = as_date(date)
+        used = self._snapshot_date(src, Kind.CONTROLLED, day)
+        controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
+        grey = None
+        if self.store.dates(src, Kind.GREY):
+            grey = self.store.geometry(self.store.snapshot(src, Kind.GREY, used).id)
+        out = R.region_areas(frame, controlled, grey)
+        return out.assign(snapshot_date=used)
+
+    def frontline(
+        self, date: DateLike, *, buffer_km: float = 5.0, source: str | None = None
+    ) -> tuple[BaseGeometry, float, dt.date]:
+        """The line of contact on ``date``: the controlled area's boundary without the
+        parts within ``buffer_km`` of Ukraine's border and coast. (line, km, snapshot)."""
+        from vigil.territory import regions as R
+
+        if not (buffer_km >= 0 and np.isfinite(buffer_km)):
+            raise VigilError(f"--buffer-km: expected a number ≥ 0, got {buffer_km}")
+        src = self.resolve_source(source)
+        used = self._snapshot_date(src, Kind.CONTROLLED, as_date(date))
+        controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
+        country = shapely.union_all(self._regions("oblast").geometry.to_numpy())
+        line, km = R.frontline(controlled, country, buffer_km=buffer_km)
+        return line, km, used
 
     # -- geometry out ------------------------------------------------------------------
     def snapshots_frame(

@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 chart_app = typer.Typer(help="Draw charts (PNG).", no_args_is_help=True)
 app.add_typer(chart_app, name="chart")
+geography_app = typer.Typer(
+    help="Reference geography: oblasts, raions, hromadas, settlements.", no_args_is_help=True
+)
+app.add_typer(geography_app, name="geography")
 
 # -- shared options ----------------------------------------------------------------------
 StoreOpt = Annotated[
@@ -431,6 +435,117 @@ def records(
     emit_frame(frame, fmt, title=title, path=output)
     if period is not None and fmt is OutputFormat.TABLE and len(frame):
         console().print(records_sentence(frame.iloc[0], metric, freq), markup=False)
+
+
+# -- regions and the front line ------------------------------------------------------------
+@geography_app.command("import")
+def geography_import(
+    path: Annotated[
+        Path | None, typer.Argument(help="Vector file (or CSV for settlements); .xz/.gz too.")
+    ] = None,
+    store: StoreOpt = None,
+    level: Annotated[str | None, typer.Option(help="oblast, raion, hromada or settlement.")] = None,
+    shipped: Annotated[
+        bool, typer.Option("--shipped", help="Load the files shipped in data/geography/.")
+    ] = False,
+    code_field: Annotated[str | None, typer.Option(help="Field with the code.")] = None,
+    name_field: Annotated[str | None, typer.Option(help="Field with the Ukrainian name.")] = None,
+    name_en_field: Annotated[str | None, typer.Option(help="Field with the English name.")] = None,
+    name_ru_field: Annotated[str | None, typer.Option(help="Field with the Russian name.")] = None,
+    oblast_field: Annotated[str | None, typer.Option(help="Field with the oblast code.")] = None,
+    parent_field: Annotated[
+        str | None, typer.Option(help="Regions: field with the enclosing region's code.")
+    ] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file.")] = None,
+    lat_field: Annotated[str | None, typer.Option(help="Settlements: latitude field.")] = None,
+    lon_field: Annotated[str | None, typer.Option(help="Settlements: longitude field.")] = None,
+    located_field: Annotated[
+        str | None,
+        typer.Option(help="Settlements: 1 where the point is the settlement's own location."),
+    ] = None,
+) -> None:
+    """Import boundaries or a settlement gazetteer (replaces that level, one transaction)."""
+    if shipped == (path is not None):
+        raise VigilError("give a FILE with --level, or --shipped")
+    if path is not None and level is None:
+        raise VigilError("--level: expected oblast, raion, hromada or settlement")
+    given = {
+        "code_field": code_field,
+        "name_field": name_field,
+        "name_en_field": name_en_field,
+        "name_ru_field": name_ru_field,
+        "oblast_field": oblast_field,
+        "layer": layer,
+    }
+    only = (
+        {"lat_field": lat_field, "lon_field": lon_field, "located_field": located_field}
+        if level == "settlement"
+        else {"parent_field": parent_field}
+    )
+    wrong = [k for k, v in (_other_level_flags(level, locals())).items() if v is not None]
+    if wrong:
+        flags = ", ".join("--" + k.replace("_", "-") for k in wrong)
+        raise VigilError(f"{flags}: not for --level {level}")
+    mapping = {k: v for k, v in {**given, **only}.items() if v is not None}
+    with _open(store, create=True) as t:
+        counts = t.import_geography(path, level or "", **mapping)
+    console().print(", ".join(f"{name}: {n:,} rows" for name, n in counts.items()))
+
+
+def _other_level_flags(level: str | None, values: dict[str, object]) -> dict[str, object]:
+    """The flags that belong to the other kind of import than ``level``."""
+    if level == "settlement":
+        return {"parent_field": values["parent_field"]}
+    return {k: values[k] for k in ("lat_field", "lon_field", "located_field")}
+
+
+@app.command()
+def regions(
+    store: StoreOpt = None,
+    source: SourceOpt = None,
+    level: Annotated[str, typer.Option(help="oblast, raion or hromada.")] = "oblast",
+    date: Annotated[str | None, typer.Option("--date", help="Areas on this date.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Change from this date…")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="…to this date.")] = None,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+) -> None:
+    """Per region: area, controlled km² and % on a date; or gained, lost, net between two."""
+    fmt = _output_format(format)
+    with _open(store) as t:
+        frame = t.regions(level, date=date, date_from=start, date_to=end, source=source)
+    frame = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+    emit_frame(frame, fmt, title=f"By {level} (km², geodesic)", path=output)
+
+
+@app.command()
+def frontline(
+    date: Annotated[str, typer.Option("--date", help="Date (YYYY-MM-DD).")],
+    store: StoreOpt = None,
+    source: SourceOpt = None,
+    buffer_km: Annotated[
+        float,
+        typer.Option(help="Leave out the boundary within this distance of border and coast."),
+    ] = 5.0,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json or geojson.")
+    ] = "table",
+    output: OutOpt = None,
+) -> None:
+    """Length of the line of contact (geodesic km), or the line itself as GeoJSON."""
+    import geopandas as gpd
+
+    fmt = format.lower()
+    if fmt not in ("table", "csv", "json", "geojson"):
+        raise VigilError(f"--format: expected table, csv, json or geojson, got {format!r}")
+    with _open(store) as t:
+        line, km, used = t.frontline(date, buffer_km=buffer_km, source=source)
+    record = {"date": as_date(date), "snapshot_date": used, "buffer_km": buffer_km, "length_km": km}
+    if fmt == "geojson":
+        frame = gpd.GeoDataFrame([record], geometry=[line], crs="EPSG:4326")
+        write_text(frame.to_json(drop_id=True, default=str) + "\n", output)
+    else:
+        emit_record(record, _output_format(fmt), title="Line of contact", path=output)
 
 
 # -- charts, brief, export ---------------------------------------------------------------

@@ -1,0 +1,108 @@
+"""`vigil territory geography import`, `regions` and `frontline` as a user calls them.
+
+A synthetic country of two square oblasts, a controlled rectangle whose share of each is
+known by construction, and one day's change; areas are checked against pyproj.Geod."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from tests.cli_runner import vigil
+from vigil.testing import assert_km2_close, geod_area_km2, write_daily
+
+WEST = box(36.0, 48.0, 36.5, 48.5)  # oblast ZZ-W
+EAST = box(36.5, 48.0, 37.0, 48.5)  # oblast ZZ-E
+D1, D2 = dt.date(2025, 3, 3), dt.date(2025, 3, 4)
+# Day 1 straddles the two oblasts; day 2 takes a further strip in the east only.
+DAY1 = box(36.3, 48.1, 36.7, 48.4)
+DAY2 = box(36.3, 48.1, 36.8, 48.4)
+
+
+@pytest.fixture
+def store(tmp_path: Path, capsys) -> Path:
+    folder, path = tmp_path / "maps", tmp_path / "store.sqlite"
+    write_daily(folder, {D1: DAY1, D2: DAY2})
+    assert vigil(capsys, "territory", "ingest", folder, "--store", path).code == 0
+    regions = gpd.GeoDataFrame(
+        {"iso": ["ZZ-W", "ZZ-E"], "name": ["Захід", "Схід"], "name_en": ["West", "East"]},
+        geometry=[WEST, EAST],
+        crs="EPSG:4326",
+    )
+    regions.to_file(tmp_path / "oblasts.gpkg")
+    run = vigil(
+        capsys, "territory", "geography", "import", tmp_path / "oblasts.gpkg", "--level",
+        "oblast", "--code-field", "iso", "--name-field", "name", "--store", path,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert "oblast: 2 rows" in run.out
+    return path
+
+
+def as_json(capsys, *args) -> list[dict]:
+    run = vigil(capsys, *args, "--format", "json")
+    assert run.code == 0, run.err
+    return json.loads(run.out)
+
+
+def test_regions_on_a_date_split_the_controlled_area_by_oblast(capsys, store):
+    rows = {r["code"]: r for r in as_json(capsys, "territory", "regions", "--date", D1,
+                                          "--store", store)}  # fmt: skip
+    for code, oblast in (("ZZ-W", WEST), ("ZZ-E", EAST)):
+        expected = geod_area_km2(DAY1.intersection(oblast), straight_edges=True)
+        assert_km2_close(rows[code]["controlled_km2"], expected, rel=1e-6, what=code)
+        share = 100 * expected / geod_area_km2(oblast, straight_edges=True)
+        assert rows[code]["controlled_pct"] == pytest.approx(share, rel=1e-6)
+        assert rows[code]["snapshot_date"] == str(D1)
+
+
+def test_regions_between_two_dates_put_the_gain_where_it_happened(capsys, store):
+    rows = as_json(capsys, "territory", "regions", "--from", D1, "--to", D2, "--store", store)
+    assert [r["code"] for r in rows] == ["ZZ-E"]  # only regions that changed, by net
+    strip = geod_area_km2(box(36.7, 48.1, 36.8, 48.4), straight_edges=True)
+    assert_km2_close(rows[0]["gained_km2"], strip, rel=1e-6, what="east gain")
+    assert rows[0]["lost_km2"] == 0
+
+
+def test_frontline_leaves_out_the_border_and_gives_the_line(capsys, store, tmp_path):
+    # The controlled rectangle lies inside the country, more than 5 km from its outline
+    # on every side, so the whole boundary is the line of contact.
+    out = tmp_path / "line.geojson"
+    run = vigil(capsys, "territory", "frontline", "--date", D1, "--store", store,
+                "--format", "geojson", "-o", out)  # fmt: skip
+    assert run.code == 0, run.err
+    (feature,) = json.loads(out.read_text())["features"]
+    line = shapely.geometry.shape(feature["geometry"])
+    expected = shapely.segmentize(DAY1.boundary, 0.001)
+    from pyproj import Geod
+
+    assert feature["properties"]["length_km"] == pytest.approx(
+        Geod(ellps="WGS84").geometry_length(expected) / 1000, rel=1e-3
+    )
+    assert line.length == pytest.approx(DAY1.boundary.length, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["regions", "--date", "2025-03-03", "--level", "raion"], "no raion boundaries"),
+        (["regions", "--level", "oblast"], "--date"),
+        (["regions", "--date", "2025-03-03", "--level", "country"], "--level"),
+        (["geography", "import"], "--shipped"),
+        (["geography", "import", "x.gpkg"], "--level"),
+        (["geography", "import", "x.gpkg", "--level", "oblast", "--lat-field", "y"],
+         "--lat-field: not for --level oblast"),
+        (["frontline", "--date", "2025-03-03", "--buffer-km", "-1"], "--buffer-km"),
+    ],
+)  # fmt: skip
+def test_bad_region_questions_are_one_line(capsys, store, args, needle):
+    run = vigil(capsys, "territory", *args, "--store", store)
+    assert run.code == 1
+    assert run.err.startswith("Error: ") and len(run.err.splitlines()) == 1, run.err
+    assert needle in run.err
