@@ -106,3 +106,24 @@ def test_bad_region_questions_are_one_line(capsys, store, args, needle):
     assert run.code == 1
     assert run.err.startswith("Error: ") and len(run.err.splitlines()) == 1, run.err
     assert needle in run.err
+
+
+def test_series_for_one_region_and_with_the_front_line(capsys, store):
+    rows = as_json(capsys, "territory", "series", "--freq", "day", "--region", "ZZ-E",
+                   "--store", store)  # fmt: skip
+    (row,) = rows  # one complete day: D1 -> D2
+    assert row["region"].startswith("ZZ-E")
+    strip = geod_area_km2(box(36.7, 48.1, 36.8, 48.4), straight_edges=True)
+    assert_km2_close(row["gained_km2"], strip, rel=1e-6, what="east gain")
+    held = geod_area_km2(DAY2.intersection(EAST), straight_edges=True)
+    assert_km2_close(row["area_km2"], held, rel=1e-6, what="east area")
+    # by name (any spelling the gazetteer's key folds together) gives the same row
+    assert as_json(capsys, "territory", "series", "--freq", "day", "--region", "east",
+                   "--store", store) == rows  # fmt: skip
+    (line,) = as_json(capsys, "territory", "series", "--freq", "day", "--metric",
+                      "frontline_km", "--store", store)  # fmt: skip
+    from pyproj import Geod
+
+    expected = Geod(ellps="WGS84").geometry_length(shapely.segmentize(DAY2.boundary, 0.001))
+    assert line["frontline_km"] == pytest.approx(expected / 1000, rel=1e-3)
+    assert line["frontline_buffer_km"] == 5.0

@@ -28,8 +28,8 @@ from shapely.geometry.base import BaseGeometry
 from vigil import config
 from vigil.errors import InputError, NoDataError, VigilError
 from vigil.territory import change as overlay_mod
+from vigil.territory import geodesy, sources
 from vigil.territory import periods as P
-from vigil.territory import sources
 from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
@@ -85,6 +85,7 @@ class Territory:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = False):
         self.store = Store(config.resolve_store(path), create=create)
+        self._frontline_meter: Any = None  # built on first use (the outline is prepared once)
 
     def close(self) -> None:
         self.store.close()
@@ -362,12 +363,17 @@ class Territory:
         partial: bool = False,
         min_fragment_km2: float | None = None,
         min_width_km: float | None = None,
+        region: str | None = None,
+        frontline_buffer_km: float | None = None,
     ) -> pd.DataFrame:
         """One row per period (columns: vigil.territory.results.SERIES_COLUMNS).
 
         Periods run from ``start`` (default: the first snapshot) to ``end`` (default:
         the last); only periods whose start has a snapshot on or before it are shown.
-        The current, unfinished period is left out unless ``partial``.
+        The current, unfinished period is left out unless ``partial``. ``region`` (an
+        oblast, raion or hromada, by code or name) restricts every figure to it;
+        ``frontline_buffer_km`` adds ``frontline_km``, the line of contact at each
+        period's end snapshot.
         """
         from vigil.territory import series as S
 
@@ -391,13 +397,27 @@ class Territory:
             for d in {p.snap_a for p in plan} | {p.snap_b for p in plan}
         }
         overlays = self._overlays([(rows[p.snap_a].id, rows[p.snap_b].id) for p in plan])
-        return S.table(
+        areas = {d: r.area_km2 for d, r in rows.items()}
+        label = None
+        if region is not None:
+            label, shape = self._region_shape(region)
+            overlays, areas = self._within(overlays, rows, shape)
+        table = S.table(
             plan,
             overlays,
-            {d: r.area_km2 for d, r in rows.items()},
+            areas,
             min_fragment_km2=min_fragment_km2,
             min_width_km=min_width_km,
         )
+        if label is not None:
+            table.insert(0, "region", label)
+        if frontline_buffer_km is not None:
+            _check_buffer(frontline_buffer_km)
+            table["frontline_km"] = [
+                self._frontline_km(rows[p.snap_b].id, frontline_buffer_km) for p in plan
+            ]
+            table["frontline_buffer_km"] = frontline_buffer_km
+        return table
 
     def records(
         self,
@@ -494,16 +514,66 @@ class Territory:
     ) -> tuple[BaseGeometry, float, dt.date]:
         """The line of contact on ``date``: the controlled area's boundary without the
         parts within ``buffer_km`` of Ukraine's border and coast. (line, km, snapshot)."""
-        from vigil.territory import regions as R
-
-        if not (buffer_km >= 0 and np.isfinite(buffer_km)):
-            raise VigilError(f"--buffer-km: expected a number ≥ 0, got {buffer_km}")
+        _check_buffer(buffer_km)
         src = self.resolve_source(source)
         used = self._snapshot_date(src, Kind.CONTROLLED, as_date(date))
         controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
-        country = shapely.union_all(self._regions("oblast").geometry.to_numpy())
-        line, km = R.frontline(controlled, country, buffer_km=buffer_km)
+        ((line, km),) = self._meter().lines(controlled, [buffer_km])
         return line, km, used
+
+    def _meter(self) -> Any:
+        """The country outline prepared for front-line measures (built once)."""
+        if self._frontline_meter is None:
+            from vigil.territory.regions import FrontlineMeter
+
+            country = shapely.union_all(self._regions("oblast").geometry.to_numpy())
+            self._frontline_meter = FrontlineMeter(country)
+        return self._frontline_meter
+
+    def _frontline_km(self, snapshot_id: int, buffer_km: float) -> float:
+        ((_, km),) = self._meter().lines(self.store.geometry(snapshot_id), [buffer_km])
+        return km
+
+    def _region_shape(self, query: str) -> tuple[str, BaseGeometry]:
+        """A region of any level by code or name: ('UA-14 Donetsk Oblast', geometry)."""
+        from vigil.territory.geography import name_key
+
+        key = name_key(query)
+        for level in REGION_LEVELS:
+            frame = self.store.regions(level)
+            if frame.empty:
+                continue
+            hit = frame[frame.code.str.upper() == query.strip().upper()]
+            if hit.empty:
+                names = frame[["name_en", "name_uk", "name_ru"]].map(name_key)
+                hit = frame[(names == key).any(axis=1)]
+            if len(hit) > 1:
+                codes = ", ".join(hit.code.head(5))
+                raise VigilError(f"--region {query}: several {level}s match ({codes}); use a code")
+            if len(hit) == 1:
+                row = hit.iloc[0]
+                return f"{row.code} {row.name_en or row.name_uk}", row.geometry
+        raise NoDataError(
+            f"--region {query}: no oblast, raion or hromada with that code or name in this"
+            " store (import geography first)"
+        )
+
+    def _within(
+        self, overlays: list[overlay_mod.Overlay], rows: dict, shape: BaseGeometry
+    ) -> tuple[list[overlay_mod.Overlay], dict[dt.date, float]]:
+        """Overlays and snapshot areas restricted to one region."""
+        from vigil.territory.regions import overlap_km2
+
+        clipped = []
+        for o in overlays:
+            g = shapely.intersection(o.gained, shape)
+            lo = shapely.intersection(o.lost, shape)
+            clipped.append(overlay_mod.Overlay(g, lo, geodesy.area_km2(g), geodesy.area_km2(lo)))
+        shapes = np.array([shape], dtype=object)
+        areas = {
+            d: float(overlap_km2(shapes, self.store.geometry(r.id))[0]) for d, r in rows.items()
+        }
+        return clipped, areas
 
     # -- geometry out ------------------------------------------------------------------
     def snapshots_frame(
@@ -562,6 +632,11 @@ def _span(
     if first > last:
         raise VigilError(f"--from ({first}) must be on or before --to ({last})")
     return first, last
+
+
+def _check_buffer(buffer_km: float) -> None:
+    if not (buffer_km >= 0 and np.isfinite(buffer_km)):
+        raise VigilError(f"--buffer-km: expected a number ≥ 0, got {buffer_km}")
 
 
 def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:

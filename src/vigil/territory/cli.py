@@ -373,12 +373,24 @@ def series(
     with_grey: GreyOpt = False,
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Only this oblast, raion or hromada (code such as UA-14, or name)."),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option(help="change (default) or frontline_km (adds the line of contact).")
+    ] = "change",
+    buffer_km: Annotated[
+        float, typer.Option(help="frontline_km: buffer around border and coast (km).")
+    ] = 5.0,
     format: FormatOpt = "table",
     output: OutOpt = None,
 ) -> None:
     """One row per day, week, month or year: gained, lost, net and area, with snapshots used."""
     fmt = _output_format(format)
     _non_negative(last, "--last")
+    if metric not in ("change", "frontline_km"):
+        raise VigilError(f"--metric: expected change or frontline_km, got {metric!r}")
     with _open(store) as t:
         frame = t.series(
             freq,
@@ -390,6 +402,8 @@ def series(
             partial=partial,
             min_fragment_km2=min_fragment_km2,
             min_width_km=min_width_km,
+            region=region,
+            frontline_buffer_km=buffer_km if metric == "frontline_km" else None,
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)

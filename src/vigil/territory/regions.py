@@ -251,29 +251,61 @@ def _frontlines(
         raise ValueError("buffer_km must be ≥ 0")
     if controlled.is_empty or country.is_empty:
         return [(shapely.MultiLineString(), 0.0) for _ in buffers_km]
-    country = _fill_slivers(country)
-    to_m, to_deg = _laea(country)
-    country_m = _project(country, to_m)
-    edge_m = _project(shapely.segmentize(controlled.boundary, geodesy.SEGMENT_DEG), to_m)
-    inside = shapely.intersection(edge_m, country_m)  # boundary drawn over sea/Russia: out
-    # Buffering the whole outline (~110,000 vertices for Ukraine) costs seconds; only
-    # the outline segments within the buffer distance of the line can cut it, so only
-    # those are buffered. The result is the same line.
-    segments = _segments(shapely.boundary(country_m))
-    tree = shapely.STRtree(segments)
-    out = []
-    for b in buffers_km:
-        line_m = inside
-        if b > 0:
-            near = tree.query(inside, predicate="dwithin", distance=b * 1e3 * 1.001)
-            if len(near):
-                zone = shapely.buffer(
-                    shapely.line_merge(shapely.multilinestrings(segments[near])), b * 1e3
-                )
-                line_m = shapely.difference(inside, zone)
-        line = _lines_only(_project(line_m, to_deg))
-        out.append((line, float(geodesy.length_km(line)[0])))
-    return out
+    return FrontlineMeter(country).lines(controlled, buffers_km)
+
+
+class FrontlineMeter:
+    """The country's outline prepared once (projection, segments, spatial index), so
+    that many snapshots can be measured quickly (a front-line series)."""
+
+    def __init__(self, country: BaseGeometry) -> None:
+        country = _fill_slivers(country)
+        self.to_m, self.to_deg = _laea(country)
+        self.country_m = _project(country, self.to_m)
+        # Buffering the whole outline (~110,000 vertices for Ukraine) costs seconds; only
+        # the outline segments within the buffer distance of the line can cut it, so
+        # only those are buffered. The result is the same line.
+        self.segments = _segments(shapely.boundary(self.country_m))
+        self.tree = shapely.STRtree(self.segments)
+        # buffer -> (outline segments buffered so far, their buffer). Consecutive
+        # snapshots need nearly the same segments, so a series buffers a few times, not
+        # once a snapshot; extra segments far from a line leave its difference unchanged.
+        self._zones: dict[float, tuple[frozenset[int], BaseGeometry]] = {}
+
+    def lines(
+        self, controlled: BaseGeometry, buffers_km: list[float]
+    ) -> list[tuple[BaseGeometry, float]]:
+        """(line, geodesic km) for each buffer."""
+        if controlled.is_empty:
+            return [(shapely.MultiLineString(), 0.0) for _ in buffers_km]
+        edge_m = _project(shapely.segmentize(controlled.boundary, geodesy.SEGMENT_DEG), self.to_m)
+        # the country clipped to the line's surroundings first: the overlay then works on
+        # a few thousand vertices of outline instead of ~110,000
+        x0, y0, x1, y1 = edge_m.bounds
+        near_country = shapely.clip_by_rect(self.country_m, x0 - 1, y0 - 1, x1 + 1, y1 + 1)
+        inside = shapely.intersection(edge_m, near_country)  # drawn over sea/Russia: out
+        out = []
+        for b in buffers_km:
+            line_m = inside
+            if b > 0:
+                near = self.tree.query(inside, predicate="dwithin", distance=b * 1e3 * 1.001)
+                if len(near):
+                    line_m = shapely.difference(inside, self._zone(b, near))
+            line = _lines_only(_project(line_m, self.to_deg))
+            out.append((line, float(geodesy.length_km(line)[0])))
+        return out
+
+    def _zone(self, buffer_km: float, near: NDArray[np.intp]) -> BaseGeometry:
+        """The buffer of (at least) the ``near`` outline segments, reused when it covers them."""
+        have, zone = self._zones.get(buffer_km, (frozenset(), None))
+        if zone is None or not have.issuperset(near.tolist()):
+            have = have | frozenset(near.tolist())
+            picked = self.segments[sorted(have)]
+            zone = shapely.buffer(
+                shapely.line_merge(shapely.multilinestrings(picked)), buffer_km * 1e3
+            )
+            self._zones[buffer_km] = (have, zone)
+        return zone
 
 
 def _fill_slivers(country: BaseGeometry, max_km2: float = SLIVER_HOLE_KM2) -> BaseGeometry:
