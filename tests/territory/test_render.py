@@ -527,3 +527,23 @@ def test_records_sentence_does_not_say_largest_since_the_period_just_before():
     assert "the largest weekly gain since the week of 2026-07-27" in render.records_sentence(
         row, "gained", "week"
     )
+
+
+def test_brief_shows_where_last_week_changed_when_regions_are_known(charts):
+    regions = pd.DataFrame(
+        {
+            "code": ["UA-14", "UA-09"],
+            "name_en": ["Donetsk Oblast", "Luhansk Oblast"],
+            "name_uk": ["Донецька область", "Луганська область"],
+            "gained_km2": [153.23, 29.40],
+            "lost_km2": [0.06, 0.0],
+            "net_km2": [153.17, 29.40],
+        }
+    )
+    text = render.brief_markdown(brief_data(extra={"regions_week": regions}), charts)
+    assert "## Where, last week" in text
+    assert "| Donetsk Oblast | 153.2 | 0.1 | +153.2 |" in text
+    assert "| Luhansk Oblast | 29.4 | 0.0 | +29.4 |" in text
+    page = render.brief_html(brief_data(extra={"regions_week": regions}), charts)
+    assert "Luhansk Oblast" in page
+    assert "Where, last week" not in render.brief_markdown(brief_data(), charts)

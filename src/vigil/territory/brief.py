@@ -13,7 +13,7 @@ import pandas as pd
 from vigil.errors import NoDataError
 from vigil.territory import periods as P
 from vigil.territory.api import DateLike, Territory, as_date
-from vigil.territory.results import BriefData
+from vigil.territory.results import BriefData, Change
 
 
 def brief_data(
@@ -68,8 +68,21 @@ def brief_data(
         data_first=first,
         data_last=dates[-1],
         credit=t.store.source_credit(src),
-        extra={"week_before_geometry": t.geometry(last_week.snapshot_from, source=src)},
+        extra={
+            "week_before_geometry": t.geometry(last_week.snapshot_from, source=src),
+            "regions_week": _regions_week(t, last_week),
+        },
     )
+
+
+def _regions_week(t: Territory, week: Change) -> pd.DataFrame | None:
+    """Last week's change per oblast, when the store holds oblast boundaries."""
+    from vigil.territory.regions import region_change
+
+    oblasts = t.store.regions("oblast")
+    if oblasts.empty:
+        return None
+    return region_change(oblasts, week.gained, week.lost)
 
 
 def _record(

@@ -767,6 +767,13 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     blocks.append(_Heading("Controlled area"))
     blocks.append(_Para(_area_text(data)))
 
+    where = _regions_table(data.extra.get("regions_week"))
+    if where is not None:
+        blocks += [_Heading("Where, last week"), where]
+        blocks.append(
+            _Para("Areas in km², by oblast (OpenStreetMap boundaries, land only).", "small")
+        )
+
     table = _weeks_table(data.weekly, 12)
     if table is not None:
         blocks += [_Heading(f"Last {len(table.rows)} weeks"), table]
@@ -875,6 +882,22 @@ def _area_text(data: BriefData) -> str:
                 "and is not included."
             )
     return text
+
+
+def _regions_table(frame: pd.DataFrame | None) -> _Table | None:
+    """Gained, lost and net per region (rows of vigil.territory.regions.region_change)."""
+    if frame is None or len(frame) == 0:
+        return None
+    rows = [
+        [
+            str(r.get("name_en") or r.get("name_uk") or r.get("code")),
+            fmt_number(r["gained_km2"]),
+            fmt_number(r["lost_km2"]),
+            fmt_number(r["net_km2"], signed=True),
+        ]
+        for _, r in frame.iterrows()
+    ]
+    return _Table(["Region", "Gained", "Lost", "Net"], rows, [False, True, True, True])
 
 
 def _weeks_table(weekly: pd.DataFrame | None, n: int) -> _Table | None:
