@@ -127,3 +127,72 @@ def test_series_for_one_region_and_with_the_front_line(capsys, store):
     expected = Geod(ellps="WGS84").geometry_length(shapely.segmentize(DAY2.boundary, 0.001))
     assert line["frontline_km"] == pytest.approx(expected / 1000, rel=1e-3)
     assert line["frontline_buffer_km"] == 5.0
+
+
+@pytest.fixture
+def with_places(tmp_path: Path, capsys, store) -> Path:
+    """The store plus a gazetteer: one place taken on D2, one held since D1, one far
+    behind the lines, and one with only a hromada point (never read from the map)."""
+    rows = [
+        # code, name_uk, name_en, lon, lat, located
+        ("P1", "Східне", "Skhidne", 36.75, 48.25, 1),
+        ("P2", "Середнє", "Serednie", 36.5, 48.25, 1),
+        ("P3", "Далеке", "Daleke", 36.1, 48.45, 1),
+        ("P4", "Примарне", "Prymarne", 36.75, 48.26, 0),
+    ]
+    csv = tmp_path / "places.csv"
+    csv.write_text(
+        "katotth,name_uk,name_en,lon,lat,located,oblast\n"
+        + "".join(f"{c},{u},{e},{x},{y},{k},ZZ-E\n" for c, u, e, x, y, k in rows),
+        encoding="utf-8",
+    )
+    run = vigil(
+        capsys, "territory", "geography", "import", csv, "--level", "settlement",
+        "--located-field", "located", "--oblast-field", "oblast", "--store", store,
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    return store
+
+
+def test_settlements_that_changed_hands_and_a_timeline(capsys, with_places):
+    run = vigil(capsys, "territory", "settlements", "--from", D1, "--to", D2,
+                "--store", with_places, "--format", "json")  # fmt: skip
+    assert run.code == 0, run.err
+    payload = json.loads(run.out)
+    (row,) = payload["settlements"]  # P4 lies in the strip too, but has no location
+    assert (row["code"], row["from_status"], row["to_status"]) == ("P1", "free", "controlled")
+    assert row["since"] == str(D2)
+    assert payload["coverage"] == ["the gazetteer locates 3 of 4 settlements in ZZ-E (75 %)"]
+    run = vigil(capsys, "territory", "settlement", "Skhidne", "--store", with_places,
+                "--format", "json")  # fmt: skip
+    runs = json.loads(run.out)["timeline"]
+    assert [(r["status"], r["first_snapshot"]) for r in runs] == [
+        ("free", str(D1)),
+        ("controlled", str(D2)),
+    ]
+    # any spelling: the Ukrainian name finds the same place
+    again = vigil(capsys, "territory", "settlement", "східне", "--store", with_places, "-f", "json")
+    assert json.loads(again.out)["settlement"]["code"] == "P1"
+    unlocated = vigil(capsys, "territory", "settlement", "Prymarne", "--store", with_places)
+    assert unlocated.code == 1 and "no location of its own" in unlocated.err
+
+
+def test_change_fragments_are_placed_when_geography_is_loaded(capsys, with_places):
+    run = vigil(capsys, "territory", "change", D1, D2, "--store", with_places, "-f", "json")
+    (fragment,) = json.loads(run.out)["fragments"]
+    # the strip 36.7–36.8 × 48.1–48.4 gained on D2; Skhidne (36.75, 48.25) lies in it and
+    # is the nearest located place to the strip's representative point
+    from pyproj import Geod
+
+    from vigil.territory import open_store
+
+    with open_store(with_places) as t:
+        (strip,) = t.change(D1, D2).fragments.geometry
+    assert shapely.equals(strip, box(36.7, 48.1, 36.8, 48.4))
+    point = shapely.point_on_surface(strip)  # the point a fragment is placed by
+    _, _, metres = Geod(ellps="WGS84").inv(36.75, 48.25, point.x, point.y)
+    assert fragment["oblast"] == "ZZ-E"
+    assert fragment["place"] == "Skhidne"
+    assert fragment["distance_km"] == pytest.approx(metres / 1000, rel=1e-3)
+    assert fragment["description"].startswith("+")
+    assert "of Skhidne" in fragment["description"] or "at Skhidne" in fragment["description"]

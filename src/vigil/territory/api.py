@@ -86,6 +86,7 @@ class Territory:
     def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = False):
         self.store = Store(config.resolve_store(path), create=create)
         self._frontline_meter: Any = None  # built on first use (the outline is prepared once)
+        self._places: Any = None  # regions and gazetteer index, for locating fragments
 
     def close(self) -> None:
         self.store.close()
@@ -521,6 +522,102 @@ class Territory:
         ((line, km),) = self._meter().lines(controlled, [buffer_km])
         return line, km, used
 
+    def locate_fragments(self, change: Change) -> pd.DataFrame:
+        """The change's fragments with their oblast, raion, hromada and nearest located
+        settlement (distance, bearing) and a one-line description ("+12.3 km² 4 km SW of
+        Pokrovsk, Pokrovskyi Raion, Donetsk Oblast"). Needs imported geography."""
+        from vigil.territory.locate import Gazetteer, describe
+
+        if self._places is None:
+            self._places = (
+                {level: self.store.regions(level) for level in REGION_LEVELS},
+                Gazetteer(self._gazetteer()),
+            )
+        regions, places = self._places
+        if regions["oblast"].empty:
+            raise NoDataError(
+                "no oblast boundaries in this store; run `vigil territory geography import"
+                " --shipped` (or import your own)"
+            )
+        return describe(change.fragments, regions, places)
+
+    def has_geography(self) -> bool:
+        return not self.store.regions("oblast").empty and not self.store.settlements().empty
+
+    def _gazetteer(self) -> pd.DataFrame:
+        frame = self.store.settlements()
+        if frame.empty:
+            raise NoDataError(
+                "no settlement gazetteer in this store; run `vigil territory geography import"
+                " --shipped` (or import your own)"
+            )
+        return frame
+
+    def _maps(
+        self, source: str, after: dt.date | None, until: dt.date
+    ) -> Iterator[tuple[dt.date, BaseGeometry, BaseGeometry | None]]:
+        """(date, controlled, grey) of every snapshot in (after, until], oldest first."""
+        has_grey = bool(self.store.dates(source, Kind.GREY))
+        for day in self.store.dates(source, Kind.CONTROLLED):
+            if (after is not None and day <= after) or day > until:
+                continue
+            controlled = self.store.geometry(self.store.snapshot(source, Kind.CONTROLLED, day).id)
+            grey = None
+            if has_grey:
+                grey = self.store.geometry(self.store.snapshot(source, Kind.GREY, day).id)
+            yield day, controlled, grey
+
+    def settlement_changes(
+        self, date_from: DateLike, date_to: DateLike, *, source: str | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Located settlements whose status (free, grey, controlled) differs between the
+        snapshots for the two dates, with ``since`` (the first snapshot of the new status),
+        and the gazetteer's coverage of the oblasts they lie in (or of every oblast
+        holding controlled area, when none changed)."""
+        from vigil.territory import settlements as S
+
+        src = self.resolve_source(source)
+        a_day, b_day = as_date(date_from, "--from"), as_date(date_to, "--to")
+        if b_day < a_day:
+            raise VigilError(f"--from ({a_day}) must be on or before --to ({b_day})")
+        gazetteer = self._gazetteer()
+        a = self._snapshot_date(src, Kind.CONTROLLED, a_day)
+        b = self._snapshot_date(src, Kind.CONTROLLED, b_day)
+        ((_, ca, ga),) = list(self._maps(src, a - dt.timedelta(days=1), a))
+        ((_, cb, gb),) = list(self._maps(src, b - dt.timedelta(days=1), b))
+        before, after = S.status_at(gazetteer, ca, ga), S.status_at(gazetteer, cb, gb)
+        changed = S.changes(gazetteer, before, after, self._maps(src, a, b))
+        oblasts = changed.oblast.unique() if len(changed) else self._held_oblasts(gazetteer, after)
+        table = changed.assign(snapshot_from=a, snapshot_to=b)
+        return table, S.coverage(gazetteer, oblasts)
+
+    def _held_oblasts(self, gazetteer: pd.DataFrame, status: Any) -> list[str]:
+        return sorted(set(gazetteer.oblast[status == "controlled"]))
+
+    def settlement_timeline(
+        self, name: str, *, oblast: str | None = None, source: str | None = None
+    ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+        """One settlement's status across every snapshot: (the gazetteer row matched,
+        its timeline as runs of equal status, the coverage of its oblast). ``name`` in
+        any spelling the gazetteer knows; the best match wins (cities first)."""
+        from vigil.territory import settlements as S
+        from vigil.territory.geography import find_settlements
+
+        src = self.resolve_source(source)
+        gazetteer = self._gazetteer()
+        found = find_settlements(gazetteer, name, oblast=oblast)
+        if found.empty:
+            where = f" in {oblast}" if oblast else ""
+            raise NoDataError(f"no settlement named {name!r}{where} in the gazetteer")
+        row = found.iloc[0]
+        if not int(row.located):
+            raise NoDataError(
+                f"{row.name_uk} ({row.code}): the gazetteer has no location of its own for it"
+                " (only a point in its hromada), so its status cannot be read from a map"
+            )
+        runs = S.timeline(float(row.lon), float(row.lat), self._maps(src, None, dt.date.max))
+        return row, runs, S.coverage(gazetteer, [row.oblast])
+
     def _meter(self) -> Any:
         """The country outline prepared for front-line measures (built once)."""
         if self._frontline_meter is None:
@@ -603,16 +700,18 @@ def open_store(path: str | os.PathLike[str] | None = None, *, create: bool = Fal
     return Territory(path, create=create)
 
 
-def change_frame(change: Change) -> gpd.GeoDataFrame:
-    """A change's fragments as a GeoDataFrame, with the snapshot dates on every row."""
+def change_frame(change: Change, fragments: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """A change's fragments (or ``fragments``: them with more columns, e.g. from
+    :meth:`Territory.locate_fragments`) as a GeoDataFrame, with the snapshot dates."""
     import geopandas as gpd
 
-    frame = change.fragments.drop(columns="geometry").assign(
+    fragments = change.fragments if fragments is None else fragments
+    frame = fragments.drop(columns="geometry").assign(
         source=change.source,
         snapshot_from=change.snapshot_from.isoformat(),
         snapshot_to=change.snapshot_to.isoformat(),
     )
-    return gpd.GeoDataFrame(frame, geometry=list(change.fragments.geometry), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=list(fragments.geometry), crs="EPSG:4326")
 
 
 # -- helpers ---------------------------------------------------------------------------

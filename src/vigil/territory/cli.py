@@ -328,10 +328,13 @@ def change(
             min_fragment_km2=min_fragment_km2,
             min_width_km=min_width_km,
         )
+        # with reference geography loaded, every fragment is placed ("4 km SW of …")
+        located = t.locate_fragments(result) if t.has_geography() else result.fragments
     summary = result.summary()
-    frags = result.fragments.drop(columns="geometry")
+    frags = located.drop(columns="geometry")
     if fmt == "geojson":
-        write_text(change_frame(result).to_json(drop_id=True, ensure_ascii=False) + "\n", output)
+        frame = change_frame(result, located)
+        write_text(frame.to_json(drop_id=True, ensure_ascii=False) + "\n", output)
     elif fmt == "json":
         payload = dict(summary, fragments=frags.head(top).to_dict(orient="records"))
         emit_record(payload, OutputFormat.JSON, path=output)
@@ -346,8 +349,10 @@ def change(
             summary, OutputFormat.TABLE, title=f"Change {result.date_from} → {result.date_to}"
         )
         if len(frags):
+            shown = ["direction", "area_km2", "kept", "description", "hromada_name"]
+            brief = frags[shown] if "description" in frags else frags
             emit_frame(
-                frags.head(top),
+                brief.head(top),
                 OutputFormat.TABLE,
                 title=f"Largest {min(top, len(frags))} fragments",
             )
@@ -560,6 +565,63 @@ def frontline(
         write_text(frame.to_json(drop_id=True, default=str) + "\n", output)
     else:
         emit_record(record, _output_format(fmt), title="Line of contact", path=output)
+
+
+@app.command()
+def settlements(
+    start: Annotated[str, typer.Option("--from", help="Earlier date (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Later date (YYYY-MM-DD).")],
+    store: StoreOpt = None,
+    source: SourceOpt = None,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+) -> None:
+    """Settlements whose status (free, grey, controlled) changed between two dates."""
+    from vigil.territory.settlements import coverage_sentence
+
+    fmt = _output_format(format)
+    with _open(store) as t:
+        changed, cover = t.settlement_changes(start, end, source=source)
+    notes = [coverage_sentence(r) for r in cover.to_dict(orient="records")]
+    if fmt is OutputFormat.JSON:
+        payload = {"settlements": changed.to_dict(orient="records"), "coverage": notes}
+        emit_record(payload, fmt, path=output)
+    else:
+        caption = "Only settlements with their own coordinates are read from the map: " + (
+            "; ".join(notes)
+        )
+        shown = changed
+        if fmt is OutputFormat.TABLE:
+            cols = ["name_uk", "name_en", "oblast", "from_status", "to_status", "since"]
+            shown = changed[[*cols, "transitions"]] if len(changed) else changed
+        emit_frame(shown, fmt, title="Settlements whose status changed", path=output)
+        console(stderr=fmt is not OutputFormat.TABLE).print(caption, markup=False)
+
+
+@app.command()
+def settlement(
+    name: Annotated[str, typer.Argument(help="Name in Ukrainian, English or transliterated.")],
+    store: StoreOpt = None,
+    source: SourceOpt = None,
+    oblast: Annotated[str | None, typer.Option(help="Only in this oblast (e.g. UA-14).")] = None,
+    format: FormatOpt = "table",
+    output: OutOpt = None,
+) -> None:
+    """One settlement's status across every snapshot in the store (runs of equal status)."""
+    from vigil.territory.settlements import coverage_sentence
+
+    fmt = _output_format(format)
+    with _open(store) as t:
+        row, runs, cover = t.settlement_timeline(name, oblast=oblast, source=source)
+    title = f"{row.name_uk} / {row.name_en} ({row.code}, {row.oblast})"
+    note = coverage_sentence(cover.iloc[0]) if len(cover) else ""
+    if fmt is OutputFormat.JSON:
+        place = {k: row[k] for k in ("code", "name_uk", "name_en", "oblast", "lon", "lat")}
+        payload = {"settlement": place, "timeline": runs.to_dict(orient="records"), "note": note}
+        emit_record(payload, fmt, path=output)
+    else:
+        emit_frame(runs, fmt, title=title, path=output)
+        console(stderr=fmt is not OutputFormat.TABLE).print(note, markup=False)
 
 
 # -- charts, brief, export ---------------------------------------------------------------
