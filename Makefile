@@ -39,6 +39,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/regions.py
 
 clean:
 	rm -rf $(VENV) demo/*.sqlite demo/*.png demo/brief.*

@@ -497,7 +497,7 @@ class Territory:
             if date is not None or date_from is None or date_to is None:
                 raise VigilError("give either --date, or both --from and --to")
             result = self.change(date_from, date_to, source=src)
-            out = R.region_change(frame, result.gained, result.lost)
+            out = R.region_change(frame, result.gained, result.lost, stored=True)
             return out.assign(snapshot_from=result.snapshot_from, snapshot_to=result.snapshot_to)
         if date is None:
             raise VigilError("give --date, or --from and --to")
@@ -507,7 +507,7 @@ class Territory:
         grey = None
         if self.store.dates(src, Kind.GREY):
             grey = self.store.geometry(self.store.snapshot(src, Kind.GREY, used).id)
-        out = R.region_areas(frame, controlled, grey)
+        out = R.region_areas(frame, controlled, grey, stored=True)
         return out.assign(snapshot_date=used)
 
     def frontline(

@@ -82,7 +82,7 @@ def _regions_week(t: Territory, week: Change) -> pd.DataFrame | None:
     oblasts = t.store.regions("oblast")
     if oblasts.empty:
         return None
-    return region_change(oblasts, week.gained, week.lost)
+    return region_change(oblasts, week.gained, week.lost, stored=True)
 
 
 def _record(

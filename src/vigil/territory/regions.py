@@ -101,9 +101,21 @@ def overlap_km2(
     return result
 
 
+def _cleaned(regions: pd.DataFrame, stored: bool) -> tuple[NDArray[np.object_], NDArray]:
+    """Region geometries cleaned as snapshots are, and their geodesic areas (km²)."""
+    if stored:
+        return regions["geometry"].to_numpy(), regions["area_km2"].to_numpy(dtype=float)
+    geoms = clean_regions(regions["geometry"].to_numpy())
+    return geoms, geodesy.area_km2(geoms) if len(geoms) else np.zeros(0)
+
+
 # -- 1. controlled area per region -------------------------------------------------------
 def region_areas(
-    regions: pd.DataFrame, controlled: BaseGeometry, grey: BaseGeometry | None = None
+    regions: pd.DataFrame,
+    controlled: BaseGeometry,
+    grey: BaseGeometry | None = None,
+    *,
+    stored: bool = False,
 ) -> pd.DataFrame:
     """Controlled (and grey) area per region, km², geodesic.
 
@@ -114,10 +126,10 @@ def region_areas(
     ``controlled`` and ``grey`` are WGS84 (multi)polygons as the store holds them
     (already densified at ingest). Region areas are those of the region polygons,
     which for oblasts are land only: the parts of ``controlled`` drawn over the sea
-    or outside Ukraine fall in no region.
+    or outside Ukraine fall in no region. ``stored``: the regions come from the store,
+    already cleaned and measured at import (``area_km2``), so neither is redone.
     """
-    geoms = clean_regions(regions["geometry"].to_numpy())
-    area = geodesy.area_km2(geoms) if len(geoms) else np.zeros(0)
+    geoms, area = _cleaned(regions, stored)
     ctl = overlap_km2(geoms, controlled, area)
     grey_km2 = overlap_km2(geoms, grey, area) if grey is not None else np.full(len(geoms), np.nan)
     out = _labels(regions)
@@ -136,6 +148,7 @@ def region_change(
     lost: BaseGeometry,
     *,
     include_zero: bool = False,
+    stored: bool = False,
 ) -> pd.DataFrame:
     """Gained, lost and net km² (geodesic) within each region, net descending.
 
@@ -145,8 +158,7 @@ def region_change(
     is in no row; when the regions tile the country, the column sums are the national
     gained/lost inside it.
     """
-    geoms = clean_regions(regions["geometry"].to_numpy())
-    area = geodesy.area_km2(geoms) if len(geoms) else np.zeros(0)
+    geoms, area = _cleaned(regions, stored)
     out = _labels(regions)
     out["gained_km2"] = overlap_km2(geoms, gained, area)
     out["lost_km2"] = overlap_km2(geoms, lost, area)
