@@ -547,3 +547,25 @@ def test_brief_shows_where_last_week_changed_when_regions_are_known(charts):
     page = render.brief_html(brief_data(extra={"regions_week": regions}), charts)
     assert "Luhansk Oblast" in page
     assert "Where, last week" not in render.brief_markdown(brief_data(), charts)
+
+
+def test_brief_lists_settlements_that_changed_hands_with_the_coverage(charts):
+    changed = pd.DataFrame(
+        {
+            "name_en": ["Selydove"],
+            "name_uk": ["Селидове"],
+            "oblast": ["UA-14"],
+            "from_status": ["free"],
+            "to_status": ["controlled"],
+            "since": [D(2024, 10, 28)],
+        }
+    )
+    note = "the gazetteer locates 620 of 1,298 settlements in UA-14 (48 %)"
+    extra = {"settlements_week": changed, "settlements_coverage": [note]}
+    text = render.brief_markdown(brief_data(extra=extra), charts)
+    assert "| Selydove | Селидове | UA-14 | free → controlled | 2024-10-28 |" in text
+    assert note in text
+    none = {"settlements_week": changed.iloc[0:0], "settlements_coverage": [note]}
+    text = render.brief_markdown(brief_data(extra=none), charts)
+    assert "No located settlement changed status." in text and note in text
+    assert "changed hands" not in render.brief_markdown(brief_data(), charts)

@@ -71,6 +71,7 @@ def brief_data(
         extra={
             "week_before_geometry": t.geometry(last_week.snapshot_from, source=src),
             "regions_week": _regions_week(t, last_week),
+            **_settlements_week(t, last_week),
         },
     )
 
@@ -83,6 +84,18 @@ def _regions_week(t: Territory, week: Change) -> pd.DataFrame | None:
     if oblasts.empty:
         return None
     return region_change(oblasts, week.gained, week.lost, stored=True)
+
+
+def _settlements_week(t: Territory, week: Change) -> dict[str, object]:
+    """Settlements that changed status last week, and the gazetteer's coverage of their
+    oblasts, when the store holds a gazetteer."""
+    from vigil.territory.settlements import coverage_sentence
+
+    if t.store.settlements().empty:
+        return {}
+    changed, cover = t.settlement_changes(week.snapshot_from, week.snapshot_to, source=week.source)
+    notes = [coverage_sentence(r) for r in cover.to_dict(orient="records")]
+    return {"settlements_week": changed, "settlements_coverage": notes}
 
 
 def _record(

@@ -774,6 +774,10 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
             _Para("Areas in km², by oblast (OpenStreetMap boundaries, land only).", "small")
         )
 
+    places = data.extra.get("settlements_week")
+    if isinstance(places, pd.DataFrame):
+        blocks += _settlement_blocks(places, data.extra.get("settlements_coverage") or [])
+
     table = _weeks_table(data.weekly, 12)
     if table is not None:
         blocks += [_Heading(f"Last {len(table.rows)} weeks"), table]
@@ -882,6 +886,29 @@ def _area_text(data: BriefData) -> str:
                 "and is not included."
             )
     return text
+
+
+def _settlement_blocks(changed: pd.DataFrame, coverage: list[str]) -> list[object]:
+    """Settlements whose status changed last week, with the gazetteer's coverage."""
+    blocks: list[object] = [_Heading("Settlements that changed hands, last week")]
+    if len(changed):
+        rows = [
+            [
+                str(r.get("name_en") or r.get("name_uk")),
+                str(r.get("name_uk") or ""),
+                str(r.get("oblast") or ""),
+                f"{r['from_status']} → {r['to_status']}",
+                fmt_date(r["since"]),
+            ]
+            for _, r in changed.iterrows()
+        ]
+        blocks.append(_Table(["Settlement", "Name (uk)", "Oblast", "Status", "Since"], rows))
+    else:
+        blocks.append(_Para("No located settlement changed status."))
+    if coverage:
+        text = "Only settlements with their own coordinates are read from the map: "
+        blocks.append(_Para(text + "; ".join(coverage) + ".", "small"))
+    return blocks
 
 
 def _regions_table(frame: pd.DataFrame | None) -> _Table | None:
