@@ -569,3 +569,22 @@ def test_brief_lists_settlements_that_changed_hands_with_the_coverage(charts):
     text = render.brief_markdown(brief_data(extra=none), charts)
     assert "No located settlement changed status." in text and note in text
     assert "changed hands" not in render.brief_markdown(brief_data(), charts)
+
+
+def test_the_locator_map_sits_in_the_corner_hiding_no_change():
+    fig = Figure(figsize=(6, 6))
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    extent = box(30.0, 44.0, 40.0, 52.0)  # the whole controlled area: larger than the view
+    view = (35.0, 47.0, 36.0, 48.0)
+    changed = box(35.8, 47.8, 35.95, 47.95)  # a change in the top-right of the view
+    render._locator(fig, ax, extent, changed, view, 0.68)
+    assert len(fig.axes) == 2
+    inset = fig.axes[1].get_position()
+    main = ax.get_position()
+    in_top_right = inset.x1 > main.x1 - 0.05 and inset.y1 > main.y1 - 0.05
+    assert not in_top_right, "the locator covers the change"
+    # when the view already holds the whole extent, no locator is drawn
+    fig2 = Figure(figsize=(6, 6))
+    ax2 = fig2.add_axes((0.1, 0.1, 0.8, 0.8))
+    render._locator(fig2, ax2, box(35.2, 47.2, 35.8, 47.8), changed, view, 0.68)
+    assert len(fig2.axes) == 1

@@ -369,6 +369,9 @@ def chart_change_map(
         spine.set_color("#999999")
     ax.set_facecolor("white")
     _scale_bar(ax, cos0)
+    if before is not None and not before.is_empty:
+        changed = shapely.union_all([g for g in (gained, lost) if g is not None])
+        _locator(fig, ax, before, changed, (x0, y0, x1, y1), cos0)
 
     a, b = fmt_date(change.snapshot_from), fmt_date(change.snapshot_to)
     fig.text(
@@ -415,6 +418,53 @@ def chart_change_map(
     )
     _credit(fig, credit)
     return _save(fig, path)
+
+
+def _locator(
+    fig: Figure, ax, extent: BaseGeometry, changed: BaseGeometry, view: tuple, cos0: float
+) -> None:
+    """A small map in a corner: the whole controlled extent, simplified, and a red box
+    where the main map looks, so a reader sees where on the front the change is. The
+    corner is the one hiding the least change (then the least controlled area)."""
+    ex0, ey0, ex1, ey1 = extent.bounds
+    vx0, vy0, vx1, vy1 = view
+    if vx0 <= ex0 and vy0 <= ey0 and vx1 >= ex1 and vy1 >= ey1:
+        return  # the main map already shows it all
+    box_ax = ax.get_position()
+    w = box_ax.width * 0.28
+    h = w * fig.get_figwidth() / fig.get_figheight() * (ey1 - ey0) / ((ex1 - ex0) * cos0)
+    fx, fy = w / box_ax.width * (vx1 - vx0), h / box_ax.height * (vy1 - vy0)  # data units
+    corners = {  # figure position -> the data rectangle it covers
+        (box_ax.x1 - w - 0.01, box_ax.y1 - h - 0.01): (vx1 - fx, vy1 - fy, vx1, vy1),
+        (box_ax.x0 + 0.01, box_ax.y1 - h - 0.01): (vx0, vy1 - fy, vx0 + fx, vy1),
+        (box_ax.x1 - w - 0.01, box_ax.y0 + 0.01): (vx1 - fx, vy0, vx1, vy0 + fy),
+        (box_ax.x0 + 0.01, box_ax.y0 + 0.01): (vx0, vy0, vx0 + fx, vy0 + fy),
+    }
+
+    def hidden(rect: tuple) -> tuple[float, float]:
+        cell = shapely.box(*rect)
+        return (shapely.intersection(changed, cell).area, shapely.intersection(extent, cell).area)
+
+    (px, py), _ = min(corners.items(), key=lambda kv: hidden(kv[1]))
+    inset = fig.add_axes((px, py, w, h))
+    simple = shapely.simplify(extent, (ex1 - ex0) / 400)
+    _add_geometry(inset, simple, BEFORE_COLOUR, BEFORE_EDGE, 0.3)
+    inset.add_patch(
+        PathPatch(
+            MplPath([(vx0, vy0), (vx1, vy0), (vx1, vy1), (vx0, vy1), (vx0, vy0)]),
+            fill=False,
+            edgecolor=GAINED_COLOUR,
+            lw=1.2,
+        )
+    )
+    inset.set_xlim(ex0, ex1)
+    inset.set_ylim(ey0, ey1)
+    inset.set_aspect(1 / cos0, adjustable="box")
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_color("#999999")
 
 
 def _date_axis(ax, start: pd.Series, unit: str) -> None:
