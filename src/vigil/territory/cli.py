@@ -47,6 +47,7 @@ SourceOpt = Annotated[
     typer.Option("--source", help="Source to query; needed only when the store holds several."),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+GeoFormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or geojson.")]
 OutOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
@@ -309,15 +310,11 @@ def change(
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
     top: Annotated[int, typer.Option(help="How many of the largest fragments to list.")] = 10,
-    format: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, json or geojson.")
-    ] = "table",
+    format: GeoFormatOpt = "table",
     output: OutOpt = None,
 ) -> None:
     """Gained, lost and net area between two dates, with the snapshots used and fragments."""
-    fmt = format.lower()
-    if fmt not in ("table", "csv", "json", "geojson"):
-        raise VigilError(f"--format: expected table, csv, json or geojson, got {format!r}")
+    fmt = _geo_format(format)
     _non_negative(top, "--top")
     with _open(store) as t:
         result = t.change(
@@ -546,17 +543,13 @@ def frontline(
         float,
         typer.Option(help="Leave out the boundary within this distance of border and coast."),
     ] = 5.0,
-    format: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, json or geojson.")
-    ] = "table",
+    format: GeoFormatOpt = "table",
     output: OutOpt = None,
 ) -> None:
     """Length of the line of contact (geodesic km), or the line itself as GeoJSON."""
     import geopandas as gpd
 
-    fmt = format.lower()
-    if fmt not in ("table", "csv", "json", "geojson"):
-        raise VigilError(f"--format: expected table, csv, json or geojson, got {format!r}")
+    fmt = _geo_format(format)
     with _open(store) as t:
         line, km, used = t.frontline(date, buffer_km=buffer_km, source=source)
     record = {"date": as_date(date), "snapshot_date": used, "buffer_km": buffer_km, "length_km": km}
@@ -749,6 +742,13 @@ def _output_format(value: str) -> OutputFormat:
         return OutputFormat(value.lower())
     except ValueError:
         raise VigilError(f"--format: expected table, csv or json, got {value!r}") from None
+
+
+def _geo_format(value: str) -> str:
+    fmt = value.lower()
+    if fmt not in ("table", "csv", "json", "geojson"):
+        raise VigilError(f"--format: expected table, csv, json or geojson, got {value!r}")
+    return fmt
 
 
 def _non_negative(value: int | None, flag: str) -> None:

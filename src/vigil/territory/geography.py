@@ -53,6 +53,7 @@ from pyproj import CRS
 from vigil.errors import InputError
 from vigil.territory import geodesy
 from vigil.territory.prepare import clean
+from vigil.territory.sources.vector import GDAL_ERRORS
 from vigil.territory.store import SETTLEMENT_COLUMNS, Store
 
 LEVELS = ("oblast", "raion", "hromada")
@@ -107,14 +108,7 @@ _OBLAST_CODE = re.compile(r"^UA-?(\d{2})(\d{15})?$")
 _COMPRESSED = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _ONE_LAYER = frozenset({".geojson", ".json", ".geojsonl", ".geojsons", ".fgb", ".shp"})
-_GDAL_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FeatureError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError,
-    pyogrio.errors.CRSError,
-)
+_GDAL_ERRORS = GDAL_ERRORS
 _TRUE = frozenset({"1", "true", "yes", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "n", "f", ""})
 

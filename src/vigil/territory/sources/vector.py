@@ -76,15 +76,16 @@ _VECTOR_SUFFIXES = (
     ".zip",
 )
 _POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
-_GDAL_ERRORS = (
+# What GDAL (through pyogrio) raises for a file it cannot read: a user's mistake.
+GDAL_ERRORS = (
     pyogrio.errors.DataSourceError,
     pyogrio.errors.DataLayerError,
     pyogrio.errors.FeatureError,
     pyogrio.errors.FieldError,
     pyogrio.errors.GeometryError,
     pyogrio.errors.CRSError,
-    ValueError,  # pyogrio raises it for a WHERE clause GDAL rejects
 )
+_GDAL_ERRORS = (*GDAL_ERRORS, ValueError)  # pyogrio raises ValueError for a bad WHERE
 _ROW = "_vigil_row"
 
 
