@@ -659,12 +659,11 @@ class Territory:
         self, overlays: list[overlay_mod.Overlay], rows: dict, shape: BaseGeometry
     ) -> tuple[list[overlay_mod.Overlay], dict[dt.date, float]]:
         """Overlays and snapshot areas restricted to one region."""
-        from vigil.territory.regions import overlap_km2
+        from vigil.territory.regions import overlap_km2, within
 
         clipped = []
         for o in overlays:
-            g = shapely.intersection(o.gained, shape)
-            lo = shapely.intersection(o.lost, shape)
+            g, lo = within(o.gained, shape), within(o.lost, shape)
             clipped.append(overlay_mod.Overlay(g, lo, geodesy.area_km2(g), geodesy.area_km2(lo)))
         shapes = np.array([shape], dtype=object)
         areas = {

@@ -95,7 +95,15 @@ def overlap_km2(
     tree = shapely.STRtree(pieces)
     which, piece = tree.query(region_geoms[crossing], predicate="intersects")
     if len(which):
-        parts = shapely.intersection(region_geoms[crossing][which], pieces[piece])
+        # few large regions (oblasts): pieces inside kept whole, the rest cut against the
+        # region clipped to each piece (see `within`); many small ones: one vectorised call
+        if len(crossing) <= 32:
+            parts = np.empty(len(which), dtype=object)
+            for k in range(len(crossing)):
+                mine = which == k
+                parts[mine] = within(pieces[piece[mine]], region_geoms[crossing[k]])
+        else:
+            parts = shapely.intersection(region_geoms[crossing][which], pieces[piece])
         area = geodesy.area_km2(parts)
         result[crossing] += np.bincount(which, weights=area, minlength=len(crossing))
     return result
@@ -107,6 +115,30 @@ def _cleaned(regions: pd.DataFrame, stored: bool) -> tuple[NDArray[np.object_], 
         return regions["geometry"].to_numpy(), regions["area_km2"].to_numpy(dtype=float)
     geoms = clean_regions(regions["geometry"].to_numpy())
     return geoms, geodesy.area_km2(geoms) if len(geoms) else np.zeros(0)
+
+
+def within(pieces: NDArray[np.object_], region: BaseGeometry) -> NDArray[np.object_]:
+    """The parts of ``pieces`` inside ``region`` (a large polygon): pieces wholly inside
+    are kept as they are, those outside become empty, and only those the region's
+    boundary crosses are intersected, each with the region clipped to its bounds (a
+    few hundred vertices instead of an oblast's tens of thousands)."""
+    out = np.array([shapely.Polygon()] * len(pieces), dtype=object)
+    if not len(pieces) or region.is_empty:
+        return out
+    shapely.prepare(region)
+    try:
+        meets = shapely.intersects(region, pieces)
+        inside = meets & shapely.contains(region, pieces)
+    finally:
+        shapely.destroy_prepared(region)
+    out[inside] = pieces[inside]
+    crossing = np.flatnonzero(meets & ~inside)
+    if len(crossing):
+        bounds = shapely.bounds(pieces[crossing])
+        local = np.array([shapely.clip_by_rect(region, *b) for b in bounds], dtype=object)
+        local = shapely.make_valid(local)  # the fast clipper may return invalid rings
+        out[crossing] = shapely.intersection(pieces[crossing], local)
+    return out
 
 
 # -- 1. controlled area per region -------------------------------------------------------
