@@ -78,7 +78,11 @@ def cut(geometry: BaseGeometry, size: float = TILE_DEG) -> Tiles:
 
 
 def _clip_each(geoms: NDArray[np.object_], ix: NDArray, iy: NDArray, size: float):
-    """Clip geoms[i] to cell (ix[i], iy[i]); keep only polygonal results."""
+    """Clip geoms[i] to cell (ix[i], iy[i]); keep only polygonal, valid results.
+
+    GEOS's rectangle clipper is fast but does not promise valid output; an invalid
+    piece would make later overlays silently wrong, so any such piece is repaired.
+    """
     out = np.array(
         [
             shapely.clip_by_rect(g, x * size, y * size, (x + 1) * size, (y + 1) * size)
@@ -86,6 +90,9 @@ def _clip_each(geoms: NDArray[np.object_], ix: NDArray, iy: NDArray, size: float
         ],
         dtype=object,
     )
+    broken = ~shapely.is_valid(out)
+    if broken.any():
+        out[broken] = shapely.make_valid(out[broken])
     odd = ~np.isin(shapely.get_type_id(out), (3, 6)) & ~shapely.is_empty(out)
     for i in np.flatnonzero(odd):
         out[i] = polygonal(out[i])
