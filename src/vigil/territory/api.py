@@ -542,7 +542,7 @@ class Territory:
         return describe(change.fragments, regions, places)
 
     def has_geography(self) -> bool:
-        return not self.store.regions("oblast").empty and not self.store.settlements().empty
+        return self.store.has_regions("oblast") and self.store.has_settlements()
 
     def _gazetteer(self) -> pd.DataFrame:
         frame = self.store.settlements()

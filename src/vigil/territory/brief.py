@@ -91,7 +91,7 @@ def _settlements_week(t: Territory, week: Change) -> dict[str, object]:
     oblasts, when the store holds a gazetteer."""
     from vigil.territory.settlements import coverage_sentence
 
-    if t.store.settlements().empty:
+    if not t.store.has_settlements():
         return {}
     changed, cover = t.settlement_changes(week.snapshot_from, week.snapshot_to, source=week.source)
     notes = [coverage_sentence(r) for r in cover.to_dict(orient="records")]

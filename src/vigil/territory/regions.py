@@ -81,12 +81,7 @@ def overlap_km2(
         return result
     if region_area is None:
         region_area = geodesy.area_km2(region_geoms)
-    shapely.prepare(geometry)
-    try:
-        meets = shapely.intersects(geometry, region_geoms)
-        inside = meets & shapely.contains(geometry, region_geoms)
-    finally:
-        shapely.destroy_prepared(geometry)
+    meets, inside = _meets_and_inside(geometry, region_geoms)
     result[inside] = region_area[inside]
     crossing = np.flatnonzero(meets & ~inside)
     if not len(crossing):
@@ -117,6 +112,19 @@ def _cleaned(regions: pd.DataFrame, stored: bool) -> tuple[NDArray[np.object_], 
     return geoms, geodesy.area_km2(geoms) if len(geoms) else np.zeros(0)
 
 
+def _meets_and_inside(
+    container: BaseGeometry, geoms: NDArray[np.object_]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which ``geoms`` intersect ``container``, and which lie wholly inside it (prepared)."""
+    shapely.prepare(container)
+    try:
+        meets = shapely.intersects(container, geoms)
+        inside = meets & shapely.contains(container, geoms)
+    finally:
+        shapely.destroy_prepared(container)
+    return meets, inside
+
+
 def within(pieces: NDArray[np.object_], region: BaseGeometry) -> NDArray[np.object_]:
     """The parts of ``pieces`` inside ``region`` (a large polygon): pieces wholly inside
     are kept as they are, those outside become empty, and only those the region's
@@ -125,12 +133,7 @@ def within(pieces: NDArray[np.object_], region: BaseGeometry) -> NDArray[np.obje
     out = np.array([shapely.Polygon()] * len(pieces), dtype=object)
     if not len(pieces) or region.is_empty:
         return out
-    shapely.prepare(region)
-    try:
-        meets = shapely.intersects(region, pieces)
-        inside = meets & shapely.contains(region, pieces)
-    finally:
-        shapely.destroy_prepared(region)
+    meets, inside = _meets_and_inside(region, pieces)
     out[inside] = pieces[inside]
     crossing = np.flatnonzero(meets & ~inside)
     if len(crossing):

@@ -472,6 +472,15 @@ class Store:
             f"SELECT {', '.join(SETTLEMENT_COLUMNS)} FROM settlements ORDER BY code", self.db
         )
 
+    def has_regions(self, level: str) -> bool:
+        """Whether any region of ``level`` is held (without loading their geometry)."""
+        sql = "SELECT 1 FROM regions WHERE level = ? LIMIT 1"
+        return self.db.execute(sql, (level,)).fetchone() is not None
+
+    def has_settlements(self) -> bool:
+        """Whether a settlement gazetteer is held (without loading it)."""
+        return self.db.execute("SELECT 1 FROM settlements LIMIT 1").fetchone() is not None
+
     def geography_imports(self) -> pd.DataFrame:
         return pd.read_sql_query(
             "SELECT level, source, imported_at, rows FROM geography_imports ORDER BY id", self.db
