@@ -1,0 +1,98 @@
+"""Names across scripts: folding, phonetic skeletons and similarity.
+
+"Əli Kərimli" (Azerbaijani Latin), "Али Керимли" (Russian Cyrillic) and "Ali Karimli"
+(English) must find one person. Three steps, each a pure function:
+
+1. :func:`fold` writes any script in plain lowercase ASCII the same way: Cyrillic is
+   transliterated (Unidecode), accents are dropped, and the spellings that
+   transliteration schemes disagree on are made equal: ``ə → a``, ``kh``/``x → x``,
+   ``sh``/``ş → s``, ``ch``/``ç → c``, ``zh``/``j``/``dzh`` → ``j``, ``q → g``,
+   ``y → i``, ``w → v``, doubled letters once.
+2. :func:`skeleton` keeps each word's consonants (and whether it starts with a vowel),
+   sorted: "Kerimli Ali" and "Ali Karimli" both give ``a-l krml``. Equal skeletons are
+   the first test of the duplicate finder.
+3. :func:`similarity` scores two folded names 0–100 (rapidfuzz's token-set ratio, so
+   word order and a missing patronymic cost little).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+# Letters Unidecode reads differently from their usual English transliteration.
+_BEFORE_UNIDECODE = str.maketrans(
+    {
+        "ə": "a",
+        "Ə": "A",
+        "ı": "i",
+        "İ": "I",
+        "х": "kh",  # Cyrillic х, so that it meets Azerbaijani x
+        "Х": "Kh",
+        "ё": "e",
+        "Ё": "E",
+        "й": "i",
+        "Й": "I",
+        "ъ": "",
+        "ь": "",
+        "Ъ": "",
+        "Ь": "",
+    }
+)
+# Order matters: longer spellings first.
+_DIGRAPHS = [
+    ("shch", "s"),
+    ("dzh", "j"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("kh", "x"),
+    ("sh", "s"),
+    ("ch", "c"),
+    ("ts", "c"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("q", "g"),
+    ("w", "v"),
+    ("y", "i"),
+]
+_NOT_LETTER = re.compile(r"[^a-z0-9]+")
+_DOUBLE = re.compile(r"([a-z])\1+")
+_VOWELS = re.compile(r"[aeiou]")
+
+
+def fold(name: str) -> str:
+    """Plain lowercase ASCII words, the same for a name in any script or spelling."""
+    text = unicodedata.normalize("NFC", name).translate(_BEFORE_UNIDECODE)
+    text = unidecode(text).lower()
+    text = _NOT_LETTER.sub(" ", text)
+    for old, new in _DIGRAPHS:
+        text = text.replace(old, new)
+    text = _DOUBLE.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def _word_skeleton(word: str) -> str:
+    consonants = _VOWELS.sub("", word)
+    return ("a-" if word[:1] in "aeiou" else "") + consonants
+
+
+def skeleton(name: str) -> str:
+    """Each word's consonants, sorted: equal for transliteration variants of a name."""
+    words = [_word_skeleton(w) for w in fold(name).split()]
+    return " ".join(sorted(w for w in words if w.strip("a-")))
+
+
+def similarity(a: str, b: str) -> float:
+    """0–100: how alike two names are once folded (word order does not matter)."""
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb:
+        return 0.0
+    return max(fuzz.token_sort_ratio(fa, fb), _skeleton_score(a, b))
+
+
+def _skeleton_score(a: str, b: str) -> float:
+    sa, sb = skeleton(a), skeleton(b)
+    return 95.0 if sa and sa == sb else 0.0
