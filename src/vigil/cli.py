@@ -1,4 +1,4 @@
-"""The `vigil` command: mounts the territory commands (cases and serve come later).
+"""The `vigil` command: mounts the territory and cases commands (serve comes later).
 
 Errors raised as VigilError are printed on one line (``Error: …``) with exit code 1;
 anything else is a bug and keeps its traceback.
@@ -11,6 +11,7 @@ import sys
 import typer
 
 from vigil import __version__
+from vigil.cases.cli import app as cases_app
 from vigil.errors import VigilError
 from vigil.territory.cli import app as territory_app
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(territory_app, name="territory")
+app.add_typer(cases_app, name="cases")
 
 
 def _version(value: bool) -> None:

@@ -29,6 +29,14 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+def output_format(value: str) -> OutputFormat:
+    """``--format`` checked: table, csv or json (one plain error line otherwise)."""
+    try:
+        return OutputFormat(value.lower())
+    except ValueError:
+        raise VigilError(f"--format: expected table, csv or json, got {value!r}") from None
+
+
 def console(stderr: bool = False) -> Console:
     """A console; when not a terminal, wide enough that tables never wrap."""
     stream = sys.stderr if stderr else sys.stdout

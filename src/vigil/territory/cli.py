@@ -17,7 +17,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from vigil.errors import InputError, VigilError
-from vigil.output import OutputFormat, console, emit_frame, emit_record, write_text
+from vigil.output import (
+    OutputFormat,
+    console,
+    emit_frame,
+    emit_record,
+    write_text,
+)
+from vigil.output import output_format as _output_format
 from vigil.territory.api import Territory, as_date, change_frame
 from vigil.territory.sources.base import Kind
 
@@ -735,13 +742,6 @@ def export(
 
 
 _ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly", "year": "Yearly"}
-
-
-def _output_format(value: str) -> OutputFormat:
-    try:
-        return OutputFormat(value.lower())
-    except ValueError:
-        raise VigilError(f"--format: expected table, csv or json, got {value!r}") from None
 
 
 def _geo_format(value: str) -> str:

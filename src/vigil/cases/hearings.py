@@ -1,0 +1,126 @@
+"""Hearings of a case and the chain of postponements.
+
+"Postponed 4 times since August; next hearing 2 December" is computed, not typed:
+the chain is the run of hearings since the last one that was held or gave a verdict
+(or since the first hearing); it counts the hearings postponed (did not take place)
+and, apart, those adjourned (began, then stopped to a later date). The next hearing
+is the earliest scheduled hearing on or after the date asked, else the ``next_date``
+the last hearing set, when that is still ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from vigil.cases import registry
+from vigil.cases.dates import PartialDate
+from vigil.cases.levels import Level
+from vigil.cases.vocab import HearingOutcome
+
+_PROGRESS = (HearingOutcome.HELD, HearingOutcome.VERDICT)
+
+
+@dataclass(frozen=True)
+class HearingChain:
+    """The hearings of one case and what they add up to on ``as_of``."""
+
+    case: str
+    title: str
+    hearings: pd.DataFrame
+    postponements: int  # in the current run
+    adjournments: int  # in the current run
+    total_postponements: int
+    since: PartialDate | None  # date of the first postponed hearing of the run
+    next_hearing: PartialDate | None
+    as_of: dt.date
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        if self.postponements:
+            text = f"postponed {_times(self.postponements)}"
+            if self.adjournments:
+                text += f" and adjourned {_times(self.adjournments)}"
+            since = f" since {_month(self.since)}" if self.since else ""
+            parts.append(text + since)
+        elif self.total_postponements:
+            parts.append(f"postponed {self.total_postponements} times in all")
+        if self.next_hearing:
+            parts.append(f"next hearing {self.next_hearing.human()}")
+        return "; ".join(parts) or "no postponement on record"
+
+    def record(self) -> dict[str, object]:
+        return {
+            "case": self.case,
+            "title": self.title,
+            "postponements": self.postponements,
+            "adjournments": self.adjournments,
+            "total_postponements": self.total_postponements,
+            "since": str(self.since) if self.since else None,
+            "next_hearing": str(self.next_hearing) if self.next_hearing else None,
+            "summary": self.summary,
+        }
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _month(date: PartialDate | None) -> str:
+    if date is None:
+        return ""
+    if date.month is None:
+        return str(date.year)
+    return PartialDate(date.year, date.month, None, date.qualifier).human()
+
+
+def chain(case_key: str, level: Level, as_of: dt.date | None = None) -> HearingChain:
+    """The hearings of a case (visible at ``level``) and their postponement chain."""
+    from vigil.cases.models import Hearing
+
+    as_of = as_of or dt.date.today()
+    case = registry.case(case_key, level)
+    hearings = list(
+        Hearing.objects.filter(case=case, visibility__lte=level)
+        .select_related("court")
+        .order_by("date", "id")
+    )
+    rows = [
+        {
+            "date": str(h.date),
+            "kind": h.kind,
+            "court": str(h.court or ""),
+            "outcome": h.outcome,
+            "reason": h.postponement_reason,
+            "next_date": str(h.next_date or ""),
+        }
+        for h in hearings
+    ]
+    frame = pd.DataFrame(rows, columns=["date", "kind", "court", "outcome", "reason", "next_date"])
+    past = [h for h in hearings if h.outcome != HearingOutcome.SCHEDULED]
+    run: list = []
+    for h in past:
+        run = [] if h.outcome in _PROGRESS else [*run, h]
+    postponed = [h for h in run if h.outcome == HearingOutcome.POSTPONED]
+    upcoming = [
+        h.date
+        for h in hearings
+        if h.outcome == HearingOutcome.SCHEDULED and h.date.earliest >= as_of
+    ]
+    next_hearing = upcoming[0] if upcoming else None
+    if next_hearing is None and past and past[-1].next_date:
+        next_hearing = past[-1].next_date if past[-1].next_date.latest >= as_of else None
+    return HearingChain(
+        case=case.ref,
+        title=case.title or case.number,
+        hearings=frame,
+        postponements=len(postponed),
+        adjournments=sum(h.outcome == HearingOutcome.ADJOURNED for h in run),
+        total_postponements=sum(h.outcome == HearingOutcome.POSTPONED for h in past),
+        since=postponed[0].date if postponed else None,
+        next_hearing=next_hearing,
+        as_of=as_of,
+    )

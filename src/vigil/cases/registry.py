@@ -1,0 +1,433 @@
+"""Reading the registry: find, list, show and timeline, at a reader's level.
+
+Every function takes the reader's :class:`~vigil.cases.levels.Level` and returns only
+what that level may see (records through their ``visibility``, fields through
+:mod:`vigil.cases.visibility`). Results are DataFrames or plain dicts that the CLI
+renders and a notebook can use directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from vigil.cases import audit
+from vigil.cases.dates import PartialDate, on_or_before
+from vigil.cases.levels import Level
+from vigil.cases.names import fold, skeleton
+from vigil.cases.status import events_frame, status_on
+from vigil.cases.visibility import field_level
+from vigil.cases.vocab import CUSTODY, Custody, StatusKind
+from vigil.errors import InputError
+
+#: A name scoring at least this (0–100, see names.similarity) is a match in `find`.
+FIND_THRESHOLD = 80.0
+
+
+# -- resolving what the user typed ----------------------------------------------------
+
+
+def person(key: str, level: Level) -> Any:
+    """The person a user means by ``key``: a ref, ``#id``, or a name that matches one
+    person unambiguously. A merged record resolves to the person it was merged into."""
+    from vigil.cases.models import Person
+
+    visible = Person.objects.filter(visibility__lte=level)
+    text = str(key).strip()
+    found = visible.filter(ref=text).first()
+    if found is None and text.startswith("#") and text[1:].isdigit():
+        found = visible.filter(pk=int(text[1:])).first()
+    if found is None:
+        hits = find(text, level, limit=5)
+        if hits.empty:
+            raise InputError(f"no person matches {key!r} (try `vigil cases find`)")
+        top = hits.iloc[0]
+        # Another person within 10 points (or above 90) makes the name ambiguous: showing
+        # or merging the wrong person is worse than asking for a ref.
+        close = hits[hits["score"] >= min(top["score"] - 10, 90)]
+        if len(close) > 1:
+            names = "; ".join(f"{r.ref} {r.name}" for r in close.itertuples())
+            raise InputError(f"{key!r} matches several people: {names}; give a ref")
+        found = visible.get(ref=top["ref"])
+    while found.merged_into_id is not None:
+        found = found.merged_into
+    return found
+
+
+def case(key: str, level: Level) -> Any:
+    """A case by ref or number."""
+    from vigil.cases.models import Case
+
+    visible = Case.objects.filter(visibility__lte=level)
+    found = visible.filter(ref=key).first() or visible.filter(number=key).first()
+    if found is None:
+        raise InputError(f"no case with ref or number {key!r}")
+    return found
+
+
+def organisation(key: str, level: Level) -> Any:
+    """An organisation by ref, name or short name (any spelling that folds the same)."""
+    from django.db.models import Q
+
+    from vigil.cases.models import Organisation
+
+    visible = Organisation.objects.filter(visibility__lte=level)
+    found = visible.filter(Q(ref=key) | Q(short_name__iexact=key) | Q(key=fold(key))).first()
+    if found is None:
+        raise InputError(f"no organisation with ref or name {key!r}")
+    return found
+
+
+def release(key: str, level: Level) -> Any:
+    """A list release by ref, or ``ORG@DATE`` (``VRW@2026-06``)."""
+    from vigil.cases.models import ListRelease
+
+    visible = ListRelease.objects.filter(visibility__lte=level)
+    found = visible.filter(ref=key).first()
+    if found is None and "@" in key:
+        org_key, date = key.rsplit("@", 1)
+        org = organisation(org_key, level)
+        wanted = PartialDate.parse(date, "release date")
+        candidates = [r for r in visible.filter(organisation=org) if r.published == wanted]
+        found = candidates[0] if len(candidates) == 1 else None
+    if found is None:
+        raise InputError(f"no list release {key!r} (a ref, or ORGANISATION@DATE)")
+    return found
+
+
+# -- names ----------------------------------------------------------------------------
+
+
+def names_frame(level: Level) -> pd.DataFrame:
+    """Visible names of visible, unmerged people: person_id, ref, name, language, key,
+    skeleton, kind."""
+    from vigil.cases.models import PersonName
+
+    rows = PersonName.objects.filter(
+        visibility__lte=level,
+        person__visibility__lte=level,
+        person__merged_into__isnull=True,
+    ).values_list("person_id", "person__ref", "name", "language", "key", "skeleton", "kind")
+    return pd.DataFrame(
+        list(rows), columns=["person_id", "ref", "name", "language", "key", "skeleton", "kind"]
+    )
+
+
+def primary_names(level: Level, names: pd.DataFrame | None = None) -> dict[int, str]:
+    """Each visible person's display name: the first primary name, else the first name."""
+    names = names_frame(level) if names is None else names
+    ordered = names.assign(rank=(names["kind"] != "primary").astype(int)).sort_values(
+        ["person_id", "rank"], kind="stable"
+    )
+    return ordered.groupby("person_id")["name"].first().to_dict()
+
+
+def find(query: str, level: Level, limit: int = 10) -> pd.DataFrame:
+    """People whose names match ``query`` in any script or spelling, best first.
+
+    Columns: ref, name (display), matched (the name that matched), language, score
+    (0–100: 100 is the same folded name; 95 the same consonant skeleton).
+    """
+    text = str(query).strip()
+    if not fold(text):
+        raise InputError(f"find: {query!r} has no letters to match")
+    names = names_frame(level)
+    columns = ["ref", "name", "matched", "language", "score"]
+    if names.empty:
+        return pd.DataFrame(columns=columns)
+    folded, skel = fold(text), skeleton(text)
+    keys = names["key"].tolist()
+    scores = process.cdist([folded], keys, scorer=fuzz.token_sort_ratio, workers=1)[0]
+    if len(folded.split()) == 1:  # one word: a surname or a given name alone
+        partial = process.cdist([folded], keys, scorer=fuzz.token_set_ratio, workers=1)[0]
+        scores = scores.clip(min=partial * 0.9)
+    same_skeleton = (names["skeleton"] == skel).to_numpy() if skel else False
+    names = names.assign(score=scores.clip(min=same_skeleton * 95.0))
+    hits = names[names["score"] >= FIND_THRESHOLD]
+    hits = hits.sort_values(["score", "person_id"], ascending=[False, True])
+    best = hits.groupby("person_id", sort=False).head(1).head(limit)
+    display = primary_names(level, names)
+    out = pd.DataFrame(
+        {
+            "ref": best["ref"],
+            "name": best["person_id"].map(display),
+            "matched": best["name"],
+            "language": best["language"],
+            "score": best["score"].round(1),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+# -- list ----------------------------------------------------------------------------
+
+
+def list_people(
+    level: Level,
+    *,
+    on: dt.date | None = None,
+    status: str | None = None,
+    organisation_key: str | None = None,
+    charge: str | None = None,
+    designation: str | None = None,
+    release_key: str | None = None,
+) -> pd.DataFrame:
+    """Visible people with their status on ``on`` (default today), filtered.
+
+    ``status`` is an event kind (``arrested``) or a custody (``held``, ``house_arrest``,
+    ``free``, ``dead``; ``deprived`` = held or house arrest). ``charge`` is an article
+    ("283.1" or "Criminal Code 283.1") of a case the person is a defendant in.
+    ``designation`` an organisation that designates the person on ``on``.
+    """
+    from vigil.cases import models as m
+
+    on = on or dt.date.today()
+    people = m.Person.objects.filter(visibility__lte=level, merged_into__isnull=True)
+    if organisation_key:
+        org = organisation(organisation_key, level)
+        people = people.filter(affiliations__organisation=org, affiliations__visibility__lte=level)
+    if charge:
+        people = people.filter(id__in=_charged(charge, level))
+    if designation:
+        org = organisation(designation, level)
+        people = people.filter(id__in=_designated(org, level, on))
+    if release_key:
+        rel = release(release_key, level)
+        people = people.filter(list_entries__release=rel, list_entries__visibility__lte=level)
+    ids = list(people.values_list("id", flat=True).distinct())
+    events = events_frame(level)
+    current = status_on(events, on)
+    frame = pd.DataFrame({"person_id": ids})
+    frame["status"] = frame["person_id"].map(current["kind"]).fillna("")
+    frame["custody"] = frame["person_id"].map(current["custody"]).fillna("")
+    frame["since"] = frame["person_id"].map(current["date"].map(str)).fillna("")
+    if status:
+        frame = frame[_status_mask(frame, status)]
+    refs = dict(m.Person.objects.filter(id__in=ids).values_list("id", "ref"))
+    names = primary_names(level)
+    orgs = _organisations(level)
+    charges = _charges(level)
+    frame.insert(0, "ref", frame["person_id"].map(refs))
+    frame.insert(1, "name", frame["person_id"].map(names).fillna(""))
+    frame["organisations"] = frame["person_id"].map(orgs).fillna("")
+    frame["charges"] = frame["person_id"].map(charges).fillna("")
+    frame = frame.sort_values("name", key=lambda s: s.map(fold), kind="stable")
+    return frame.drop(columns=["person_id"]).reset_index(drop=True)
+
+
+def _status_mask(frame: pd.DataFrame, status: str) -> pd.Series:
+    wanted = status.strip().lower().replace("-", "_")
+    if wanted == "deprived":
+        return frame["custody"].isin([Custody.HELD.value, Custody.HOUSE_ARREST.value])
+    if wanted in Custody.values:
+        return frame["custody"] == wanted
+    if wanted in StatusKind.values:
+        return frame["status"] == wanted
+    allowed = ", ".join(["deprived", *Custody.values, *StatusKind.values])
+    raise InputError(f"--status: expected one of {allowed}, got {status!r}")
+
+
+def _article_filter(charge: str) -> Any:
+    from django.db.models import Q
+
+    text = charge.strip()
+    parts = text.rsplit(" ", 1)
+    query = Q(article=text)
+    if len(parts) == 2:
+        query |= Q(code__iexact=parts[0], article=parts[1])
+    return query
+
+
+def _charged(charge: str, level: Level) -> Any:
+    from vigil.cases import models as m
+
+    articles = m.LegalArticle.objects.filter(_article_filter(charge))
+    if not articles.exists():
+        raise InputError(f"--charge: no legal article {charge!r} in the registry")
+    cases = m.Case.objects.filter(visibility__lte=level, articles__in=articles)
+    if any(field_level("cases", "articles", c.field_visibility) > level for c in cases):
+        cases = [c for c in cases if field_level("cases", "articles", c.field_visibility) <= level]
+    return m.CaseParticipant.objects.filter(
+        case__in=cases, role="defendant", visibility__lte=level
+    ).values("person_id")
+
+
+def _designated(org: Any, level: Level, on: dt.date) -> Any:
+    from django.db.models import Q
+
+    from vigil.cases import models as m
+
+    bound = on_or_before(on)
+    return (
+        m.Designation.objects.filter(organisation=org, visibility__lte=level)
+        .filter(Q(since__isnull=True) | Q(since__lte=bound))
+        .filter(Q(until__isnull=True) | Q(until__gt=bound))
+        .values("person_id")
+    )
+
+
+def _organisations(level: Level) -> dict[int, str]:
+    from vigil.cases.models import Affiliation
+
+    out: dict[int, list[str]] = {}
+    rows = Affiliation.objects.filter(
+        visibility__lte=level, organisation__visibility__lte=level
+    ).values_list("person_id", "organisation__short_name", "organisation__name")
+    for pid, short, name in rows:
+        label = short or name
+        if label not in out.setdefault(pid, []):
+            out[pid].append(label)
+    return {k: ", ".join(v) for k, v in out.items()}
+
+
+def _charges(level: Level) -> dict[int, str]:
+    """Articles of the visible cases each person is a visible defendant in."""
+    from vigil.cases.models import Case, CaseParticipant
+
+    articles: dict[int, list[str]] = {}
+    for c in Case.objects.filter(visibility__lte=level).prefetch_related("articles"):
+        if field_level("cases", "articles", c.field_visibility) <= level:
+            articles[c.id] = [a.article for a in c.articles.all()]
+    out: dict[int, list[str]] = {}
+    rows = CaseParticipant.objects.filter(role="defendant", visibility__lte=level).values_list(
+        "person_id", "case_id"
+    )
+    for pid, cid in rows:
+        for art in articles.get(cid, []):
+            if art not in out.setdefault(pid, []):
+                out[pid].append(art)
+    return {k: ", ".join(v) for k, v in out.items()}
+
+
+# -- one person -------------------------------------------------------------------------
+
+
+def _fields(table: str, obj: Any, names: list[str], level: Level) -> dict[str, Any]:
+    out = {}
+    for name in names:
+        if field_level(table, name, obj.field_visibility) <= level:
+            value = getattr(obj, name)
+            out[name] = str(value) if isinstance(value, PartialDate) else value
+    return out
+
+
+def show(key: str, level: Level, *, actor: str | None = None) -> dict[str, Any]:
+    """Everything a reader at ``level`` may see about one person.
+
+    Reading a restricted field (family contacts…) is recorded in the audit trail.
+    """
+    from vigil.cases import models as m
+
+    p = person(key, level)
+    out: dict[str, Any] = {"ref": p.ref}
+    fields = ["sex", "birth_date", "occupation", "photo", "notes", "contacts"]
+    out.update(_fields("people", p, fields, level))
+    out["names"] = [
+        {"name": n.name, "language": n.language, "kind": n.kind}
+        for n in p.names.filter(visibility__lte=level)
+    ]
+    out["name"] = next((n["name"] for n in out["names"] if n["kind"] == "primary"), "") or (
+        out["names"][0]["name"] if out["names"] else ""
+    )
+    events = events_frame(level, [p.id])
+    now = status_on(events, dt.date.today())
+    if p.id in now.index:
+        row = now.loc[p.id]
+        out["status"] = {"kind": row["kind"], "custody": row["custody"], "since": str(row["date"])}
+    else:
+        out["status"] = None
+    out["organisations"] = [
+        {
+            "organisation": str(a.organisation),
+            "role": a.role,
+            "from": str(a.start or ""),
+            "to": str(a.end or ""),
+        }
+        for a in p.affiliations.filter(
+            visibility__lte=level, organisation__visibility__lte=level
+        ).select_related("organisation")
+    ]
+    out["cases"] = [
+        {"case": c.case.ref, "number": c.case.number, "title": c.case.title, "role": c.role}
+        for c in p.participations.filter(
+            visibility__lte=level, case__visibility__lte=level
+        ).select_related("case")
+    ]
+    out["sentences"] = [
+        {
+            "case": s.case.ref if s.case and s.case.visibility <= level else None,
+            "term": s.term,
+            "regime": s.regime,
+            "start": str(s.start or ""),
+            "expected_release": str(s.expected_release or ""),
+        }
+        for s in p.sentences.filter(visibility__lte=level).select_related("case")
+    ]
+    out["designations"] = [
+        {
+            "organisation": str(d.organisation),
+            "criteria": d.criteria,
+            "since": str(d.since or ""),
+            "until": str(d.until or ""),
+        }
+        for d in p.designations.filter(
+            visibility__lte=level, organisation__visibility__lte=level
+        ).select_related("organisation")
+    ]
+    out["lists"] = [
+        {"release": e.release.ref, "title": e.release.title, "published": str(e.release.published)}
+        for e in p.list_entries.filter(
+            visibility__lte=level, release__visibility__lte=level
+        ).select_related("release")
+    ]
+    merged = list(m.Person.objects.filter(merged_into=p).values_list("ref", flat=True))
+    if merged:
+        out["merged_from"] = merged
+    restricted = [
+        f for f in fields if field_level("people", f, p.field_visibility) == Level.RESTRICTED
+    ]
+    if level >= Level.RESTRICTED and any(out.get(f) for f in restricted):
+        audit.record("view-restricted", f"person:{p.ref}", {"fields": restricted}, by=actor)
+    return out
+
+
+def timeline(key: str, level: Level) -> pd.DataFrame:
+    """A person's status events in order, with withdrawn ones marked (never hidden
+    from internal readers: a correction keeps the error on record)."""
+    from vigil.cases.models import StatusEvent
+
+    p = person(key, level)
+    events = (
+        StatusEvent.objects.filter(person=p, visibility__lte=level)
+        .select_related("case", "withdraws")
+        .prefetch_related("sources")
+        .order_by("date", "id")
+    )
+    withdrawn = set(
+        StatusEvent.objects.filter(person=p, withdraws__isnull=False).values_list(
+            "withdraws_id", flat=True
+        )
+    )
+    rows = []
+    for e in events:
+        if e.id in withdrawn and level == Level.PUBLIC:
+            continue  # the public sees the corrected record only
+        rows.append(
+            {
+                "date": str(e.date),
+                "event": e.kind,
+                "custody": CUSTODY[e.kind].value,
+                "case": e.case.ref if e.case and e.case.visibility <= level else "",
+                "place": e.place,
+                "facility": e.facility,
+                "withdrawn": e.id in withdrawn,
+                "sources": ", ".join(
+                    s.ref or s.title for s in e.sources.all() if s.visibility <= level
+                ),
+            }
+        )
+    columns = ["date", "event", "custody", "case", "place", "facility", "withdrawn", "sources"]
+    return pd.DataFrame(rows, columns=columns)
