@@ -28,6 +28,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+	@if scripts/with-postgres --check 2>/dev/null; then \
+	  echo "PostgreSQL pass: tests/cases on a throwaway server (scripts/with-postgres)"; \
+	  scripts/with-postgres $(BIN)/pytest -q tests/cases; \
+	else \
+	  echo "PostgreSQL pass skipped: not installed (apt-get install postgresql)"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks

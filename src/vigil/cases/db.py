@@ -14,8 +14,6 @@ import re
 from vigil.config import database_url
 from vigil.errors import StoreError
 
-_done = False
-
 
 def redact(url: str) -> str:
     """``url`` without its password, for messages."""
@@ -29,33 +27,32 @@ def setup(database: str | None = None, *, migrate: bool = True) -> None:
     without it ``DATABASE_URL`` or ``<VIGIL_HOME>/cases.sqlite`` is used. It only
     takes effect before Django is configured (once per process).
     """
-    global _done
     import django
-    from django.conf import settings
+    from django.apps import apps
 
     if database:
         wanted = database_url(database)
-        if settings.configured and _current_url() != wanted:
+        if apps.ready and not _same_database(wanted):
             raise StoreError(
-                f"this process already uses the database {redact(_current_url())}; "
+                f"this process already uses the database {_describe()}; "
                 f"cannot switch to {redact(wanted)}"
             )
         os.environ["DATABASE_URL"] = wanted
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.web.settings")
-    if not _done:
+    if not apps.ready:
         django.setup()
-        _done = True
     if migrate:
         _migrate()
 
 
-def _current_url() -> str:
+def _same_database(url: str) -> bool:
     from django.db import connection
 
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return database_url(str(s["NAME"]))
-    return database_url(f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}")
+    from vigil.config import database_config
+
+    wanted, current = database_config(url), connection.settings_dict
+    keys = ("ENGINE", "NAME", "HOST", "PORT", "USER")
+    return all(str(wanted.get(k) or "") == str(current.get(k) or "") for k in keys)
 
 
 def _migrate() -> None:
