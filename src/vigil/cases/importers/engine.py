@@ -1,0 +1,1091 @@
+"""The loader: rows in interchange form -> checked, matched records -> bulk writes.
+
+Three phases, so that no row is half-written and no query is made per row:
+
+1. **Plan** (reads only): every table, in the schema's dependency order, is converted
+   cell by cell through the model vocabularies; each row is matched with an existing
+   record (by ref, by natural key, or by a secondary key for rows without a ref) or
+   with an earlier row of the same import, and given an action: create, update,
+   unchanged or reject. References to records that this import creates point at
+   their :class:`Pending` row, not at an id.
+2. **Propagate**: a row that refers to a rejected new record is rejected too; so is
+   every record read from the same row of a flat sheet (a flat row is all or nothing).
+3. **Write**: per table, ``bulk_create`` the new records (then give ref-less ones a
+   generated ref), ``bulk_update`` the changed ones, and write many-to-many links
+   through their through-models. Self-references (``merged_into``, ``withdraws``)
+   are set after their table's inserts.
+
+Existing rows are preloaded once per table into dicts keyed by natural key. A column
+absent from a row leaves the record's value as it is; a present, empty cell sets the
+model's default (blank text, no date, the default level).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from django.utils import timezone
+
+from vigil.cases import vocab
+from vigil.cases.dates import PartialDate
+from vigil.cases.importers.refs import REF_PREFIX, new_ref
+from vigil.cases.importers.report import RowOutcome, RowProblem
+from vigil.cases.levels import Level
+from vigil.cases.names import fold
+from vigil.cases.schema import TABLE, TABLES
+from vigil.cases.visibility import field_level, parse_overrides
+from vigil.errors import InputError
+
+REF_TABLES = tuple(REF_PREFIX)
+NOUN = {
+    "people": "person",
+    "organisations": "organisation",
+    "cases": "case",
+    "sources": "source",
+    "releases": "release",
+    "events": "event",
+}
+#: Write order: courts (implicit, by name) first, then the schema's order.
+ORDER = ("courts", *(t.name for t in TABLES))
+BATCH = 1000
+MAX_INT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
+
+
+@dataclass(frozen=True)
+class InRow:
+    """One record to load, as read (or derived from a flat row)."""
+
+    file: str
+    table: str
+    row: int
+    values: Mapping[str, Any]  # interchange column -> raw value
+    origin: Mapping[str, str] = field(default_factory=dict)  # column -> the user's column
+    alias: Hashable | None = None  # how other rows of this import refer to a new record
+    hint: tuple[Any, ...] | None = None  # a secondary key for a record without a ref
+    create_only: frozenset[str] = frozenset()  # columns used only when creating
+    group: tuple[str, int] | None = None  # rows derived from one flat row: all or nothing
+    label: str = ""  # how to name the record in the report when it has no ref
+
+    def column(self, name: str) -> str:
+        return self.origin.get(name, name)
+
+
+@dataclass(eq=False)
+class Pending:
+    """A row being planned (mutable; identity matters: references point at it)."""
+
+    row: InRow
+    table: str
+    values: dict[str, Any] = field(default_factory=dict)  # model attribute -> value
+    m2m: dict[str, frozenset[Any]] = field(default_factory=dict)
+    deferred: dict[str, Any] = field(default_factory=dict)  # self-references, set after insert
+    key: tuple[Any, ...] = ()
+    instance: Any = None  # the matched record, or the new one once written
+    action: str = "create"
+    changed: list[str] = field(default_factory=list)  # columns
+    first: Pending | None = None  # an earlier row of this import with the same key
+    rejected: bool = False
+    ref: str = ""  # the ref given in the row (ref tables)
+
+
+@dataclass(frozen=True)
+class Col:
+    """How one interchange column is read into a model attribute."""
+
+    how: str  # text vocab date int level overrides ref court courts articles sources withdraws
+    attr: str = ""
+    arg: Any = None  # the vocabulary, or the table a reference points into
+    required: bool = False
+
+
+def _spec() -> dict[str, dict[str, Col]]:
+    text, date, level = Col("text"), Col("date"), Col("level")
+
+    def ref(table: str, attr: str, required: bool = True) -> Col:
+        return Col("ref", attr, table, required)
+
+    def voc(v: Any, required: bool = False) -> Col:
+        return Col("vocab", arg=v, required=required)
+
+    person, case = ref("people", "person_id"), ref("cases", "case_id")
+    org = ref("organisations", "organisation_id")
+    sources = Col("sources", "sources")
+    return {
+        "courts": {"name": Col("text", required=True)},
+        "sources": {
+            **dict.fromkeys(("ref", "title", "url", "file_name", "sha256", "publisher"), text),
+            "published": date,
+            "reliability": voc(vocab.Reliability),
+            "notes": text,
+            "visibility": level,
+        },
+        "organisations": {
+            "ref": text,
+            "name": Col("text", required=True),
+            "short_name": text,
+            "kind": voc(vocab.OrganisationKind, True),
+            "country": text,
+            "notes": text,
+            "visibility": level,
+        },
+        "people": {
+            "ref": text,
+            "sex": voc(vocab.Sex),
+            "birth_date": date,
+            **dict.fromkeys(("occupation", "photo", "notes", "contacts"), text),
+            "visibility": level,
+            "field_visibility": Col("overrides"),
+            "merged_into": ref("people", "merged_into_id", False),
+        },
+        "names": {
+            "person": person,
+            "name": Col("text", required=True),
+            "language": text,
+            "kind": voc(vocab.NameKind),
+            "visibility": level,
+        },
+        "affiliations": {
+            "person": person,
+            "organisation": org,
+            "role": text,
+            "start": date,
+            "end": date,
+            "visibility": level,
+        },
+        "articles": {
+            "country": text,
+            "code": text,
+            "article": Col("text", required=True),
+            "title": text,
+        },
+        "cases": {
+            **dict.fromkeys(("ref", "number", "title"), text),
+            "kind": voc(vocab.CaseKind),
+            "country": text,
+            "courts": Col("courts", "courts"),
+            "articles": Col("articles", "articles"),
+            "opened": date,
+            "summary": text,
+            "lawyer_notes": text,
+            "sources": sources,
+            "visibility": level,
+            "field_visibility": Col("overrides"),
+        },
+        "participants": {
+            "case": case,
+            "person": person,
+            "role": voc(vocab.CaseRole, True),
+            "visibility": level,
+        },
+        "events": {
+            "person": person,
+            "kind": voc(vocab.StatusKind, True),
+            "date": Col("date", required=True),
+            "case": ref("cases", "case_id", False),
+            **dict.fromkeys(("place", "facility", "notes"), text),
+            "sources": sources,
+            "withdraws": Col("withdraws", "withdraws_id"),
+            "visibility": level,
+        },
+        "hearings": {
+            "case": case,
+            "date": Col("date", required=True),
+            "kind": text,
+            "court": Col("court", "court_id"),
+            "outcome": voc(vocab.HearingOutcome),
+            "postponement_reason": text,
+            "next_date": date,
+            "notes": text,
+            "sources": sources,
+            "visibility": level,
+        },
+        "sentences": {
+            "person": person,
+            "case": ref("cases", "case_id", False),
+            "term": text,
+            "term_months": Col("int"),
+            "regime": text,
+            "start": date,
+            "expected_release": date,
+            "visibility": level,
+        },
+        "designations": {
+            "person": person,
+            "organisation": org,
+            "criteria": text,
+            "since": date,
+            "until": date,
+            "source": ref("sources", "source_id", False),
+            "visibility": level,
+        },
+        "releases": {
+            "ref": text,
+            "organisation": org,
+            "title": text,
+            "published": Col("date", required=True),
+            "source": ref("sources", "source_id", False),
+            "visibility": level,
+        },
+        "entries": {
+            "release": ref("releases", "release_id"),
+            "person": person,
+            "position": Col("int"),
+            "category": text,
+            "visibility": level,
+        },
+    }
+
+
+SPEC = _spec()
+DEFERRED = {"people": "merged_into", "events": "withdraws"}
+#: Optional pointers that an export at a lower level empties when their target is hidden.
+HIDDEN_POINTERS = {"source_id": "sources", "merged_into_id": "people", "withdraws_id": "events"}
+M2M_KINDS = ("courts", "articles", "sources")
+MODEL = {"courts": "Court", **{t.name: t.model for t in TABLES}}
+
+
+def attr(table: str, column: str) -> str:
+    return SPEC[table][column].attr or column
+
+
+#: Model attribute -> interchange column, per table.
+COLUMN_OF = {t: {(c.attr or n): n for n, c in cols.items()} for t, cols in SPEC.items()}
+
+
+def key_columns(table: str) -> tuple[str, ...]:
+    return ("name",) if table == "courts" else TABLE[table].key
+
+
+class Bad(Exception):
+    """A cell that cannot be read (caught per cell, reported as a row problem)."""
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _text(value: Any) -> str:
+    """A cell as text: surrounding whitespace stripped, nothing else changed."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and callable(value.date):  # a datetime from a workbook
+        value = value.date()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _items(value: Any) -> list[str]:
+    """A list cell: a JSON list, or text separated by ";"."""
+    if isinstance(value, list | tuple):
+        items = [_text(v) for v in value]
+    else:
+        items = [v.strip() for v in _text(value).split(";")]
+    return [v for v in items if v]
+
+
+def _message(exc: InputError, column: str) -> str:
+    text = str(exc)
+    for prefix in (f"{column}: ", "date: "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+def pk_of(value: Any) -> Any:
+    """An id for a reference: a :class:`Pending` once written gives its new id."""
+    if isinstance(value, Pending):
+        return value.instance.pk
+    return value
+
+
+class Loader:
+    """Plans and writes one import (see the module docstring)."""
+
+    def __init__(self, doc_level: Level | None = None) -> None:
+        from vigil.cases import models
+
+        self.models = models
+        self.doc_level = (
+            doc_level if doc_level is not None and doc_level < Level.RESTRICTED else None
+        )
+        self.model = {t: getattr(models, name) for t, name in MODEL.items()}
+        self.ids: dict[str, dict[Hashable, Any]] = {}  # ref or alias -> id or Pending
+        self.refs: dict[str, dict[int, str]] = {}  # id -> ref of existing records
+        for table in REF_TABLES:
+            pairs = list(self.model[table].objects.exclude(ref=None).values_list("ref", "id"))
+            self.ids[table] = dict(pairs)
+            self.refs[table] = {pk: ref for ref, pk in pairs}
+        self.ids["courts"] = dict(models.Court.objects.values_list("name", "id"))
+        self.refs["courts"] = {pk: name for name, pk in self.ids["courts"].items()}
+        self.pendings: dict[str, list[Pending]] = {t: [] for t in ORDER}
+        self.problems: list[RowProblem] = []
+        self.bad_groups: set[tuple[str, int]] = set()
+        self.existing: dict[str, dict[tuple[Any, ...], Any]] = {}
+        self.alt_existing: dict[str, dict[tuple[Any, ...], Any]] = {}
+        self.ambiguous: dict[str, dict[tuple[Any, ...], list[Any]]] = {}
+        self._rows: dict[str, list[Any]] = {}  # existing records of the ref tables
+        self.m2m_existing: dict[tuple[str, str], dict[int, frozenset[int]]] = {}
+        self.articles: dict[tuple[str, str], Any] = {}
+        self.withdrawn: dict[int, int] = {}  # withdrawn event id -> withdrawing event id
+        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._levels: dict[str, dict[int, int]] = {}  # visibility of sources and people
+
+    # -- public ------------------------------------------------------------------
+
+    def is_ref(self, table: str, value: str) -> bool:
+        """Whether ``value`` is the ref of an existing record of ``table``."""
+        return value in self.ids[table]
+
+    def reject_groups(self, problems: Iterable[RowProblem]) -> None:
+        """Problems found before planning (e.g. a flat row without a name)."""
+        for problem in problems:
+            self.problems.append(problem)
+            self.bad_groups.add((problem.file, problem.row))
+
+    def plan(self, rows: Mapping[str, list[InRow]]) -> None:
+        """Plan every table of ``rows`` (reads only)."""
+        for table in ORDER:
+            if rows.get(table):
+                self._plan_table(table, rows[table])
+        self._propagate()
+
+    def write(self) -> None:
+        """Write every planned, non-rejected row (inside the caller's transaction)."""
+        self._drop_unused_courts()
+        for table in ORDER:
+            self._write_table(table)
+
+    def outcomes(self) -> list[RowOutcome]:
+        out = []
+        for table in ORDER:
+            for p in self.pendings[table]:
+                action = "reject" if p.rejected else p.action
+                changed = tuple(p.changed) if action == "update" else ()
+                out.append(
+                    RowOutcome(p.row.file, table, p.row.row, action, self._label(p), changed)
+                )
+        return out
+
+    # -- planning ----------------------------------------------------------------
+
+    def _plan_table(self, table: str, rows: list[InRow]) -> None:
+        self._preload(table)
+        seen: dict[tuple[Any, ...], Pending] = {}
+        planned = []
+        for row in rows:
+            p = Pending(row, table)
+            self._convert(p)
+            if not p.rejected:
+                self._match(p, seen)
+            else:
+                self._register(p)
+            planned.append(p)
+        self.pendings[table] = planned
+        if table in DEFERRED:
+            for p in planned:
+                if not p.rejected and DEFERRED[table] in p.row.values:
+                    self._convert_deferred(p, seen)
+        if table == "articles":
+            for p in planned:
+                if not p.rejected:
+                    self._remember_article(p)
+
+    def _problem(self, p: Pending, column: str, problem: str) -> None:
+        p.rejected = True
+        label = p.row.column(column) if column else ""
+        self.problems.append(RowProblem(p.row.file, p.table, p.row.row, label, problem))
+
+    def _visible_columns(self, p: Pending) -> Iterable[str]:
+        """The row's columns, less those above the level of a redacted export (a column
+        a reader could not see was left out, not emptied: it must not blank a value)."""
+        columns = list(p.row.values)
+        if self.doc_level is None:
+            return columns
+        overrides = p.row.values.get("field_visibility")
+        if not isinstance(overrides, dict):
+            current = self.existing.get(p.table, {}).get(("ref", _text(p.row.values.get("ref"))))
+            overrides = getattr(current, "field_visibility", None) or {}
+        try:
+            return [c for c in columns if field_level(p.table, c, overrides) <= self.doc_level]
+        except InputError:  # a malformed override: reported by its own column
+            return [c for c in columns if field_level(p.table, c) <= self.doc_level]
+
+    def _convert(self, p: Pending) -> None:
+        spec = SPEC[p.table]
+        for column in self._visible_columns(p):
+            col = spec.get(column)
+            if col is None or column == DEFERRED.get(p.table):
+                continue
+            raw = p.row.values[column]
+            if column == "ref":
+                try:
+                    p.ref = self._checked_text(p.table, "ref", raw)
+                except Bad as exc:
+                    self._problem(p, column, str(exc))
+                continue
+            try:
+                value = self._cell(p, column, col, raw)
+            except Bad as exc:
+                self._problem(p, column, str(exc))
+                continue
+            except InputError as exc:
+                self._problem(p, column, _message(exc, column))
+                continue
+            if col.how in M2M_KINDS:
+                p.m2m[col.attr] = value
+            else:
+                p.values[col.attr or column] = value
+
+    def _cell(self, p: Pending, column: str, col: Col, raw: Any) -> Any:
+        """One cell as a model value (raises :class:`Bad` or ``InputError``)."""
+        if col.how in M2M_KINDS:
+            items = _items(raw)
+            if col.how == "courts":
+                return frozenset(self._court(p, name) for name in items)
+            if col.how == "articles":
+                return frozenset(self._article(p, item) for item in items)
+            return frozenset(self._ref(p, "sources", item) for item in items)
+        if _empty(raw):
+            if col.required:
+                raise Bad("required: the cell is empty")
+            if col.how == "ref":
+                return None
+            return _plain(self._field(p.table, col.attr or column).get_default())
+        if col.how == "ref":  # a ref, or the alias of a record this import creates
+            return self._ref(p, col.arg, raw if isinstance(raw, tuple) else _text(raw))
+        if col.how == "court":
+            return self._court(p, _text(raw))
+        if col.how == "text":
+            return self._checked_text(p.table, col.attr or column, raw)
+        return self._cached(p.table, column, col, raw)
+
+    def _cached(self, table: str, column: str, col: Col, raw: Any) -> Any:
+        """Vocabulary words, dates, levels and numbers: the same text, the same value."""
+        hashable = raw if isinstance(raw, str | int | float) else json.dumps(raw, default=str)
+        key = (table, column, hashable)
+        if key not in self._cache:
+            try:
+                self._cache[key] = (True, self._value(table, column, col, raw))
+            except Bad as exc:
+                self._cache[key] = (False, str(exc))
+            except InputError as exc:
+                self._cache[key] = (False, _message(exc, column))
+        ok, value = self._cache[key]
+        if not ok:
+            raise Bad(value)  # a new exception each time: a cached one would grow its traceback
+        return value
+
+    def _value(self, table: str, column: str, col: Col, raw: Any) -> Any:
+        if col.how == "vocab":
+            return vocab.choice(col.arg, raw, column)
+        if col.how == "date":
+            return self._date(raw, column)
+        if col.how == "level":
+            return int(Level.parse(raw, column))
+        if col.how == "overrides":
+            return parse_overrides(table, raw)
+        if col.how == "int":
+            return self._int(raw)
+        raise AssertionError(col.how)
+
+    @staticmethod
+    def _date(raw: Any, column: str) -> PartialDate | None:
+        try:
+            return PartialDate.parse(raw, column)
+        except InputError as exc:
+            text = _message(exc, column)
+            if "expected a date" in text:
+                raise
+            reason = text.rpartition(": ")[2]
+            raise Bad(f"expected a date such as 2024-06-03, got {raw!r} ({reason})") from None
+
+    @staticmethod
+    def _int(raw: Any) -> int:
+        text = _text(raw)
+        try:
+            number = float(text)
+        except ValueError:
+            raise Bad(f"expected a whole number, got {raw!r}") from None
+        if not number.is_integer() or not 0 <= number <= MAX_INT:
+            raise Bad(f"expected a whole number from 0 to {MAX_INT}, got {raw!r}")
+        return int(number)
+
+    def _field(self, table: str, name: str) -> Any:
+        return self.model[table]._meta.get_field(name)
+
+    def _checked_text(self, table: str, name: str, raw: Any) -> str:
+        text = _text(raw)
+        if "\x00" in text:  # PostgreSQL cannot store it; it is never meant
+            raise Bad("contains a NUL character (\\x00)")
+        limit = self._field(table, name).max_length
+        if limit and len(text) > limit:
+            raise Bad(f"at most {limit} characters, got {len(text)}")
+        return text
+
+    def _ref(self, p: Pending, table: str, value: Any) -> Any:
+        """The id (or the pending new record) that ``value`` names in ``table``."""
+        target = self.ids[table].get(value)
+        if target is None:
+            shown = value if isinstance(value, str) else "(this row)"
+            raise Bad(f"unknown {NOUN[table]} {shown!r}: not in the registry nor in this import")
+        return target
+
+    def _court(self, p: Pending, name: str) -> Any:
+        court = self.ids["courts"].get(name)
+        if court is None:
+            name = self._checked_text("courts", "name", name)
+            court = Pending(InRow(p.row.file, "courts", p.row.row, {"name": name}), "courts")
+            court.values = {"name": name}
+            court.key = (name,)
+            self.pendings["courts"].append(court)
+            self.ids["courts"][name] = court
+        return court
+
+    def _article(self, p: Pending, label: str) -> Any:
+        country = _text(p.row.values.get("country"))
+        if "country" not in p.row.values:
+            current = self.existing.get("cases", {}).get(("ref", _text(p.row.values.get("ref"))))
+            country = current.country if current else ""
+        found = self.articles.get((country, label))
+        if found is None:
+            anywhere = [v for (_, lab), v in self.articles.items() if lab == label]
+            if len(anywhere) == 1:
+                return anywhere[0]
+            raise Bad(
+                f"unknown legal article {label!r} (country {country!r}): list it in the "
+                "articles table (code and article)"
+            )
+        return found
+
+    def _remember_article(self, p: Pending) -> None:
+        code, article = p.values.get("code", ""), p.values.get("article", "")
+        target = p.instance.pk if p.instance is not None else (p.first or p)
+        self.articles[(p.values.get("country", ""), f"{code} {article}".strip())] = target
+
+    # -- matching ----------------------------------------------------------------
+
+    def _preload(self, table: str) -> None:
+        """Existing records of ``table`` by key (and by secondary key), and m2m links."""
+        model = self.model[table]
+        if table == "courts":
+            return
+        rows = list(model.objects.all())
+        if table in REF_TABLES:
+            self.existing[table] = {("ref", r.ref): r for r in rows if r.ref}
+            self._rows[table] = rows
+        else:
+            keys = [attr(table, c) for c in key_columns(table)]
+            self.existing[table] = {tuple(_plain(getattr(r, a)) for a in keys): r for r in rows}
+        if table == "articles":
+            for r in rows:
+                self.articles[(r.country, f"{r.code} {r.article}".strip())] = r.pk
+        if table == "events":
+            self.withdrawn = {r.withdraws_id: r.pk for r in rows if r.withdraws_id}
+        for col in SPEC[table].values():
+            if col.how in M2M_KINDS:
+                self.m2m_existing[(table, col.attr)] = self._links(model, col.attr)
+
+    @staticmethod
+    def _links(model: Any, relation: str) -> dict[int, frozenset[int]]:
+        rel = model._meta.get_field(relation)
+        through = getattr(model, relation).through
+        src, dst = f"{rel.m2m_field_name()}_id", f"{rel.m2m_reverse_field_name()}_id"
+        out: dict[int, set[int]] = {}
+        for a, b in through.objects.values_list(src, dst):
+            out.setdefault(a, set()).add(b)
+        return {k: frozenset(v) for k, v in out.items()}
+
+    def _alt_index(self, table: str) -> dict[tuple[Any, ...], Any]:
+        """Secondary keys of existing records, for rows that come without a ref (built
+        on first use). A key that two records share is ambiguous: a row with it is
+        rejected, not guessed."""
+        if table not in self.alt_existing:
+            index: dict[tuple[Any, ...], list[Any]] = {}
+            for key, record in self._alt_keys(table, self._rows[table]):
+                index.setdefault(key, []).append(record)
+            self.ambiguous[table] = {k: v for k, v in index.items() if len(v) > 1}
+            self.alt_existing[table] = {k: v[0] for k, v in index.items() if len(v) == 1}
+        return self.alt_existing[table]
+
+    def _alt_keys(self, table: str, rows: list[Any]) -> Iterable[tuple[tuple[Any, ...], Any]]:
+        m = self.models
+        if table == "organisations":
+            yield from ((("name", r.key), r) for r in rows)
+        elif table == "cases":
+            yield from ((("number", r.number, r.country), r) for r in rows if r.number)
+            numberless = {r.pk: r for r in rows if not r.number}
+            pairs = m.CaseParticipant.objects.filter(
+                role=vocab.CaseRole.DEFENDANT, case__number=""
+            ).values_list("case_id", "person_id")
+            yield from ((("defendant", person), numberless[case]) for case, person in pairs)
+        elif table == "sources":
+            for r in rows:
+                for name in ("url", "sha256", "title"):
+                    if getattr(r, name):
+                        yield (name, getattr(r, name)), r
+                        break
+        elif table == "releases":
+            yield from ((("release", r.organisation_id, r.published, r.title), r) for r in rows)
+        elif table == "people":
+            yield from self._people_keys(rows)
+
+    def _people_keys(self, rows: list[Any]) -> Iterable[tuple[tuple[Any, ...], Any]]:
+        """(folded primary name, birth date) of every person not merged into another."""
+        first: dict[int, str] = {}
+        primary: dict[int, str] = {}
+        for person, key, kind in self.models.PersonName.objects.order_by("id").values_list(
+            "person_id", "key", "kind"
+        ):
+            first.setdefault(person, key)
+            if kind == vocab.NameKind.PRIMARY:
+                primary.setdefault(person, key)
+        for r in rows:
+            name = primary.get(r.pk) or first.get(r.pk)
+            if name and r.merged_into_id is None:
+                yield ("person", name, r.birth_date), r
+
+    def _alt(self, p: Pending) -> tuple[Any, ...] | None:
+        """The secondary key of a ref table's row without a ref."""
+        v = p.values
+        if p.row.hint is not None:
+            if p.row.hint[0] == "defendant":
+                person = self.ids["people"].get(p.row.hint[1])
+                return ("defendant", person) if person is not None else None
+            return p.row.hint
+        if p.table == "organisations" and v.get("name"):
+            return ("name", fold(v["name"]))
+        if p.table == "cases" and v.get("number"):
+            return ("number", v["number"], v.get("country", ""))
+        if p.table == "sources":
+            for name in ("url", "sha256", "title"):
+                if v.get(name):
+                    return (name, v[name])
+        if p.table == "releases" and "organisation_id" in v and v.get("published"):
+            return ("release", v["organisation_id"], v["published"], v.get("title", ""))
+        return None
+
+    def _key(self, p: Pending) -> tuple[Any, ...]:
+        if p.table in REF_TABLES:
+            if p.ref:
+                return ("ref", p.ref)
+            alt = self._alt(p)
+            return alt if alt is not None else ("row", id(p))
+        out = []
+        for column in key_columns(p.table):
+            name = attr(p.table, column)
+            if name in p.values:
+                out.append(p.values[name])
+            else:
+                out.append(_plain(self._field(p.table, name).get_default()))
+        return tuple(out)
+
+    def _match(self, p: Pending, seen: dict[tuple[Any, ...], Pending]) -> None:
+        p.key = self._key(p)
+        first = seen.get(p.key)
+        if first is not None:
+            self._duplicate(p, first)
+        else:
+            seen[p.key] = p
+            existing = self.existing[p.table].get(p.key)
+            if existing is None and p.table in REF_TABLES and not p.ref:
+                existing = self._alt_index(p.table).get(p.key)
+                several = self.ambiguous[p.table].get(p.key)
+                if several:
+                    refs = ", ".join(sorted(str(r.ref) for r in several))
+                    column = "name" if p.table == "organisations" else "ref"
+                    self._problem(
+                        p,
+                        column,
+                        f"matches {len(several)} {p.table} ({refs}); give the ref to say which",
+                    )
+                    self._register(p)
+                    return
+            if existing is None:
+                self._create(p, seen)
+            else:
+                p.instance, p.action = existing, "unchanged"
+                self._compare(p)
+        self._register(p)
+
+    def _duplicate(self, p: Pending, first: Pending) -> None:
+        p.first, p.action = first, "unchanged"
+        for name, value in p.values.items():
+            if name in first.values and first.values[name] != value:
+                column = self._column_of(p.table, name)
+                self._problem(
+                    p, column, f"the same record as row {first.row.row}, with another {column}"
+                )
+                return
+
+    def _create(self, p: Pending, seen: dict[tuple[Any, ...], Pending]) -> None:
+        p.action = "create"
+        for column, col in SPEC[p.table].items():
+            name = col.attr or column
+            if col.required and name not in p.values and name not in p.m2m:
+                self._problem(p, column, f"required for a new {NOUN.get(p.table, 'record')}")
+        if p.table == "releases" and p.ref:
+            alt = self._alt(p)
+            other = self._alt_index("releases").get(alt) if alt else None
+            if other is None and alt in seen and seen[alt] is not p:
+                other = seen[alt]
+            if other is not None:
+                self._problem(
+                    p,
+                    "title",
+                    "a release of this organisation with this date and title already exists",
+                )
+            elif alt:
+                seen[alt] = p
+
+    def _compare(self, p: Pending) -> None:
+        record = p.instance
+        for name, value in list(p.values.items()):
+            column = self._column_of(p.table, name)
+            if column in p.row.create_only:
+                continue
+            current = _plain(getattr(record, name))
+            if value is None and self._hidden(name, current):
+                p.values[name] = value = current
+            if current != value:
+                p.changed.append(column)
+        if p.table == "releases" and p.changed:
+            self._release_clash(p)
+        for relation, ids in p.m2m.items():
+            current = self.m2m_existing[(p.table, relation)].get(record.pk, frozenset())
+            if self.doc_level is not None and relation == "sources":
+                p.m2m[relation] = ids = ids | {i for i in current if self._hidden("source_id", i)}
+            if current != ids:
+                p.changed.append(relation)
+        if p.changed:
+            self._changed(p)
+
+    def _release_clash(self, p: Pending) -> None:
+        """A release's organisation, date and title are unique: an update may not
+        make it another release's twin."""
+        record = p.instance
+        merged = {
+            n: p.values.get(n, getattr(record, n))
+            for n in ("organisation_id", "published", "title")
+        }
+        key = ("release", merged["organisation_id"], merged["published"], merged["title"])
+        other = self._alt_index("releases").get(key)
+        if other is not None and other.pk != record.pk:
+            self._problem(
+                p, "title", f"the release {other.ref} has this organisation, date and title"
+            )
+
+    def _hidden(self, name: str, target: Any) -> bool:
+        """Whether ``target`` (an id in the column ``name``) is a record the level of a
+        redacted export could not see: the exporter left such pointers out, so an empty
+        pointer or a shorter source list there keeps what the record has."""
+        table = HIDDEN_POINTERS.get(name)
+        if self.doc_level is None or table is None or target is None:
+            return False
+        if table not in self._levels:
+            pairs = self.model[table].objects.values_list("id", "visibility")
+            self._levels[table] = dict(pairs)
+        return self._levels[table].get(target, 0) > self.doc_level
+
+    def _changed(self, p: Pending) -> None:
+        if p.table == "events":
+            self._problem(
+                p,
+                p.changed[0],
+                "events are append-only; add a correction with withdraws "
+                f"(this row differs in {', '.join(p.changed)})",
+            )
+        else:
+            p.action = "update"
+
+    @staticmethod
+    def _column_of(table: str, name: str) -> str:
+        return COLUMN_OF[table].get(name, name)
+
+    def _register(self, p: Pending) -> None:
+        """Let later rows refer to this row's record by its ref or alias."""
+        if p.table not in REF_TABLES:
+            return
+        target = p.first if p.first is not None else p
+        target_id = target.instance.pk if target.instance is not None else target
+        for name in (p.ref, p.row.alias):
+            if name:
+                self.ids[p.table].setdefault(name, target_id)
+
+    def _convert_deferred(self, p: Pending, seen: dict[tuple[Any, ...], Pending]) -> None:
+        column = DEFERRED[p.table]
+        raw = p.row.values[column]
+        try:
+            if p.table == "people":
+                value = None if _empty(raw) else self._ref(p, "people", _text(raw))
+            else:
+                value = self._withdrawn_event(p, raw, seen)
+        except (Bad, InputError) as exc:
+            self._problem(
+                p, column, _message(exc, column) if isinstance(exc, InputError) else str(exc)
+            )
+            return
+        name = attr(p.table, column)
+        current = getattr(p.instance, name, None)
+        if value is None and self._hidden(name, current):
+            value = current
+        p.deferred[name] = value
+        if p.instance is not None and p.first is None and current != value:
+            p.changed.append(column)
+            self._changed(p)
+
+    def _withdrawn_event(self, p: Pending, raw: Any, seen: dict[tuple[Any, ...], Pending]) -> Any:
+        if _empty(raw):
+            return None
+        key = raw
+        if isinstance(raw, str):
+            try:
+                key = json.loads(raw)
+            except json.JSONDecodeError:
+                raise Bad(f"expected the withdrawn event's key as JSON, got {raw!r}") from None
+        if not isinstance(key, list) or len(key) != 4:
+            raise Bad(f"expected [person, kind, date, case] of the withdrawn event, got {raw!r}")
+        person, kind, date, case = key
+        event_key = (
+            self._ref(p, "people", _text(person)),
+            vocab.choice(vocab.StatusKind, kind, "withdraws"),
+            PartialDate.parse(date, "withdraws"),
+            self._ref(p, "cases", _text(case)) if not _empty(case) else None,
+        )
+        target = seen.get(event_key)
+        if target is not None:
+            target = target.instance.pk if target.instance is not None else target
+        else:
+            target = self.existing["events"].get(event_key)
+            target = target.pk if target is not None else None
+        if target is None:
+            raise Bad(f"withdraws an event that is in neither the registry nor this import: {key}")
+        base = p.first or p
+        mine = base.instance.pk if base.instance is not None else base
+        if self.withdrawn.setdefault(target, mine) != mine:
+            raise Bad(f"the event {key} is already withdrawn by another event")
+        return target
+
+    # -- rejection ---------------------------------------------------------------
+
+    def _propagate(self) -> None:
+        """Reject rows that depend on rejected new records, and whole flat rows."""
+        every = [p for table in ORDER for p in self.pendings[table]]
+        while True:
+            groups = self.bad_groups | {
+                p.row.group for p in every if p.rejected and p.row.group is not None
+            }
+            grew = False
+            for p in every:
+                if p.rejected:
+                    continue
+                if p.row.group is not None and p.row.group in groups:
+                    p.rejected = grew = True
+                    continue
+                target = next((t for t in self._targets(p) if t.rejected), None)
+                if target is not None:
+                    grew = True
+                    if (target.row.file, target.row.row) == (p.row.file, p.row.row):
+                        p.rejected = True  # the row's own problem is already reported
+                    else:
+                        self._problem(
+                            p,
+                            "",
+                            f"refers to the {NOUN.get(target.table, target.table)} of "
+                            f"row {target.row.row} ({target.table}), which was rejected",
+                        )
+            if not grew:
+                return
+
+    @staticmethod
+    def _targets(p: Pending) -> Iterable[Pending]:
+        if p.first is not None:
+            yield p.first
+        for value in (*p.values.values(), *p.deferred.values()):
+            if isinstance(value, Pending):
+                yield value
+        for ids in p.m2m.values():
+            yield from (v for v in ids if isinstance(v, Pending))
+
+    # -- writing -----------------------------------------------------------------
+
+    def _drop_unused_courts(self) -> None:
+        used = {
+            id(t)
+            for table in ("cases", "hearings")
+            for p in self.pendings[table]
+            if not p.rejected
+            for t in self._targets(p)
+        }
+        self.pendings["courts"] = [c for c in self.pendings["courts"] if id(c) in used]
+
+    def _write_table(self, table: str) -> None:
+        live = [p for p in self.pendings[table] if not p.rejected and p.first is None]
+        if not live:
+            return
+        creates = [p for p in live if p.action == "create"]
+        self._insert(table, creates)
+        self._update(table, [p for p in live if p.action == "update"])
+        self._link(table, creates)
+        self._set_deferred(table, creates)
+
+    def _build(self, table: str, p: Pending) -> Any:
+        values = {name: pk_of(v) for name, v in p.values.items()}
+        if p.ref:
+            values["ref"] = p.ref
+        record = self.model[table](**values)
+        self._fill_keys(table, record)
+        return record
+
+    @staticmethod
+    def _fill_keys(table: str, record: Any) -> None:
+        if table == "names":
+            record.fill_keys()
+        elif table == "organisations":
+            record.key = fold(record.name)
+
+    def _insert(self, table: str, creates: list[Pending]) -> None:
+        if not creates:
+            return
+        records = [self._build(table, p) for p in creates]
+        self.model[table].objects.bulk_create(records, batch_size=BATCH)
+        for p, record in zip(creates, records, strict=True):
+            p.instance = record
+        if table in REF_TABLES:
+            self._assign_refs(table, [r for r in records if not r.ref])
+            self.refs[table].update((r.pk, r.ref) for r in records)
+        if table == "courts":
+            self.refs[table].update((r.pk, r.name) for r in records)
+
+    def _assign_refs(self, table: str, fresh: list[Any]) -> None:
+        """Give new records without a ref their :func:`new_ref` (``P00042``). The usual
+        case, five digits and not taken, is one UPDATE per chunk computed by the
+        database; the rest (long ids, refs already taken) are written one by one."""
+        from django.db.models import CharField, Value
+        from django.db.models.functions import Cast, Concat, LPad
+
+        taken = self.ids[table]
+        simple, odd = [], []
+        for record in fresh:
+            record.ref = new_ref(table, record.pk, taken)
+            taken[record.ref] = record.pk
+            plain = record.pk < 100_000 and record.ref == f"{REF_PREFIX[table]}{record.pk:05d}"
+            (simple if plain else odd).append(record)
+        objects = self.model[table].objects
+        expression = Concat(
+            Value(REF_PREFIX[table]),
+            LPad(Cast("id", output_field=CharField()), 5, Value("0")),
+            output_field=CharField(),
+        )
+        for start in range(0, len(simple), 500):
+            ids = [r.pk for r in simple[start : start + 500]]
+            objects.filter(pk__in=ids).update(ref=expression)
+        if odd:
+            objects.bulk_update(odd, ["ref"], batch_size=BATCH)
+
+    def _update(self, table: str, updates: list[Pending]) -> None:
+        if not updates:
+            return
+        fields: set[str] = set()
+        records = []
+        for p in updates:
+            record = p.instance
+            for name, value in p.values.items():
+                if self._column_of(table, name) in p.changed:
+                    setattr(record, name, pk_of(value))
+                    fields.add(name)
+            for name, value in p.deferred.items():
+                setattr(record, name, pk_of(value))
+                fields.add(name)
+            self._fill_keys(table, record)
+            records.append(record)
+        if table == "organisations":
+            fields.add("key")
+        if table == "names":
+            fields |= {"key", "skeleton"}
+        if hasattr(self.model[table], "updated"):
+            now = timezone.now()
+            for record in records:
+                record.updated = now
+            fields.add("updated")
+        if fields:
+            self.model[table].objects.bulk_update(records, sorted(fields), batch_size=BATCH)
+        for relation in {r for p in updates for r in p.m2m if r in p.changed}:
+            changed = [p for p in updates if relation in p.changed]
+            self._through(table, relation).objects.filter(
+                **{f"{self._through_src(table, relation)}__in": [p.instance.pk for p in changed]}
+            ).delete()
+            self._add_links(table, relation, changed)
+
+    def _through(self, table: str, relation: str) -> Any:
+        return getattr(self.model[table], relation).through
+
+    def _through_src(self, table: str, relation: str) -> str:
+        return f"{self._field(table, relation).m2m_field_name()}_id"
+
+    def _link(self, table: str, creates: list[Pending]) -> None:
+        for relation in {r for p in creates for r in p.m2m}:
+            self._add_links(table, relation, [p for p in creates if p.m2m.get(relation)])
+
+    def _add_links(self, table: str, relation: str, pendings: list[Pending]) -> None:
+        through = self._through(table, relation)
+        src = self._through_src(table, relation)
+        dst = f"{self._field(table, relation).m2m_reverse_field_name()}_id"
+        links = [
+            through(**{src: p.instance.pk, dst: pk_of(v)})
+            for p in pendings
+            for v in p.m2m.get(relation, ())
+        ]
+        through.objects.bulk_create(links, batch_size=BATCH)
+
+    def _set_deferred(self, table: str, creates: list[Pending]) -> None:
+        records, names = [], set()
+        for p in creates:
+            for name, value in p.deferred.items():
+                if value is not None:
+                    setattr(p.instance, name, pk_of(value))
+                    names.add(name)
+                    records.append(p.instance)
+        if records:
+            self.model[table].objects.bulk_update(records, sorted(names), batch_size=BATCH)
+
+    # -- the report --------------------------------------------------------------
+
+    def _label(self, p: Pending) -> str:
+        """The ref of a ref table's record, else its natural key joined by " | "."""
+        if p.first is not None and not p.rejected:
+            return self._label(p.first)
+        if p.table in REF_TABLES:
+            if p.instance is not None and p.instance.ref:
+                return str(p.instance.ref)
+            return p.ref or p.row.label or "(new)"
+        parts = []
+        for column in key_columns(p.table):
+            name = attr(p.table, column)
+            parts.append(
+                self._show(SPEC[p.table][column], p.values.get(name, p.row.values.get(column)))
+            )
+        return " | ".join(parts)
+
+    def _show(self, col: Col, value: Any) -> str:
+        if isinstance(value, Pending):
+            return self._label(value)
+        if col.how == "ref" and isinstance(value, int):
+            return self.refs[col.arg].get(value, str(value))
+        if isinstance(value, PartialDate):
+            return str(value)
+        return _text(value) if isinstance(value, str | int | float) else ""

@@ -1,0 +1,281 @@
+"""Reading import files into sheets of rows: size limits, encodings, containers.
+
+Four containers: a CSV file, an XLSX workbook, a JSON file (an interchange document
+or a list of objects) and a zip of CSV files (the interchange CSV export). Text is
+UTF-8 (a byte-order mark is accepted) unless an ``encoding`` is named; invalid UTF-8
+is an :class:`~vigil.errors.InputError` that says where and suggests ``--encoding``.
+Cell values are kept as given (no Unicode normalisation); XLSX cells that look like
+formulas are read as their text, never evaluated.
+
+Limits (module constants, read at call time): files over :data:`MAX_BYTES`, zip or
+XLSX members that unpack to more than :data:`MAX_UNCOMPRESSED` in total, and
+workbooks with more than :data:`MAX_ROWS` rows in a sheet are refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vigil.errors import InputError
+
+MAX_BYTES = 50 * 1024 * 1024
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_ROWS = 100_000
+
+Row = tuple[int, dict[str, Any]]  # (row number as the user sees it, {column: value})
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of an input file: a CSV, a workbook sheet, a JSON list."""
+
+    origin: str  # for messages: "people.csv", "book.xlsx [Prisoners]", "export.zip/events.csv"
+    name: str  # the sheet, member or table name
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a file holds, before any mapping is applied."""
+
+    kind: str  # "document" (JSON interchange), "zip", "xlsx", "csv", "rows" (a JSON list)
+    sheets: tuple[Sheet, ...]
+    level: str | None = None  # the level an interchange document was exported at
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing a missing, unreadable or oversized file."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    if size > MAX_BYTES:
+        raise InputError(
+            f"{path.name}: {size / 2**20:.1f} MB is over the import limit of "
+            f"{MAX_BYTES / 2**20:.0f} MB; split it into smaller files"
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
+    """``data`` as text: UTF-8 (with or without a BOM), or the named ``encoding``."""
+    if encoding and _codec(encoding, origin) != "utf-8":
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputError(
+                f"{origin}: not valid {encoding} at byte {exc.start} (line {line})"
+            ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{origin}: not valid UTF-8 at byte {exc.start} (line {line}); if the file is "
+            "in a legacy encoding, name it, e.g. --encoding cp1251 (Cyrillic), cp1254 "
+            "(Turkish, Azerbaijani Latin) or latin-1"
+        ) from None
+
+
+def _codec(encoding: str, origin: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"{origin}: unknown encoding {encoding!r}") from None
+
+
+# -- containers ------------------------------------------------------------------
+
+
+def read(
+    path: Path,
+    data: bytes,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Contents:
+    """Open ``data`` (the bytes of ``path``) by its content and extension."""
+    name, suffix = path.name, path.suffix.lower()
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise InputError(f"{name}: {suffix} workbooks are not read; save it as .xlsx or .csv")
+    if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".zip"):
+        archive = _zip(data, name)
+        if "xl/workbook.xml" in archive.namelist():
+            return _xlsx(data, name, sheet)
+        if suffix == ".xlsx":
+            raise InputError(f"{name}: not an XLSX workbook (a zip without xl/workbook.xml)")
+        return _csv_zip(archive, name, encoding)
+    text = decode(data, name, encoding)
+    if suffix == ".json" or (suffix not in (".csv", ".tsv", ".txt") and text.lstrip()[:1] in "{["):
+        return _json(text, name)
+    return Contents("csv", (read_csv(text, name, Path(name).stem, delimiter),))
+
+
+def _zip(data: bytes, name: str) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        kind = "an XLSX workbook" if name.lower().endswith(".xlsx") else "a zip archive"
+        raise InputError(f"{name}: not {kind} (cannot open it as a zip)") from None
+    total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_UNCOMPRESSED:
+        raise InputError(
+            f"{name}: unpacks to {total / 2**20:.0f} MB, over the limit of "
+            f"{MAX_UNCOMPRESSED / 2**20:.0f} MB (refused: it may be a zip bomb)"
+        )
+    return archive
+
+
+def _csv_zip(archive: zipfile.ZipFile, name: str, encoding: str | None) -> Contents:
+    sheets = []
+    for info in archive.infolist():
+        member = info.filename
+        if info.is_dir() or member.startswith("__MACOSX/"):
+            continue
+        if not member.lower().endswith(".csv"):
+            raise InputError(f"{name}: {member} is not a CSV file (a zip holds one CSV per table)")
+        with archive.open(info) as handle:
+            raw = handle.read(MAX_UNCOMPRESSED + 1)
+        origin = f"{name}/{member}"
+        sheets.append(read_csv(decode(raw, origin, encoding), origin, Path(member).stem))
+    if not sheets:
+        raise InputError(f"{name}: the zip holds no CSV file")
+    return Contents("zip", tuple(sheets))
+
+
+def _json(text: str, name: str) -> Contents:
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    if isinstance(payload, dict) and "vigil_cases" in payload:
+        return _document(payload, name)
+    if isinstance(payload, list) and all(isinstance(r, dict) for r in payload):
+        header = tuple(dict.fromkeys(k for r in payload for k in r))
+        rows = tuple((i + 1, dict(r)) for i, r in enumerate(payload))
+        return Contents("rows", (Sheet(name, Path(name).stem, header, rows),))
+    raise InputError(
+        f'{name}: expected a Vigil interchange document (an object with "vigil_cases") '
+        "or a list of objects (one per row)"
+    )
+
+
+def _document(payload: dict[str, Any], name: str) -> Contents:
+    from vigil.cases.exporters import FORMAT_VERSION
+
+    version = payload.get("vigil_cases")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise InputError(
+            f"{name}: interchange format version {version!r}; this Vigil reads up to "
+            f"{FORMAT_VERSION} (upgrade Vigil)"
+        )
+    sheets = []
+    for key, rows in payload.items():
+        if key in ("vigil_cases", "level"):
+            continue
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise InputError(f'{name}: "{key}" must be a list of objects (one per row)')
+        header = tuple(dict.fromkeys(k for r in rows for k in r))
+        sheets.append(Sheet(name, key, header, tuple((i + 1, r) for i, r in enumerate(rows))))
+    level = payload.get("level")
+    return Contents("document", tuple(sheets), level if isinstance(level, str) else None)
+
+
+def read_csv(text: str, origin: str, name: str, delimiter: str | None = None) -> Sheet:
+    """A CSV text as a sheet; the delimiter (``,`` ``;`` or tab) is guessed from the
+    header line unless given. Rows with every cell empty are skipped."""
+    first = text.split("\n", 1)[0]
+    delimiter = delimiter or max(",;\t", key=first.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{origin}: not a readable CSV file ({exc})") from None
+    if not records:
+        raise InputError(f"{origin}: the file is empty (expected a header row)")
+    header = _header([c.strip() for c in records[0]], origin)
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in record):
+            continue
+        if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+            raise InputError(
+                f"{origin}: row {number} has {len(record)} cells but the header has "
+                f"{len(header)} columns"
+            )
+        rows.append((number, {h: v for h, v in zip(header, record, strict=False) if h}))
+    return Sheet(origin, name, tuple(h for h in header if h), tuple(rows))
+
+
+def _header(cells: list[str], origin: str) -> list[str]:
+    seen: set[str] = set()
+    for cell in cells:
+        if cell and cell in seen:
+            raise InputError(f'{origin}: the column "{cell}" appears twice in the header')
+        seen.add(cell)
+    return cells
+
+
+_TITLE_LEVEL = re.compile(r"\((public|internal|restricted)\)")
+
+
+def _xlsx(data: bytes, name: str, wanted: str | None) -> Contents:
+    """Every sheet (or only ``wanted``) of a workbook, read-only; formulas as text."""
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputError(f"{name}: not a readable XLSX workbook ({exc})") from None
+    try:
+        names = book.sheetnames
+        if wanted is not None and wanted not in names:
+            raise InputError(f'{name}: no sheet "{wanted}" (sheets: {", ".join(names)})')
+        sheets = tuple(
+            _xlsx_sheet(book[s], f"{name} [{s}]", s) for s in names if wanted in (None, s)
+        )
+        match = _TITLE_LEVEL.search(book.properties.title or "")
+    finally:
+        book.close()
+    return Contents("xlsx", sheets, match.group(1) if match else None)
+
+
+def _xlsx_sheet(sheet: Any, origin: str, name: str) -> Sheet:
+    rows: list[Row] = []
+    header: list[str] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > MAX_ROWS + 1:
+            raise InputError(f"{origin}: more than {MAX_ROWS:,} rows; split the workbook")
+        if number == 1:
+            header = _header([_cell_text(v) for v in values], origin)
+            continue
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        rows.append((number, {h: v for h, v in zip(header, values, strict=False) if h}))
+    return Sheet(origin, name, tuple(h for h in header if h), tuple(rows))
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
