@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STORE := demo/vigil.sqlite
 DEMO_DATA := data/demo/deepstate-daily-2024-07-08_2026-08-22.tar.xz
+DEMO_CASES := $(BIN)/vigil cases --database demo/cases.sqlite
 
 .PHONY: demo test lint format bench install clean
 
@@ -25,6 +26,12 @@ demo: $(STAMP)
 	$(BIN)/vigil territory brief --store $(DEMO_STORE) -o demo/brief.md
 	$(BIN)/vigil territory brief --store $(DEMO_STORE) -o demo/brief.html
 	@echo "Brief written to demo/brief.md and demo/brief.html (charts in demo/)"
+	$(DEMO_CASES) import --quiet data/cases-demo/prisoners.csv --mapping data/cases-demo/prisoners.mapping.toml
+	$(DEMO_CASES) import --quiet data/cases-demo/registry.json
+	$(DEMO_CASES) list --on 2026-11-25 --status deprived
+	$(DEMO_CASES) hearings AVB-2026 --on 2026-11-25
+	$(DEMO_CASES) diff-release R-VRW-2026-06 R-VRW-2026-10
+	@echo "Cases registry (fictional demo data) in demo/cases.sqlite"
 
 test: $(STAMP)
 	$(BIN)/pytest -q

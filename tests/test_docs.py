@@ -10,6 +10,7 @@ import pytest
 import typer.main
 
 from tests.conftest import REPO
+from vigil.cases.cli import app as cases_app
 from vigil.cli import app, main
 from vigil.territory.cli import app as territory_app
 
@@ -25,13 +26,67 @@ def _console_commands() -> list[str]:
     return [ln[2:].strip() for ln in lines if ln.startswith("$ ")]
 
 
-def _territory_commands() -> list[str]:
-    group = typer.main.get_group(territory_app)
+def _commands_of(sub_app: typer.Typer) -> list[str]:
+    group = typer.main.get_group(sub_app)
     names = []
     for name, cmd in group.commands.items():
         sub = getattr(cmd, "commands", None)
         names.extend(f"{name} {s}" for s in sub) if sub else names.append(name)
     return sorted(names)
+
+
+def _territory_commands() -> list[str]:
+    return _commands_of(territory_app)
+
+
+def _run_readme_lines(lines: list[str], capsys) -> None:
+    for line in lines:
+        argv = shlex.split(line)
+        assert argv[0] == "vigil", line
+        with pytest.raises(SystemExit) as exit_:
+            main(argv[1:])
+        captured = capsys.readouterr()
+        assert exit_.value.code in (0, None), f"{line}\n{captured.err}"
+        assert "Error" not in captured.err, line
+
+
+def test_every_cases_command_has_help_and_a_readme_example(capsys):
+    commands = _commands_of(cases_app)
+    assert {"import", "export", "find", "merge", "list", "show", "timeline"} <= set(commands)
+    assert {"hearings", "releases", "diff-release", "stats", "duplicates"} <= set(commands)
+    documented = " ".join(_blocks("console"))
+    for name in commands:
+        assert f"vigil cases {name}" in documented, f"README has no example of cases {name}"
+        with pytest.raises(SystemExit) as exit_:
+            main(["cases", name, "--help"])
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        assert "Usage:" in out and len(out.splitlines()) > 5, f"cases {name} --help is empty"
+
+
+@pytest.mark.django_db
+def test_cases_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys):
+    """Every `$ vigil cases …` line of the README, in order, then the cases Python
+    block, on the test database (DATABASE_URL is already the test's)."""
+    from vigil.cases import setup
+
+    setup()
+    (tmp_path / "data").symlink_to(REPO / "data")
+    (tmp_path / "demo").mkdir()
+    monkeypatch.chdir(tmp_path)
+    commands = _console_commands()
+    assert "export DATABASE_URL=demo/cases.sqlite" in commands
+    cases = [c for c in commands if c.startswith("vigil cases ")]
+    assert len(cases) > 15
+    _run_readme_lines(cases, capsys)
+    assert (tmp_path / "held.png").stat().st_size > 1000
+    assert (tmp_path / "public.xlsx").read_bytes()[:2] == b"PK"
+    (python,) = [b for b in _blocks("python") if "vigil.cases" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(python, "README.md", "exec"), namespace)  # our own README
+    assert namespace["hits"].iloc[0]["ref"] == "VRW-001"
+    assert namespace["chain"].postponements == 4
+    assert str(namespace["chain"].next_hearing) == "2026-12-02"
 
 
 def test_every_territory_command_has_help_and_a_readme_example(capsys):
@@ -59,17 +114,10 @@ def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily
     commands = _console_commands()
     assert commands[0] == "export VIGIL_STORE=demo/vigil.sqlite"
     monkeypatch.setenv("VIGIL_STORE", "demo/vigil.sqlite")
-    for line in commands[1:]:
-        argv = shlex.split(line)
-        assert argv[0] == "vigil", line
-        with pytest.raises(SystemExit) as exit_:
-            main(argv[1:])
-        captured = capsys.readouterr()
-        assert exit_.value.code in (0, None), f"{line}\n{captured.err}"
-        assert "Error" not in captured.err, line
+    _run_readme_lines([c for c in commands if c.startswith("vigil territory ")], capsys)
     for out in ("weekly.png", "week-map.png", "brief.html", "snapshots.gpkg", "change.parquet"):
         assert (tmp_path / out).stat().st_size > 1000, out
-    (python,) = _blocks("python")
+    (python,) = [b for b in _blocks("python") if "vigil.territory" in b]
     namespace: dict[str, object] = {}
     exec(compile(python, "README.md", "exec"), namespace)  # our own README
     assert 190 < namespace["week"].gained_km2 < 200  # published: 196.1 km² (see method.md)
