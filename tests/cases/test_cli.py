@@ -163,3 +163,79 @@ def test_bad_input_is_one_line(sample, capsys, args, message):
     assert run.code != 0
     assert message in run.err, run.err
     assert "Traceback" not in run.err
+
+
+# -- import through the CLI --------------------------------------------------------------
+
+DEMO = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "cases-demo"
+
+
+def _table_counts() -> dict[str, int]:
+    from vigil.cases import models as m
+
+    return {
+        model.__name__: model.objects.count()
+        for model in (m.Person, m.PersonName, m.StatusEvent, m.Case, m.Hearing, m.ListEntry)
+    }
+
+
+def test_import_demo_dry_run_then_real_then_again(registry, capsys):
+    sheet = DEMO / "prisoners.csv"
+    mapping = DEMO / "prisoners.mapping.toml"
+    dry = _json(vigil(capsys, "cases", "import", sheet, "-m", mapping, "--dry-run", "-f", "json"))
+    assert {r["action"] for r in dry} == {"create", "unchanged"}
+    assert _table_counts()["Person"] == 0  # a dry run writes nothing
+    real = vigil(capsys, "cases", "import", sheet, "--mapping", mapping)
+    assert real.code == 0, real.err
+    assert "prisoners.csv: imported" in real.out
+    created = _table_counts()
+    assert created["Person"] == 13
+    assert vigil(capsys, "cases", "import", DEMO / "registry.json", "-q").code == 0
+    after = _table_counts()
+    again = _json(vigil(capsys, "cases", "import", DEMO / "registry.json", "-f", "json"))
+    assert {r["action"] for r in again} == {"unchanged"}
+    assert _table_counts() == after
+    names = {r["name"] for r in _json(vigil(capsys, "cases", "list", "-f", "json"))}
+    assert {"Rəşad Gülbəyli", "Nigar Üzeyirqızı", "Günay Ağayarlı"} <= names
+
+
+def test_import_bad_rows_reports_and_writes_nothing(registry, capsys, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    text = (DEMO / "prisoners.csv").read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace("01.06.2026", "31.06.2026")  # row 2: no 31 June
+    text[5] = text[5].replace("kişi", "unknown-sex")  # row 6
+    sheet.write_text("\n".join(text) + "\n", encoding="utf-8")
+    run = vigil(capsys, "cases", "import", sheet, "-m", DEMO / "prisoners.mapping.toml")
+    assert run.code == 1
+    assert "Rejected rows" in run.err and "Tarix" in run.err and "Cins" in run.err
+    assert "nothing written" in run.out and "imported" not in run.out
+    assert run.err.strip().splitlines()[-1].startswith("Error: ")
+    assert "nothing was imported" in run.err
+    assert _table_counts()["Person"] == 0
+    skip = vigil(
+        capsys, "cases", "import", sheet, "-m", DEMO / "prisoners.mapping.toml", "--skip-invalid"
+    )
+    # Rows 4, 6, 8, 9 share the AVB-2026 case that row 2 defines (and that was rejected
+    # with it): they are rejected too, and say why; 13 - 5 people remain.
+    assert skip.code == 0 and _table_counts()["Person"] == 8
+    assert "refers to the case of row 2 (cases), which was rejected" in skip.err
+
+
+def test_import_legacy_encoding(registry, capsys, tmp_path):
+    legacy = tmp_path / "people.csv"
+    legacy.write_bytes("ref,sex\nP1,male\n".encode() + "P2,".encode() + "женский".encode("cp1251"))
+    run = vigil(capsys, "cases", "import", legacy)
+    assert run.code == 1 and "--encoding" in run.err and "Traceback" not in run.err
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('table = "people"\n[values.sex]\n"женский" = "female"\n', encoding="utf-8")
+    ok = vigil(capsys, "cases", "import", legacy, "-m", mapping, "--encoding", "cp1251")
+    assert ok.code == 0, ok.err
+    from vigil.cases.models import Person
+
+    assert Person.objects.get(ref="P2").sex == "female"
+
+
+def test_import_missing_file_is_one_line(registry, capsys, tmp_path):
+    run = vigil(capsys, "cases", "import", tmp_path / "nope.csv")
+    assert run.code == 1 and run.err.startswith("Error: ") and "nope.csv" in run.err
+    assert len(run.err.strip().splitlines()) == 1

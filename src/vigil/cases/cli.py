@@ -122,7 +122,8 @@ def import_(
     else:
         counts = _import_counts(frame)
         if not quiet and not counts.empty:
-            title = f"{file.name}: " + ("dry run, nothing written" if dry_run else "imported")
+            done = "imported" if report.committed else "nothing written"
+            title = f"{file.name}: " + ("dry run, nothing written" if dry_run else done)
             emit_frame(counts, fmt, title=title)
         if report.problems:
             problems = pd.DataFrame(
