@@ -57,6 +57,7 @@ _WORDS = [
 ]
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")  # 03.06.2024, common in the region
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})[T ]\d{1,2}:\d{2}")
 _STORED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\.([0-3])$")
 
 
@@ -73,8 +74,13 @@ class PartialDate:
         if self.day is not None and self.month is None:
             raise InputError(f"date {self.year}-??-{self.day}: a day needs a month")
         try:
-            dt.date(self.year, self.month or 1, self.day or 1)
-        except ValueError as exc:
+            # month 0 or day 0 is not "unknown" (that is None): it is an error
+            dt.date(
+                self.year,
+                1 if self.month is None else self.month,
+                1 if self.day is None else self.day,
+            )
+        except (TypeError, ValueError) as exc:
             raise InputError(f"date {self._iso()!r}: {exc}") from None
 
     # -- reading -----------------------------------------------------------
@@ -97,7 +103,10 @@ class PartialDate:
         stored = _STORED.match(text)
         if stored:
             y, m, d, q = stored.groups()
-            return cls(int(y), int(m) or None, int(d) or None, _DIGIT_QUALIFIER[q])
+            try:
+                return cls(int(y), int(m) or None, int(d) or None, _DIGIT_QUALIFIER[q])
+            except InputError as exc:
+                raise InputError(f"{field}: {exc}") from None
         qualifier = Qualifier.EXACT
         lowered = text.lower()
         for q, words in _WORDS:
@@ -106,13 +115,17 @@ class PartialDate:
                 qualifier, text = q, text[len(word) :].strip()
                 break
         if text.endswith(("~", "?")):
-            qualifier, text = Qualifier.APPROXIMATE, text[:-1].strip()
+            # "2024~" is approximate; "before 2024?" stays "before" (the bound it gives)
+            text = text[:-1].strip()
+            if qualifier is Qualifier.EXACT:
+                qualifier = Qualifier.APPROXIMATE
+        timestamp = _TIMESTAMP.match(text)
+        if timestamp:  # "2024-06-03 10:00", "2024-06-03T10:00:00Z", "03.06.2024 10:00"
+            text = timestamp.group(1)
         dotted = _DOTTED.match(text)
         if dotted:
             d, m, y = dotted.groups()
             text = f"{y}-{m}-{d}"
-        if " " in text and ":" in text:  # a timestamp such as "2024-06-03 10:00"
-            text = text.split(" ", 1)[0]
         match = _DATE.match(text)
         if not match:
             raise InputError(
@@ -194,6 +207,8 @@ def on_or_before(day: dt.date) -> str:
 
 def before(day: dt.date) -> str:
     """The stored-text bound: every partial date whose earliest day is < ``day``."""
+    if day == dt.date.min:
+        return "0000-00-00.0"  # below every stored date: nothing is earlier
     return on_or_before(day - dt.timedelta(days=1))
 
 

@@ -9,6 +9,7 @@ format what :func:`document` returns, so no writer can leak what it was not give
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.cases.levels import Level
-from vigil.cases.schema import TABLES, Column
+from vigil.cases.schema import TABLES, Column, Table
 from vigil.cases.visibility import redact_row
 from vigil.errors import InputError
 
@@ -42,62 +43,65 @@ def _date(value: Any) -> str | None:
 
 
 def document(level: Level) -> Document:
-    """Every table at ``level``, rows in a stable order (by ref or natural key)."""
+    """Every table at ``level``, rows in a stable order (by ref or natural key).
+
+    A row is kept when its own ``visibility`` is at most ``level`` and every record it
+    must point to (person, organisation, case, release) is kept: an event of a hidden
+    person would reveal the person. Optional pointers to hidden records (a source, the
+    person a record was merged into, the event a correction withdraws) are blanked and
+    hidden records are dropped from lists (sources). Records are followed by database
+    id, not by ref, so a record without a ref is hidden like any other.
+    """
     from vigil.cases import models as m
 
     level = Level.parse(level)
     raw = _raw_tables(m)
-    seen: dict[str, set[str]] = {}
+    kept: dict[str, set[int]] = {}  # table -> ids of the rows the reader sees
     out: Document = {}
     for table in TABLES:
-        rows = []
-        for row in raw[table.name]:
-            if "visibility" in row and Level(row["visibility"]) > level:
-                continue
-            if not _references_visible(table.name, row, seen):
-                continue
-            row = _prune_lists(row, seen)
+        rows = [
+            row
+            for row in raw[table.name]
+            # a table without visibility (legal articles) is public reference data
+            if Level(row.get("visibility", Level.PUBLIC)) <= level and _required_visible(row, kept)
+        ]
+        kept[table.name] = {row[_ID] for row in rows}
+        shown = []
+        for row in rows:
+            row = _hide_optional(row, kept)
             if "visibility" in row:
                 row["visibility"] = _level_label(row["visibility"])
-            rows.append(redact_row(table.name, row, level))
-        if "ref" in table.names:
-            seen[table.name] = {r["ref"] for r in rows}
-        out[table.name] = rows
+            shown.append(redact_row(table.name, row, level))
+        out[table.name] = shown
     return out
 
 
-# Which table each reference column points into.
-_POINTS_TO = {
-    "person": "people",
-    "organisation": "organisations",
-    "case": "cases",
-    "release": "releases",
-    "source": "sources",
-    "merged_into": "people",
-}
-_LISTS_OF = {"sources": "sources"}
+# Private keys of a raw row (never a column, so redact_row drops them).
+_ID = "_id"  # the row's database id
+_NEEDS = "_needs"  # [(table, id)]: records the row must point to (None: no pointer)
+_OPTIONAL = "_optional"  # {column: (table, id)}: pointers blanked when hidden
+_LISTS = "_lists"  # {column: [(table, id, value)]}: list items dropped when hidden
 
 
-def _references_visible(table: str, row: dict[str, Any], seen: dict[str, set[str]]) -> bool:
-    for column, target in _POINTS_TO.items():
-        value = row.get(column)
-        if value and target in seen and value not in seen[target]:
-            if column in ("source", "merged_into"):
-                row[column] = None  # an optional pointer: hide it, keep the row
-                continue
-            return False
-    return True
+def _required_visible(row: dict[str, Any], kept: dict[str, set[int]]) -> bool:
+    return all(target_id is None or target_id in kept[target] for target, target_id in row[_NEEDS])
 
 
-def _prune_lists(row: dict[str, Any], seen: dict[str, set[str]]) -> dict[str, Any]:
-    for column, target in _LISTS_OF.items():
-        if isinstance(row.get(column), list) and target in seen:
-            row[column] = [v for v in row[column] if v in seen[target]]
+def _hide_optional(row: dict[str, Any], kept: dict[str, set[int]]) -> dict[str, Any]:
+    row = dict(row)
+    for column, (target, target_id) in row[_OPTIONAL].items():
+        if target_id is not None and target_id not in kept[target]:
+            row[column] = None  # an optional pointer: hide it, keep the row
+    for column, items in row[_LISTS].items():
+        row[column] = sorted(
+            value for target, target_id, value in items if target_id in kept[target] and value
+        )
     return row
 
 
 def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table as plain values (refs, not ids); no filtering here."""
+    """Every row of every table as plain values (refs, not ids), with the private keys
+    :func:`document` follows to hide rows; no filtering here."""
     person = dict(m.Person.objects.values_list("id", "ref"))
     org = dict(m.Organisation.objects.values_list("id", "ref"))
     case = dict(m.Case.objects.values_list("id", "ref"))
@@ -106,192 +110,272 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
     court = dict(m.Court.objects.values_list("id", "name"))
     article = {a.id: f"{a.code} {a.article}" for a in m.LegalArticle.objects.all()}
 
-    def many(through: Any, owner: str, other: str, names: dict[int, str]) -> dict[int, list]:
-        out: dict[int, list[str]] = {}
+    def many(through: Any, owner: str, other: str, names: dict[int, Any]) -> dict[int, list]:
+        out: dict[int, list[tuple[int, Any]]] = {}
         for owner_id, other_id in through.objects.values_list(owner, other):
-            out.setdefault(owner_id, []).append(names[other_id])
-        return {k: sorted(v) for k, v in out.items()}
+            out.setdefault(owner_id, []).append((other_id, names[other_id]))
+        return out
+
+    def sources_of(links: dict[int, list], owner_id: int) -> list[tuple[str, int, Any]]:
+        return [("sources", i, ref) for i, ref in links.get(owner_id, [])]
+
+    def names_of(links: dict[int, list], owner_id: int) -> list[str]:
+        return sorted(v for _, v in links.get(owner_id, []) if v)
+
+    def row(
+        id_: int,
+        values: dict[str, Any],
+        needs: tuple[tuple[str, int | None], ...] = (),
+        optional: dict[str, tuple[str, int | None]] | None = None,
+        lists: dict[str, list[tuple[str, int, Any]]] | None = None,
+    ) -> dict[str, Any]:
+        values[_ID] = id_
+        values[_NEEDS] = needs
+        values[_OPTIONAL] = optional or {}
+        values[_LISTS] = lists or {}
+        return values
 
     case_courts = many(m.Case.courts.through, "case_id", "court_id", court)
     case_articles = many(m.Case.articles.through, "case_id", "legalarticle_id", article)
     case_sources = many(m.Case.sources.through, "case_id", "source_id", source)
     event_sources = many(m.StatusEvent.sources.through, "statusevent_id", "source_id", source)
     hearing_sources = many(m.Hearing.sources.through, "hearing_id", "source_id", source)
-    events = list(m.StatusEvent.objects.order_by("person__ref", "date", "id"))
+    events = list(m.StatusEvent.objects.order_by("person__ref", "person_id", "date", "id"))
     event_key = {
         e.id: [person[e.person_id], e.kind, _date(e.date), case.get(e.case_id)] for e in events
     }
 
     t: dict[str, list[dict[str, Any]]] = {}
     t["sources"] = [
-        {
-            "ref": s.ref,
-            "title": s.title,
-            "url": s.url,
-            "file_name": s.file_name,
-            "sha256": s.sha256,
-            "publisher": s.publisher,
-            "published": _date(s.published),
-            "reliability": s.reliability,
-            "notes": s.notes,
-            "visibility": s.visibility,
-        }
-        for s in m.Source.objects.order_by("ref")
+        row(
+            s.id,
+            {
+                "ref": s.ref,
+                "title": s.title,
+                "url": s.url,
+                "file_name": s.file_name,
+                "sha256": s.sha256,
+                "publisher": s.publisher,
+                "published": _date(s.published),
+                "reliability": s.reliability,
+                "notes": s.notes,
+                "visibility": s.visibility,
+            },
+        )
+        for s in m.Source.objects.order_by("ref", "id")
     ]
     t["organisations"] = [
-        {
-            "ref": o.ref,
-            "name": o.name,
-            "short_name": o.short_name,
-            "kind": o.kind,
-            "country": o.country,
-            "notes": o.notes,
-            "visibility": o.visibility,
-        }
-        for o in m.Organisation.objects.order_by("ref")
+        row(
+            o.id,
+            {
+                "ref": o.ref,
+                "name": o.name,
+                "short_name": o.short_name,
+                "kind": o.kind,
+                "country": o.country,
+                "notes": o.notes,
+                "visibility": o.visibility,
+            },
+        )
+        for o in m.Organisation.objects.order_by("ref", "id")
     ]
     t["people"] = [
-        {
-            "ref": p.ref,
-            "sex": p.sex,
-            "birth_date": _date(p.birth_date),
-            "occupation": p.occupation,
-            "photo": p.photo,
-            "notes": p.notes,
-            "contacts": p.contacts,
-            "visibility": p.visibility,
-            "field_visibility": dict(sorted(p.field_visibility.items())),
-            "merged_into": person.get(p.merged_into_id),
-        }
-        for p in m.Person.objects.order_by("ref")
+        row(
+            p.id,
+            {
+                "ref": p.ref,
+                "sex": p.sex,
+                "birth_date": _date(p.birth_date),
+                "occupation": p.occupation,
+                "photo": p.photo,
+                "notes": p.notes,
+                "contacts": p.contacts,
+                "visibility": p.visibility,
+                "field_visibility": dict(sorted((p.field_visibility or {}).items())),
+                "merged_into": person.get(p.merged_into_id),
+            },
+            optional={"merged_into": ("people", p.merged_into_id)},
+        )
+        for p in m.Person.objects.order_by("ref", "id")
     ]
     t["names"] = [
-        {
-            "person": person[n.person_id],
-            "name": n.name,
-            "language": n.language,
-            "kind": n.kind,
-            "visibility": n.visibility,
-        }
-        for n in m.PersonName.objects.order_by("person__ref", "id")
+        row(
+            n.id,
+            {
+                "person": person[n.person_id],
+                "name": n.name,
+                "language": n.language,
+                "kind": n.kind,
+                "visibility": n.visibility,
+            },
+            needs=(("people", n.person_id),),
+        )
+        for n in m.PersonName.objects.order_by("person__ref", "person_id", "id")
     ]
     t["affiliations"] = [
-        {
-            "person": person[a.person_id],
-            "organisation": org[a.organisation_id],
-            "role": a.role,
-            "start": _date(a.start),
-            "end": _date(a.end),
-            "visibility": a.visibility,
-        }
-        for a in m.Affiliation.objects.order_by("person__ref", "start", "id")
+        row(
+            a.id,
+            {
+                "person": person[a.person_id],
+                "organisation": org[a.organisation_id],
+                "role": a.role,
+                "start": _date(a.start),
+                "end": _date(a.end),
+                "visibility": a.visibility,
+            },
+            needs=(("people", a.person_id), ("organisations", a.organisation_id)),
+        )
+        for a in m.Affiliation.objects.order_by("person__ref", "person_id", "start", "id")
     ]
     t["articles"] = [
-        {"country": a.country, "code": a.code, "article": a.article, "title": a.title}
+        row(a.id, {"country": a.country, "code": a.code, "article": a.article, "title": a.title})
         for a in m.LegalArticle.objects.order_by("country", "code", "article")
     ]
     t["cases"] = [
-        {
-            "ref": c.ref,
-            "number": c.number,
-            "title": c.title,
-            "kind": c.kind,
-            "country": c.country,
-            "courts": case_courts.get(c.id, []),
-            "articles": case_articles.get(c.id, []),
-            "opened": _date(c.opened),
-            "summary": c.summary,
-            "lawyer_notes": c.lawyer_notes,
-            "sources": case_sources.get(c.id, []),
-            "visibility": c.visibility,
-            "field_visibility": dict(sorted(c.field_visibility.items())),
-        }
-        for c in m.Case.objects.order_by("ref")
+        row(
+            c.id,
+            {
+                "ref": c.ref,
+                "number": c.number,
+                "title": c.title,
+                "kind": c.kind,
+                "country": c.country,
+                "courts": names_of(case_courts, c.id),
+                "articles": names_of(case_articles, c.id),
+                "opened": _date(c.opened),
+                "summary": c.summary,
+                "lawyer_notes": c.lawyer_notes,
+                "sources": [],
+                "visibility": c.visibility,
+                "field_visibility": dict(sorted((c.field_visibility or {}).items())),
+            },
+            lists={"sources": sources_of(case_sources, c.id)},
+        )
+        for c in m.Case.objects.order_by("ref", "id")
     ]
     t["participants"] = [
-        {
-            "case": case[p.case_id],
-            "person": person[p.person_id],
-            "role": p.role,
-            "visibility": p.visibility,
-        }
-        for p in m.CaseParticipant.objects.order_by("case__ref", "person__ref", "role")
+        row(
+            p.id,
+            {
+                "case": case[p.case_id],
+                "person": person[p.person_id],
+                "role": p.role,
+                "visibility": p.visibility,
+            },
+            needs=(("cases", p.case_id), ("people", p.person_id)),
+        )
+        for p in m.CaseParticipant.objects.order_by(
+            "case__ref", "case_id", "person__ref", "person_id", "role"
+        )
     ]
+    # An event or sentence of a hidden case is left out, not blanked: its natural key
+    # names the case, and with the case blanked it would be another record on re-import.
     t["events"] = [
-        {
-            "person": person[e.person_id],
-            "kind": e.kind,
-            "date": _date(e.date),
-            "case": case.get(e.case_id),
-            "place": e.place,
-            "facility": e.facility,
-            "notes": e.notes,
-            "sources": event_sources.get(e.id, []),
-            "withdraws": event_key.get(e.withdraws_id),
-            "visibility": e.visibility,
-        }
+        row(
+            e.id,
+            {
+                "person": person[e.person_id],
+                "kind": e.kind,
+                "date": _date(e.date),
+                "case": case.get(e.case_id),
+                "place": e.place,
+                "facility": e.facility,
+                "notes": e.notes,
+                "sources": [],
+                "withdraws": event_key.get(e.withdraws_id),
+                "visibility": e.visibility,
+            },
+            needs=(("people", e.person_id), ("cases", e.case_id)),
+            optional={"withdraws": ("events", e.withdraws_id)},
+            lists={"sources": sources_of(event_sources, e.id)},
+        )
         for e in events
     ]
     t["hearings"] = [
-        {
-            "case": case[h.case_id],
-            "date": _date(h.date),
-            "kind": h.kind,
-            "court": court.get(h.court_id),
-            "outcome": h.outcome,
-            "postponement_reason": h.postponement_reason,
-            "next_date": _date(h.next_date),
-            "notes": h.notes,
-            "sources": hearing_sources.get(h.id, []),
-            "visibility": h.visibility,
-        }
-        for h in m.Hearing.objects.order_by("case__ref", "date", "id")
+        row(
+            h.id,
+            {
+                "case": case[h.case_id],
+                "date": _date(h.date),
+                "kind": h.kind,
+                "court": court.get(h.court_id),
+                "outcome": h.outcome,
+                "postponement_reason": h.postponement_reason,
+                "next_date": _date(h.next_date),
+                "notes": h.notes,
+                "sources": [],
+                "visibility": h.visibility,
+            },
+            needs=(("cases", h.case_id),),
+            lists={"sources": sources_of(hearing_sources, h.id)},
+        )
+        for h in m.Hearing.objects.order_by("case__ref", "case_id", "date", "id")
     ]
     t["sentences"] = [
-        {
-            "person": person[s.person_id],
-            "case": case.get(s.case_id),
-            "term": s.term,
-            "term_months": s.term_months,
-            "regime": s.regime,
-            "start": _date(s.start),
-            "expected_release": _date(s.expected_release),
-            "visibility": s.visibility,
-        }
-        for s in m.Sentence.objects.order_by("person__ref", "start", "id")
+        row(
+            s.id,
+            {
+                "person": person[s.person_id],
+                "case": case.get(s.case_id),
+                "term": s.term,
+                "term_months": s.term_months,
+                "regime": s.regime,
+                "start": _date(s.start),
+                "expected_release": _date(s.expected_release),
+                "visibility": s.visibility,
+            },
+            needs=(("people", s.person_id), ("cases", s.case_id)),
+        )
+        for s in m.Sentence.objects.order_by("person__ref", "person_id", "start", "id")
     ]
     t["designations"] = [
-        {
-            "person": person[d.person_id],
-            "organisation": org[d.organisation_id],
-            "criteria": d.criteria,
-            "since": _date(d.since),
-            "until": _date(d.until),
-            "source": source.get(d.source_id),
-            "visibility": d.visibility,
-        }
-        for d in m.Designation.objects.order_by("person__ref", "since", "id")
+        row(
+            d.id,
+            {
+                "person": person[d.person_id],
+                "organisation": org[d.organisation_id],
+                "criteria": d.criteria,
+                "since": _date(d.since),
+                "until": _date(d.until),
+                "source": source.get(d.source_id),
+                "visibility": d.visibility,
+            },
+            needs=(("people", d.person_id), ("organisations", d.organisation_id)),
+            optional={"source": ("sources", d.source_id)},
+        )
+        for d in m.Designation.objects.order_by("person__ref", "person_id", "since", "id")
     ]
     t["releases"] = [
-        {
-            "ref": r.ref,
-            "organisation": org[r.organisation_id],
-            "title": r.title,
-            "published": _date(r.published),
-            "source": source.get(r.source_id),
-            "visibility": r.visibility,
-        }
-        for r in m.ListRelease.objects.order_by("ref")
+        row(
+            r.id,
+            {
+                "ref": r.ref,
+                "organisation": org[r.organisation_id],
+                "title": r.title,
+                "published": _date(r.published),
+                "source": source.get(r.source_id),
+                "visibility": r.visibility,
+            },
+            needs=(("organisations", r.organisation_id),),
+            optional={"source": ("sources", r.source_id)},
+        )
+        for r in m.ListRelease.objects.order_by("ref", "id")
     ]
     t["entries"] = [
-        {
-            "release": release[e.release_id],
-            "person": person[e.person_id],
-            "position": e.position,
-            "category": e.category,
-            "visibility": e.visibility,
-        }
-        for e in m.ListEntry.objects.order_by("release__ref", "position", "person__ref")
+        row(
+            e.id,
+            {
+                "release": release[e.release_id],
+                "person": person[e.person_id],
+                "position": e.position,
+                "category": e.category,
+                "visibility": e.visibility,
+            },
+            needs=(("releases", e.release_id), ("people", e.person_id)),
+        )
+        for e in m.ListEntry.objects.order_by(
+            "release__ref", "release_id", "position", "person__ref", "person_id"
+        )
     ]
     return t
 
@@ -310,13 +394,24 @@ def _flat(column: Column, value: Any) -> Any:
     return value
 
 
-def _flat_rows(doc: Document) -> dict[str, tuple[list[str], list[list[Any]]]]:
+def _header(table: Table, rows: list[dict[str, Any]], level: Level) -> list[Column]:
+    """The columns a sheet shows: those any row holds; for a table without rows, the
+    columns a reader at ``level`` would see by default (never ``field_visibility``
+    below restricted)."""
+    if rows:
+        return [c for c in table.columns if any(c.name in r for r in rows)]
+    return [
+        c
+        for c in table.columns
+        if c.level <= level and (c.name != "field_visibility" or level >= Level.RESTRICTED)
+    ]
+
+
+def _flat_rows(doc: Document, level: Level) -> dict[str, tuple[list[str], list[list[Any]]]]:
     out = {}
     for table in TABLES:
         rows = doc.get(table.name, [])
-        shown = [c for c in table.columns if any(c.name in r for r in rows)] or (
-            list(table.columns) if not rows else []
-        )
+        shown = _header(table, rows, level)
         out[table.name] = (
             [c.name for c in shown],
             [[_flat(c, r.get(c.name)) for c in shown] for r in rows],
@@ -325,25 +420,11 @@ def _flat_rows(doc: Document) -> dict[str, tuple[list[str], list[list[Any]]]]:
 
 
 def write_json(doc: Document, level: Level) -> bytes:
-    payload = {"vigil_cases": FORMAT_VERSION, "level": Level(level).label, **doc}
+    payload = {"vigil_cases": FORMAT_VERSION, "level": Level.parse(level).label, **doc}
     return (json.dumps(payload, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def write_csv_zip(doc: Document, level: Level) -> bytes:
-    """One UTF-8 CSV per table, in a zip (one file to hand over)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, (header, rows) in _flat_rows(doc).items():
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-            archive.writestr(f"{name}.csv", text.getvalue().encode("utf-8"))
-    return buffer.getvalue()
-
-
-def write_csv_table(doc: Document, table: str) -> bytes:
-    header, rows = _flat_rows(doc)[table]
+def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
@@ -351,24 +432,80 @@ def write_csv_table(doc: Document, table: str) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
+# A fixed time stamp for the members of a zip, so the same registry gives the same bytes.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def write_csv_zip(doc: Document, level: Level) -> bytes:
+    """One UTF-8 CSV per table, in a zip (one file to hand over); the same document
+    gives the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (header, rows) in _flat_rows(doc, Level.parse(level)).items():
+            info = zipfile.ZipInfo(f"{name}.csv", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, _csv_bytes(header, rows))
+    return buffer.getvalue()
+
+
+def write_csv_table(doc: Document, table: str, level: Level = Level.RESTRICTED) -> bytes:
+    """One table as UTF-8 CSV (``level`` only chooses the header of an empty table)."""
+    header, rows = _flat_rows(doc, Level.parse(level))[table]
+    return _csv_bytes(header, rows)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """A value openpyxl writes as it is: text without the control characters XML 1.0
+    cannot hold (each becomes U+FFFD, so a bad byte in a note cannot stop an export)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
 def write_xlsx(doc: Document, level: Level) -> bytes:
     """One sheet per table; every cell is text or a number (no formulas: a name that
     starts with "=" is written as text, so a spreadsheet never evaluates it)."""
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
+    level = Level.parse(level)
     book = Workbook()
     book.remove(book.active)
-    for name, (header, rows) in _flat_rows(doc).items():
+    for name, (header, rows) in _flat_rows(doc, level).items():
         sheet = book.create_sheet(name)
         sheet.append(header)
         for row in rows:
-            sheet.append(row)
+            sheet.append([_xlsx_cell(v) for v in row])
             for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
+                if cell.data_type == "f" or (
+                    isinstance(cell.value, str) and cell.value.startswith("=")
+                ):
                     cell.data_type = "s"
-    book.properties.title = f"Vigil cases export ({Level(level).label})"
+    book.properties.title = f"Vigil cases export ({level.label})"
+    # The same registry gives the same bytes: fixed document dates (openpyxl's save()
+    # would stamp the present moment) and fixed member time stamps.
+    book.properties.created = book.properties.modified = dt.datetime(*_ZIP_TIME)
+    saved = io.BytesIO()
+    with zipfile.ZipFile(saved, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    return _restamp(saved.getvalue())
+
+
+def _restamp(data: bytes) -> bytes:
+    """``data`` (a zip) with every member's time stamp set to :data:`_ZIP_TIME`."""
     buffer = io.BytesIO()
-    book.save(buffer)
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, source.read(member.filename))
     return buffer.getvalue()
 
 
@@ -379,15 +516,21 @@ WRITERS: dict[ExportFormat, Callable[[Document, Level], bytes]] = {
 }
 
 
-def export(level: Level, fmt: ExportFormat, table: str | None = None) -> bytes:
+def export(level: Level | str, fmt: ExportFormat | str, table: str | None = None) -> bytes:
     """The registry at ``level`` in ``fmt`` (CSV: a zip of tables, or one ``table``)."""
+    level = Level.parse(level)
+    try:
+        fmt = ExportFormat(str(fmt).lower())
+    except ValueError:
+        names = ", ".join(f.value for f in ExportFormat)
+        raise InputError(f"--format: expected one of {names}, got {fmt!r}") from None
+    if table is not None and fmt is not ExportFormat.CSV:
+        raise InputError("--table: only with --format csv (JSON and XLSX hold all tables)")
     doc = document(level)
     if table is not None:
-        if fmt is not ExportFormat.CSV:
-            raise InputError("--table: only with --format csv (JSON and XLSX hold all tables)")
         if table not in doc:
             raise InputError(f"--table: expected one of {', '.join(doc)}, got {table!r}")
-        return write_csv_table(doc, table)
+        return write_csv_table(doc, table, level)
     return WRITERS[fmt](doc, level)
 
 

@@ -3,16 +3,20 @@
 "Əli Kərimli" (Azerbaijani Latin), "Али Керимли" (Russian Cyrillic) and "Ali Karimli"
 (English) must find one person. Three steps, each a pure function:
 
-1. :func:`fold` writes any script in plain lowercase ASCII the same way: Cyrillic is
-   transliterated (Unidecode), accents are dropped, and the spellings that
-   transliteration schemes disagree on are made equal: ``ə → a``, ``kh``/``x → x``,
-   ``sh``/``ş → s``, ``ch``/``ç → c``, ``zh``/``j``/``dzh`` → ``j``, ``q → g``,
-   ``y → i``, ``w → v``, doubled letters once.
+1. :func:`fold` writes any script in plain lowercase ASCII the same way: Cyrillic
+   (Russian and Azerbaijani) is transliterated (Unidecode), accents are dropped, and
+   the spellings that transliteration schemes disagree on are made equal:
+   ``ə → a``, ``kh``/``x``/``х → x``, ``sh``/``ş → s``, ``ch``/``ç``/``ч → c``,
+   ``c`` (Azerbaijani and Turkish /dʒ/) / ``j`` / ``dzh`` / ``zh`` / ``ҹ → j``,
+   ``q → g``, ``y → i``, ``w → v``; an ``h`` starting a word is ``g`` (Russian writes
+   Həsənli, Hüseynov, Hacıyev as Гасанли, Гусейнов, Гаджиев) and any other ``h`` is
+   ``x`` (Şahin, Mehdi: Шахин, Мехти); a Russian ``е`` after a vowel is ``ye``
+   (Рзаев: Rzayev); doubled letters are written once.
 2. :func:`skeleton` keeps each word's consonants (and whether it starts with a vowel),
    sorted: "Kerimli Ali" and "Ali Karimli" both give ``a-l krml``. Equal skeletons are
    the first test of the duplicate finder.
-3. :func:`similarity` scores two folded names 0–100 (rapidfuzz's token-set ratio, so
-   word order and a missing patronymic cost little).
+3. :func:`similarity` scores two names 0–100 once folded (rapidfuzz's token-sort
+   ratio, so word order does not matter), and 95 for equal skeletons.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ _BEFORE_UNIDECODE = str.maketrans(
         "Ə": "A",
         "ı": "i",
         "İ": "I",
+        "ç": "ch",  # Azerbaijani/Turkish ç is /tʃ/; a bare c is /dʒ/ (see _C_AS_J)
+        "Ç": "Ch",
         "х": "kh",  # Cyrillic х, so that it meets Azerbaijani x
         "Х": "Kh",
         "ё": "e",
@@ -40,8 +46,27 @@ _BEFORE_UNIDECODE = str.maketrans(
         "ь": "",
         "Ъ": "",
         "Ь": "",
+        # Azerbaijani Cyrillic (1939–1991): Кәримли, Һәсәнли, Ҹәфәров, Ағајев.
+        "ә": "a",
+        "Ә": "A",
+        "ҹ": "j",
+        "Ҹ": "J",
+        "һ": "h",
+        "Һ": "H",
+        "ғ": "g",
+        "Ғ": "G",
+        "ј": "y",
+        "Ј": "Y",
+        "ҝ": "g",
+        "Ҝ": "G",
+        "ө": "o",
+        "Ө": "O",
+        "ү": "u",
+        "Ү": "U",
     }
 )
+# Russian е after a vowel (or a hard or soft sign) is read "ye": Рзаев, Rzayev.
+_CYRILLIC_YE = re.compile(r"(?<=[аеёиоуыэюяәАЕЁИОУЫЭЮЯӘьъЬЪ])([еЕ])")
 # Order matters: longer spellings first.
 _DIGRAPHS = [
     ("shch", "s"),
@@ -50,14 +75,20 @@ _DIGRAPHS = [
     ("zh", "j"),
     ("kh", "x"),
     ("sh", "s"),
+    ("ck", "k"),
+]
+_C_AS_J = re.compile(r"c(?!h)")  # Cəfərov, Jafarov, Джафаров
+_LATER = [
     ("ch", "c"),
     ("ts", "c"),
     ("gh", "g"),
     ("ph", "f"),
+    ("th", "t"),
     ("q", "g"),
     ("w", "v"),
     ("y", "i"),
 ]
+_INITIAL_H = re.compile(r"\bh")
 _NOT_LETTER = re.compile(r"[^a-z0-9]+")
 _DOUBLE = re.compile(r"([a-z])\1+")
 _VOWELS = re.compile(r"[aeiou]")
@@ -65,11 +96,16 @@ _VOWELS = re.compile(r"[aeiou]")
 
 def fold(name: str) -> str:
     """Plain lowercase ASCII words, the same for a name in any script or spelling."""
-    text = unicodedata.normalize("NFC", name).translate(_BEFORE_UNIDECODE)
+    text = unicodedata.normalize("NFC", name)
+    text = _CYRILLIC_YE.sub(lambda m: "й" + m.group(1), text).translate(_BEFORE_UNIDECODE)
     text = unidecode(text).lower()
     text = _NOT_LETTER.sub(" ", text)
     for old, new in _DIGRAPHS:
         text = text.replace(old, new)
+    text = _C_AS_J.sub("j", text)
+    for old, new in _LATER:
+        text = text.replace(old, new)
+    text = _INITIAL_H.sub("g", text).replace("h", "x")
     text = _DOUBLE.sub(r"\1", text)
     return " ".join(text.split())
 

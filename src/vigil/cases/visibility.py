@@ -19,8 +19,16 @@ from vigil.errors import InputError
 
 
 def field_level(table: str, column: str, overrides: Mapping[str, Any] | None = None) -> Level:
-    """The level of ``column`` in a row of ``table`` (with the row's overrides)."""
-    if overrides and column in overrides:
+    """The level of ``column`` in a row of ``table`` (with the row's overrides).
+
+    Only the fields an editor may move (:data:`~vigil.cases.schema.OVERRIDABLE`) take
+    an override: a ref or a visibility moved by hand in the database would hide a
+    record's name from its own row while other rows still point to it. A malformed
+    override is an error, never a guess: exports stop rather than leak.
+    """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise InputError(f"{table}.field_visibility: expected a mapping, got {overrides!r}")
+    if overrides and column in overrides and column in OVERRIDABLE.get(table, ()):
         return Level.parse(overrides[column], f"{table}.field_visibility.{column}")
     return TABLE[table].column(column).level
 
@@ -42,6 +50,8 @@ def parse_overrides(table: str, value: Any) -> dict[str, str]:
                     f"field_visibility: expected JSON or 'field=level; …', got {value!r}"
                 ) from None
             value = {k.strip(): v.strip() for k, v in pairs}
+    if value in (None, {}):  # JSON null or {}
+        return {}
     if not isinstance(value, dict):
         raise InputError(f"field_visibility: expected a mapping, got {value!r}")
     allowed = OVERRIDABLE.get(table, [])
@@ -62,6 +72,7 @@ def redact_row(table: str, row: Mapping[str, Any], level: Level) -> dict[str, An
     fields are hidden is a hint about what they hold.
     """
     overrides = row.get("field_visibility") or {}
+    level = Level.parse(level)
     out: dict[str, Any] = {}
     for column in TABLE[table].columns:
         if column.name not in row:
