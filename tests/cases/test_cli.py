@@ -223,7 +223,7 @@ def test_import_bad_rows_reports_and_writes_nothing(registry, capsys, tmp_path):
 
 def test_import_legacy_encoding(registry, capsys, tmp_path):
     legacy = tmp_path / "people.csv"
-    legacy.write_bytes("ref,sex\nP1,male\n".encode() + "P2,".encode() + "женский".encode("cp1251"))
+    legacy.write_bytes(b"ref,sex\nP1,male\n" + b"P2," + "женский".encode("cp1251"))
     run = vigil(capsys, "cases", "import", legacy)
     assert run.code == 1 and "--encoding" in run.err and "Traceback" not in run.err
     mapping = tmp_path / "m.toml"

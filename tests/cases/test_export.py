@@ -325,3 +325,15 @@ def test_write_creates_the_folder(tmp_path, sample):
     path = tmp_path / "out" / "registry.json"
     write(path, export(P, "json"))
     assert json.loads(path.read_text(encoding="utf-8"))["level"] == "public"
+
+
+def test_rows_come_in_code_point_order_on_every_engine(registry):
+    """PostgreSQL under a locale collation sorts "P-2" after "p-10"; an export must
+    be the same bytes whatever the database's locale, so refs sort by code point."""
+    from vigil.cases import models as m
+    from vigil.cases.exporters import document
+
+    refs = ["p-10", "P-2", "ab", "Zed", "a_b", "P00010", "P00002", "Ə-1"]
+    for ref in refs:
+        m.Person.objects.create(ref=ref)
+    assert [r["ref"] for r in document(Level.PUBLIC)["people"]] == sorted(refs)

@@ -703,19 +703,28 @@ def test_a_malformed_override_stops_the_export(registry):
         document(P)
 
 
-def test_append_only_rows_can_be_cleared_only_in_bulk(registry):
-    """Instances refuse delete(); a queryset's delete() does not call it (so a test
-    can clear the tables between examples, and so can anyone with the ORM)."""
-    from vigil.cases.models import AuditEvent, StatusEvent
+def test_append_only_rows_cannot_be_changed_one_by_one_or_in_bulk(registry):
+    """Instances refuse delete(); so do querysets (update, delete, bulk_update), and the
+    person or case an event belongs to cannot be deleted from under it."""
+    from django.db.models import ProtectedError
+
+    from vigil.cases.models import AuditEvent, Person, StatusEvent
 
     event = StatusEvent.objects.create(person=_person("p1"), kind="arrested", date="2024")
     audit = AuditEvent.objects.create(actor="t", action="test")
     for row in (event, audit):
         with pytest.raises(PermissionError):
             row.delete()
-    StatusEvent.objects.all().delete()
-    AuditEvent.objects.all().delete()
-    assert not StatusEvent.objects.exists() and not AuditEvent.objects.exists()
+    for model in (StatusEvent, AuditEvent):
+        with pytest.raises(PermissionError):
+            model.objects.all().delete()
+        with pytest.raises(PermissionError):
+            model.objects.filter(id__gt=0).update(id=1)
+    with pytest.raises(PermissionError):
+        StatusEvent.objects.all().repoint(kind="released")  # only the person may move
+    with pytest.raises(ProtectedError):
+        Person.objects.filter(ref="p1").delete()
+    assert StatusEvent.objects.count() == 1 and AuditEvent.objects.count() == 1
 
 
 # -- the helpers of vigil.cases.visibility ------------------------------------------

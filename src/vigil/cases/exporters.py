@@ -99,6 +99,26 @@ def _hide_optional(row: dict[str, Any], kept: dict[str, set[int]]) -> dict[str, 
     return row
 
 
+_TEXT_KEYS = ("ref", "country", "code", "article", "role")
+
+
+def _ordered(qs: Any, *fields: str) -> Any:
+    """``qs.order_by(fields)`` in code-point order on every engine: PostgreSQL sorts
+    text by the database's locale (``P-2`` after ``p-10`` under en_US), SQLite by code
+    point, and an export must be the same bytes on both. Dates are fixed-width digits
+    and ids are numbers: only the text keys need the "C" collation."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return qs.order_by(*fields)
+    from django.db.models import F
+    from django.db.models.functions import Collate
+
+    return qs.order_by(
+        *(Collate(F(f), "C") if f.split("__")[-1] in _TEXT_KEYS else f for f in fields)
+    )
+
+
 def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
     """Every row of every table as plain values (refs, not ids), with the private keys
     :func:`document` follows to hide rows; no filtering here."""
@@ -140,7 +160,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
     case_sources = many(m.Case.sources.through, "case_id", "source_id", source)
     event_sources = many(m.StatusEvent.sources.through, "statusevent_id", "source_id", source)
     hearing_sources = many(m.Hearing.sources.through, "hearing_id", "source_id", source)
-    events = list(m.StatusEvent.objects.order_by("person__ref", "person_id", "date", "id"))
+    events = list(_ordered(m.StatusEvent.objects, "person__ref", "person_id", "date", "id"))
     event_key = {
         e.id: [person[e.person_id], e.kind, _date(e.date), case.get(e.case_id)] for e in events
     }
@@ -162,7 +182,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "visibility": s.visibility,
             },
         )
-        for s in m.Source.objects.order_by("ref", "id")
+        for s in _ordered(m.Source.objects, "ref", "id")
     ]
     t["organisations"] = [
         row(
@@ -177,7 +197,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "visibility": o.visibility,
             },
         )
-        for o in m.Organisation.objects.order_by("ref", "id")
+        for o in _ordered(m.Organisation.objects, "ref", "id")
     ]
     t["people"] = [
         row(
@@ -196,7 +216,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             optional={"merged_into": ("people", p.merged_into_id)},
         )
-        for p in m.Person.objects.order_by("ref", "id")
+        for p in _ordered(m.Person.objects, "ref", "id")
     ]
     t["names"] = [
         row(
@@ -210,7 +230,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             needs=(("people", n.person_id),),
         )
-        for n in m.PersonName.objects.order_by("person__ref", "person_id", "id")
+        for n in _ordered(m.PersonName.objects, "person__ref", "person_id", "id")
     ]
     t["affiliations"] = [
         row(
@@ -225,11 +245,11 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             needs=(("people", a.person_id), ("organisations", a.organisation_id)),
         )
-        for a in m.Affiliation.objects.order_by("person__ref", "person_id", "start", "id")
+        for a in _ordered(m.Affiliation.objects, "person__ref", "person_id", "start", "id")
     ]
     t["articles"] = [
         row(a.id, {"country": a.country, "code": a.code, "article": a.article, "title": a.title})
-        for a in m.LegalArticle.objects.order_by("country", "code", "article")
+        for a in _ordered(m.LegalArticle.objects, "country", "code", "article")
     ]
     t["cases"] = [
         row(
@@ -251,7 +271,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             lists={"sources": sources_of(case_sources, c.id)},
         )
-        for c in m.Case.objects.order_by("ref", "id")
+        for c in _ordered(m.Case.objects, "ref", "id")
     ]
     t["participants"] = [
         row(
@@ -264,8 +284,8 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             needs=(("cases", p.case_id), ("people", p.person_id)),
         )
-        for p in m.CaseParticipant.objects.order_by(
-            "case__ref", "case_id", "person__ref", "person_id", "role"
+        for p in _ordered(
+            m.CaseParticipant.objects, "case__ref", "case_id", "person__ref", "person_id", "role"
         )
     ]
     # An event or sentence of a hidden case is left out, not blanked: its natural key
@@ -309,7 +329,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             needs=(("cases", h.case_id),),
             lists={"sources": sources_of(hearing_sources, h.id)},
         )
-        for h in m.Hearing.objects.order_by("case__ref", "case_id", "date", "id")
+        for h in _ordered(m.Hearing.objects, "case__ref", "case_id", "date", "id")
     ]
     t["sentences"] = [
         row(
@@ -326,7 +346,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             needs=(("people", s.person_id), ("cases", s.case_id)),
         )
-        for s in m.Sentence.objects.order_by("person__ref", "person_id", "start", "id")
+        for s in _ordered(m.Sentence.objects, "person__ref", "person_id", "start", "id")
     ]
     t["designations"] = [
         row(
@@ -343,7 +363,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             needs=(("people", d.person_id), ("organisations", d.organisation_id)),
             optional={"source": ("sources", d.source_id)},
         )
-        for d in m.Designation.objects.order_by("person__ref", "person_id", "since", "id")
+        for d in _ordered(m.Designation.objects, "person__ref", "person_id", "since", "id")
     ]
     t["releases"] = [
         row(
@@ -359,7 +379,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             needs=(("organisations", r.organisation_id),),
             optional={"source": ("sources", r.source_id)},
         )
-        for r in m.ListRelease.objects.order_by("ref", "id")
+        for r in _ordered(m.ListRelease.objects, "ref", "id")
     ]
     t["entries"] = [
         row(
@@ -373,8 +393,13 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             needs=(("releases", e.release_id), ("people", e.person_id)),
         )
-        for e in m.ListEntry.objects.order_by(
-            "release__ref", "release_id", "position", "person__ref", "person_id"
+        for e in _ordered(
+            m.ListEntry.objects,
+            "release__ref",
+            "release_id",
+            "position",
+            "person__ref",
+            "person_id",
         )
     ]
     return t

@@ -106,10 +106,13 @@ def merge(keep_key: str, drop_key: str, *, actor: str | None = None) -> dict[str
                 rows = [r for r in rows if (r.case_id, r.role) not in taken]
                 ids = [r.id for r in rows]
                 m.CaseParticipant.objects.filter(id__in=ids).update(person=keep)
+            elif relation == "events":
+                ids = list(rows.values_list("id", flat=True))
+                # Status events are append-only; a merge re-points them to the person
+                # kept (recorded below) and changes no fact: the one permitted change.
+                m.StatusEvent.objects.filter(id__in=ids).repoint(person=keep)
             else:
                 ids = list(rows.values_list("id", flat=True))
-                # QuerySet.update: status events are append-only for edits, but a merge
-                # re-points them to the kept person (recorded below), it changes no fact.
                 rows.model.objects.filter(id__in=ids).update(person=keep)
             moved[relation] = ids
         known = {(n.name, n.kind) for n in keep.names.all()}

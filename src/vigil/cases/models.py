@@ -206,8 +206,46 @@ class CaseParticipant(models.Model):
         ]
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses the bulk edits and deletes that would bypass :class:`AppendOnly`."""
+
+    def _refuse(self, *args, **kwargs):
+        raise PermissionError(f"{self.model.__name__} is append-only: add a new record")
+
+    update = delete = _refuse
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        """Only the self-references an importer sets right after inserting a batch
+        (``SET_AFTER_INSERT``, e.g. the event a correction withdraws)."""
+        names = {f.removesuffix("_id") for f in fields}
+        if not names or names - set(getattr(self.model, "SET_AFTER_INSERT", ())):
+            self._refuse()
+        # Django's bulk_update goes through update(), which this class refuses: one
+        # plain UPDATE per row instead (corrections are few).
+        for obj in objs:
+            values = {f: getattr(obj, f) for f in fields}
+            models.QuerySet.update(self.filter(pk=obj.pk), **values)
+        return len(objs)
+
+    def repoint(self, **targets) -> int:
+        """The one permitted change: a merge moves rows to the person kept (only the
+        foreign keys listed in the model's ``REPOINTABLE``; the fact stays the same)."""
+        allowed = getattr(self.model, "REPOINTABLE", ())
+        if not targets or set(targets) - set(allowed):
+            self._refuse()
+        return super().update(**targets)
+
+
 class AppendOnly(models.Model):
-    """A record that is written once: corrections are new records, never edits."""
+    """A record that is written once: corrections are new records, never edits.
+
+    The instance refuses ``save()`` of an existing row and ``delete()``; the manager's
+    querysets refuse ``update()``, ``delete()`` and ``bulk_update()``; what a record
+    points to cannot be deleted from under it (``PROTECT``).
+    """
+
+    objects = AppendOnlyQuerySet.as_manager()
+    REPOINTABLE: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -225,9 +263,12 @@ class StatusEvent(AppendOnly):
     """One step of a person's detention timeline. The current status is the latest
     event (by date, then by entry) that no later event withdraws."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
+    REPOINTABLE = ("person",)
+    SET_AFTER_INSERT = ("withdraws",)
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
     case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
     kind = models.CharField(max_length=30, choices=vocab.StatusKind.choices)
     date = PartialDateField(null=False, blank=False)
