@@ -53,6 +53,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/regions.py
+	$(BIN)/python benchmarks/cases.py
 
 clean:
 	rm -rf $(VENV) demo/*.sqlite demo/*.png demo/brief.*

@@ -276,11 +276,11 @@ def main() -> int:
         times, found = timed(lambda: registry.find(query, Level.PUBLIC), args.repeat)
         base, naive_hits = timed(lambda: naive_find(query), 1)
         lines.append(row(f"find {query!r} among {len(doc['names']):,} names", 0.2, times, base[0]))
-        unchanged = sum(r.action == "unchanged" for r in again.rows)
+        unchanged = sum(r.action == "unchanged" for r in again.outcomes)
     head = f"{'measurement':<44} {'target':>8} {'best':>10} {'median':>10} {'n':>3}"
     print(f"{head} {'naive':>11}  ratio")
     print("\n".join(lines))
-    print(f"re-import: {unchanged:,} rows unchanged of {len(again.rows):,}")
+    print(f"re-import: {unchanged:,} rows unchanged of {len(again.outcomes):,}")
     print(f"list agrees with the naive per-person query for {agree:,} of {len(naive):,} people")
     print(f"find: best match {found.iloc[0]['ref']} (naive loop: {naive_hits[0][1]})")
     print(f"(naive import measured on {sample:,} people and scaled ×{args.people / sample:g})")

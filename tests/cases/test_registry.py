@@ -339,3 +339,17 @@ def test_append_only_guards(sample):
     with pytest.raises(PermissionError):
         event.delete()
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+def test_vectorised_date_texts_equal_partial_date_str():
+    from vigil.cases.dates import PartialDate, Qualifier
+    from vigil.cases.status import date_texts
+
+    dates = [
+        PartialDate(year, month, day, q)
+        for year in (1904, 2024)
+        for month, day in ((None, None), (2, None), (2, 29), (12, 31))
+        for q in Qualifier
+    ]
+    texts = date_texts(pd.Series([d.stored() for d in dates]))
+    assert texts.tolist() == [str(d) for d in dates]

@@ -18,7 +18,7 @@ from vigil.cases import audit
 from vigil.cases.dates import PartialDate, on_or_before
 from vigil.cases.levels import Level
 from vigil.cases.names import fold, skeleton
-from vigil.cases.status import events_frame, status_on
+from vigil.cases.status import date_texts, events_frame, latest_on, status_on
 from vigil.cases.visibility import field_level
 from vigil.cases.vocab import CUSTODY, Custody, StatusKind
 from vigil.errors import InputError
@@ -116,13 +116,30 @@ def names_frame(level: Level) -> pd.DataFrame:
     )
 
 
-def primary_names(level: Level, names: pd.DataFrame | None = None) -> dict[int, str]:
-    """Each visible person's display name: the first primary name, else the first name."""
-    names = names_frame(level) if names is None else names
+def display_names(level: Level, names: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each visible person's display name and its folded key, indexed by person_id:
+    the first visible primary name, else the first visible name."""
+    if names is None:
+        from vigil.cases.models import PersonName
+
+        visible = PersonName.objects.filter(
+            visibility__lte=level, person__visibility__lte=level, person__merged_into__isnull=True
+        )
+        fields = ("person_id", "name", "key", "kind")
+        primary = visible.filter(kind="primary")
+        rows = list(primary.order_by("id").values_list(*fields))
+        others = visible.exclude(person_id__in=primary.values("person_id"))
+        rows += list(others.order_by("id").values_list(*fields))
+        names = pd.DataFrame(rows, columns=list(fields))
     ordered = names.assign(rank=(names["kind"] != "primary").astype(int)).sort_values(
         ["person_id", "rank"], kind="stable"
     )
-    return ordered.groupby("person_id")["name"].first().to_dict()
+    return ordered.groupby("person_id")[["name", "key"]].first()
+
+
+def primary_names(level: Level, names: pd.DataFrame | None = None) -> dict[int, str]:
+    """Each visible person's display name (see :func:`display_names`)."""
+    return display_names(level, names)["name"].to_dict()
 
 
 def find(query: str, level: Level, limit: int = 10) -> pd.DataFrame:
@@ -197,25 +214,25 @@ def list_people(
     if release_key:
         rel = release(release_key, level)
         people = people.filter(list_entries__release=rel, list_entries__visibility__lte=level)
-    ids = list(people.values_list("id", flat=True).distinct())
-    events = events_frame(level)
-    current = status_on(events, on)
+    refs = dict(people.values_list("id", "ref").distinct())
+    ids = list(refs)
+    current = latest_on(level, on)
     frame = pd.DataFrame({"person_id": ids})
     frame["status"] = frame["person_id"].map(current["kind"]).fillna("")
     frame["custody"] = frame["person_id"].map(current["custody"]).fillna("")
-    frame["since"] = frame["person_id"].map(current["date"].map(str)).fillna("")
+    frame["since"] = frame["person_id"].map(date_texts(current["stored"])).fillna("")
     if status:
         frame = frame[_status_mask(frame, status)]
-    refs = dict(m.Person.objects.filter(id__in=ids).values_list("id", "ref"))
-    names = primary_names(level)
+    names = display_names(level)
     orgs = _organisations(level)
     charges = _charges(level)
     frame.insert(0, "ref", frame["person_id"].map(refs))
-    frame.insert(1, "name", frame["person_id"].map(names).fillna(""))
+    frame.insert(1, "name", frame["person_id"].map(names["name"]).fillna(""))
     frame["organisations"] = frame["person_id"].map(orgs).fillna("")
     frame["charges"] = frame["person_id"].map(charges).fillna("")
-    frame = frame.sort_values("name", key=lambda s: s.map(fold), kind="stable")
-    return frame.drop(columns=["person_id"]).reset_index(drop=True)
+    frame["key"] = frame["person_id"].map(names["key"]).fillna("")
+    frame = frame.sort_values(["key", "ref"], kind="stable")  # by name in any script
+    return frame.drop(columns=["person_id", "key"]).reset_index(drop=True)
 
 
 def _status_mask(frame: pd.DataFrame, status: str) -> pd.Series:
@@ -272,10 +289,10 @@ def _designated(org: Any, level: Level, on: dt.date) -> Any:
 def _organisations(level: Level) -> dict[int, str]:
     from vigil.cases.models import Affiliation
 
-    out: dict[int, list[str]] = {}
     rows = Affiliation.objects.filter(
         visibility__lte=level, organisation__visibility__lte=level
     ).values_list("person_id", "organisation__short_name", "organisation__name")
+    out: dict[int, list[str]] = {}
     for pid, short, name in rows:
         label = short or name
         if label not in out.setdefault(pid, []):
@@ -336,7 +353,8 @@ def show(key: str, level: Level, *, actor: str | None = None) -> dict[str, Any]:
     now = status_on(events, dt.date.today())
     if p.id in now.index:
         row = now.loc[p.id]
-        out["status"] = {"kind": row["kind"], "custody": row["custody"], "since": str(row["date"])}
+        since = str(PartialDate.parse(row["stored"]))
+        out["status"] = {"kind": row["kind"], "custody": row["custody"], "since": since}
     else:
         out["status"] = None
     out["organisations"] = [

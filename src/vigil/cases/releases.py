@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vigil.cases import registry
+from vigil.cases.dates import PartialDate
 from vigil.cases.levels import Level
 from vigil.cases.status import events_frame
 from vigil.cases.vocab import Custody, RemovalReason
@@ -115,7 +116,7 @@ def _entries(rel, level: Level) -> dict[int, str]:
 
 
 def _describe(event) -> str:
-    return f"{str(event['kind']).replace('_', ' ')} {event['date']}"
+    return f"{str(event['kind']).replace('_', ' ')} {PartialDate.parse(event['stored'])}"
 
 
 def _why(events: pd.DataFrame, designation) -> tuple[str, str]:

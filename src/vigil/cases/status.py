@@ -10,30 +10,90 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from django.db.models import CharField, ExpressionWrapper, F
 
 from vigil.cases.levels import Level
 from vigil.cases.vocab import CUSTODY
 
+_CUSTODY = {kind: custody.value for kind, custody in CUSTODY.items()}
 
-def events_frame(level: Level, person_ids: list[int] | None = None) -> pd.DataFrame:
-    """Visible, non-withdrawn events: person_id, id, kind, custody, date (PartialDate),
-    day (its earliest day, datetime64), case_id; sorted by person, day, stored date, id."""
+
+def _visible_events(level: Level, *, of_visible_people: bool = True):
     from vigil.cases.models import StatusEvent
 
     withdrawn = StatusEvent.objects.filter(withdraws__isnull=False).values("withdraws_id")
-    qs = StatusEvent.objects.filter(
-        visibility__lte=level,
-        person__visibility__lte=level,
-        person__merged_into__isnull=True,
-    ).exclude(id__in=withdrawn)
+    events = StatusEvent.objects.filter(visibility__lte=level).exclude(id__in=withdrawn)
+    if of_visible_people:
+        events = events.filter(person__visibility__lte=level, person__merged_into__isnull=True)
+    return events
+
+
+def latest_on(level: Level, on: dt.date) -> pd.DataFrame:
+    """Each person's latest visible, non-withdrawn event on or before ``on``, indexed
+    by person_id (kind, custody, stored). One windowed query: the database keeps one
+    row per person instead of sending every event.
+
+    Rows are keyed by person id for *every* person with such an event, hidden people
+    included (the join that would drop them costs a fifth of the query): callers look
+    up the people they may show, as :func:`vigil.cases.registry.list_people` does."""
+    from django.db.models import Window
+    from django.db.models.functions import RowNumber
+
+    from vigil.cases.dates import on_or_before
+
+    qs = (
+        _visible_events(level, of_visible_people=False)
+        .filter(date__lte=on_or_before(on))
+        .annotate(
+            stored=ExpressionWrapper(F("date"), output_field=CharField()),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("person_id")],
+                order_by=[F("date").desc(), F("id").desc()],
+            ),
+        )
+        .filter(rank=1)
+    )
+    rows = list(qs.values_list("person_id", "kind", "stored"))
+    frame = pd.DataFrame(rows, columns=["person_id", "kind", "stored"]).set_index("person_id")
+    frame["custody"] = frame["kind"].map(_CUSTODY).astype(object)
+    return frame
+
+
+def events_frame(level: Level, person_ids: list[int] | None = None) -> pd.DataFrame:
+    """Visible, non-withdrawn events: person_id, id, kind, custody, stored (the
+    partial date's sortable text, see :func:`dates_of`), day (its earliest day,
+    datetime64), case_id; sorted by person, stored date, id."""
+    qs = _visible_events(level)
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
-    rows = list(qs.values_list("person_id", "id", "kind", "date", "case_id"))
-    frame = pd.DataFrame(rows, columns=["person_id", "id", "kind", "date", "case_id"])
-    frame["custody"] = frame["kind"].map(lambda k: CUSTODY[k].value).astype(object)
-    frame["stored"] = frame["date"].map(lambda d: d.stored()).astype(object)
-    frame["day"] = pd.to_datetime(frame["date"].map(lambda d: d.earliest))
-    return frame.sort_values(["person_id", "stored", "id"], kind="stable").reset_index(drop=True)
+    # The stored text as text: parsing 30,000 PartialDates would cost more than the query.
+    raw = ExpressionWrapper(F("date"), output_field=CharField())
+    rows = list(qs.annotate(stored=raw).values_list("person_id", "id", "kind", "stored", "case_id"))
+    frame = pd.DataFrame(rows, columns=["person_id", "id", "kind", "stored", "case_id"])
+    frame["custody"] = frame["kind"].map(_CUSTODY).astype(object)
+    # Earliest day: "2024-06-00.1" → 2024-06-01 (unknown month or day → the first).
+    first = frame["stored"].str.slice(0, 10).str.replace("-00", "-01", regex=False)
+    frame["day"] = pd.to_datetime(first, format="%Y-%m-%d").astype("datetime64[ns]")
+    frame = frame.sort_values(["person_id", "stored", "id"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+_PREFIX = {"0": "before ", "1": "", "2": "c. ", "3": "after "}
+
+
+def date_texts(stored: pd.Series) -> pd.Series:
+    """``str(PartialDate)`` of each stored text, vectorised: "2024-06-00.2" → "c. 2024-06"."""
+    if stored.empty:
+        return stored.astype(object)
+    text = stored.astype(str)
+    month, day = text.str.slice(5, 7), text.str.slice(8, 10)
+    iso = (
+        text.str.slice(0, 4)
+        + ("-" + month).where(month != "00", "")
+        + ("-" + day).where(day != "00", "")
+    )
+    return text.str.slice(11, 12).map(_PREFIX) + iso
 
 
 def status_on(events: pd.DataFrame, on: dt.date) -> pd.DataFrame:
@@ -51,7 +111,8 @@ def status_series(events: pd.DataFrame, dates: list[dt.date]) -> pd.DataFrame:
     if events.empty or not dates:
         return pd.DataFrame(columns=["date", "person_id", "custody", "kind"])
     grid = pd.MultiIndex.from_product(
-        [events["person_id"].unique(), pd.to_datetime(sorted(dates))], names=["person_id", "day"]
+        [events["person_id"].unique(), pd.to_datetime(sorted(dates)).astype("datetime64[ns]")],
+        names=["person_id", "day"],
     ).to_frame(index=False)
     right = events.sort_values(["day", "stored", "id"])[["person_id", "day", "custody", "kind"]]
     # merge_asof keeps the last row of equal days: right is sorted by stored text and id.
