@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -78,6 +79,13 @@ def _open(level: str | None = None):
     return parsed
 
 
+def _busy(message: str, quiet: bool = False) -> AbstractContextManager[object]:
+    """A spinner on stderr while long work runs; nothing when not a terminal or quiet."""
+    if quiet or not sys.stderr.isatty():
+        return nullcontext()
+    return console(stderr=True).status(message)
+
+
 def _day(value: str | None, flag: str) -> dt.date | None:
     from vigil.cases.dates import parse_day
 
@@ -108,14 +116,15 @@ def import_(
 
     fmt = output_format(format)
     _open()
-    report = import_file(
-        file,
-        mapping,
-        dry_run=dry_run,
-        encoding=encoding,
-        actor=actor,
-        skip_invalid=skip_invalid,
-    )
+    with _busy(f"Importing {file.name}…", quiet):
+        report = import_file(
+            file,
+            mapping,
+            dry_run=dry_run,
+            encoding=encoding,
+            actor=actor,
+            skip_invalid=skip_invalid,
+        )
     frame = report.frame()
     if fmt is not OutputFormat.TABLE:
         emit_frame(frame, fmt)
@@ -172,7 +181,8 @@ def export(
     binary = fmt is ExportFormat.XLSX or (fmt is ExportFormat.CSV and table is None)
     if binary and output is None:
         raise InputError(f"--format {fmt}: give a file with --output (the export is binary)")
-    data = export(reader, fmt, table)
+    with _busy(f"Exporting at level {reader.label}…"):
+        data = export(reader, fmt, table)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
     else:
