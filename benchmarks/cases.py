@@ -276,6 +276,12 @@ def main() -> int:
         times, found = timed(lambda: registry.find(query, Level.PUBLIC), args.repeat)
         base, naive_hits = timed(lambda: naive_find(query), 1)
         lines.append(row(f"find {query!r} among {len(doc['names']):,} names", 0.2, times, base[0]))
+        from vigil.cases.merge import duplicates
+
+        times, pairs = timed(lambda: duplicates(Level.PUBLIC), 1)
+        lines.append(
+            row(f"duplicates among {args.people:,} people ({len(pairs)} pairs)", None, times)
+        )
         unchanged = sum(r.action == "unchanged" for r in again.outcomes)
     head = f"{'measurement':<44} {'target':>8} {'best':>10} {'median':>10} {'n':>3}"
     print(f"{head} {'naive':>11}  ratio")

@@ -225,7 +225,7 @@ def list_people(
         frame = frame[_status_mask(frame, status)]
     names = display_names(level)
     orgs = _organisations(level)
-    charges = _charges(level)
+    charges = charges_by_person(level)
     frame.insert(0, "ref", frame["person_id"].map(refs))
     frame.insert(1, "name", frame["person_id"].map(names["name"]).fillna(""))
     frame["organisations"] = frame["person_id"].map(orgs).fillna("")
@@ -300,7 +300,7 @@ def _organisations(level: Level) -> dict[int, str]:
     return {k: ", ".join(v) for k, v in out.items()}
 
 
-def _charges(level: Level) -> dict[int, str]:
+def charges_by_person(level: Level) -> dict[int, str]:
     """Articles of the visible cases each person is a visible defendant in."""
     from vigil.cases.models import Case, CaseParticipant
 

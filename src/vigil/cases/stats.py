@@ -106,7 +106,7 @@ def _groups(level: Level, by: GroupBy) -> pd.DataFrame:
             ).select_related("organisation")
         ]
         return pd.DataFrame(rows, columns=["person_id", "group", "start", "end"])
-    charges = registry._charges(level)
+    charges = registry.charges_by_person(level)
     rows2 = [(pid, art.strip()) for pid, arts in charges.items() for art in arts.split(",")]
     return pd.DataFrame(rows2, columns=["person_id", "group"])
 
