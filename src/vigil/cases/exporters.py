@@ -471,6 +471,9 @@ def write_csv_zip(doc: Document, level: Level) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, _csv_bytes(header, rows))
+        # The level travels with the tables, so a re-import of a public export knows
+        # which columns it never saw (and leaves them alone).
+        archive.comment = f"vigil_cases {FORMAT_VERSION} level={Level.parse(level).label}".encode()
     return buffer.getvalue()
 
 

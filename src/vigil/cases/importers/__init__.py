@@ -27,9 +27,8 @@ unreadable, over the size limits, a mapping that does not fit it) raise
 :class:`~vigil.errors.InputError` with one line naming the file.
 
 When an export was made below the restricted level (the JSON's ``level``, the XLSX
-title), columns that level could not see are treated as absent, so re-importing a
-public export never blanks a restricted field. A zip of CSVs does not say its level:
-it is read as complete.
+title, the zip comment of a zip of CSVs), columns that level could not see are
+treated as absent, so re-importing a public export never blanks a restricted field.
 """
 
 from __future__ import annotations

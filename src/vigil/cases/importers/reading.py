@@ -159,7 +159,10 @@ def _csv_zip(archive: zipfile.ZipFile, name: str, encoding: str | None) -> Conte
         sheets.append(read_csv(decode(raw, origin, encoding), origin, Path(member).stem))
     if not sheets:
         raise InputError(f"{name}: the zip holds no CSV file")
-    return Contents("zip", tuple(sheets))
+    # exporters.write_csv_zip notes the level in the zip comment: "vigil_cases 1 level=public"
+    comment = archive.comment.decode("utf-8", "replace")
+    level = comment.split("level=", 1)[1].split()[0] if "level=" in comment else None
+    return Contents("zip", tuple(sheets), level)
 
 
 def _json(text: str, name: str) -> Contents:
