@@ -353,3 +353,13 @@ def test_vectorised_date_texts_equal_partial_date_str():
     ]
     texts = date_texts(pd.Series([d.stored() for d in dates]))
     assert texts.tolist() == [str(d) for d in dates]
+
+
+def test_a_merged_ref_never_leads_to_a_hidden_person(sample):
+    from vigil.cases.merge import merge
+    from vigil.cases.registry import person
+
+    merge("P4", "P6")  # P4 is internal, P6 public
+    assert person("P6", INTERNAL).ref == "P4"
+    with pytest.raises(InputError, match="no person matches 'P6'"):
+        person("P6", PUBLIC)

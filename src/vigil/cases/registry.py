@@ -54,6 +54,8 @@ def person(key: str, level: Level) -> Any:
         found = visible.get(ref=top["ref"])
     while found.merged_into_id is not None:
         found = found.merged_into
+        if found.visibility > level:  # merged into a record this reader may not see
+            raise InputError(f"no person matches {key!r} (try `vigil cases find`)")
     return found
 
 
