@@ -1,4 +1,4 @@
-"""The `vigil` command: mounts the territory and cases commands (serve comes later).
+"""The `vigil` command: mounts the territory and cases commands, and `vigil serve`.
 
 Errors raised as VigilError are printed on one line (``Error: …``) with exit code 1;
 anything else is a bug and keeps its traceback.
@@ -7,6 +7,7 @@ anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -39,6 +40,32 @@ def root(
     ),
 ) -> None:
     """Vigil: exact, reproducible figures on war and repression."""
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0: all)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    store: Path | None = typer.Option(
+        None,
+        "--store",
+        envvar="VIGIL_STORE",
+        show_envvar=False,
+        help="Territory store to serve (default: $VIGIL_STORE, else the per-user store).",
+    ),
+    threads: int = typer.Option(8, help="Worker threads."),
+    debug: bool = typer.Option(False, "--debug", help="Django debug pages (never in public)."),
+) -> None:
+    """Serve the web site: map, figures and the JSON API (OpenAPI at /api/docs)."""
+    from vigil.web import serve as web
+
+    if not 0 < port < 65536:
+        raise VigilError(f"--port: expected 1–65535, got {port}")
+    path = web.prepare(store, debug=debug)
+    typer.echo(
+        f"Vigil on http://{host}:{port}/ (store {path}); API docs at /api/docs. Ctrl-C stops."
+    )
+    web.serve(host, port, store=path, threads=threads)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,30 +1,99 @@
-"""Django settings for Vigil: the cases registry (CLI and library) and, later, the web site.
+"""Django settings for Vigil: the cases registry (CLI and library) and the web site.
 
 Everything that differs between machines comes from the environment, never from the
 repository: ``DATABASE_URL`` (default: ``cases.sqlite`` in the Vigil data directory),
-``VIGIL_SECRET_KEY`` and ``VIGIL_DEBUG``.
+``VIGIL_STORE`` (the territory store the site reads), ``VIGIL_SECRET_KEY``,
+``VIGIL_DEBUG``, ``VIGIL_ALLOWED_HOSTS`` (comma-separated) and ``VIGIL_TILE_URL`` (a
+base-map tile server; without one the map draws the bundled boundaries only).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from vigil.config import database_config
+from vigil.config import database_config, resolve_store
 
-SECRET_KEY = os.environ.get("VIGIL_SECRET_KEY", "")  # only the web server needs one
+BASE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = os.environ.get("VIGIL_SECRET_KEY", "")  # `vigil serve` makes one if unset
 DEBUG = os.environ.get("VIGIL_DEBUG", "").lower() in ("1", "true", "yes")
-ALLOWED_HOSTS: list[str] = [h for h in os.environ.get("VIGIL_ALLOWED_HOSTS", "").split(",") if h]
+ALLOWED_HOSTS: list[str] = [
+    h.strip() for h in os.environ.get("VIGIL_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+] + ["testserver"]
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "ninja",
     "vigil.cases",
+    "vigil.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vigil.web.middleware.SecurityHeadersMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vigil.web.urls"
+WSGI_APPLICATION = "vigil.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
 ]
 
 DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "vigil",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
+STATIC_URL = "/static/"
+# Served by whitenoise straight from the package (no collectstatic needed to run);
+# `django-admin collectstatic` into VIGIL_STATIC_ROOT for a front server, if wanted.
+STATIC_ROOT = os.environ.get("VIGIL_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Security (docs/security.md grows with the cases issue): nothing inline, nothing external.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+VIGIL_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+# The territory store the site reads (read-only) and the optional base-map tiles.
+VIGIL_STORE = str(resolve_store())
+VIGIL_TILE_URL = os.environ.get("VIGIL_TILE_URL", "")
+VIGIL_TILE_ATTRIBUTION = os.environ.get("VIGIL_TILE_ATTRIBUTION", "")
+
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
 USE_I18N = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}

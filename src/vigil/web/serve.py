@@ -1,0 +1,54 @@
+"""`vigil serve`: the web site on a production-capable WSGI server (waitress).
+
+For a public deployment, put it behind a reverse proxy (TLS) or run
+``gunicorn vigil.web.wsgi`` with the same environment (docs/web.md).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from vigil.config import resolve_store, vigil_home
+from vigil.errors import StoreError
+
+
+def secret_key() -> str:
+    """``VIGIL_SECRET_KEY``, else a random key kept (mode 0600) in the data directory."""
+    env = os.environ.get("VIGIL_SECRET_KEY")
+    if env:
+        return env
+    path = vigil_home() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def prepare(store: Path | None = None, *, debug: bool = False) -> Path:
+    """Environment and Django for serving ``store``; returns the store's path."""
+    path = resolve_store(store)
+    if not path.exists():
+        raise StoreError(f"{path}: no territory store (run `vigil territory ingest`, or --store)")
+    os.environ["VIGIL_STORE"] = str(path.resolve())
+    os.environ.setdefault("VIGIL_SECRET_KEY", secret_key())
+    if debug:
+        os.environ["VIGIL_DEBUG"] = "1"
+    from vigil.cases import setup
+
+    setup()
+    from django.conf import settings
+
+    settings.VIGIL_STORE = str(path.resolve())  # when Django was set up before us
+    return path
+
+
+def serve(host: str, port: int, *, store: Path | None = None, threads: int = 8) -> None:
+    from waitress import serve as waitress_serve
+
+    from vigil.web.wsgi import application
+
+    waitress_serve(application, host=host, port=port, threads=threads, ident="vigil")
