@@ -7,7 +7,7 @@ DEMO_STORE := demo/vigil.sqlite
 DEMO_DATA := data/demo/deepstate-daily-2024-07-08_2026-08-22.tar.xz
 DEMO_CASES := $(BIN)/vigil cases --database demo/cases.sqlite
 
-.PHONY: demo test lint format bench install clean
+.PHONY: demo test lint format bench bench-web screenshots install clean
 
 install: $(STAMP)
 
@@ -43,17 +43,23 @@ test: $(STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/regions.py
 	$(BIN)/python benchmarks/cases.py
+
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/web.py
+
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) demo/*.sqlite demo/*.png demo/brief.*

@@ -204,22 +204,12 @@ def test_openapi_documents_every_endpoint(client):
     assert b"cdn." not in docs.content  # served from our static files
 
 
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory, daily_archive) -> Path:
-    path = tmp_path_factory.mktemp("web-demo") / "territory.sqlite"
-    t = open_store(path, create=True)
-    t.ingest([daily_archive])
-    t.import_geography(None, "")
-    t.close()
-    return path
-
-
 @pytest.mark.slow
-def test_regions_boundaries_and_settlements_on_the_demo(demo_store, settings):
-    settings.VIGIL_STORE = str(demo_store)
+def test_regions_boundaries_and_settlements_on_the_demo(web_store, settings):
+    settings.VIGIL_STORE = str(web_store)
     client = Client()
     rows = _json(client.get("/api/territory/regions", {"level": "oblast", "date": "2025-01-01"}))
-    expected = open_store(demo_store).regions("oblast", date="2025-01-01")
+    expected = open_store(web_store).regions("oblast", date="2025-01-01")
     assert len(rows) == len(expected) == 27
     got = {r["code"]: r["controlled_km2"] for r in rows}
     for _, ref in expected.iterrows():

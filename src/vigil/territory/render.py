@@ -612,7 +612,10 @@ def _credit(fig: Figure, credit: str) -> None:
 
 def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", facecolor="white")
+    # The file's suffix chooses the format (PNG unless .svg or .pdf): the web site
+    # offers every chart as vectors too.
+    fmt = path.suffix.lower().lstrip(".")
+    fig.savefig(path, format=fmt if fmt in ("png", "svg", "pdf") else "png", facecolor="white")
     return path
 
 

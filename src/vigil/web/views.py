@@ -1,1 +1,268 @@
-"""Pages of the site (being written)."""
+"""The site's pages: the map, the figures (charts, their data, records) and the brief.
+
+Views only check the query, call the library (through :mod:`vigil.web.pages`) and
+render. A bad query parameter never makes a 500: the page renders with a message
+naming the parameter (status 400) and the defaults in its place; charts and data
+files answer the API's JSON error. Nothing on a page is inline (the CSP forbids inline
+script and style): the map's state travels in a ``<script type="application/json">``
+block, which is data, never executed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import get_script_prefix, path
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from vigil.errors import NoDataError, StoreError, VigilError
+from vigil.territory.api import Territory
+from vigil.territory.render import fmt_km2
+from vigil.web import pages, territory
+from vigil.web.pages import Problem, QueryError
+
+ERROR_STATUS = 400  # a page rendered with a rejected parameter
+
+
+def _unavailable(request: HttpRequest, exc: VigilError, section: str) -> HttpResponse:
+    """The page when there is no store (or nothing in it) to show: a message, 503."""
+    context = {"section": section, "message": " ".join(str(exc).split())}
+    return render(request, "web/unavailable.html", context, status=503)
+
+
+def _json_error(status: int, parameter: str | None, message: str) -> HttpResponse:
+    """The API's error shape: ``{"error": {"parameter": …, "message": …}}``."""
+    body = {"error": {"parameter": parameter, "message": message}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _base(t: Territory) -> dict[str, Any]:
+    """What every page shows: the source, its credit and the span of the data."""
+    src = t.resolve_source()
+    dates = t.dates(src)
+    return {
+        "source": src,
+        "credit": t.store.source_credit(src),
+        "first": dates[0],
+        "last": dates[-1],
+    }
+
+
+def _status(problems: list[Problem]) -> int:
+    return ERROR_STATUS if problems else 200
+
+
+# -- the map -------------------------------------------------------------------------------
+@require_safe
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The controlled area on a date (or the change between two) over a base map."""
+    try:
+        t = territory.store()
+        base = _base(t)
+        dates = t.dates()
+        has_grey = t.area(dates[-1]).grey_km2 is not None
+        state, problems = pages.map_state(request.GET, dates, has_grey)
+        area = t.area(state.date, with_grey=state.grey)
+        has_geography = t.has_geography()
+    except VigilError as exc:
+        return _unavailable(request, exc, "map")
+    index = max(i for i, d in enumerate(dates) if d <= state.date)
+    config = {
+        "dates": [d.isoformat() for d in dates],
+        "source": base["source"],
+        "credit": base["credit"],
+        "has_grey": has_grey,
+        "has_geography": has_geography,
+        "api_root": f"{get_script_prefix()}api/territory/",
+        "tile_url": settings.VIGIL_TILE_URL,
+        "tile_attribution": settings.VIGIL_TILE_ATTRIBUTION,
+        "state": state.as_json(),
+    }
+    context = {
+        **base,
+        "section": "map",
+        "state": state,
+        "problems": problems,
+        "config": config,
+        "area": area,
+        "area_text": fmt_km2(area.area_km2),
+        "slider_index": index,
+        "slider_max": len(dates) - 1,
+        "has_grey": has_grey,
+        "has_geography": has_geography,
+        "layers": {name: name in state.layers for name in pages.LAYERS},
+    }
+    return render(request, "web/map.html", context, status=_status(problems))
+
+
+# -- the figures ---------------------------------------------------------------------------
+@require_safe
+def figures_page(request: HttpRequest) -> HttpResponse:
+    """Weekly and monthly charts (PNG, SVG, CSV), records, and the latest brief."""
+    problems: list[Problem] = []
+    try:
+        t = territory.store()
+        base = _base(t)
+        try:
+            asked = pages.span(request.GET, base["first"], base["last"])
+        except QueryError as exc:
+            problems.append(Problem(exc.parameter, exc.message))
+            asked = pages.Span()
+        charts = [_figure(t, name, asked) for name in ("weekly", "monthly")]
+        records = pages.records(t)
+    except VigilError as exc:
+        return _unavailable(request, exc, "figures")
+    context = {
+        **base,
+        "section": "figures",
+        "problems": problems,
+        "asked": asked,
+        "charts": charts,
+        "records": records,
+    }
+    return render(request, "web/figures.html", context, status=_status(problems))
+
+
+_TITLES = {
+    "weekly": ("Weekly change", "week"),
+    "monthly": ("Monthly change", "month"),
+}
+
+
+def _figure(t: Territory, name: str, asked: pages.Span) -> dict[str, Any]:
+    """One chart of the figures page: its title, query, alt text and data rows."""
+    title, freq = _TITLES[name]
+    where = pages.chart_span(t, freq, asked)
+    frame = pages.series(t, freq, where)
+    rows = pages.table_rows(frame)
+    if rows:
+        last = rows[-1]
+        alt = (
+            f"Bar chart of the Russian-controlled area gained (up, red) and lost (down, blue) "
+            f"per {freq} in km², with the net change and the controlled area as lines, "
+            f"{rows[0]['period'].split(' to ')[0]} to {last['period'].split(' to ')[1]}. "
+            f"Latest {freq}: {last['gained']} km² gained, {last['lost']} km² lost, "
+            f"net {last['net']} km²; controlled area {last['area']} km²."
+        )
+    else:
+        alt = f"No complete {freq} in the data between these dates."
+    return {
+        "name": name,
+        "title": title,
+        "freq": freq,
+        "query": where.query(),
+        "alt": alt,
+        "rows": rows,
+    }
+
+
+def _chart_response(
+    data: bytes | str, content_type: str, parts: tuple[object, ...]
+) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["ETag"] = pages.etag(parts)
+    response["Last-Modified"] = http_date(territory.version().modified.timestamp())
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def chart(request: HttpRequest, name: str, ext: str) -> HttpResponse:
+    """A chart as PNG or SVG: weekly, monthly, series (?freq=) or change (?from=&to=)."""
+    if name not in pages.CHARTS or ext not in pages.FORMATS:
+        return _json_error(404, "name", f"no chart {name}.{ext}")
+    try:
+        data = pages.chart(territory.store(), name, ext, request.GET)
+    except QueryError as exc:
+        return _json_error(400, exc.parameter, exc.message)
+    except (NoDataError, StoreError) as exc:
+        return _json_error(404, None, " ".join(str(exc).split()))
+    except VigilError as exc:
+        return _json_error(400, None, " ".join(str(exc).split()))
+    query = sorted(request.GET.items())
+    response = _chart_response(data, pages.FORMATS[ext], ("chart", name, ext, query))
+    response["Content-Disposition"] = f'inline; filename="vigil-{name}.{ext}"'
+    return response
+
+
+@require_safe
+def chart_data(request: HttpRequest, name: str) -> HttpResponse:
+    """The CSV of a series chart (same name and parameters), as the CLI writes it."""
+    if name not in pages.DATA:
+        return _json_error(404, "name", f"no data named {name}.csv")
+    try:
+        text = pages.chart_data(territory.store(), name, request.GET)
+    except QueryError as exc:
+        return _json_error(400, exc.parameter, exc.message)
+    except (NoDataError, StoreError) as exc:
+        return _json_error(404, None, " ".join(str(exc).split()))
+    except VigilError as exc:
+        return _json_error(400, None, " ".join(str(exc).split()))
+    query = sorted(request.GET.items())
+    response = _chart_response(text, "text/csv; charset=utf-8", ("data", name, query))
+    response["Content-Disposition"] = f'attachment; filename="vigil-{name}.csv"'
+    return response
+
+
+# -- the brief -----------------------------------------------------------------------------
+@require_safe
+def brief_page(request: HttpRequest) -> HttpResponse:
+    """The latest brief (or ?as_of=) as a page; ?download=html gives the standalone file."""
+    problems: list[Problem] = []
+    try:
+        t = territory.store()
+        base = _base(t)
+        as_of: dt.date | None = None
+        if request.GET.get("as_of"):
+            try:
+                as_of = pages.parse_date(request.GET["as_of"], "as_of", base["first"], base["last"])
+            except QueryError as exc:
+                problems.append(Problem(exc.parameter, exc.message))
+        download = request.GET.get("download", "")
+        if download and download != "html":
+            problems.append(Problem("download", f"download: expected html, got {download!r}"))
+        elif download and not problems:
+            try:
+                return _brief_download(t, as_of)
+            except NoDataError as exc:  # too little data before as_of: say so on the page
+                problems.append(Problem("as_of", " ".join(str(exc).split())))
+        brief, missing = None, ""
+        try:
+            brief = pages.brief(t, as_of)
+        except NoDataError as exc:
+            missing = " ".join(str(exc).split())
+            if as_of is not None:  # the date asked for is too early for a brief
+                problems.append(Problem("as_of", missing))
+    except VigilError as exc:
+        return _unavailable(request, exc, "brief")
+    context = {
+        **base,
+        "section": "brief",
+        "problems": problems,
+        "brief": brief,
+        "missing": missing,
+    }
+    return render(request, "web/brief.html", context, status=_status(problems))
+
+
+def _brief_download(t: Territory, as_of: dt.date | None) -> HttpResponse:
+    data = pages.brief_file(t, as_of)
+    day = as_of or t.dates()[-1]
+    response = _chart_response(data, "text/html; charset=utf-8", ("brief-file", as_of))
+    response["Content-Disposition"] = f'attachment; filename="vigil-brief-{day}.html"'
+    return response
+
+
+# The lead's vigil.web.urls adds these after the API's.
+urlpatterns = [
+    path("", map_page, name="map"),
+    path("figures/", figures_page, name="figures"),
+    path("figures/brief/", brief_page, name="brief"),
+    path("figures/chart/<slug:name>.<slug:ext>", chart, name="chart"),
+    path("figures/data/<slug:name>.csv", chart_data, name="chart-data"),
+]
