@@ -40,7 +40,34 @@ class Version:
     modified: dt.datetime  # for Last-Modified (the last ingest or import)
 
 
+_versions: dict[tuple, Version] = {}
+
+
+def _stat(path: Path) -> tuple:
+    """What changes when the store is written: the file's and its journal's stamps."""
+    out = []
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")):
+        try:
+            s = p.stat()
+            out.append((s.st_mtime_ns, s.st_size))
+        except FileNotFoundError:
+            out.append(None)
+    return (str(path), *out)
+
+
 def version() -> Version:
+    """The store's content version; read from the store only when its files changed
+    (a stat instead of three queries on every request)."""
+    key = _stat(Path(settings.VIGIL_STORE))
+    known = _versions.get(key)
+    if known is None:
+        known = _read_version()
+        _versions.clear()  # one store, one current version
+        _versions[key] = known
+    return known
+
+
+def _read_version() -> Version:
     db = store().store.db
     ingest = db.execute("SELECT max(id), max(finished_at), count(*) FROM ingests").fetchone()
     geo = db.execute("SELECT max(id), count(*) FROM geography_imports").fetchone()
