@@ -122,3 +122,14 @@ def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily
     exec(compile(python, "README.md", "exec"), namespace)  # our own README
     assert 190 < namespace["week"].gained_km2 < 200  # published: 196.1 km² (see method.md)
     assert namespace["record"].rank_in_year == 1
+
+
+def test_serve_has_help_and_a_readme_example(capsys):
+    assert "vigil serve" in " ".join(_blocks("text") + _blocks("console"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "--store" in out and "--port" in out
+    for shot in re.findall(r"\((docs/screenshots/[^)]+\.png)\)", README):
+        assert (REPO / shot).stat().st_size > 10_000, shot
