@@ -29,6 +29,7 @@ def test_serve_answers_and_stops(tmp_path):
     open_store(store, create=True).ingest([archive], jobs=1)
     port = _free_port()
     env = dict(os.environ, VIGIL_HOME=str(tmp_path / "home"))
+    env.pop("VIGIL_SECRET_KEY", None)  # the test settings' key: serve must make its own
     proc = subprocess.Popen(
         [sys.executable, "-m", "vigil.cli", "serve", "--port", str(port), "--store", str(store)],
         env=env,

@@ -79,6 +79,7 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["id"]
+        permissions = [("view_restricted", "Can read restricted fields (contacts, notes…)")]
 
     @property
     def name(self) -> str:
