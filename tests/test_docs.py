@@ -54,11 +54,11 @@ def test_every_cases_command_has_help_and_a_readme_example(capsys):
     commands = _commands_of(cases_app)
     assert {"import", "export", "find", "merge", "list", "show", "timeline"} <= set(commands)
     assert {"hearings", "releases", "diff-release", "stats", "duplicates"} <= set(commands)
-    documented = " ".join(_blocks("console"))
+    documented = " ".join(_blocks("console") + _blocks("text"))
     for name in commands:
         assert f"vigil cases {name}" in documented, f"README has no example of cases {name}"
         with pytest.raises(SystemExit) as exit_:
-            main(["cases", name, "--help"])
+            main(["cases", *name.split(), "--help"])
         assert exit_.value.code == 0
         out = capsys.readouterr().out
         assert "Usage:" in out and len(out.splitlines()) > 5, f"cases {name} --help is empty"

@@ -475,3 +475,10 @@ def audit_(
     if fmt is OutputFormat.TABLE:
         frame["detail"] = frame["detail"].str.slice(0, 80)
     emit_frame(frame.iloc[::-1], fmt, title="Audit trail")
+
+
+# Administration (backups, users) lives in its own module; mounted last so that its
+# commands come after the registry's in --help.
+from vigil.cases.cli_admin import mount  # noqa: E402
+
+mount(app)

@@ -1,0 +1,233 @@
+"""`vigil cases backup|restore` and `vigil cases user …`: the administrator's commands.
+
+Mounted into `vigil cases` by :func:`mount` (``--database`` of `vigil cases` applies).
+Thin: each command opens the database like the other `cases` commands, makes one call
+to :mod:`vigil.cases.backup` or :mod:`vigil.cases.users` and prints the result.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vigil.errors import InputError
+from vigil.output import console, emit_frame, emit_record, output_format
+
+app = typer.Typer(help="Backups and users of the cases registry.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Users of the editors' area: roles, restricted access, two-factor sign-in.",
+    no_args_is_help=True,
+)
+
+ActorOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="Who is acting, for the audit trail (default $VIGIL_ACTOR or user)."),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+NameArg = Annotated[str, typer.Argument(help="User name.")]
+
+
+def mount(cases_app: typer.Typer) -> None:
+    """Add `backup`, `restore` and the `user` group to `vigil cases` (idempotent)."""
+    present = {c.callback for c in cases_app.registered_commands}
+    cases_app.registered_commands += [
+        c for c in app.registered_commands if c.callback not in present
+    ]
+    if not any(g.typer_instance is user_app for g in cases_app.registered_groups):
+        cases_app.add_typer(user_app, name="user")
+
+
+def _open() -> None:
+    from vigil.cases import cli
+
+    cli._open()
+
+
+# -- backups --------------------------------------------------------------------------
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file (its manifest: FILE.json).")],
+    actor: ActorOpt = None,
+    format: FormatOpt = "table",
+) -> None:
+    """A consistent backup of the registry (SQLite snapshot or pg_dump), mode 0600."""
+    from vigil.cases.backup import backup as do_backup
+
+    fmt = output_format(format)
+    _open()
+    report = do_backup(file, actor=actor)
+    emit_record(report.record(), fmt, title="Backup written")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup written by `vigil cases backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a registry that holds data.")
+    ] = False,
+    actor: ActorOpt = None,
+    format: FormatOpt = "table",
+) -> None:
+    """Restore a backup (checked first; refuses a non-empty registry without --force)."""
+    from vigil.cases.backup import restore as do_restore
+
+    fmt = output_format(format)
+    _open()
+    report = do_restore(file, force=force, actor=actor)
+    emit_record(report.record(), fmt, title="Backup restored; row counts verified")
+
+
+# -- users ----------------------------------------------------------------------------
+
+
+def _read_password() -> str:
+    text = sys.stdin.readline()
+    password = text.rstrip("\r\n")
+    if not password:
+        raise InputError("--password-stdin: no password on standard input")
+    return password
+
+
+@user_app.command("add")
+def user_add(
+    name: NameArg,
+    role: Annotated[str, typer.Option("--role", "-r", help="viewer, editor or admin.")],
+    restricted: Annotated[
+        bool, typer.Option("--restricted", help="May read restricted fields.")
+    ] = False,
+    email: Annotated[str, typer.Option("--email", help="E-mail address.")] = "",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from standard input (else generated)."
+        ),
+    ] = False,
+    actor: ActorOpt = None,
+) -> None:
+    """Create a user; prints a generated password once (or reads one with --password-stdin)."""
+    from vigil.cases import users
+
+    password = _read_password() if password_stdin else None
+    _open()
+    user, generated = users.add_user(
+        name, role, password=password, email=email, restricted=restricted, by=actor
+    )
+    access = " with restricted access" if restricted else ""
+    typer.echo(f"User {user.username} added as {role.lower()}{access}.")
+    if generated:
+        typer.echo(f"Password (shown once, give it over a safe channel): {generated}")
+    if role.lower() in ("editor", "admin"):
+        typer.echo(f"Two-factor sign-in is required: vigil cases user totp {user.username}")
+
+
+@user_app.command("list")
+def user_list(format: FormatOpt = "table") -> None:
+    """Users with their roles, restricted access, state and second factor."""
+    from vigil.cases import users
+
+    fmt = output_format(format)
+    _open()
+    frame = users.list_users()
+    emit_frame(frame, fmt, title=f"{len(frame)} users")
+
+
+@user_app.command("role")
+def user_role(
+    name: NameArg,
+    role: Annotated[str, typer.Argument(help="viewer, editor or admin.")],
+    actor: ActorOpt = None,
+) -> None:
+    """Give a user another role."""
+    from vigil.cases import users
+
+    _open()
+    users.set_role(name, role, by=actor)
+    typer.echo(f"{name} is now {role.lower()}.")
+
+
+@user_app.command("restricted")
+def user_restricted(
+    name: NameArg,
+    grant: Annotated[
+        bool | None,
+        typer.Option("--grant/--revoke", help="Give or take back access to restricted fields."),
+    ] = None,
+    actor: ActorOpt = None,
+) -> None:
+    """Give (--grant) or take back (--revoke) access to restricted fields."""
+    from vigil.cases import users
+
+    if grant is None:
+        raise InputError("say --grant or --revoke")
+    _open()
+    if grant:
+        users.grant_restricted(name, by=actor)
+        typer.echo(f"{name} may read restricted fields.")
+    else:
+        users.revoke_restricted(name, by=actor)
+        typer.echo(f"{name} may no longer read restricted fields.")
+
+
+@user_app.command("password")
+def user_password(
+    name: NameArg,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from standard input (else generated)."
+        ),
+    ] = False,
+    actor: ActorOpt = None,
+) -> None:
+    """Set a new password (generated and printed once, or read from standard input)."""
+    from vigil.cases import users
+
+    password = _read_password() if password_stdin else None
+    _open()
+    generated = users.set_password(name, password, by=actor)
+    typer.echo(f"Password of {name} changed.")
+    if generated:
+        typer.echo(f"Password (shown once, give it over a safe channel): {generated}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(name: NameArg, actor: ActorOpt = None) -> None:
+    """Stop a user from signing in (the account and its history stay)."""
+    from vigil.cases import users
+
+    _open()
+    users.deactivate(name, by=actor)
+    typer.echo(f"{name} is deactivated.")
+
+
+@user_app.command("totp")
+def user_totp(
+    name: NameArg,
+    qr: Annotated[
+        bool | None,
+        typer.Option("--qr/--no-qr", help="Draw a QR code (default: on a terminal)."),
+    ] = None,
+    actor: ActorOpt = None,
+) -> None:
+    """Set up two-factor sign-in: prints the otpauth:// URL (and a QR code) to scan."""
+    from vigil.cases import users
+
+    _open()
+    _device, url = users.totp_setup(name, by=actor)
+    if qr if qr is not None else sys.stdout.isatty():
+        import qrcode
+
+        code = qrcode.QRCode(border=2)
+        code.add_data(url)
+        code.make(fit=True)
+        code.print_ascii(out=sys.stdout, tty=sys.stdout.isatty())
+    typer.echo(url)
+    console(stderr=True).print(
+        f"Scan it with an authenticator app; {name} confirms it at the next sign-in. "
+        "Treat the URL as a password."
+    )
