@@ -1,13 +1,16 @@
-"""The site's URLs: pages (vigil.web.views) and the API (vigil.web.api, docs at /api/docs)."""
+"""The site's URLs: territory pages, prisoner pages, the editors' area, and the API
+(territory and cases routers on one django-ninja API; docs at /api/docs)."""
 
 from django.urls import path
 
-from vigil.web import views
+from vigil.web import cases_api, cases_views, views
 from vigil.web.api import api
+
+# Routers are added before api.urls is read (django-ninja builds the URLs once).
+api.add_router("/cases/", cases_api.router)
 
 urlpatterns = [
     path("api/", api.urls),
+    *views.urlpatterns,
+    *cases_views.urlpatterns,
 ]
-# The pages arrive with vigil.web.views (map, figures); added below when present.
-if hasattr(views, "urlpatterns"):
-    urlpatterns += views.urlpatterns

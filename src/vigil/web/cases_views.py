@@ -1,0 +1,721 @@
+"""Public pages of the cases registry: the list of political prisoners, a page per
+person and per case, and the counts over time (chart and CSV).
+
+Every view reads the registry at :func:`vigil.cases.roles.level_for` of the request's
+user — public for an anonymous reader, more for a signed-in team member — and never
+at a level taken from the query. The library filters by that level; the templates only
+render what they are given. An unknown ref and a record the reader may not see get
+the same 404 (no existence oracle). A bad filter renders the page with a message
+naming the parameter (status 400), never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pandas as pd
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from vigil.cases import roles
+from vigil.cases.levels import Level
+from vigil.cases.visibility import field_level
+from vigil.cases.vocab import Custody, StatusKind
+from vigil.errors import VigilError
+from vigil.web.pages import Problem
+
+ERROR_STATUS = 400
+PER_PAGE = 50
+SEARCH_LIMIT = 500
+STATUSES = tuple(dict.fromkeys(("deprived", *Custody.values, *StatusKind.values)))
+FREQS = ("day", "week", "month", "year")
+GROUPS = ("organisation", "none", "charge", "status")
+CHART_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+CACHE_SECONDS = 300
+
+
+# -- the reader ---------------------------------------------------------------------------
+def reader_level(request: HttpRequest) -> Level:
+    """The level this request reads at: from the signed-in user's roles, only."""
+    return roles.level_for(request.user)
+
+
+def _actor(request: HttpRequest) -> str | None:
+    user = request.user
+    return user.get_username() if getattr(user, "is_authenticated", False) else None
+
+
+def _private(response: HttpResponse, level: Level) -> HttpResponse:
+    """What a team member sees must never sit in a shared cache."""
+    patch_vary_headers(response, ("Cookie",))
+    if level > Level.PUBLIC:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    level: Level,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"section": "prisoners", "reader_level": level.label, **context}
+    return _private(render(request, template, context, status=status), level)
+
+
+def not_found(request: HttpRequest, level: Level) -> HttpResponse:
+    """The one 404 for an unknown ref and a record above the reader's level."""
+    return _page(request, "web/cases/not_found.html", {}, level, status=404)
+
+
+def _message(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+# -- query parameters ---------------------------------------------------------------------
+def _date(value: str, parameter: str, problems: list[Problem]) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        message = f"{parameter}: expected a date such as 2026-06-01, got {value!r}"
+        problems.append(Problem(parameter, message))
+        return None
+
+
+def _choice(
+    value: str, parameter: str, allowed: Iterable[str], problems: list[Problem]
+) -> str | None:
+    allowed = list(allowed)
+    if not value:
+        return None
+    if value in allowed:
+        return value
+    shown = ", ".join(allowed) if len(allowed) <= 30 else f"{len(allowed)} values listed"
+    problems.append(Problem(parameter, f"{parameter}: expected one of {shown}, got {value!r}"))
+    return None
+
+
+def _page_number(value: str, problems: list[Problem]) -> int:
+    if not value:
+        return 1
+    if value.isdigit() and 0 < int(value) < 10**6:
+        return int(value)
+    problems.append(Problem("page", f"page: expected a page number, got {value!r}"))
+    return 1
+
+
+# -- what the filters offer (all at the reader's level) -----------------------------------
+def organisations(level: Level) -> list[dict[str, str]]:
+    from vigil.cases.models import Organisation
+
+    rows = Organisation.objects.filter(visibility__lte=level).order_by("key", "id")
+    return [{"value": o.ref or o.name, "label": str(o)} for o in rows]
+
+
+def designators(level: Level) -> list[dict[str, str]]:
+    """Organisations that designate someone visible as a political prisoner."""
+    from vigil.cases.models import Organisation
+
+    rows = (
+        Organisation.objects.filter(
+            visibility__lte=level,
+            designations__visibility__lte=level,
+            designations__person__visibility__lte=level,
+        )
+        .distinct()
+        .order_by("key", "id")
+    )
+    return [{"value": o.ref or o.name, "label": str(o)} for o in rows]
+
+
+def articles(level: Level) -> list[dict[str, str]]:
+    """Articles of the cases the reader may see (with the articles field visible)."""
+    from vigil.cases.models import Case
+
+    seen: dict[str, str] = {}
+    cases = Case.objects.filter(visibility__lte=level).prefetch_related("articles")
+    for c in cases:
+        if field_level("cases", "articles", c.field_visibility) > level:
+            continue
+        for a in c.articles.all():
+            seen.setdefault(f"{a.code} {a.article}".strip(), _article_label(a))
+    return [{"value": k, "label": v} for k, v in sorted(seen.items())]
+
+
+def _article_label(a: Any) -> str:
+    text = f"{a.code} {a.article}".strip()
+    return f"{text} ({a.title})" if a.title else text
+
+
+def releases(level: Level) -> list[dict[str, str]]:
+    from vigil.cases.models import ListRelease
+
+    rows = (
+        ListRelease.objects.filter(visibility__lte=level, organisation__visibility__lte=level)
+        .select_related("organisation")
+        .order_by("-published", "id")
+    )
+    return [
+        {"value": r.ref, "label": f"{r.organisation} {r.published}: {r.title}".strip(": ")}
+        for r in rows
+        if r.ref
+    ]
+
+
+@dataclass
+class ListQuery:
+    q: str = ""
+    on: dt.date | None = None
+    status: str | None = None
+    organisation: str | None = None
+    charge: str | None = None
+    designation: str | None = None
+    release: str | None = None
+    page: int = 1
+
+    def params(self, **changes: Any) -> str:
+        values = {
+            "q": self.q,
+            "on": self.on.isoformat() if self.on else "",
+            "status": self.status or "",
+            "organisation": self.organisation or "",
+            "charge": self.charge or "",
+            "designation": self.designation or "",
+            "release": self.release or "",
+            "page": "" if self.page == 1 else str(self.page),
+        }
+        values.update({k: str(v) for k, v in changes.items()})
+        return urlencode({k: v for k, v in values.items() if v and (k != "page" or v != "1")})
+
+
+def list_query(
+    get: Any, level: Level, options: dict[str, list[dict[str, str]]]
+) -> tuple[ListQuery, list[Problem]]:
+    """The list's filters from the query, each checked against what the reader may
+    see (an organisation, article or release the reader cannot see is the same
+    "not one of these" as one that does not exist)."""
+    problems: list[Problem] = []
+    query = ListQuery()
+    query.q = get.get("q", "").strip()[:200]
+    query.on = _date(get.get("on", ""), "on", problems)
+    query.status = _choice(get.get("status", "").strip(), "status", STATUSES, problems)
+    for name, key in (
+        ("organisation", "organisations"),
+        ("charge", "articles"),
+        ("designation", "designators"),
+        ("release", "releases"),
+    ):
+        allowed = [o["value"] for o in options[key]]
+        setattr(query, name, _choice(get.get(name, "").strip(), name, allowed, problems))
+    query.page = _page_number(get.get("page", "").strip(), problems)
+    return query, problems
+
+
+def people(query: ListQuery, level: Level, problems: list[Problem]) -> pd.DataFrame:
+    """The list at ``level``: filtered, then (with ``q``) only the people whose names
+    match, best match first."""
+    from vigil.cases import registry
+
+    try:
+        frame = registry.list_people(
+            level,
+            on=query.on,
+            status=query.status,
+            organisation_key=query.organisation,
+            charge=query.charge,
+            designation=query.designation,
+            release_key=query.release,
+        )
+    except VigilError as exc:
+        problems.append(Problem("", _message(exc)))
+        frame = registry.list_people(level, on=query.on)
+    if query.q:
+        try:
+            hits = registry.find(query.q, level, limit=SEARCH_LIMIT)
+        except VigilError as exc:
+            problems.append(Problem("q", f"q: {_message(exc)}"))
+            return frame
+        order = {ref: i for i, ref in enumerate(hits["ref"])}
+        matched = dict(zip(hits["ref"], hits["matched"], strict=True))
+        frame = frame[frame["ref"].isin(order)].copy()
+        frame["matched"] = frame["ref"].map(matched)
+        frame = frame.sort_values("ref", key=lambda s: s.map(order), kind="stable")
+    return frame.reset_index(drop=True)
+
+
+# -- the list ------------------------------------------------------------------------------
+@require_safe
+def prisoners_page(request: HttpRequest) -> HttpResponse:
+    """Searchable, filterable, paginated list of the people the reader may see."""
+    level = reader_level(request)
+    options = {
+        "organisations": organisations(level),
+        "articles": articles(level),
+        "designators": designators(level),
+        "releases": releases(level),
+    }
+    query, problems = list_query(request.GET, level, options)
+    frame = people(query, level, problems)
+    paginator = Paginator(frame.to_dict(orient="records"), PER_PAGE)
+    if query.page > paginator.num_pages:
+        problems.append(
+            Problem("page", f"page: there are {paginator.num_pages} pages, not {query.page}")
+        )
+        query.page = 1
+    page = paginator.get_page(query.page)
+    rows = [{**r, "status_label": str(r["status"]).replace("_", " ")} for r in page.object_list]
+    context = {
+        "problems": problems,
+        "query": query,
+        "on": query.on or dt.date.today(),
+        "options": options,
+        "statuses": [{"value": s, "label": s.replace("_", " ")} for s in STATUSES],
+        "rows": rows,
+        "page": page,
+        "total": paginator.count,
+        "previous_url": f"?{query.params(page=page.number - 1)}" if page.has_previous() else "",
+        "next_url": f"?{query.params(page=page.number + 1)}" if page.has_next() else "",
+        "filtered": any(
+            [
+                query.q,
+                query.on,
+                query.status,
+                query.organisation,
+                query.charge,
+                query.designation,
+                query.release,
+            ]
+        ),
+    }
+    status = ERROR_STATUS if problems else 200
+    return _page(request, "web/cases/list.html", context, level, status)
+
+
+# -- a person ------------------------------------------------------------------------------
+def visible_person(ref: str, level: Level) -> Any:
+    """The person with this exact ref whom ``level`` may see (None otherwise); a merged
+    record gives the person it was merged into, when that one is visible too."""
+    from vigil.cases.models import Person
+
+    found = Person.objects.filter(ref=ref, visibility__lte=level).first()
+    seen = set()
+    while found is not None and found.merged_into_id is not None and found.pk not in seen:
+        seen.add(found.pk)
+        found = Person.objects.filter(pk=found.merged_into_id, visibility__lte=level).first()
+    return found
+
+
+def safe_url(url: str) -> str:
+    """A source's address as a link only when it is http(s) (never javascript: …)."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return ""
+    return url if scheme in ("http", "https") else ""
+
+
+def _source(s: Any) -> dict[str, str]:
+    return {
+        "ref": s.ref or "",
+        "title": s.title or s.file_name or s.url or s.ref or "",
+        "url": safe_url(s.url),
+        "publisher": s.publisher,
+        "published": str(s.published or ""),
+    }
+
+
+def person_sources(p: Any, level: Level) -> list[dict[str, str]]:
+    """Sources of what the reader sees of this person: events, designations, lists and
+    the cases' sources (each source at or below the reader's level)."""
+    from vigil.cases import models as m
+
+    withdrawn = m.StatusEvent.objects.filter(person=p, withdraws__isnull=False).values(
+        "withdraws_id"
+    )
+    events = m.StatusEvent.objects.filter(person=p, visibility__lte=level)
+    if level == Level.PUBLIC:
+        events = events.exclude(id__in=withdrawn)
+    cases = [
+        c
+        for c in m.Case.objects.filter(
+            visibility__lte=level,
+            participants__person=p,
+            participants__visibility__lte=level,
+        ).distinct()
+        if field_level("cases", "sources", c.field_visibility) <= level
+    ]
+    sources = m.Source.objects.filter(visibility__lte=level).filter(
+        Q(events__in=events)
+        | Q(cases__in=cases)
+        | Q(
+            designation__person=p,
+            designation__visibility__lte=level,
+            designation__organisation__visibility__lte=level,
+        )
+        | Q(
+            listrelease__entries__person=p,
+            listrelease__entries__visibility__lte=level,
+            listrelease__visibility__lte=level,
+        )
+    )
+    return [_source(s) for s in sources.distinct().order_by("published", "ref", "id")]
+
+
+def _lang(tag: str) -> str:
+    """A BCP 47 tag for a ``lang`` attribute (the data's tag when well formed)."""
+    text = (tag or "").strip()
+    ok = text and len(text) <= 35 and all(part.isalnum() for part in text.split("-"))
+    return text if ok else ""
+
+
+@require_safe
+def person_page(request: HttpRequest, ref: str) -> HttpResponse:
+    """A person's names, status, timeline, cases, designations, lists and sources."""
+    from vigil.cases import registry
+
+    level = reader_level(request)
+    found = visible_person(ref, level)
+    if found is None:
+        return not_found(request, level)
+    if found.ref != ref:  # a merged record: its ref finds the person it was merged into
+        return redirect("cases-person", ref=found.ref)
+    try:
+        record = registry.show(found.ref, level, actor=_actor(request))
+        timeline = registry.timeline(found.ref, level)
+    except VigilError:
+        return not_found(request, level)
+    for n in record["names"]:
+        n["lang"] = _lang(n["language"])
+    fields = [
+        (label, record[key])
+        for key, label in (
+            ("sex", "Sex"),
+            ("birth_date", "Born"),
+            ("occupation", "Occupation"),
+            ("notes", "Notes (internal)"),
+            ("contacts", "Contacts (restricted)"),
+        )
+        if record.get(key)
+    ]
+    context = {
+        "person": record,
+        "status_label": str((record.get("status") or {}).get("kind", "")).replace("_", " "),
+        "fields": fields,
+        "timeline": timeline.to_dict(orient="records"),
+        "sources": person_sources(found, level),
+    }
+    return _page(request, "web/cases/person.html", context, level)
+
+
+# -- a case --------------------------------------------------------------------------------
+def names_of(person_ids: Iterable[int], level: Level) -> dict[int, str]:
+    """Display names of these people, at ``level`` (primary first)."""
+    from vigil.cases.models import PersonName
+
+    out: dict[int, str] = {}
+    rows = (
+        PersonName.objects.filter(person_id__in=list(person_ids), visibility__lte=level)
+        .order_by("id")
+        .values_list("person_id", "name", "kind")
+    )
+    for pid, name, _kind in sorted(rows, key=lambda r: r[2] != "primary"):
+        out.setdefault(pid, name)
+    return out
+
+
+def case_record(c: Any, level: Level) -> dict[str, Any]:
+    """What ``level`` may see of a case: its fields, courts, articles, sources and the
+    visible people in it by role."""
+    from vigil.cases.models import CaseParticipant
+
+    def shown(name: str) -> bool:
+        return field_level("cases", name, c.field_visibility) <= level
+
+    out: dict[str, Any] = {"ref": c.ref}
+    for name in ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes"):
+        if shown(name):
+            value = getattr(c, name)
+            out[name] = str(value) if value is not None else ""
+    out["courts"] = [str(x) for x in c.courts.all()] if shown("courts") else []
+    out["articles"] = (
+        [
+            {"code": a.code, "article": a.article, "title": a.title, "label": _article_label(a)}
+            for a in c.articles.all()
+        ]
+        if shown("articles")
+        else []
+    )
+    out["sources"] = (
+        [_source(s) for s in c.sources.filter(visibility__lte=level).order_by("published", "id")]
+        if shown("sources")
+        else []
+    )
+    participants = list(
+        CaseParticipant.objects.filter(
+            case=c,
+            visibility__lte=level,
+            person__visibility__lte=level,
+            person__merged_into__isnull=True,
+        )
+        .select_related("person")
+        .order_by("role", "id")
+    )
+    names = names_of((x.person_id for x in participants), level)
+    out["people"] = [
+        {"ref": x.person.ref, "name": names.get(x.person_id, x.person.ref or ""), "role": x.role}
+        for x in participants
+        if x.person.ref
+    ]
+    return out
+
+
+@require_safe
+def case_page(request: HttpRequest, ref: str) -> HttpResponse:
+    """A case: its hearings with the postponement chain, defendants and articles."""
+    from vigil.cases.hearings import chain
+    from vigil.cases.models import Case
+
+    level = reader_level(request)
+    found = Case.objects.filter(ref=ref, visibility__lte=level).first()
+    if found is None:
+        return not_found(request, level)
+    problems: list[Problem] = []
+    as_of = _date(request.GET.get("on", ""), "on", problems)
+    result = chain(found.ref, level, as_of)
+    record = case_record(found, level)
+    context = {
+        "problems": problems,
+        "case": record,
+        "defendants": [p for p in record["people"] if p["role"] == "defendant"],
+        "others": [p for p in record["people"] if p["role"] != "defendant"],
+        "chain": result,
+        "hearings": result.hearings.to_dict(orient="records"),
+    }
+    status = ERROR_STATUS if problems else 200
+    return _page(request, "web/cases/case.html", context, level, status)
+
+
+# -- counts over time ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatsQuery:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    freq: str = "month"
+    by: str = "organisation"
+
+    def params(self) -> str:
+        values = {
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+            "freq": self.freq,
+            "by": self.by,
+        }
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def stats_query(get: Any) -> tuple[StatsQuery, list[Problem]]:
+    problems: list[Problem] = []
+    start = _date(get.get("from", ""), "from", problems)
+    end = _date(get.get("to", ""), "to", problems)
+    if start and end and end < start:
+        problems.append(Problem("to", f"to: {end} is before from ({start})"))
+        start = end = None
+    if start and start.year < 1900:
+        problems.append(Problem("from", f"from: {start} is too early"))
+        start = None
+    if start and end and (end - start).days > 366 * 50:
+        problems.append(Problem("from", "from: the span is longer than 50 years"))
+        start = None
+    freq = _choice(get.get("freq", "").strip(), "freq", FREQS, problems) or "month"
+    by = _choice(get.get("by", "").strip(), "by", GROUPS, problems) or "organisation"
+    if freq == "day" and start and (end or dt.date.today()) - start > dt.timedelta(days=3660):
+        problems.append(Problem("freq", "freq: day over more than ten years; use week or month"))
+        freq = "month"
+    return StatsQuery(start, end, freq, by), problems
+
+
+def registry_version() -> str:
+    """Changes whenever the registry does (imports, edits, merges: each is audited;
+    and what the counts read): part of every cache key."""
+    from vigil.cases import models as m
+
+    parts = [
+        m.AuditEvent.objects.aggregate(n=Max("id"))["n"],
+        m.StatusEvent.objects.aggregate(n=Max("id"), c=Count("id")),
+        m.Affiliation.objects.aggregate(n=Max("id"), c=Count("id")),
+        m.Person.objects.aggregate(u=Max("updated"), c=Count("id")),
+        m.Organisation.objects.aggregate(n=Max("id"), c=Count("id")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def _cached(kind: str, level: Level, query: StatsQuery, make: Any) -> Any:
+    """``make()`` cached per level, query and registry version: a team member's
+    counts are never served to the public, and an edit makes a new key."""
+    raw = f"{kind}|{level.value}|{query}|{registry_version()}"
+    key = "cases-stats:" + hashlib.sha256(raw.encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        hit = make()
+        cache.set(key, hit, timeout=CACHE_SECONDS)
+    return hit
+
+
+def stats_frame(query: StatsQuery, level: Level) -> pd.DataFrame:
+    from vigil.cases import stats
+
+    def make() -> pd.DataFrame:
+        return stats.held(
+            level,
+            start=query.start,
+            end=query.end,
+            freq=query.freq,
+            by=stats.GroupBy(query.by),
+        )
+
+    return _cached("frame", level, query, make)
+
+
+def stats_csv(frame: pd.DataFrame) -> str:
+    out = frame.copy()
+    if "date" in out:
+        out["date"] = pd.to_datetime(out["date"]).dt.date.astype(str)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _stats_error(problems: list[Problem]) -> HttpResponse:
+    first = problems[0]
+    body = {"error": {"parameter": first.parameter, "message": first.message}}
+    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+def _download(data: bytes | str, content_type: str, name: str, level: Level) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    if level == Level.PUBLIC:
+        response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return _private(response, level)
+
+
+@require_safe
+def stats_page(request: HttpRequest) -> HttpResponse:
+    """How many people were held on each date, by organisation: chart, table, CSV."""
+    level = reader_level(request)
+    query, problems = stats_query(request.GET)
+    if problems:
+        query = StatsQuery(
+            query.start if not any(p.parameter == "from" for p in problems) else None,
+            query.end if not any(p.parameter == "to" for p in problems) else None,
+            query.freq,
+            query.by,
+        )
+    try:
+        frame = stats_frame(query, level)
+    except VigilError as exc:
+        problems.append(Problem("", _message(exc)))
+        query = StatsQuery(by=query.by)
+        frame = stats_frame(query, level)
+    columns = [str(c) for c in frame.columns]
+    rows = [
+        [pd.Timestamp(r[0]).date().isoformat(), *(int(v) for v in r[1:])]
+        for r in frame.itertuples(index=False)
+    ]
+    latest = rows[-1] if rows else None
+    params = query.params()
+    context = {
+        "problems": problems,
+        "query": query,
+        "params": params,
+        "freqs": FREQS,
+        "groups": GROUPS,
+        "columns": columns,
+        "rows": rows,
+        "latest": latest,
+        "alt": _alt(columns, rows),
+    }
+    status = ERROR_STATUS if problems else 200
+    return _page(request, "web/cases/stats.html", context, level, status)
+
+
+def _alt(columns: list[str], rows: list[list[Any]]) -> str:
+    if not rows:
+        return "No one is recorded as held in this period."
+    last = rows[-1]
+    groups = ", ".join(f"{c} {v}" for c, v in zip(columns[2:], last[2:], strict=True))
+    text = (
+        f"Step chart of the number of people held (in custody or under house arrest) from "
+        f"{rows[0][0]} to {last[0]}; on {last[0]}: {last[1]} in all"
+    )
+    return text + (f" ({groups})." if groups else ".")
+
+
+@require_safe
+def stats_chart(request: HttpRequest, ext: str) -> HttpResponse:
+    """The counts as a PNG or SVG chart (cached per level, query and registry version)."""
+    from vigil.cases import stats
+
+    level = reader_level(request)
+    if ext not in CHART_FORMATS:
+        return not_found(request, level)
+    query, problems = stats_query(request.GET)
+    if problems:
+        return _private(_stats_error(problems), level)
+    try:
+        frame = stats_frame(query, level)
+    except VigilError as exc:
+        return _private(_stats_error([Problem("", _message(exc))]), level)
+
+    def make() -> bytes:
+        with tempfile.TemporaryDirectory(prefix="vigil-chart-") as tmp:
+            target = Path(tmp) / f"chart.{ext}"
+            title = "People held" + (f", by {query.by}" if query.by != "none" else "")
+            stats.chart(frame, target, title=title)
+            return target.read_bytes()
+
+    data = _cached(f"chart.{ext}", level, query, make)
+    return _download(data, CHART_FORMATS[ext], f"vigil-prisoners-held.{ext}", level)
+
+
+@require_safe
+def stats_data(request: HttpRequest) -> HttpResponse:
+    """The counts as CSV: date, all, and one column per group."""
+    level = reader_level(request)
+    query, problems = stats_query(request.GET)
+    if problems:
+        return _private(_stats_error(problems), level)
+    try:
+        frame = stats_frame(query, level)
+    except VigilError as exc:
+        return _private(_stats_error([Problem("", _message(exc))]), level)
+    buffer = io.StringIO(stats_csv(frame))
+    return _download(
+        buffer.getvalue(), "text/csv; charset=utf-8", "vigil-prisoners-held.csv", level
+    )
+
+
+# The lead's vigil.web.urls includes these (stats before <ref>: "stats" is no person).
+urlpatterns = [
+    path("prisoners/", prisoners_page, name="cases-list"),
+    path("prisoners/stats/", stats_page, name="cases-stats"),
+    path("prisoners/stats/chart.<slug:ext>", stats_chart, name="cases-stats-chart"),
+    path("prisoners/stats/data.csv", stats_data, name="cases-stats-data"),
+    path("prisoners/<str:ref>/", person_page, name="cases-person"),
+    path("cases/<str:ref>/", case_page, name="cases-case"),
+]
