@@ -77,6 +77,7 @@ AXES_COOLOFF_TIME = 1  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "vigil.web.editors.auth.lockout_response"
 
 # Cookies: HTTP-only, same-site strict, secure unless VIGIL_HTTPS=0 (a laptop on http).
 _HTTPS = os.environ.get("VIGIL_HTTPS", "1").lower() not in ("0", "false", "no")

@@ -1,7 +1,7 @@
 """The site's URLs: territory pages, prisoner pages, the editors' area, and the API
 (territory and cases routers on one django-ninja API; docs at /api/docs)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from vigil.web import cases_api, cases_views, views
 from vigil.web.api import api
@@ -11,6 +11,7 @@ api.add_router("/cases/", cases_api.router)
 
 urlpatterns = [
     path("api/", api.urls),
+    path("editors/", include("vigil.web.editors.urls")),
     *views.urlpatterns,
     *cases_views.urlpatterns,
 ]

@@ -1,0 +1,97 @@
+"""Who may use the editors' area, and the second factor (TOTP, django-otp).
+
+- :func:`member_required`: signed in with a role; an editor or admin also with a
+  verified second factor (else sent to enrol one, or to sign in again);
+- :func:`editor_required`: the above and the right to change the registry (viewers
+  get 403 for every form and every POST);
+- :func:`admin_required`: admins only (the audit trail).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vigil.cases import roles
+from vigil.cases.levels import Level
+
+View = Callable[..., HttpResponse]
+
+
+def username(request: HttpRequest) -> str:
+    """Who acts, for the audit trail (the account's user name)."""
+    return request.user.get_username() if request.user.is_authenticated else "anonymous"
+
+
+def level(request: HttpRequest) -> Level:
+    return roles.level_for(request.user)
+
+
+def confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def needs_second_factor(user: Any) -> bool:
+    return bool(roles.roles_of(user) & set(roles.NEEDS_SECOND_FACTOR))
+
+
+def member_required(view: View) -> View:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request)
+        if not roles.roles_of(user):
+            raise PermissionDenied("this account has no role in the registry")
+        if not roles.verified(user):
+            if confirmed_device(user) is None:
+                return redirect("editors:enrol")
+            return redirect_to_login(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def editor_required(view: View) -> View:
+    @functools.wraps(view)
+    @member_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.can_edit(request.user):
+            raise PermissionDenied("viewers cannot change the registry")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: View) -> View:
+    @functools.wraps(view)
+    @member_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.is_admin(request.user):
+            raise PermissionDenied("admins only")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def redirect_to_login(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth.views import redirect_to_login as to_login
+
+    return to_login(request.get_full_path())
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' answer once an account is locked (``AXES_LOCKOUT_CALLABLE``):
+    the site's own page, status 429, naming nobody and nothing about the account."""
+    from django.conf import settings
+
+    hours = getattr(settings, "AXES_COOLOFF_TIME", 1)
+    return render(request, "web/editors/locked.html", {"hours": hours}, status=429)
