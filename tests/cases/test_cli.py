@@ -239,3 +239,42 @@ def test_import_missing_file_is_one_line(registry, capsys, tmp_path):
     run = vigil(capsys, "cases", "import", tmp_path / "nope.csv")
     assert run.code == 1 and run.err.startswith("Error: ") and "nope.csv" in run.err
     assert len(run.err.strip().splitlines()) == 1
+
+
+def test_every_query_command_in_a_fresh_process(tmp_path):
+    """In-process tests run with Django already set up by pytest-django; a user's
+    `vigil cases …` starts cold. Each read command must set Django up itself."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'cases.sqlite'}",
+        DJANGO_SETTINGS_MODULE="vigil.web.settings",
+        VIGIL_HOME=str(tmp_path / "home"),
+    )
+    vigil_bin = str(__import__("pathlib").Path(sys.executable).with_name("vigil"))
+
+    def run(*args: str) -> str:
+        done = subprocess.run([vigil_bin, "cases", *args], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (args, done.stderr[-2000:])
+        return done.stdout
+
+    run("import", "-q", str(DEMO / "prisoners.csv"), "-m", str(DEMO / "prisoners.mapping.toml"))
+    run("import", "-q", str(DEMO / "registry.json"))
+    for args in (
+        ("audit", "-f", "json"),
+        ("find", "Rashad"),
+        ("list", "--on", "2026-11-25"),
+        ("show", "VRW-001"),
+        ("timeline", "VRW-004"),
+        ("hearings", "AVB-2026", "--on", "2026-11-25"),
+        ("releases", "VRW"),
+        ("diff-release", "R-VRW-2026-06", "R-VRW-2026-10"),
+        ("stats", "--on", "2026-11-25"),
+        ("duplicates",),
+        ("export", "--level", "public"),
+        ("user", "list"),
+    ):
+        assert run(*args).strip(), args

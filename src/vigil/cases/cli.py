@@ -452,10 +452,10 @@ def audit_(
     format: FormatOpt = "table",
 ) -> None:
     """The audit trail: who imported, merged, exported or read restricted data, when."""
-    from vigil.cases.models import AuditEvent
-
     fmt = output_format(format)
     _open()
+    from vigil.cases.models import AuditEvent  # after _open: Django is set up there
+
     events = AuditEvent.objects.order_by("-at", "-id")
     if action:
         events = events.filter(action=action)
