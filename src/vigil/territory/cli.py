@@ -293,17 +293,7 @@ def area(
     fmt = _output_format(format)
     with _open(store) as t:
         result = t.area(date, source=source, with_grey=with_grey)
-    record = {
-        "source": result.source,
-        "date": result.date,
-        "snapshot_date": result.snapshot_date,
-        "gap": result.gap,
-        "controlled_km2": result.controlled_km2,
-        "grey_km2": result.grey_km2,
-        "with_grey": result.with_grey,
-        "area_km2": result.area_km2,
-    }
-    emit_record(record, fmt, title=f"Area on {result.date}")
+    emit_record(result.record(), fmt, title=f"Area on {result.date}")
     _warn_gap(result.gap, f"the snapshot used is from {result.snapshot_date}, before {result.date}")
 
 

@@ -141,6 +141,19 @@ class AreaOnDate:
     def gap(self) -> bool:
         return self.snapshot_date < self.date
 
+    def record(self) -> dict[str, object]:
+        """A flat record of the figures (what the CLI prints and the JSON API returns)."""
+        return {
+            "source": self.source,
+            "date": self.date,
+            "snapshot_date": self.snapshot_date,
+            "gap": self.gap,
+            "controlled_km2": self.controlled_km2,
+            "grey_km2": self.grey_km2,
+            "with_grey": self.with_grey,
+            "area_km2": self.area_km2,
+        }
+
 
 @dataclass(frozen=True)
 class BriefData:

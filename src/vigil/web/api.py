@@ -217,17 +217,7 @@ def snapshots(request: HttpRequest) -> list[dict[str, Any]]:
 def area(request: HttpRequest, q: Query[AreaQuery]) -> dict[str, Any]:
     t = territory.store()
     day = _in_data(_day(q.date, "date"), "date")
-    result = t.area(day, with_grey=q.grey)
-    record = {
-        "source": result.source,
-        "date": result.date,
-        "snapshot_date": result.snapshot_date,
-        "gap": result.gap,
-        "controlled_km2": result.controlled_km2,
-        "grey_km2": result.grey_km2,
-        "with_grey": result.with_grey,
-        "area_km2": result.area_km2,
-    }
+    record = t.area(day, with_grey=q.grey).record()
     if q.geometry:
         record["geometry"] = _geometry(t.geometry(day, with_grey=q.grey), _simplify(q.simplify))
     return record
