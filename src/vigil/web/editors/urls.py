@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vigil.web.editors import views
+from vigil.web.editors import admin_views, views
 
 app_name = "editors"
 
@@ -27,4 +27,13 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import-confirm"),
     path("audit/", views.audit_trail, name="audit"),
+    path("hearings/<int:pk>/outcome/", views.hearing_outcome, name="hearing-outcome"),
+    path("users/", admin_views.user_list, name="users"),
+    path("users/new/", admin_views.user_new, name="user-new"),
+    path("users/<str:name>/role/", admin_views.user_role, name="user-role"),
+    path("users/<str:name>/restricted/", admin_views.user_restricted, name="user-restricted"),
+    path("users/<str:name>/deactivate/", admin_views.user_deactivate, name="user-deactivate"),
+    path("users/<str:name>/reset-totp/", admin_views.user_reset_totp, name="user-reset-totp"),
+    path("duplicates/", admin_views.duplicates, name="duplicates"),
+    path("duplicates/merge/", admin_views.duplicate_merge, name="duplicate-merge"),
 ]

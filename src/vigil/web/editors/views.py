@@ -732,6 +732,32 @@ def hearing_postpone(request: HttpRequest, pk: int) -> HttpResponse:
     return page(request, "postpone.html", {"form": form, "hearing": hearing}, status=status)
 
 
+RECORDABLE_OUTCOMES = (HearingOutcome.HELD, HearingOutcome.ADJOURNED, HearingOutcome.VERDICT)
+
+
+@editor_required
+@require_POST
+def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record what became of a scheduled hearing: held, adjourned or verdict."""
+    hearing = _hearing(pk, level(request))
+    outcome = request.POST.get("outcome", "")
+    if outcome not in RECORDABLE_OUTCOMES:
+        messages.error(request, "Outcome not recorded: choose held, adjourned or verdict.")
+    elif hearing.outcome != HearingOutcome.SCHEDULED:
+        messages.error(
+            request, f"The hearing of {hearing.date} is {hearing.outcome}, not scheduled."
+        )
+    else:
+        before = _hearing_record(hearing)
+        with transaction.atomic():
+            hearing.outcome = outcome
+            hearing.save()
+            detail = {"before": before, "after": _hearing_record(hearing), "id": hearing.pk}
+            audit.record("outcome", f"hearing:{hearing.case.ref}", detail, by=username(request))
+        messages.success(request, f"Hearing of {hearing.date}: {outcome}.")
+    return redirect("editors:case", ref=hearing.case.ref)
+
+
 # -- list releases ----------------------------------------------------------------------
 
 
