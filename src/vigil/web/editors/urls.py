@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vigil.web.editors import admin_views, views
+from vigil.web.editors import admin_views, release_views, views
 
 app_name = "editors"
 
@@ -23,7 +23,9 @@ urlpatterns = [
     path("cases/<str:ref>/edit/", views.case_edit, name="case-edit"),
     path("cases/<str:ref>/hearings/", views.hearing_add, name="hearing-add"),
     path("hearings/<int:pk>/postpone/", views.hearing_postpone, name="hearing-postpone"),
+    path("releases/", release_views.release_list, name="releases"),
     path("releases/new/", views.release_new, name="release-new"),
+    path("releases/<str:ref>/edit/", release_views.release_edit, name="release-edit"),
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import-confirm"),
     path("audit/", views.audit_trail, name="audit"),
