@@ -49,6 +49,14 @@ def _open() -> None:
 # -- backups --------------------------------------------------------------------------
 
 
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from standard input (else generated)."
+    ),
+]
+
+
 @app.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="The backup file (its manifest: FILE.json).")],
@@ -101,12 +109,7 @@ def user_add(
         bool, typer.Option("--restricted", help="May read restricted fields.")
     ] = False,
     email: Annotated[str, typer.Option("--email", help="E-mail address.")] = "",
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from standard input (else generated)."
-        ),
-    ] = False,
+    password_stdin: PasswordStdinOpt = False,
     actor: ActorOpt = None,
 ) -> None:
     """Create a user; prints a generated password once (or reads one with --password-stdin)."""
@@ -176,12 +179,7 @@ def user_restricted(
 @user_app.command("password")
 def user_password(
     name: NameArg,
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from standard input (else generated)."
-        ),
-    ] = False,
+    password_stdin: PasswordStdinOpt = False,
     actor: ActorOpt = None,
 ) -> None:
     """Set a new password (generated and printed once, or read from standard input)."""

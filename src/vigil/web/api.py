@@ -13,16 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import shapely
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -33,6 +30,7 @@ from vigil import __version__
 from vigil.errors import NoDataError, StoreError, VigilError
 from vigil.output import jsonable
 from vigil.territory.api import as_date, change_frame
+from vigil.web import cache as web_cache
 from vigil.web import territory
 
 api = NinjaAPI(
@@ -108,22 +106,19 @@ def cached(fn: Callable[..., Any]) -> Callable[..., HttpResponse]:
         as_csv = _wants_csv(request)
         version = territory.version()
         query = sorted((k, v) for k, v in request.GET.lists() if k != "format")
-        raw = f"{version.tag}|{request.path}|{query}|{as_csv}"
-        key = "api:" + hashlib.sha256(raw.encode()).hexdigest()
-        use_cache = os.environ.get("VIGIL_WEB_CACHE", "1") != "0"
-        hit = cache.get(key) if use_cache else None
-        if hit is None:
+        key = web_cache.key("api", (version.tag, request.path, query, as_csv))
+
+        def render() -> tuple[bytes, str]:
             data = jsonable(fn(request, *args, **kwargs))
             if as_csv:
                 rows = data if isinstance(data, list) else [data]
-                hit = (_csv(rows).encode("utf-8"), "text/csv; charset=utf-8")
-            else:
-                body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                hit = (body.encode("utf-8"), "application/json")
-            if use_cache:
-                cache.set(key, hit, timeout=None)
-        response = HttpResponse(hit[0], content_type=hit[1])
-        response["ETag"] = f'"{key[4:28]}"'
+                return _csv(rows).encode("utf-8"), "text/csv; charset=utf-8"
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            return body.encode("utf-8"), "application/json"
+
+        body, content_type = web_cache.memo(key, render)
+        response = HttpResponse(body, content_type=content_type)
+        response["ETag"] = f'"{key.split(":", 1)[1][:24]}"'
         response["Last-Modified"] = http_date(version.modified.timestamp())
         response["Cache-Control"] = "public, max-age=60"
         response["Vary"] = "Accept"

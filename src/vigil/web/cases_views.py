@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -36,6 +32,8 @@ from vigil.cases.levels import Level
 from vigil.cases.visibility import field_level
 from vigil.cases.vocab import Custody, StatusKind
 from vigil.errors import VigilError
+from vigil.web import cache as web_cache
+from vigil.web import pages
 from vigil.web.pages import Problem
 
 ERROR_STATUS = 400
@@ -569,13 +567,8 @@ def registry_version() -> str:
 def _cached(kind: str, level: Level, query: StatsQuery, make: Any) -> Any:
     """``make()`` cached per level, query and registry version: a team member's
     counts are never served to the public, and an edit makes a new key."""
-    raw = f"{kind}|{level.value}|{query}|{registry_version()}"
-    key = "cases-stats:" + hashlib.sha256(raw.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is None:
-        hit = make()
-        cache.set(key, hit, timeout=CACHE_SECONDS)
-    return hit
+    parts = (kind, level.value, query, registry_version())
+    return web_cache.memo(web_cache.key("cases-stats", parts), make, timeout=CACHE_SECONDS)
 
 
 def stats_frame(query: StatsQuery, level: Level) -> pd.DataFrame:
@@ -674,20 +667,14 @@ def stats_chart(request: HttpRequest, ext: str) -> HttpResponse:
     level = reader_level(request)
     if ext not in CHART_FORMATS:
         return not_found(request, level)
-    query, problems = stats_query(request.GET)
-    if problems:
-        return _private(_stats_error(problems), level)
-    try:
-        frame = stats_frame(query, level)
-    except VigilError as exc:
-        return _private(_stats_error([Problem("", _message(exc))]), level)
+    asked = _stats_asked(request, level)
+    if isinstance(asked, HttpResponse):
+        return asked
+    query, frame = asked
+    title = "People held" + (f", by {query.by}" if query.by != "none" else "")
 
     def make() -> bytes:
-        with tempfile.TemporaryDirectory(prefix="vigil-chart-") as tmp:
-            target = Path(tmp) / f"chart.{ext}"
-            title = "People held" + (f", by {query.by}" if query.by != "none" else "")
-            stats.chart(frame, target, title=title)
-            return target.read_bytes()
+        return pages.draw(lambda path: stats.chart(frame, path, title=title), ext)
 
     data = _cached(f"chart.{ext}", level, query, make)
     return _download(data, CHART_FORMATS[ext], f"vigil-prisoners-held.{ext}", level)
@@ -697,17 +684,25 @@ def stats_chart(request: HttpRequest, ext: str) -> HttpResponse:
 def stats_data(request: HttpRequest) -> HttpResponse:
     """The counts as CSV: date, all, and one column per group."""
     level = reader_level(request)
+    asked = _stats_asked(request, level)
+    if isinstance(asked, HttpResponse):
+        return asked
+    _query, frame = asked
+    return _download(stats_csv(frame), "text/csv; charset=utf-8", "vigil-prisoners-held.csv", level)
+
+
+def _stats_asked(
+    request: HttpRequest, level: Level
+) -> tuple[StatsQuery, pd.DataFrame] | HttpResponse:
+    """The counts a chart or CSV request asks for, or the error answer (never cached
+    publicly: it may name what the reader asked about)."""
     query, problems = stats_query(request.GET)
     if problems:
         return _private(_stats_error(problems), level)
     try:
-        frame = stats_frame(query, level)
+        return query, stats_frame(query, level)
     except VigilError as exc:
         return _private(_stats_error([Problem("", _message(exc))]), level)
-    buffer = io.StringIO(stats_csv(frame))
-    return _download(
-        buffer.getvalue(), "text/csv; charset=utf-8", "vigil-prisoners-held.csv", level
-    )
 
 
 # The lead's vigil.web.urls includes these (stats before <ref>: "stats" is no person).

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
@@ -21,7 +20,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import pandas as pd
-from django.core.cache import cache
 
 from vigil.errors import NoDataError, VigilError
 from vigil.output import jsonable
@@ -29,6 +27,7 @@ from vigil.territory import periods as P
 from vigil.territory import render
 from vigil.territory import series as S
 from vigil.territory.api import Territory
+from vigil.web import cache as web_cache
 from vigil.web import territory
 
 T = TypeVar("T")
@@ -227,15 +226,7 @@ def parse_freq(value: str | None) -> str:
 # -- the cache ---------------------------------------------------------------------------
 def cached(parts: tuple[object, ...], compute: Callable[[], T]) -> T:
     """``compute()``, cached under the store's content version and ``parts``."""
-    if os.environ.get("VIGIL_WEB_CACHE", "1") == "0":
-        return compute()
-    raw = "|".join(map(str, (territory.version().tag, *parts)))
-    key = "page:" + hashlib.sha256(raw.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is None:
-        hit = compute()
-        cache.set(key, hit, timeout=None)
-    return hit
+    return web_cache.memo(web_cache.key("page", (territory.version().tag, *parts)), compute)
 
 
 def etag(parts: tuple[object, ...]) -> str:
@@ -375,19 +366,22 @@ def _series_chart(t: Territory, freq: str, where: Span, ext: str) -> bytes:
     if frame.empty:
         raise NoDataError(f"no complete {freq} in the data between these dates")
     credit = t.store.source_credit(t.resolve_source())
-    return _draw(lambda path: render.chart_series(frame, path, credit=credit), ext)
+    return draw(lambda path: render.chart_series(frame, path, credit=credit), ext)
 
 
 def _change_chart(t: Territory, a: dt.date, b: dt.date, ext: str) -> bytes:
     change = t.change(a, b)
     before = t.geometry(change.snapshot_from)
     credit = t.store.source_credit(change.source)
-    return _draw(lambda path: render.chart_change_map(change, before, path, credit=credit), ext)
+    return draw(lambda path: render.chart_change_map(change, before, path, credit=credit), ext)
 
 
-def _draw(draw: Callable[[Path], Path], ext: str) -> bytes:
+def draw(paint: Callable[[Path], object], ext: str) -> bytes:
+    """The bytes of a chart ``paint`` writes to a file (PNG or SVG by ``ext``)."""
     with tempfile.TemporaryDirectory(prefix="vigil-chart-") as tmp:
-        return draw(Path(tmp) / f"chart.{ext}").read_bytes()
+        path = Path(tmp) / f"chart.{ext}"
+        paint(path)
+        return path.read_bytes()
 
 
 # -- the brief ---------------------------------------------------------------------------
