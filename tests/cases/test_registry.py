@@ -363,3 +363,13 @@ def test_a_merged_ref_never_leads_to_a_hidden_person(sample):
     assert person("P6", INTERNAL).ref == "P4"
     with pytest.raises(InputError, match="no person matches 'P6'"):
         person("P6", PUBLIC)
+
+
+def test_a_held_hearing_starts_a_new_chain(sample):
+    from vigil.cases.hearings import chain
+    from vigil.cases.models import Hearing
+
+    Hearing.objects.filter(case__ref="C1", date="2026-10-01").update(outcome="held")
+    result = chain("C1", PUBLIC, as_of=dt.date(2026, 11, 25))
+    assert (result.postponements, result.total_postponements) == (1, 3)
+    assert result.summary == "postponed once since October 2026; next hearing 2 December 2026"
