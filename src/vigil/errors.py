@@ -42,3 +42,11 @@ class NoDataError(StoreError):
 
 class FetchError(VigilError):
     """Downloading new data failed (offline, HTTP error, bad content)."""
+
+
+class NotFound(InputError):
+    """No such record, or one the actor may not see: the two are one answer."""
+
+
+class Forbidden(VigilError):
+    """The actor's role does not allow this action (whatever the record)."""

@@ -731,7 +731,7 @@ def test_append_only_rows_cannot_be_changed_one_by_one_or_in_bulk(registry):
 
 
 def test_field_level_defaults_and_overrides():
-    from vigil.cases.visibility import field_level
+    from vigil.cases.policy import field_level
 
     assert field_level("people", "contacts") is R
     assert field_level("people", "notes") is INT
@@ -761,7 +761,7 @@ def test_field_level_defaults_and_overrides():
     ],
 )
 def test_parse_overrides(value, expected):
-    from vigil.cases.visibility import parse_overrides
+    from vigil.cases.policy import parse_overrides
 
     assert parse_overrides("people", value) == expected
 
@@ -777,14 +777,14 @@ def test_parse_overrides(value, expected):
     ],
 )
 def test_parse_overrides_rejects(value, message):
-    from vigil.cases.visibility import parse_overrides
+    from vigil.cases.policy import parse_overrides
 
     with pytest.raises(InputError, match=message):
         parse_overrides("people", value)
 
 
 def test_redact_row_leaves_columns_out():
-    from vigil.cases.visibility import redact_row
+    from vigil.cases.policy import redact_row
 
     row = {"ref": "p1", "notes": "n", "contacts": "c", "visibility": "public",
            "field_visibility": {"notes": "restricted"}}  # fmt: skip
@@ -795,7 +795,7 @@ def test_redact_row_leaves_columns_out():
 
 
 def test_visible_refs():
-    from vigil.cases.visibility import visible_refs
+    from vigil.cases.policy import visible_refs
 
     rows = [{"ref": "a", "visibility": 0}, {"ref": "b", "visibility": "internal"}]
     assert visible_refs(rows, P) == {"a"}

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from vigil.cases import registry
+from vigil.cases import policy, registry
 from vigil.cases.dates import PartialDate
-from vigil.cases.levels import Level
+from vigil.cases.policy import Who
 from vigil.cases.vocab import HearingOutcome
 
 _PROGRESS = (HearingOutcome.HELD, HearingOutcome.VERDICT)
@@ -77,14 +78,21 @@ def _month(date: PartialDate | None) -> str:
     return PartialDate(date.year, date.month, None, date.qualifier).human()
 
 
-def chain(case_key: str, level: Level, as_of: dt.date | None = None) -> HearingChain:
-    """The hearings of a case (visible at ``level``) and their postponement chain."""
+def case_title(case: Any, level: Who) -> str:
+    """How a case is named to this reader: its title, else its number, else its ref
+    (a field the reader may not see is never used)."""
+    shown = policy.fields(case, level, ("title", "number"))
+    return shown.get("title") or shown.get("number") or case.ref or ""
+
+
+def chain(case_key: str, level: Who, as_of: dt.date | None = None) -> HearingChain:
+    """The hearings of a case (those the reader may see) and their postponement chain."""
     from vigil.cases.models import Hearing
 
     as_of = as_of or dt.date.today()
     case = registry.case(case_key, level)
     hearings = list(
-        Hearing.objects.filter(case=case, visibility__lte=level)
+        policy.visible(Hearing.objects.filter(case=case), level)
         .select_related("court")
         .order_by("date", "id")
     )
@@ -115,7 +123,7 @@ def chain(case_key: str, level: Level, as_of: dt.date | None = None) -> HearingC
         next_hearing = past[-1].next_date if past[-1].next_date.latest >= as_of else None
     return HearingChain(
         case=case.ref,
-        title=case.title or case.number,
+        title=case_title(case, level),
         hearings=frame,
         postponements=len(postponed),
         adjournments=sum(h.outcome == HearingOutcome.ADJOURNED for h in run),

@@ -1,9 +1,10 @@
-"""Reading the registry: find, list, show and timeline, at a reader's level.
+"""Reading the registry: find, list, show and timeline, for a reader.
 
-Every function takes the reader's :class:`~vigil.cases.levels.Level` and returns only
-what that level may see (records through their ``visibility``, fields through
-:mod:`vigil.cases.visibility`). Results are DataFrames or plain dicts that the CLI
-renders and a notebook can use directly.
+Every function takes the reader (an :class:`~vigil.cases.policy.Actor`, or a bare
+:class:`~vigil.cases.levels.Level`) and returns only what :mod:`vigil.cases.policy`
+lets it see: records through ``policy.visible``, fields through ``policy.fields``.
+Results are DataFrames or plain dicts that the CLI renders and a notebook can use
+directly.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from vigil.cases import audit
+from vigil.cases import audit, policy
 from vigil.cases.dates import PartialDate, on_or_before
-from vigil.cases.levels import Level
 from vigil.cases.names import fold, skeleton
+from vigil.cases.policy import Who
 from vigil.cases.status import date_texts, events_frame, latest_on, status_on
-from vigil.cases.visibility import field_level
 from vigil.cases.vocab import CUSTODY, Custody, StatusKind
-from vigil.errors import InputError
+from vigil.errors import InputError, NotFound
 
 #: A name scoring at least this (0–100, see names.similarity) is a match in `find`.
 FIND_THRESHOLD = 80.0
@@ -30,12 +30,13 @@ FIND_THRESHOLD = 80.0
 # -- resolving what the user typed ----------------------------------------------------
 
 
-def person(key: str, level: Level) -> Any:
+def person(key: str, level: Who) -> Any:
     """The person a user means by ``key``: a ref, ``#id``, or a name that matches one
-    person unambiguously. A merged record resolves to the person it was merged into."""
+    person unambiguously. A merged record resolves to the person it was merged into
+    (when the reader may see that one)."""
     from vigil.cases.models import Person
 
-    visible = Person.objects.filter(visibility__lte=level)
+    visible = policy.visible(Person, level)
     text = str(key).strip()
     found = visible.filter(ref=text).first()
     if found is None and text.startswith("#") and text[1:].isdigit():
@@ -43,7 +44,7 @@ def person(key: str, level: Level) -> Any:
     if found is None:
         hits = find(text, level, limit=5)
         if hits.empty:
-            raise InputError(f"no person matches {key!r} (try `vigil cases find`)")
+            raise NotFound(f"no person matches {key!r} (try `vigil cases find`)")
         top = hits.iloc[0]
         # Another person within 10 points (or above 90) makes the name ambiguous: showing
         # or merging the wrong person is worse than asking for a ref.
@@ -52,42 +53,44 @@ def person(key: str, level: Level) -> Any:
             names = "; ".join(f"{r.ref} {r.name}" for r in close.itertuples())
             raise InputError(f"{key!r} matches several people: {names}; give a ref")
         found = visible.get(ref=top["ref"])
-    while found.merged_into_id is not None:
-        found = found.merged_into
-        if found.visibility > level:  # merged into a record this reader may not see
-            raise InputError(f"no person matches {key!r} (try `vigil cases find`)")
-    return found
+    resolved = policy.resolve_merged(found, level)
+    if resolved is None:  # merged into a record this reader may not see
+        raise NotFound(f"no person matches {key!r} (try `vigil cases find`)")
+    return resolved
 
 
-def case(key: str, level: Level) -> Any:
-    """A case by ref or number."""
+def case(key: str, level: Who) -> Any:
+    """A case by ref, or by number when the reader may see the case's number."""
     from vigil.cases.models import Case
 
-    visible = Case.objects.filter(visibility__lte=level)
-    found = visible.filter(ref=key).first() or visible.filter(number=key).first()
+    visible = policy.visible(Case, level)
+    found = visible.filter(ref=key).first()
     if found is None:
-        raise InputError(f"no case with ref or number {key!r}")
+        by_number = [c for c in visible.filter(number=key) if policy.shows(c, "number", level)]
+        found = by_number[0] if by_number else None
+    if found is None:
+        raise NotFound(f"no case with ref or number {key!r}")
     return found
 
 
-def organisation(key: str, level: Level) -> Any:
+def organisation(key: str, level: Who) -> Any:
     """An organisation by ref, name or short name (any spelling that folds the same)."""
     from django.db.models import Q
 
     from vigil.cases.models import Organisation
 
-    visible = Organisation.objects.filter(visibility__lte=level)
+    visible = policy.visible(Organisation, level)
     found = visible.filter(Q(ref=key) | Q(short_name__iexact=key) | Q(key=fold(key))).first()
     if found is None:
-        raise InputError(f"no organisation with ref or name {key!r}")
+        raise NotFound(f"no organisation with ref or name {key!r}")
     return found
 
 
-def release(key: str, level: Level) -> Any:
+def release(key: str, level: Who) -> Any:
     """A list release by ref, or ``ORG@DATE`` (``VRW@2026-06``)."""
     from vigil.cases.models import ListRelease
 
-    visible = ListRelease.objects.filter(visibility__lte=level)
+    visible = policy.visible(ListRelease, level)
     found = visible.filter(ref=key).first()
     if found is None and "@" in key:
         org_key, date = key.rsplit("@", 1)
@@ -96,37 +99,36 @@ def release(key: str, level: Level) -> Any:
         candidates = [r for r in visible.filter(organisation=org) if r.published == wanted]
         found = candidates[0] if len(candidates) == 1 else None
     if found is None:
-        raise InputError(f"no list release {key!r} (a ref, or ORGANISATION@DATE)")
+        raise NotFound(f"no list release {key!r} (a ref, or ORGANISATION@DATE)")
     return found
 
 
 # -- names ----------------------------------------------------------------------------
 
 
-def names_frame(level: Level) -> pd.DataFrame:
-    """Visible names of visible, unmerged people: person_id, ref, name, language, key,
-    skeleton, kind."""
+def _names(level: Who) -> Any:
+    """Visible names of visible, unmerged people."""
     from vigil.cases.models import PersonName
 
-    rows = PersonName.objects.filter(
-        visibility__lte=level,
-        person__visibility__lte=level,
-        person__merged_into__isnull=True,
-    ).values_list("person_id", "person__ref", "name", "language", "key", "skeleton", "kind")
+    return policy.visible(PersonName, level).filter(person__merged_into__isnull=True)
+
+
+def names_frame(level: Who) -> pd.DataFrame:
+    """Visible names of visible, unmerged people: person_id, ref, name, language, key,
+    skeleton, kind."""
+    rows = _names(level).values_list(
+        "person_id", "person__ref", "name", "language", "key", "skeleton", "kind"
+    )
     return pd.DataFrame(
         list(rows), columns=["person_id", "ref", "name", "language", "key", "skeleton", "kind"]
     )
 
 
-def display_names(level: Level, names: pd.DataFrame | None = None) -> pd.DataFrame:
+def display_names(level: Who, names: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each visible person's display name and its folded key, indexed by person_id:
     the first visible primary name, else the first visible name."""
     if names is None:
-        from vigil.cases.models import PersonName
-
-        visible = PersonName.objects.filter(
-            visibility__lte=level, person__visibility__lte=level, person__merged_into__isnull=True
-        )
+        visible = _names(level)
         fields = ("person_id", "name", "key", "kind")
         primary = visible.filter(kind="primary")
         rows = list(primary.order_by("id").values_list(*fields))
@@ -139,12 +141,12 @@ def display_names(level: Level, names: pd.DataFrame | None = None) -> pd.DataFra
     return ordered.groupby("person_id")[["name", "key"]].first()
 
 
-def primary_names(level: Level, names: pd.DataFrame | None = None) -> dict[int, str]:
+def primary_names(level: Who, names: pd.DataFrame | None = None) -> dict[int, str]:
     """Each visible person's display name (see :func:`display_names`)."""
     return display_names(level, names)["name"].to_dict()
 
 
-def find(query: str, level: Level, limit: int = 10) -> pd.DataFrame:
+def find(query: str, level: Who, limit: int = 10) -> pd.DataFrame:
     """People whose names match ``query`` in any script or spelling, best first.
 
     Columns: ref, name (display), matched (the name that matched), language, score
@@ -185,7 +187,7 @@ def find(query: str, level: Level, limit: int = 10) -> pd.DataFrame:
 
 
 def list_people(
-    level: Level,
+    level: Who,
     *,
     on: dt.date | None = None,
     status: str | None = None,
@@ -204,10 +206,11 @@ def list_people(
     from vigil.cases import models as m
 
     on = on or dt.date.today()
-    people = m.Person.objects.filter(visibility__lte=level, merged_into__isnull=True)
+    people = policy.people(level)
     if organisation_key:
         org = organisation(organisation_key, level)
-        people = people.filter(affiliations__organisation=org, affiliations__visibility__lte=level)
+        members = policy.visible(m.Affiliation, level).filter(organisation=org)
+        people = people.filter(id__in=members.values("person_id"))
     if charge:
         people = people.filter(id__in=_charged(charge, level))
     if designation:
@@ -215,7 +218,8 @@ def list_people(
         people = people.filter(id__in=_designated(org, level, on))
     if release_key:
         rel = release(release_key, level)
-        people = people.filter(list_entries__release=rel, list_entries__visibility__lte=level)
+        entries = policy.visible(m.ListEntry, level).filter(release=rel)
+        people = people.filter(id__in=entries.values("person_id"))
     refs = dict(people.values_list("id", "ref").distinct())
     ids = list(refs)
     current = latest_on(level, on)
@@ -260,40 +264,42 @@ def _article_filter(charge: str) -> Any:
     return query
 
 
-def _charged(charge: str, level: Level) -> Any:
+def _charged(charge: str, level: Who) -> Any:
     from vigil.cases import models as m
 
     articles = m.LegalArticle.objects.filter(_article_filter(charge))
     if not articles.exists():
         raise InputError(f"--charge: no legal article {charge!r} in the registry")
-    cases = m.Case.objects.filter(visibility__lte=level, articles__in=articles)
-    if any(field_level("cases", "articles", c.field_visibility) > level for c in cases):
-        cases = [c for c in cases if field_level("cases", "articles", c.field_visibility) <= level]
-    return m.CaseParticipant.objects.filter(
-        case__in=cases, role="defendant", visibility__lte=level
-    ).values("person_id")
+    cases = policy.visible(m.Case, level).filter(articles__in=articles).distinct()
+    shown = [c.id for c in cases if policy.shows(c, "articles", level)]
+    return (
+        policy.visible(m.CaseParticipant, level)
+        .filter(case_id__in=shown, role="defendant")
+        .values("person_id")
+    )
 
 
-def _designated(org: Any, level: Level, on: dt.date) -> Any:
+def _designated(org: Any, level: Who, on: dt.date) -> Any:
     from django.db.models import Q
 
     from vigil.cases import models as m
 
     bound = on_or_before(on)
     return (
-        m.Designation.objects.filter(organisation=org, visibility__lte=level)
+        policy.visible(m.Designation, level)
+        .filter(organisation=org)
         .filter(Q(since__isnull=True) | Q(since__lte=bound))
         .filter(Q(until__isnull=True) | Q(until__gt=bound))
         .values("person_id")
     )
 
 
-def _organisations(level: Level) -> dict[int, str]:
+def _organisations(level: Who) -> dict[int, str]:
     from vigil.cases.models import Affiliation
 
-    rows = Affiliation.objects.filter(
-        visibility__lte=level, organisation__visibility__lte=level
-    ).values_list("person_id", "organisation__short_name", "organisation__name")
+    rows = policy.visible(Affiliation, level).values_list(
+        "person_id", "organisation__short_name", "organisation__name"
+    )
     out: dict[int, list[str]] = {}
     for pid, short, name in rows:
         label = short or name
@@ -302,17 +308,19 @@ def _organisations(level: Level) -> dict[int, str]:
     return {k: ", ".join(v) for k, v in out.items()}
 
 
-def charges_by_person(level: Level) -> dict[int, str]:
+def charges_by_person(level: Who) -> dict[int, str]:
     """Articles of the visible cases each person is a visible defendant in."""
     from vigil.cases.models import Case, CaseParticipant
 
     articles: dict[int, list[str]] = {}
-    for c in Case.objects.filter(visibility__lte=level).prefetch_related("articles"):
-        if field_level("cases", "articles", c.field_visibility) <= level:
+    for c in policy.visible(Case, level).prefetch_related("articles"):
+        if policy.shows(c, "articles", level):
             articles[c.id] = [a.article for a in c.articles.all()]
     out: dict[int, list[str]] = {}
-    rows = CaseParticipant.objects.filter(role="defendant", visibility__lte=level).values_list(
-        "person_id", "case_id"
+    rows = (
+        policy.visible(CaseParticipant, level)
+        .filter(role="defendant")
+        .values_list("person_id", "case_id")
     )
     for pid, cid in rows:
         for art in articles.get(cid, []):
@@ -324,34 +332,34 @@ def charges_by_person(level: Level) -> dict[int, str]:
 # -- one person -------------------------------------------------------------------------
 
 
-def _fields(table: str, obj: Any, names: list[str], level: Level) -> dict[str, Any]:
-    out = {}
-    for name in names:
-        if field_level(table, name, obj.field_visibility) <= level:
-            value = getattr(obj, name)
-            out[name] = str(value) if isinstance(value, PartialDate) else value
-    return out
+PERSON_FIELDS = ("sex", "birth_date", "occupation", "photo", "notes", "contacts")
 
 
-def show(key: str, level: Level, *, actor: str | None = None) -> dict[str, Any]:
-    """Everything a reader at ``level`` may see about one person.
+def case_ref(c: Any, level: Who) -> dict[str, Any]:
+    """A case as another record shows it: its ref and the number and title the reader
+    may see (a hidden field is absent, never blank)."""
+    return {"case": c.ref, **policy.fields(c, level, ("number", "title"))}
+
+
+def show(key: str, level: Who, *, actor: str | None = None) -> dict[str, Any]:
+    """Everything a reader may see about one person.
 
     Reading a restricted field (family contacts…) is recorded in the audit trail.
     """
     from vigil.cases import models as m
 
-    p = person(key, level)
+    who = policy.as_actor(level)
+    p = person(key, who)
     out: dict[str, Any] = {"ref": p.ref}
-    fields = ["sex", "birth_date", "occupation", "photo", "notes", "contacts"]
-    out.update(_fields("people", p, fields, level))
+    out.update(policy.fields(p, who, PERSON_FIELDS))
     out["names"] = [
         {"name": n.name, "language": n.language, "kind": n.kind}
-        for n in p.names.filter(visibility__lte=level)
+        for n in policy.visible(p.names.all(), who)
     ]
     out["name"] = next((n["name"] for n in out["names"] if n["kind"] == "primary"), "") or (
         out["names"][0]["name"] if out["names"] else ""
     )
-    events = events_frame(level, [p.id])
+    events = events_frame(who, [p.id])
     now = status_on(events, dt.date.today())
     if p.id in now.index:
         row = now.loc[p.id]
@@ -366,25 +374,21 @@ def show(key: str, level: Level, *, actor: str | None = None) -> dict[str, Any]:
             "from": str(a.start or ""),
             "to": str(a.end or ""),
         }
-        for a in p.affiliations.filter(
-            visibility__lte=level, organisation__visibility__lte=level
-        ).select_related("organisation")
+        for a in policy.visible(p.affiliations.all(), who).select_related("organisation")
     ]
     out["cases"] = [
-        {"case": c.case.ref, "number": c.case.number, "title": c.case.title, "role": c.role}
-        for c in p.participations.filter(
-            visibility__lte=level, case__visibility__lte=level
-        ).select_related("case")
+        {**case_ref(c.case, who), "role": c.role}
+        for c in policy.visible(p.participations.all(), who).select_related("case")
     ]
     out["sentences"] = [
         {
-            "case": s.case.ref if s.case and s.case.visibility <= level else None,
+            "case": s.case.ref if s.case else None,
             "term": s.term,
             "regime": s.regime,
             "start": str(s.start or ""),
             "expected_release": str(s.expected_release or ""),
         }
-        for s in p.sentences.filter(visibility__lte=level).select_related("case")
+        for s in policy.visible(p.sentences.all(), who).select_related("case")
     ]
     out["designations"] = [
         {
@@ -393,60 +397,53 @@ def show(key: str, level: Level, *, actor: str | None = None) -> dict[str, Any]:
             "since": str(d.since or ""),
             "until": str(d.until or ""),
         }
-        for d in p.designations.filter(
-            visibility__lte=level, organisation__visibility__lte=level
-        ).select_related("organisation")
+        for d in policy.visible(p.designations.all(), who).select_related("organisation")
     ]
     out["lists"] = [
         {"release": e.release.ref, "title": e.release.title, "published": str(e.release.published)}
-        for e in p.list_entries.filter(
-            visibility__lte=level, release__visibility__lte=level
-        ).select_related("release")
+        for e in policy.visible(p.list_entries.all(), who).select_related("release")
     ]
-    merged = list(m.Person.objects.filter(merged_into=p).values_list("ref", flat=True))
+    merged = list(
+        policy.visible(m.Person.objects.filter(merged_into=p), who).values_list("ref", flat=True)
+    )
     if merged:
         out["merged_from"] = merged
-    restricted = [
-        f for f in fields if field_level("people", f, p.field_visibility) == Level.RESTRICTED
-    ]
-    if level >= Level.RESTRICTED and any(out.get(f) for f in restricted):
-        audit.record("view-restricted", f"person:{p.ref}", {"fields": restricted}, by=actor)
+    read = policy.restricted_read(p, who, PERSON_FIELDS)
+    if read:
+        audit.record("view-restricted", policy.audit_target(p), {"fields": read}, by=actor or who)
     return out
 
 
-def timeline(key: str, level: Level) -> pd.DataFrame:
-    """A person's status events in order, with withdrawn ones marked (never hidden
-    from internal readers: a correction keeps the error on record)."""
-    from vigil.cases.models import StatusEvent
+def timeline(key: str, level: Who) -> pd.DataFrame:
+    """A person's status events in order, with withdrawn ones marked (shown to team
+    members: a correction keeps the error on record; the public sees the corrected
+    record only)."""
+    from vigil.cases.models import Source, StatusEvent
 
-    p = person(key, level)
+    who = policy.as_actor(level)
+    p = person(key, who)
     events = (
-        StatusEvent.objects.filter(person=p, visibility__lte=level)
-        .select_related("case", "withdraws")
+        policy.visible(StatusEvent.objects.filter(person=p), who)
+        .select_related("case")
         .prefetch_related("sources")
         .order_by("date", "id")
     )
-    withdrawn = set(
-        StatusEvent.objects.filter(person=p, withdraws__isnull=False).values_list(
-            "withdraws_id", flat=True
-        )
-    )
+    withdrawn = set(policy.withdrawn(who).filter(person=p).values_list("withdraws_id", flat=True))
+    sources = policy.visible_ids(Source, who)
     rows = []
     for e in events:
-        if e.id in withdrawn and level == Level.PUBLIC:
-            continue  # the public sees the corrected record only
+        if e.id in withdrawn and not policy.shows_withdrawn(who):
+            continue
         rows.append(
             {
                 "date": str(e.date),
                 "event": e.kind,
                 "custody": CUSTODY[e.kind].value,
-                "case": e.case.ref if e.case and e.case.visibility <= level else "",
+                "case": e.case.ref if e.case else "",
                 "place": e.place,
                 "facility": e.facility,
                 "withdrawn": e.id in withdrawn,
-                "sources": ", ".join(
-                    s.ref or s.title for s in e.sources.all() if s.visibility <= level
-                ),
+                "sources": ", ".join(s.ref or s.title for s in e.sources.all() if s.id in sources),
             }
         )
     columns = ["date", "event", "custody", "case", "place", "facility", "withdrawn", "sources"]

@@ -11,47 +11,44 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vigil.cases import registry
+from vigil.cases import policy, registry
 from vigil.cases.dates import PartialDate
-from vigil.cases.levels import Level
+from vigil.cases.policy import Who
 from vigil.cases.status import events_frame
 from vigil.cases.vocab import Custody, RemovalReason
 
 
-def releases(org_key: str, level: Level) -> pd.DataFrame:
+def releases(org_key: str, level: Who) -> pd.DataFrame:
     """The releases of an organisation with their size and change from the previous."""
     from vigil.cases.models import ListRelease
 
     org = registry.organisation(org_key, level)
     rows, previous = [], None
-    for r in ListRelease.objects.filter(organisation=org, visibility__lte=level).order_by(
+    for r in policy.visible(ListRelease.objects.filter(organisation=org), level).order_by(
         "published", "id"
     ):
-        members = _members(r, level)
+        on_list = members(r, level)
         rows.append(
             {
                 "ref": r.ref,
                 "title": r.title,
                 "published": str(r.published),
-                "entries": len(members),
-                "added": len(members - previous) if previous is not None else None,
-                "removed": len(previous - members) if previous is not None else None,
+                "entries": len(on_list),
+                "added": len(on_list - previous) if previous is not None else None,
+                "removed": len(previous - on_list) if previous is not None else None,
             }
         )
-        previous = members
+        previous = on_list
     frame = pd.DataFrame(rows, columns=["ref", "title", "published", "entries", "added", "removed"])
     return frame.astype({"entries": "int64", "added": "Int64", "removed": "Int64"})
 
 
-def _members(rel, level: Level) -> set[int]:
-    return set(
-        rel.entries.filter(visibility__lte=level, person__visibility__lte=level).values_list(
-            "person_id", flat=True
-        )
-    )
+def members(rel, level: Who) -> set[int]:
+    """Ids of the people on a release whom the reader may see there."""
+    return set(_entries(rel, level))
 
 
-def diff(a_key: str, b_key: str, level: Level) -> pd.DataFrame:
+def diff(a_key: str, b_key: str, level: Who) -> pd.DataFrame:
     """Who was added to and removed from a list between releases A and B, and why.
 
     Columns: change (added|removed), ref, name, reason, evidence (the event or
@@ -73,8 +70,8 @@ def diff(a_key: str, b_key: str, level: Level) -> pd.DataFrame:
     window = events[(events["day"] > pd.Timestamp(lo)) & (events["day"] <= pd.Timestamp(hi))]
     ended = {
         d.person_id: d
-        for d in Designation.objects.filter(
-            person_id__in=removed, organisation=b.organisation, visibility__lte=level
+        for d in policy.visible(Designation, level).filter(
+            person_id__in=removed, organisation=b.organisation
         )
         if d.until and lo < d.until.earliest <= hi
     }
@@ -107,12 +104,8 @@ def diff(a_key: str, b_key: str, level: Level) -> pd.DataFrame:
     )
 
 
-def _entries(rel, level: Level) -> dict[int, str]:
-    return dict(
-        rel.entries.filter(visibility__lte=level, person__visibility__lte=level).values_list(
-            "person_id", "category"
-        )
-    )
+def _entries(rel, level: Who) -> dict[int, str]:
+    return dict(policy.visible(rel.entries.all(), level).values_list("person_id", "category"))
 
 
 def _describe(event) -> str:

@@ -5,8 +5,8 @@
   verified second factor (TOTP), else they read as the public does;
 - the ``cases.view_restricted`` permission → restricted (given to named users).
 
-Views, the API, exports and search take their level from :func:`level_for`; nothing
-reads the registry at a level it did not get from here.
+What an actor may do with these is decided in one place,
+:meth:`vigil.cases.policy.Actor.for_user`; the functions below ask it.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ def roles_of(user: Any) -> set[str]:
     return set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
 
 
-def verified(user: Any) -> bool:
-    """Signed in with the second factor (django-otp), when the role requires one."""
-    roles = roles_of(user)
+def verified(user: Any, roles: set[str] | None = None) -> bool:
+    """Signed in with the second factor (django-otp), when the role requires one
+    (``roles``: the user's, when already known)."""
+    roles = roles_of(user) if roles is None else roles
     if not roles:
         return False
     if roles & set(NEEDS_SECOND_FACTOR):
@@ -38,16 +39,18 @@ def verified(user: Any) -> bool:
 
 def level_for(user: Any) -> Level:
     """The level this user reads the registry at, on this request."""
-    if not verified(user):
-        return Level.PUBLIC
-    if user.has_perm("cases.view_restricted"):
-        return Level.RESTRICTED
-    return Level.INTERNAL
+    from vigil.cases.policy import Actor
+
+    return Actor.for_user(user).level
 
 
 def can_edit(user: Any) -> bool:
-    return verified(user) and bool(roles_of(user) & {"editor", "admin"})
+    from vigil.cases.policy import Actor
+
+    return Actor.for_user(user).can_edit
 
 
 def is_admin(user: Any) -> bool:
-    return verified(user) and "admin" in roles_of(user)
+    from vigil.cases.policy import Actor
+
+    return Actor.for_user(user).is_admin

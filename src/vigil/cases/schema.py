@@ -8,6 +8,8 @@ database id, so a document loads into any database and re-loading it changes not
 Each column has a default visibility level; a reader at level L gets only the
 columns at or below L (a person's or case's ``field_visibility`` may move one field up
 or down for that record), and only rows whose own ``visibility`` is at most L.
+Which fields a record moved (``field_visibility``) is itself restricted: it hints at
+what they hold.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ TABLES: tuple[Table, ...] = (
             Column("notes", INT),
             Column("contacts", R),
             VIS,
-            Column("field_visibility", P, "json"),
+            Column("field_visibility", R, "json"),
             Column("merged_into"),
         ),
         key=("ref",),
@@ -138,7 +140,7 @@ TABLES: tuple[Table, ...] = (
             Column("lawyer_notes", R),
             Column("sources", kind="list"),
             VIS,
-            Column("field_visibility", P, "json"),
+            Column("field_visibility", R, "json"),
         ),
         key=("ref",),
         per_field=True,

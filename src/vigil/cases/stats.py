@@ -14,8 +14,8 @@ from enum import StrEnum
 
 import pandas as pd
 
-from vigil.cases import registry
-from vigil.cases.levels import Level
+from vigil.cases import policy, registry
+from vigil.cases.policy import Who
 from vigil.cases.status import events_frame, status_series
 from vigil.cases.vocab import DEPRIVED
 from vigil.errors import InputError
@@ -45,7 +45,7 @@ def dates(start: dt.date, end: dt.date, freq: str) -> list[dt.date]:
 
 
 def held(
-    level: Level,
+    level: Who,
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -89,7 +89,7 @@ def held(
     return out.reset_index()
 
 
-def _groups(level: Level, by: GroupBy) -> pd.DataFrame:
+def _groups(level: Who, by: GroupBy) -> pd.DataFrame:
     """person_id → group label (with the affiliation's dates for organisations)."""
     from vigil.cases.models import Affiliation
 
@@ -101,9 +101,7 @@ def _groups(level: Level, by: GroupBy) -> pd.DataFrame:
                 pd.Timestamp(a.start.earliest) if a.start else pd.NaT,
                 pd.Timestamp(a.end.earliest) if a.end else pd.NaT,
             )
-            for a in Affiliation.objects.filter(
-                visibility__lte=level, organisation__visibility__lte=level
-            ).select_related("organisation")
+            for a in policy.visible(Affiliation, level).select_related("organisation")
         ]
         return pd.DataFrame(rows, columns=["person_id", "group", "start", "end"])
     charges = registry.charges_by_person(level)

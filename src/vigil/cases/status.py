@@ -2,7 +2,8 @@
 
 The status is never stored; it is the latest visible event (by its partial date's
 earliest day, then by entry order) on or before the date asked, among the events no
-other event withdraws. Computed for many people at once from one query.
+visible correction withdraws (:func:`vigil.cases.policy.current_events`). Computed for
+many people at once from one query.
 """
 
 from __future__ import annotations
@@ -12,37 +13,29 @@ import datetime as dt
 import pandas as pd
 from django.db.models import CharField, ExpressionWrapper, F
 
-from vigil.cases.levels import Level
+from vigil.cases import policy
+from vigil.cases.policy import Who
 from vigil.cases.vocab import CUSTODY
 
 _CUSTODY = {kind: custody.value for kind, custody in CUSTODY.items()}
 
 
-def _visible_events(level: Level, *, of_visible_people: bool = True):
-    from vigil.cases.models import StatusEvent
-
-    withdrawn = StatusEvent.objects.filter(withdraws__isnull=False).values("withdraws_id")
-    events = StatusEvent.objects.filter(visibility__lte=level).exclude(id__in=withdrawn)
-    if of_visible_people:
-        events = events.filter(person__visibility__lte=level, person__merged_into__isnull=True)
-    return events
+def _visible_events(level: Who):
+    """Visible, non-withdrawn events of people not merged into another."""
+    return policy.current_events(level).filter(person__merged_into__isnull=True)
 
 
-def latest_on(level: Level, on: dt.date) -> pd.DataFrame:
+def latest_on(level: Who, on: dt.date) -> pd.DataFrame:
     """Each person's latest visible, non-withdrawn event on or before ``on``, indexed
     by person_id (kind, custody, stored). One windowed query: the database keeps one
-    row per person instead of sending every event.
-
-    Rows are keyed by person id for *every* person with such an event, hidden people
-    included (the join that would drop them costs a fifth of the query): callers look
-    up the people they may show, as :func:`vigil.cases.registry.list_people` does."""
+    row per person instead of sending every event."""
     from django.db.models import Window
     from django.db.models.functions import RowNumber
 
     from vigil.cases.dates import on_or_before
 
     qs = (
-        _visible_events(level, of_visible_people=False)
+        _visible_events(level)
         .filter(date__lte=on_or_before(on))
         .annotate(
             stored=ExpressionWrapper(F("date"), output_field=CharField()),
@@ -60,7 +53,7 @@ def latest_on(level: Level, on: dt.date) -> pd.DataFrame:
     return frame
 
 
-def events_frame(level: Level, person_ids: list[int] | None = None) -> pd.DataFrame:
+def events_frame(level: Who, person_ids: list[int] | None = None) -> pd.DataFrame:
     """Visible, non-withdrawn events: person_id, id, kind, custody, stored (the
     partial date's sortable text, see :func:`dates_of`), day (its earliest day,
     datetime64), case_id; sorted by person, stored date, id."""
