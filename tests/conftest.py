@@ -46,3 +46,29 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("VIGIL_HOME", str(home))
     monkeypatch.delenv("VIGIL_STORE", raising=False)
     monkeypatch.delenv("VIGIL_CACHE", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_append_only():
+    """pytest-django empties the database after a transactional test with ``flush``
+    (DELETE on SQLite), which the registry's append-only triggers refuse
+    (vigil.cases.appendonly): drop them for the flush and put them back after."""
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        from django.db import connections
+
+        from vigil.cases import appendonly
+
+        connection = connections[options.get("database") or "default"]
+        appendonly.uninstall(connection)
+        try:
+            return original(self, **options)
+        finally:
+            appendonly.install(connection)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original

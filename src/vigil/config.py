@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import platformdirs
@@ -60,3 +61,25 @@ def cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return vigil_home() / "cache"
+
+
+def kept_secret(name: str, env: str) -> str:
+    """A secret of this installation: ``$env`` when set, else a random value made once
+    and kept (mode 0600) as ``name`` in the data directory (:func:`vigil_home`).
+
+    Used for the web site's secret key and the audit trail's hashing key: neither may
+    live in the database whose contents it protects.
+    """
+    value = os.environ.get(env)
+    if value:
+        return value
+    path = vigil_home() / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()

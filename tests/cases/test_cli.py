@@ -122,7 +122,11 @@ def test_duplicates_and_merge(sample, capsys):
     assert merged["kept"] == "P1" and merged["merged"] == "P5"
     assert _json(vigil(capsys, "cases", "duplicates", "-f", "json")) == []
     again = vigil(capsys, "cases", "merge", "P1", "P5")
-    assert again.code == 1 and again.err.startswith("Error: ") and "same person" in again.err
+    assert (
+        again.code == 1
+        and again.err.startswith("Error: ")
+        and "already merged into P1" in again.err
+    )
 
 
 def test_export_levels(sample, capsys, tmp_path):

@@ -4,6 +4,11 @@ Each command configures Django once (``--database`` beats ``DATABASE_URL`` beats
 default SQLite file), makes one library call at the reader's ``--level`` and renders
 the result. ``--level`` defaults to ``$VIGIL_LEVEL``, else ``public``: a command shows
 internal or restricted data only when asked to.
+
+Whoever can open the database can read all of it, so the command line acts as the
+*operator* (:meth:`vigil.cases.policy.Actor.operator_at`); ``import`` and ``merge``
+change the registry at ``--level`` (default ``restricted``): with ``--level internal``
+they see and change nothing above internal, as an internal editor on the site would.
 """
 
 from __future__ import annotations
@@ -41,6 +46,14 @@ LevelOpt = Annotated[
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 OutOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+WriteLevelOpt = Annotated[
+    str,
+    typer.Option(
+        "--level",
+        "-l",
+        help="Act at this level: nothing above it is read or changed (default restricted).",
+    ),
 ]
 ActorOpt = Annotated[
     str | None,
@@ -107,22 +120,24 @@ def import_(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the valid rows, report the others.")
     ] = False,
+    level: WriteLevelOpt = "restricted",
     actor: ActorOpt = None,
     format: FormatOpt = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only problems.")] = False,
 ) -> None:
     """Import people, cases, hearings, lists… in one transaction (all rows or none)."""
     from vigil.cases.importers import import_file
+    from vigil.cases.policy import Actor
 
     fmt = output_format(format)
-    _open()
+    who = Actor.operator_at(_open(level), name=actor)
     with _busy(f"Importing {file.name}…", quiet):
         report = import_file(
             file,
             mapping,
             dry_run=dry_run,
             encoding=encoding,
-            actor=actor,
+            actor=who,
             skip_invalid=skip_invalid,
         )
     frame = report.frame()
@@ -241,15 +256,17 @@ def duplicates(
 def merge(
     keep: Annotated[str, typer.Argument(help="The person to keep (ref).")],
     drop: Annotated[str, typer.Argument(help="The duplicate, merged into KEEP (ref).")],
+    level: WriteLevelOpt = "restricted",
     actor: ActorOpt = None,
     format: FormatOpt = "table",
 ) -> None:
     """Merge a duplicate into a person; history is kept and the old ref still resolves."""
     from vigil.cases.merge import merge as do_merge
+    from vigil.cases.policy import Actor
 
     fmt = output_format(format)
-    _open()
-    result = do_merge(keep, drop, actor=actor)
+    who = Actor.operator_at(_open(level), name=actor)
+    result = do_merge(keep, drop, actor=who)
     record = {
         "kept": result["kept"],
         "merged": result["merged"],
@@ -454,9 +471,10 @@ def audit_(
     """The audit trail: who imported, merged, exported or read restricted data, when."""
     fmt = output_format(format)
     _open()
-    from vigil.cases.models import AuditEvent  # after _open: Django is set up there
+    from vigil.cases import audit
+    from vigil.cases.policy import Actor
 
-    events = AuditEvent.objects.order_by("-at", "-id")
+    events = audit.events(Actor.operator_at())
     if action:
         events = events.filter(action=action)
     rows = [

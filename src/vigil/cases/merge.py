@@ -2,10 +2,11 @@
 
 :func:`duplicates` proposes pairs whose names are alike across scripts (see
 :mod:`vigil.cases.names`) and whose birth dates do not contradict each other.
-:func:`merge` moves everything of the duplicate onto the person kept, adds the
-duplicate's names as names of the kept person, fills the kept person's blank fields,
-and marks the duplicate ``merged_into`` the kept one: nothing is deleted, every
-moved row is listed in the audit trail, and the duplicate's ref still resolves.
+:func:`merge` moves everything of the duplicate that the actor may see onto the
+person kept, adds the duplicate's names as names of the kept person, fills the kept
+person's blank fields, and marks the duplicate ``merged_into`` the kept one: nothing
+is deleted, nothing moves to a lower level, every moved row is listed in the audit
+trail, and the duplicate's ref still resolves.
 """
 
 from __future__ import annotations
@@ -16,22 +17,26 @@ import pandas as pd
 from django.db import transaction
 from rapidfuzz import fuzz, process
 
-from vigil.cases import audit, registry
+from vigil.cases import audit, policy, registry
 from vigil.cases.levels import Level
+from vigil.cases.policy import Who
 from vigil.errors import InputError
 
 DUPLICATE_THRESHOLD = 90.0
 
 
-def duplicates(level: Level, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataFrame:
+def duplicates(level: Who, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataFrame:
     """Pairs of people who may be one: ref_a, name_a, ref_b, name_b, score, reason."""
-    from vigil.cases.models import Person
 
     names = registry.names_frame(level)
     columns = ["ref_a", "name_a", "ref_b", "name_b", "score", "reason"]
     if names.empty:
         return pd.DataFrame(columns=columns)
-    births = dict(Person.objects.values_list("id", "birth_date"))
+    births = {
+        p.id: p.birth_date
+        for p in policy.people(level).only("id", "birth_date", "field_visibility")
+        if policy.shows(p, "birth_date", level)
+    }
     pairs: dict[tuple[int, int], tuple[float, str]] = {}
 
     def propose(a: int, b: int, score: float, why: str) -> None:
@@ -64,7 +69,7 @@ def duplicates(level: Level, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataF
                 why = "same name across scripts" if score == 100 else "similar spelling"
                 propose(int(ids[i]), int(ids[j]), score, why)
     display = registry.primary_names(level, names)
-    refs = dict(Person.objects.values_list("id", "ref"))
+    refs = dict(policy.people(level).values_list("id", "ref"))
     rows = [
         (refs[a], display.get(a, ""), refs[b], display.get(b, ""), round(s, 1), why)
         for (a, b), (s, why) in pairs.items()
@@ -74,68 +79,93 @@ def duplicates(level: Level, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataF
     return frame.sort_values(["score", "ref_a"], ascending=[False, True]).reset_index(drop=True)
 
 
-_MOVABLE = (
-    "affiliations",
-    "participations",
-    "events",
-    "sentences",
-    "designations",
-    "list_entries",
-)
+# Relations moved from the duplicate to the person kept, with what makes two rows the
+# same fact there (then the duplicate's row "collapses": it stays where it is, since
+# the person kept already holds it).
+_MOVABLE: dict[str, tuple[str, ...] | None] = {
+    "affiliations": None,
+    "participations": ("case_id", "role"),
+    "events": None,
+    "sentences": None,
+    "designations": ("organisation_id", "since"),
+    "list_entries": ("release_id",),
+}
 _FILLABLE = ("sex", "birth_date", "occupation", "photo", "notes", "contacts")
 
 
-def merge(keep_key: str, drop_key: str, *, actor: str | None = None) -> dict[str, Any]:
-    """Merge the person ``drop_key`` into ``keep_key`` (one transaction, audited)."""
-    from vigil.cases import models as m
+def _person(key: str, who: policy.Actor) -> Any:
+    """The person ``key`` names for this merge, not following a merge (a duplicate
+    merged into the person kept may be merged again: what the first merge could not
+    see moves then)."""
+    from vigil.cases.models import Person
 
-    level = Level.RESTRICTED
-    keep, drop = registry.person(keep_key, level), registry.person(drop_key, level)
+    found = policy.visible(Person, who).filter(ref=str(key).strip()).first()
+    return found if found is not None else registry.person(key, who)
+
+
+def merge(keep_key: str, drop_key: str, *, actor: Who | str | None = None) -> dict[str, Any]:
+    """Merge the person ``drop_key`` into ``keep_key`` (one transaction, audited).
+
+    ``actor`` merges as the policy lets it (a name or nothing: the operator, who sees
+    everything). What the actor cannot see of the duplicate stays with it, as if it
+    did not exist; a restricted actor merging the same pair again moves it. A moved
+    row keeps the level it was hidden at (raised to the duplicate's own level, never
+    lowered), and a field filled from the duplicate keeps its level on the person kept
+    (as an override), so a merge never publishes anything.
+    """
+
+    who = actor if isinstance(actor, policy.Actor) else policy.Actor.operator_at(name=actor)
+    policy.require_edit(who)
+    keep, drop = _person(keep_key, who), _person(drop_key, who)
     if keep.pk == drop.pk:
         raise InputError(f"{keep_key!r} and {drop_key!r} are the same person ({keep.ref})")
+    if keep.merged_into_id is not None:
+        raise InputError(f"{keep.ref} is merged into another person: keep that one")
+    if drop.merged_into_id not in (None, keep.pk):
+        raise InputError(f"{drop.ref} is already merged into another person")
     with transaction.atomic():
-        before = {"keep": _snapshot(keep), "drop": _snapshot(drop)}
+        before = {"keep": policy.snapshot(keep), "drop": policy.snapshot(drop)}
+        hidden_at = Level(drop.visibility)
         moved: dict[str, list[int]] = {}
-        for relation in _MOVABLE:
-            rows = getattr(drop, relation).all()
-            if relation == "list_entries":
-                both = set(keep.list_entries.values_list("release_id", flat=True))
-                rows = rows.exclude(release_id__in=both)
-            if relation == "participations":
-                taken = set(keep.participations.values_list("case_id", "role"))
-                rows = [r for r in rows if (r.case_id, r.role) not in taken]
-                ids = [r.id for r in rows]
-                m.CaseParticipant.objects.filter(id__in=ids).update(person=keep)
-            elif relation == "events":
-                ids = list(rows.values_list("id", flat=True))
+        collapsed: dict[str, list[int]] = {}
+        for relation, same in _MOVABLE.items():
+            rows = list(policy.visible(getattr(drop, relation).all(), who))
+            if same is not None:
+                held = {
+                    tuple(getattr(r, f) for f in same)
+                    for r in policy.visible(getattr(keep, relation).all(), who)
+                }
+                collapsed[relation] = [
+                    r.id for r in rows if tuple(getattr(r, f) for f in same) in held
+                ]
+                rows = [r for r in rows if r.id not in set(collapsed[relation])]
+            ids = [r.id for r in rows]
+            model = getattr(drop, relation).model
+            if relation == "events":
                 # Status events are append-only; a merge re-points them to the person
-                # kept (recorded below) and changes no fact: the one permitted change.
-                m.StatusEvent.objects.filter(id__in=ids).repoint(person=keep)
+                # kept and may raise their level: the one permitted change.
+                model.objects.filter(id__in=ids).raise_level(hidden_at)
+                model.objects.filter(id__in=ids).repoint(person=keep)
             else:
-                ids = list(rows.values_list("id", flat=True))
-                rows.model.objects.filter(id__in=ids).update(person=keep)
+                model.objects.filter(id__in=ids).update(person=keep)
+                _raise(model.objects.filter(id__in=ids), hidden_at)
             moved[relation] = ids
-        known = {(n.name, n.kind) for n in keep.names.all()}
-        for n in drop.names.all():
-            kind = n.kind if n.kind != "primary" else "merged"
-            if (n.name, kind) not in known and (n.name, n.kind) not in known:
-                m.PersonName.objects.create(
-                    person=keep,
-                    name=n.name,
-                    language=n.language,
-                    kind=kind,
-                    visibility=n.visibility,
-                )
-        filled = []
-        for field in _FILLABLE:
-            if not getattr(keep, field) and getattr(drop, field):
-                setattr(keep, field, getattr(drop, field))
-                filled.append(field)
-        keep.save()
+        names = _move_names(keep, drop, who, hidden_at)
+        filled = _fill(keep, drop, who)
+        if drop.merged_into_id == keep.pk and not (any(moved.values()) or names or filled):
+            raise InputError(f"{drop.ref} is already merged into {keep.ref}: nothing left to move")
         drop.merged_into = keep
         drop.save()
-        detail = {"before": before, "moved": moved, "filled": filled, "kept": keep.ref}
-        audit.record("merge", f"person:{drop.ref}", detail, by=actor)
+        detail = {
+            "before": before,
+            "after": {"keep": policy.snapshot(keep)},
+            "moved": moved,
+            "collapsed": {k: v for k, v in collapsed.items() if v},
+            "names": names,
+            "filled": filled,
+            "kept": policy.audit_target(keep),
+        }
+        audit.record("merge", policy.audit_target(drop), detail, by=who)
     return {
         "kept": keep.ref,
         "merged": drop.ref,
@@ -144,10 +174,52 @@ def merge(keep_key: str, drop_key: str, *, actor: str | None = None) -> dict[str
     }
 
 
-def _snapshot(p: Any) -> dict[str, Any]:
-    return {
-        "ref": p.ref,
-        "names": [(n.name, n.language, n.kind) for n in p.names.all()],
-        **{f: str(getattr(p, f) or "") for f in _FILLABLE},
-        "visibility": p.visibility,
-    }
+def _raise(rows: Any, level: Level) -> None:
+    """Raise the level of ``rows`` to at least ``level`` (a merge never lowers one)."""
+    from django.db.models import Value
+    from django.db.models.functions import Greatest
+
+    rows.update(visibility=Greatest("visibility", Value(int(level))))
+
+
+def _move_names(keep: Any, drop: Any, who: policy.Actor, hidden_at: Level) -> int:
+    """Add the duplicate's names (those ``who`` sees) to the person kept, as ``merged``
+    names at the level they were hidden at; the duplicate keeps its own."""
+    from vigil.cases.models import PersonName
+
+    known = {(n.name, n.kind) for n in policy.visible(keep.names.all(), who)}
+    added = 0
+    for n in policy.visible(drop.names.all(), who):
+        kind = n.kind if n.kind != "primary" else "merged"
+        level = policy.raised(n.visibility, hidden_at)
+        if (n.name, kind) in known or (n.name, n.kind) in known:
+            continue
+        PersonName.objects.get_or_create(
+            person=keep,
+            name=n.name,
+            kind=kind,
+            visibility=level,
+            defaults={"language": n.language},
+        )
+        known.add((n.name, kind))
+        added += 1
+    return added
+
+
+def _fill(keep: Any, drop: Any, who: policy.Actor) -> list[str]:
+    """Fill the kept person's blank fields from the duplicate (those ``who`` may see on
+    both); each filled field keeps, on the person kept, the level it had on the
+    duplicate (the field's own or the duplicate's, whichever is higher)."""
+    filled = []
+    for field in _FILLABLE:
+        if not (policy.shows(keep, field, who) and policy.shows(drop, field, who)):
+            continue
+        if getattr(keep, field) or not getattr(drop, field):
+            continue
+        setattr(keep, field, getattr(drop, field))
+        policy.keep_level(
+            keep, field, policy.raised(policy.column_level(drop, field), drop.visibility)
+        )
+        filled.append(field)
+    keep.save()
+    return filled

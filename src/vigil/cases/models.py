@@ -4,9 +4,12 @@ People, organisations and cases; an append-only timeline of status events from w
 the current status is derived; hearings with their postponements; sentences,
 designations, published list releases and sources. Every record carries a
 ``visibility`` (public, internal, restricted); people and cases also carry per-field
-levels (defaults in :mod:`vigil.cases.visibility`, overrides in ``field_visibility``).
-Readers go through :mod:`vigil.cases.visibility`, which never returns a record or a
-field above the reader's level.
+levels (defaults in :mod:`vigil.cases.schema`, overrides in ``field_visibility``).
+Every read and write goes through :mod:`vigil.cases.policy`, which never returns a
+record or a field above the actor's level.
+
+Unique constraints include ``visibility``: a record a team member cannot see must not
+stop them from entering the same fact at their level (the answer would reveal it).
 """
 
 from __future__ import annotations
@@ -109,7 +112,9 @@ class PersonName(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "name", "kind"], name="unique_person_name")
+            models.UniqueConstraint(
+                fields=["person", "name", "kind", "visibility"], name="unique_person_name"
+            )
         ]
 
     def save(self, *args, **kwargs):
@@ -203,7 +208,9 @@ class CaseParticipant(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "person", "role"], name="unique_participant")
+            models.UniqueConstraint(
+                fields=["case", "person", "role", "visibility"], name="unique_participant"
+            )
         ]
 
 
@@ -236,6 +243,16 @@ class AppendOnlyQuerySet(models.QuerySet):
             self._refuse()
         return super().update(**targets)
 
+    def raise_level(self, level: int) -> int:
+        """A merge may raise the level of the rows it moves (never lower it): a fact of
+        a person hidden at ``level`` stays hidden at it on the person kept."""
+        if "visibility" not in getattr(self.model, "RAISABLE", ()):
+            self._refuse()
+        from django.db.models import Value
+        from django.db.models.functions import Greatest
+
+        return super().update(visibility=Greatest("visibility", Value(int(level))))
+
 
 class AppendOnly(models.Model):
     """A record that is written once: corrections are new records, never edits.
@@ -265,6 +282,7 @@ class StatusEvent(AppendOnly):
     event (by date, then by entry) that no later event withdraws."""
 
     REPOINTABLE = ("person",)
+    RAISABLE = ("visibility",)
     SET_AFTER_INSERT = ("withdraws",)
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
@@ -278,8 +296,11 @@ class StatusEvent(AppendOnly):
     notes = models.TextField(blank=True)
     sources = models.ManyToManyField(Source, blank=True, related_name="events")
     # A correction: this event withdraws an earlier, wrong one (which stays on record).
-    withdraws = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="withdrawn_by"
+    # A foreign key, not one-to-one: a correction at a level a team member cannot see
+    # must not stop them from correcting the same event at theirs (the policy refuses a
+    # second correction among the ones the actor can see).
+    withdraws = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
     visibility = visibility_field()
     recorded = models.DateTimeField(auto_now_add=True)
@@ -310,7 +331,9 @@ class Hearing(models.Model):
     class Meta:
         ordering = ["date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "date", "kind"], name="unique_hearing")
+            models.UniqueConstraint(
+                fields=["case", "date", "kind", "visibility"], name="unique_hearing"
+            )
         ]
 
 
@@ -347,7 +370,7 @@ class Designation(models.Model):
         ordering = ["since", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "organisation", "since"], name="unique_designation"
+                fields=["person", "organisation", "since", "visibility"], name="unique_designation"
             )
         ]
 
@@ -368,7 +391,7 @@ class ListRelease(models.Model):
         ordering = ["published", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "published", "title"], name="unique_release"
+                fields=["organisation", "published", "title", "visibility"], name="unique_release"
             )
         ]
 
@@ -386,7 +409,9 @@ class ListEntry(models.Model):
     class Meta:
         ordering = ["release", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["release", "person"], name="unique_list_entry")
+            models.UniqueConstraint(
+                fields=["release", "person", "visibility"], name="unique_list_entry"
+            )
         ]
 
 

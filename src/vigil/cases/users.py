@@ -7,6 +7,12 @@ password (checked by Django's validators: at least 12 characters, not common, no
 all digits, not like the user name) and, for editors and admins, a TOTP device.
 Every change is an audit event (``user-add``, ``user-role``, ``user-restricted``,
 ``user-deactivate``, ``user-totp``); passwords and TOTP secrets never are.
+
+``by`` is who acts: an :class:`~vigil.cases.policy.Actor` (an admin on the web site),
+or a name (the command line's operator, who can open the database and so holds every
+right). The restricted permission is granted only by a holder of it, never to oneself
+(:meth:`~vigil.cases.policy.Actor.may_grant_restricted`); anyone who manages users may
+take it back.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from vigil.cases.roles import ROLES
-from vigil.errors import InputError
+from vigil.errors import Forbidden, InputError
 
 RESTRICTED = ("cases", "view_restricted")
 
@@ -37,6 +43,19 @@ def _user(username: str) -> Any:
         return User.objects.get(username=username)
     except User.DoesNotExist:
         raise InputError(f"no user {username!r} (see `vigil cases user list`)") from None
+
+
+def _actor(by: Any) -> Any:
+    from vigil.cases.policy import Actor
+
+    return by if isinstance(by, Actor) else Actor.operator_at(name=by)
+
+
+def _may_grant(by: Any, user_id: int | None) -> None:
+    if not _actor(by).may_grant_restricted(user_id):
+        raise Forbidden(
+            "the restricted permission is granted only by another holder of it, never to oneself"
+        )
 
 
 def _restricted_permission() -> Any:
@@ -68,7 +87,7 @@ def add_user(
     password: str | None = None,
     email: str = "",
     restricted: bool = False,
-    by: str | None = None,
+    by: Any = None,
 ) -> tuple[Any, str | None]:
     """Create a user with ``role``; return it and the generated password (``None`` when
     ``password`` was given). The password is shown once and stored only hashed."""
@@ -98,6 +117,8 @@ def add_user(
             raise InputError(f"--email: not an e-mail address: {email!r}") from None
     if User.objects.filter(username=username).exists():
         raise InputError(f"user {username!r} exists already")
+    if restricted:
+        _may_grant(by, None)
     generated = None
     if password is None:
         password = generated = generate_password()
@@ -121,9 +142,7 @@ def add_user(
     return user, generated
 
 
-def set_password(
-    username: str, password: str | None = None, *, by: str | None = None
-) -> str | None:
+def set_password(username: str, password: str | None = None, *, by: Any = None) -> str | None:
     """Give a user a new password (generated when ``None``, and returned)."""
     from django.db import transaction
 
@@ -146,7 +165,7 @@ def set_password(
     return generated
 
 
-def set_role(username: str, role: str, *, by: str | None = None) -> Any:
+def set_role(username: str, role: str, *, by: Any = None) -> Any:
     """Replace the user's role (one of viewer, editor, admin)."""
     from django.contrib.auth.models import Group
     from django.db import transaction
@@ -163,12 +182,14 @@ def set_role(username: str, role: str, *, by: str | None = None) -> Any:
     return user
 
 
-def _set_restricted(username: str, grant: bool, by: str | None) -> Any:
+def _set_restricted(username: str, grant: bool, by: Any) -> Any:
     from django.db import transaction
 
     from vigil.cases import audit
 
     user = _user(username)
+    if grant:
+        _may_grant(by, user.pk)
     permission = _restricted_permission()
     before = user.user_permissions.filter(pk=permission.pk).exists()
     with transaction.atomic():
@@ -185,17 +206,17 @@ def _set_restricted(username: str, grant: bool, by: str | None) -> Any:
     return user
 
 
-def grant_restricted(username: str, *, by: str | None = None) -> Any:
+def grant_restricted(username: str, *, by: Any = None) -> Any:
     """Let the user read restricted fields (``cases.view_restricted``)."""
     return _set_restricted(username, True, by)
 
 
-def revoke_restricted(username: str, *, by: str | None = None) -> Any:
+def revoke_restricted(username: str, *, by: Any = None) -> Any:
     """Take back the restricted-fields permission given to the user."""
     return _set_restricted(username, False, by)
 
 
-def deactivate(username: str, *, by: str | None = None) -> Any:
+def deactivate(username: str, *, by: Any = None) -> Any:
     """Stop the user from signing in (the account and its history stay); open
     sessions end at their next request (Django refuses inactive users)."""
     from django.db import transaction
@@ -241,7 +262,7 @@ def list_users() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def totp_setup(username: str, *, by: str | None = None) -> tuple[Any, str]:
+def totp_setup(username: str, *, by: Any = None) -> tuple[Any, str]:
     """A new, unconfirmed TOTP device for the user (replacing any unconfirmed one) and
     its ``otpauth://`` URL for an authenticator app (issuer Vigil). The device becomes
     confirmed at the first sign-in with a valid code; confirmed devices stay."""

@@ -29,6 +29,12 @@ unreadable, over the size limits, a mapping that does not fit it) raise
 When an export was made below the restricted level (the JSON's ``level``, the XLSX
 title, the zip comment of a zip of CSVs), columns that level could not see are
 treated as absent, so re-importing a public export never blanks a restricted field.
+
+The import acts for an actor (:class:`vigil.cases.policy.Actor`: the web's editor, or
+the command line's operator at its ``--level``) and sees the registry as the policy
+lets it (see :mod:`vigil.cases.importers.engine`). Every record it creates or changes
+is an audit event with its values (or its changes, before and after), every value
+above internal masked; a summary event holds the file's sha256 and the counts.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from collections.abc import Mapping as MappingABC
 from pathlib import Path
 from typing import Any
 
+from vigil.cases import policy
 from vigil.cases.importers import reading
 from vigil.cases.importers.engine import InRow, Loader
 from vigil.cases.importers.flat import FlatReader
@@ -46,6 +53,7 @@ from vigil.cases.importers.mapping import load as load_mapping
 from vigil.cases.importers.refs import REF_PREFIX, new_ref
 from vigil.cases.importers.report import ImportReport, RowOutcome, RowProblem
 from vigil.cases.levels import Level
+from vigil.cases.policy import Actor
 from vigil.cases.schema import TABLE
 from vigil.errors import InputError
 
@@ -69,19 +77,25 @@ def import_file(
     *,
     dry_run: bool = False,
     encoding: str | None = None,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     skip_invalid: bool = False,
 ) -> ImportReport:
     """Import ``path`` into the registry (one transaction) and say what happened.
 
     ``mapping``: a TOML file (or its parsed dict) for a flat sheet or a single table.
     ``encoding``: the text encoding of a CSV/JSON file in a legacy encoding (default
-    UTF-8, with or without a BOM). ``actor``: who imports, for the audit trail.
+    UTF-8, with or without a BOM). ``actor``: who imports (an
+    :class:`~vigil.cases.policy.Actor`; a name or nothing is the operator at the
+    restricted level, as on the command line).
     """
     _ensure_django()
     from django.db import transaction
 
     from vigil.cases import audit
+    from vigil.cases import models as m
+
+    who = actor if isinstance(actor, Actor) else Actor.operator_at(name=actor)
+    policy.require_edit(who)
 
     path = Path(path)
     spec = load_mapping(mapping) if mapping is not None else None
@@ -95,7 +109,7 @@ def import_file(
     )
     sha256 = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        loader = Loader(_level(contents, path))
+        loader = Loader(_level(contents, path), who)
         rows, ignored = _rows(contents, spec, loader, path)
         loader.plan(rows)
         loader.write()
@@ -111,8 +125,9 @@ def import_file(
             ignored_columns=ignored,
         )
         if commit:
-            detail = {"sha256": sha256, "counts": report.counts, "created": report.created()}
-            audit.record("import", target=path.name, detail=detail, by=actor)
+            detail = {"sha256": sha256, "counts": report.counts, "level": who.level.label}
+            audit.record("import", target=path.name, detail=detail, by=who)
+            m.AuditEvent.objects.bulk_create(loader.audit_events(path.name, sha256), batch_size=500)
         else:
             transaction.set_rollback(True)
     return report

@@ -18,6 +18,15 @@ Three phases, so that no row is half-written and no query is made per row:
 Existing rows are preloaded once per table into dicts keyed by natural key. A column
 absent from a row leaves the record's value as it is; a present, empty cell sets the
 model's default (blank text, no date, the default level).
+
+**The importer's level.** The loader acts for an :class:`~vigil.cases.policy.Actor`
+and sees the registry as :mod:`vigil.cases.policy` lets it: a record above its level
+does not exist for it (a row that names it is "unknown", the same answer as for a
+record that is not there; a row that would create a record under its ref is refused
+as "ref in use", the one thing a unique name cannot hide); a field above its level is
+neither compared nor written (an empty cell leaves it alone, a value is refused); no
+row may give a level above the importer's, and only a restricted importer moves fields
+between levels (``field_visibility``).
 """
 
 from __future__ import annotations
@@ -30,15 +39,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from vigil.cases import vocab
+from vigil.cases import policy, vocab
 from vigil.cases.dates import PartialDate
 from vigil.cases.importers.refs import REF_PREFIX, new_ref
 from vigil.cases.importers.report import RowOutcome, RowProblem
 from vigil.cases.levels import Level
 from vigil.cases.names import fold
+from vigil.cases.policy import field_level, parse_overrides
 from vigil.cases.schema import TABLE, TABLES
-from vigil.cases.visibility import field_level, parse_overrides
 from vigil.errors import InputError
+from vigil.output import jsonable
 
 REF_TABLES = tuple(REF_PREFIX)
 NOUN = {
@@ -316,20 +326,28 @@ def pk_of(value: Any) -> Any:
 class Loader:
     """Plans and writes one import (see the module docstring)."""
 
-    def __init__(self, doc_level: Level | None = None) -> None:
+    def __init__(self, doc_level: Level | None = None, actor: policy.Actor | None = None) -> None:
         from vigil.cases import models
 
         self.models = models
-        self.doc_level = (
-            doc_level if doc_level is not None and doc_level < Level.RESTRICTED else None
+        self.actor = actor if actor is not None else policy.Actor.operator_at()
+        # a restricted export hides nothing: only a lower one is read as redacted
+        self.doc_level = None if doc_level is None or policy.sees_all(doc_level) else doc_level
+        # What this import cannot see: columns and pointers above the export's level or
+        # the importer's (an empty cell there keeps what the record holds).
+        self.blind = min(
+            Level.RESTRICTED if self.doc_level is None else self.doc_level, self.actor.level
         )
         self.model = {t: getattr(models, name) for t, name in MODEL.items()}
         self.ids: dict[str, dict[Hashable, Any]] = {}  # ref or alias -> id or Pending
         self.refs: dict[str, dict[int, str]] = {}  # id -> ref of existing records
+        self.taken: dict[str, set[str]] = {}  # refs of records the importer cannot see
         for table in REF_TABLES:
-            pairs = list(self.model[table].objects.exclude(ref=None).values_list("ref", "id"))
+            every = self.model[table].objects.exclude(ref=None)
+            pairs = list(policy.visible(every, self.actor).values_list("ref", "id"))
             self.ids[table] = dict(pairs)
             self.refs[table] = {pk: ref for ref, pk in pairs}
+            self.taken[table] = set(every.values_list("ref", flat=True)) - set(self.ids[table])
         self.ids["courts"] = dict(models.Court.objects.values_list("name", "id"))
         self.refs["courts"] = {pk: name for name, pk in self.ids["courts"].items()}
         self.pendings: dict[str, list[Pending]] = {t: [] for t in ORDER}
@@ -338,12 +356,14 @@ class Loader:
         self.existing: dict[str, dict[tuple[Any, ...], Any]] = {}
         self.alt_existing: dict[str, dict[tuple[Any, ...], Any]] = {}
         self.ambiguous: dict[str, dict[tuple[Any, ...], list[Any]]] = {}
+        self.twins: dict[str, dict[tuple[Any, ...], list[Any]]] = {}
         self._rows: dict[str, list[Any]] = {}  # existing records of the ref tables
         self.m2m_existing: dict[tuple[str, str], dict[int, frozenset[int]]] = {}
         self.articles: dict[tuple[str, str], Any] = {}
         self.withdrawn: dict[int, int] = {}  # withdrawn event id -> withdrawing event id
         self._cache: dict[tuple[Any, ...], Any] = {}
-        self._levels: dict[str, dict[int, int]] = {}  # visibility of sources and people
+        self._seen_ids: dict[str, set[int]] = {}  # ids visible at self.blind, per table
+        self.before: dict[int, dict[str, Any]] = {}  # id(Pending) -> audited values
 
     # -- public ------------------------------------------------------------------
 
@@ -411,19 +431,36 @@ class Loader:
         self.problems.append(RowProblem(p.row.file, p.table, p.row.row, label, problem))
 
     def _visible_columns(self, p: Pending) -> Iterable[str]:
-        """The row's columns, less those above the level of a redacted export (a column
-        a reader could not see was left out, not emptied: it must not blank a value)."""
+        """The row's columns, less those this import cannot see: above the level of a
+        redacted export (left out, not emptied: it must not blank a value) or above the
+        importer's (an empty cell is left out; a value there is refused)."""
         columns = list(p.row.values)
-        if self.doc_level is None:
+        if policy.sees_all(self.blind):
             return columns
-        overrides = p.row.values.get("field_visibility")
-        if not isinstance(overrides, dict):
-            current = self.existing.get(p.table, {}).get(("ref", _text(p.row.values.get("ref"))))
-            overrides = getattr(current, "field_visibility", None) or {}
+        current = self.existing.get(p.table, {}).get(("ref", _text(p.row.values.get("ref"))))
+        overrides = getattr(current, "field_visibility", None) or {}
+        given = p.row.values.get("field_visibility")
+        if policy.moves_fields(self.actor) and isinstance(given, dict):
+            overrides = given  # a restricted importer may move fields
         try:
-            return [c for c in columns if field_level(p.table, c, overrides) <= self.doc_level]
+            policy.parse_overrides(p.table, overrides)
         except InputError:  # a malformed override: reported by its own column
-            return [c for c in columns if field_level(p.table, c) <= self.doc_level]
+            overrides = {}
+        doc = Level.RESTRICTED if self.doc_level is None else self.doc_level
+        in_doc = set(policy.columns_shown(p.table, doc, columns, overrides))
+        mine = set(policy.columns_shown(p.table, self.actor, columns, overrides))
+        for column in sorted((in_doc - mine), key=columns.index):
+            value = p.row.values[column]
+            if not _empty(value) and value != {}:
+                self._problem(
+                    p, column, self._above(column, field_level(p.table, column, overrides))
+                )
+        return [c for c in columns if c in in_doc and c in mine]
+
+    def _above(self, column: str, level: Level) -> str:
+        if column == "field_visibility":
+            return "only a restricted editor moves fields between levels"
+        return f"a {level.label} field: above your level ({self.actor.level.label})"
 
     def _convert(self, p: Pending) -> None:
         spec = SPEC[p.table]
@@ -496,7 +533,7 @@ class Loader:
         if col.how == "date":
             return self._date(raw, column)
         if col.how == "level":
-            return int(Level.parse(raw, column))
+            return int(policy.checked_level(self.actor, raw, column))
         if col.how == "overrides":
             return parse_overrides(table, raw)
         if col.how == "int":
@@ -584,13 +621,19 @@ class Loader:
         model = self.model[table]
         if table == "courts":
             return
-        rows = list(model.objects.all())
+        rows = list(policy.visible(model, self.actor))
         if table in REF_TABLES:
             self.existing[table] = {("ref", r.ref): r for r in rows if r.ref}
             self._rows[table] = rows
         else:
             keys = [attr(table, c) for c in key_columns(table)]
-            self.existing[table] = {tuple(_plain(getattr(r, a)) for a in keys): r for r in rows}
+            index: dict[tuple[Any, ...], list[Any]] = {}
+            for r in rows:
+                index.setdefault(tuple(_plain(getattr(r, a)) for a in keys), []).append(r)
+            # Records at several levels may share a natural key (one the importer could
+            # not see was entered apart): see _existing.
+            self.existing[table] = {k: v[0] for k, v in index.items()}
+            self.twins[table] = {k: v for k, v in index.items() if len(v) > 1}
         if table == "articles":
             for r in rows:
                 self.articles[(r.country, f"{r.code} {r.article}".strip())] = r.pk
@@ -629,9 +672,11 @@ class Loader:
         elif table == "cases":
             yield from ((("number", r.number, r.country), r) for r in rows if r.number)
             numberless = {r.pk: r for r in rows if not r.number}
-            pairs = m.CaseParticipant.objects.filter(
-                role=vocab.CaseRole.DEFENDANT, case__number=""
-            ).values_list("case_id", "person_id")
+            pairs = (
+                policy.visible(m.CaseParticipant, self.actor)
+                .filter(role=vocab.CaseRole.DEFENDANT, case__number="")
+                .values_list("case_id", "person_id")
+            )
             yield from ((("defendant", person), numberless[case]) for case, person in pairs)
         elif table == "sources":
             for r in rows:
@@ -648,9 +693,8 @@ class Loader:
         """(folded primary name, birth date) of every person not merged into another."""
         first: dict[int, str] = {}
         primary: dict[int, str] = {}
-        for person, key, kind in self.models.PersonName.objects.order_by("id").values_list(
-            "person_id", "key", "kind"
-        ):
+        names = policy.visible(self.models.PersonName, self.actor)
+        for person, key, kind in names.order_by("id").values_list("person_id", "key", "kind"):
             first.setdefault(person, key)
             if kind == vocab.NameKind.PRIMARY:
                 primary.setdefault(person, key)
@@ -701,7 +745,7 @@ class Loader:
             self._duplicate(p, first)
         else:
             seen[p.key] = p
-            existing = self.existing[p.table].get(p.key)
+            existing = self._existing(p)
             if existing is None and p.table in REF_TABLES and not p.ref:
                 existing = self._alt_index(p.table).get(p.key)
                 several = self.ambiguous[p.table].get(p.key)
@@ -722,6 +766,16 @@ class Loader:
                 self._compare(p)
         self._register(p)
 
+    def _existing(self, p: Pending) -> Any:
+        """The record ``p`` updates: by key; among twins (records of one natural key at
+        several levels), the one at the row's level, else the lowest."""
+        twins = self.twins.get(p.table, {}).get(p.key)
+        if not twins:
+            return self.existing[p.table].get(p.key)
+        wanted = p.values.get("visibility")
+        same = [r for r in twins if r.visibility == wanted]  # policy: matching, not access
+        return (same or sorted(twins, key=lambda r: (r.visibility, r.pk)))[0]
+
     def _duplicate(self, p: Pending, first: Pending) -> None:
         p.first, p.action = first, "unchanged"
         for name, value in p.values.items():
@@ -734,6 +788,28 @@ class Loader:
 
     def _create(self, p: Pending, seen: dict[tuple[Any, ...], Pending]) -> None:
         p.action = "create"
+        if p.ref and p.ref in self.taken.get(p.table, ()):
+            # A record the importer may not see holds this ref: a unique name, so the
+            # one thing said is that it is in use (never its level, links or content).
+            self._problem(
+                p, "ref", f"{p.ref!r} is already in use: choose another ref, or leave it empty"
+            )
+            return
+        level = (
+            p.values.get("visibility", self._field(p.table, "visibility").get_default())
+            if "visibility" in SPEC[p.table]
+            else Level.PUBLIC
+        )
+        try:
+            policy.checked_level(self.actor, level)
+        except InputError:
+            self._problem(
+                p,
+                "visibility",
+                f"{Level(level).label} (the default for {p.table}) is above your level "
+                f"({self.actor.level.label}): give a visibility",
+            )
+            return
         for column, col in SPEC[p.table].items():
             name = col.attr or column
             if col.required and name not in p.values and name not in p.m2m:
@@ -767,7 +843,7 @@ class Loader:
             self._release_clash(p)
         for relation, ids in p.m2m.items():
             current = self.m2m_existing[(p.table, relation)].get(record.pk, frozenset())
-            if self.doc_level is not None and relation == "sources":
+            if not policy.sees_all(self.blind) and relation == "sources":
                 p.m2m[relation] = ids = ids | {i for i in current if self._hidden("source_id", i)}
             if current != ids:
                 p.changed.append(relation)
@@ -790,18 +866,28 @@ class Loader:
             )
 
     def _hidden(self, name: str, target: Any) -> bool:
-        """Whether ``target`` (an id in the column ``name``) is a record the level of a
-        redacted export could not see: the exporter left such pointers out, so an empty
-        pointer or a shorter source list there keeps what the record has."""
+        """Whether ``target`` (an id in the column ``name``) is a record this import
+        cannot see (above a redacted export's level, or the importer's): the exporter
+        left such pointers out and the importer never saw them, so an empty pointer or a
+        shorter source list there keeps what the record has."""
         table = HIDDEN_POINTERS.get(name)
-        if self.doc_level is None or table is None or target is None:
+        if policy.sees_all(self.blind) or table is None or target is None:
             return False
-        if table not in self._levels:
-            pairs = self.model[table].objects.values_list("id", "visibility")
-            self._levels[table] = dict(pairs)
-        return self._levels[table].get(target, 0) > self.doc_level
+        if table not in self._seen_ids:
+            self._seen_ids[table] = policy.visible_ids(self.model[table], self.blind)
+        return target not in self._seen_ids[table]
 
     def _changed(self, p: Pending) -> None:
+        record = p.instance
+        self.before[id(p)] = {
+            column: self._show(
+                SPEC[p.table][column],
+                self.m2m_existing[(p.table, column)].get(record.pk, frozenset())
+                if column in p.m2m
+                else getattr(record, attr(p.table, column)),
+            )
+            for column in p.changed
+        }
         if p.table == "events":
             self._problem(
                 p,
@@ -979,9 +1065,10 @@ class Loader:
         from django.db.models.functions import Cast, Concat, LPad
 
         taken = self.ids[table]
+        hidden = self.taken.get(table, set())  # a ref the importer cannot see is taken too
         simple, odd = [], []
         for record in fresh:
-            record.ref = new_ref(table, record.pk, taken)
+            record.ref = new_ref(table, record.pk, taken.keys() | hidden)
             taken[record.ref] = record.pk
             plain = record.pk < 100_000 and record.ref == f"{REF_PREFIX[table]}{record.pk:05d}"
             (simple if plain else odd).append(record)
@@ -1062,6 +1149,111 @@ class Loader:
                     records.append(p.instance)
         if records:
             self.model[table].objects.bulk_update(records, sorted(names), batch_size=BATCH)
+
+    # -- the audit trail ---------------------------------------------------------
+
+    def audit_events(self, file: str, sha256: str) -> list[Any]:
+        """One unsaved audit event per record created or changed: the record's columns
+        (``after``) or those that changed (``changes``: before and after), every value
+        above internal masked as :func:`vigil.cases.policy.audit_value` masks it."""
+        levels = self._ref_levels()
+        out = []
+        for table in ORDER:
+            if table == "courts":
+                continue
+            for p in self.pendings[table]:
+                if p.rejected or p.first is not None or p.action not in ("create", "update"):
+                    continue
+                out.append(self._audit_event(table, p, levels, file, sha256))
+        return out
+
+    def _ref_levels(self) -> dict[str, dict[int, Level]]:
+        """The effective level of every record of the ref tables, after the writes."""
+        m = self.models
+        out = {}
+        for table in ("people", "organisations", "cases", "sources"):
+            pairs = self.model[table].objects.values_list("id", "visibility")
+            out[table] = {pk: Level(v) for pk, v in pairs}
+        out["releases"] = {
+            pk: Level(max(v, o))
+            for pk, v, o in m.ListRelease.objects.values_list(
+                "id", "visibility", "organisation__visibility"
+            )
+        }
+        return out
+
+    def _audit_event(
+        self, table: str, p: Pending, levels: dict[str, dict[int, Level]], file: str, sha: str
+    ) -> Any:
+        record = p.instance
+        own = Level(getattr(record, "visibility", 0))
+        for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
+            target = getattr(record, f"{fk}_id")
+            if target is not None:
+                own = max(own, levels[SPEC[table][fk].arg].get(target, Level.RESTRICTED))
+        overrides = getattr(record, "field_visibility", None) or {}
+
+        def value(column: str, shown: Any, raw: Any) -> Any:
+            col = SPEC[table].get(column)
+            known = column in TABLE[table].names
+            level = max(own, field_level(table, column, overrides) if known else Level.PUBLIC)
+            if col is not None and col.how in ("ref", "sources") and col.arg in levels:
+                ids = raw if isinstance(raw, frozenset | set) else {raw}
+                for i in ids:
+                    target = pk_of(i)
+                    if target is not None:
+                        level = max(level, levels[col.arg].get(target, Level.RESTRICTED))
+            if column == "visibility":
+                return Level(raw).label
+            return policy.audit_value(shown, level, f"{table}:{record.pk}:{column}")
+
+        def columns(names: Iterable[str]) -> dict[str, Any]:
+            out = {}
+            for column in names:
+                name = attr(table, column)
+                if column == "ref":
+                    raw = record.ref
+                elif column in p.m2m or name in p.m2m:
+                    raw = p.m2m.get(name, p.m2m.get(column))
+                else:
+                    raw = p.deferred.get(name, p.values.get(name))
+                out[column] = value(column, self._show(SPEC[table][column], raw), raw)
+            return out
+
+        noun = policy.NOUN.get(MODEL[table], table)
+        key = getattr(record, "ref", None) or self._owner_key(table, record)
+        target = f"{noun}:{policy.audit_value(key, own, f'{noun}:{record.pk}')}"
+        detail: dict[str, Any] = {"file": file, "sha256": sha}
+        if p.action == "create":
+            present = [COLUMN_OF[table].get(n, n) for n in (*p.values, *p.m2m, *p.deferred)]
+            present += ["ref"] if table in REF_TABLES else []
+            detail["after"] = columns(c for c in TABLE[table].names if c in present)
+        else:
+            before = self.before.get(id(p), {})
+            after = columns(p.changed)
+            detail["changes"] = {
+                c: {
+                    "before": value(c, before.get(c), None) if c != "visibility" else before.get(c),
+                    "after": after[c],
+                }
+                for c in p.changed
+            }
+        return self.models.AuditEvent(
+            actor=self.actor.name[:200],
+            action=f"import-{p.action}",
+            target=target[:200],
+            detail=jsonable(detail),
+        )
+
+    def _owner_key(self, table: str, record: Any) -> str:
+        """As :func:`vigil.cases.policy.audit_key` names a record without a ref: the ref
+        of the record it belongs to, and its id (``P00042#17``)."""
+        for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
+            target = getattr(record, f"{fk}_id")
+            ref = self.refs.get(SPEC[table][fk].arg, {}).get(target)
+            if ref:
+                return f"{ref}#{record.pk}"
+        return f"#{record.pk}"
 
     # -- the report --------------------------------------------------------------
 
