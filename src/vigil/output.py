@@ -3,14 +3,21 @@
 One place decides how a DataFrame or a record is shown, so every command formats
 alike: dates as ISO, km² with two decimals in tables (full precision in CSV/JSON),
 booleans as yes/no in tables.
+
+It is also the one place that writes CSV safely for spreadsheets: every CSV Vigil
+writes (the CLI, the JSON API, the registry's exports, the web's CSV downloads) goes
+through :func:`csv_cell`, so a text cell such as ``=HYPERLINK(…)`` is never evaluated
+as a formula when the file is opened in Excel or LibreOffice.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import math
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -106,7 +113,7 @@ def emit_frame(
         console().print(table(frame, title, caption))
         return
     if fmt is OutputFormat.CSV:
-        text = frame.map(lambda v: jsonable(v)).to_csv(index=False)
+        text = frame_csv(frame)
     elif fmt is OutputFormat.JSON:
         text = json.dumps(jsonable(frame.to_dict(orient="records")), indent=2, ensure_ascii=False)
         text += "\n"
@@ -128,6 +135,78 @@ def emit_record(
             {"field": list(record), "value": [cell(v, k) for k, v in record.items()]}
         )
         console().print(table(frame, title))
+
+
+# -- CSV safe for spreadsheets ------------------------------------------------------------
+
+# OWASP's "CSV injection" advice: a spreadsheet reads a cell starting with one of these
+# as a formula (or, for tab and carriage return, may drop them and read what follows).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What csv_cell prefixes: the above, and a quote itself, so that csv_uncell can tell
+# Vigil's prefix from a quote that was part of the text (the round trip is exact).
+_PREFIXED = (*FORMULA_START, "'")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` made safe for a CSV cell: a ``str`` starting with ``=``, ``+``, ``-``,
+    ``@``, a tab, a carriage return or ``'`` gets a ``'`` in front (``=1+1`` is written
+    ``'=1+1``, ``'abc`` is written ``''abc``); anything else, numbers included (``-5``
+    stays a number), is returned unchanged. :func:`csv_uncell` reverses it."""
+    if isinstance(value, str) and value.startswith(_PREFIXED):
+        return "'" + value
+    return value
+
+
+def csv_uncell(text: str) -> str:
+    """The inverse of :func:`csv_cell` for a cell read from a CSV file: one leading
+    ``'`` is dropped when a character :func:`csv_cell` prefixes follows it (``'=1+1``
+    is ``=1+1``, ``''abc`` is ``'abc``); any other text (``'abc``) is kept as it is."""
+    if len(text) > 1 and text[0] == "'" and text[1] in _PREFIXED:
+        return text[1:]
+    return text
+
+
+def csv_row(values: Iterable[Any]) -> list[Any]:
+    """:func:`csv_cell` of each value: a row for a ``csv.writer`` (also a streaming one)."""
+    return [csv_cell(v) for v in values]
+
+
+class _Echo:
+    """A file whose ``write`` returns the text: ``csv.writer(...).writerow`` gives a line."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_lines(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, lineterminator: str = "\n"
+) -> Iterator[str]:
+    """The lines of :func:`write_csv`, one at a time (for a streaming response)."""
+    # csv quotes a field that holds a character of its line terminator; with "\r\n" that
+    # is any CR or LF (with "\n" alone, Python 3.11 leaves a bare CR unquoted, and every
+    # reader ends the row there: "\r=1" would become a row starting "=1"). Each line's
+    # "\r\n" is then swapped for ``lineterminator``.
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(csv_row(header))[:-2] + lineterminator
+    for row in rows:
+        yield writer.writerow(csv_row(row))[:-2] + lineterminator
+
+
+def write_csv(
+    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, lineterminator: str = "\n"
+) -> str:
+    """A header and rows as CSV text, every cell (header included) through
+    :func:`csv_cell`, so no text cell can start a formula. ``None`` is an empty cell;
+    numbers are written as numbers; a field holding a CR or LF is quoted."""
+    return "".join(csv_lines(header, rows, lineterminator=lineterminator))
+
+
+def frame_csv(frame: pd.DataFrame, *, lineterminator: str = "\n") -> str:
+    """A DataFrame as CSV the way the CLI writes it (ISO dates, full precision, NaN as
+    an empty cell, no index) through :func:`write_csv`: column names included, since a
+    column can be named after user data (an organisation in the stats by group)."""
+    rows = ([jsonable(v) for v in row] for row in frame.itertuples(index=False, name=None))
+    return write_csv([str(c) for c in frame.columns], rows, lineterminator=lineterminator)
 
 
 def write_text(text: str, path: Path | None) -> None:

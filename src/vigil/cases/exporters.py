@@ -1,14 +1,14 @@
 """Exports: the registry as interchange tables (JSON, CSV, XLSX) at a reader's level.
 
-:func:`document` reads every table from the database and passes each row through
-:mod:`vigil.cases.visibility`: rows above the level, rows pointing at records the
-reader may not see, and columns above the level are left out. The writers only
-format what :func:`document` returns, so no writer can leak what it was not given.
+:func:`document` reads every table through :mod:`vigil.cases.policy`: only the rows
+the reader may see (``policy.visible``: a row above the level, or one that needs a
+record the reader may not see, is left out), with every column above the level left
+out (``policy.redact_row``). The writers only format what :func:`document` returns, so
+no writer can leak what it was not given.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -18,9 +18,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from vigil.cases import policy
 from vigil.cases.levels import Level
+from vigil.cases.policy import Who
 from vigil.cases.schema import TABLES, Column, Table
-from vigil.cases.visibility import redact_row
 from vigil.errors import InputError
 
 Document = dict[str, list[dict[str, Any]]]
@@ -42,49 +43,39 @@ def _date(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def document(level: Level) -> Document:
-    """Every table at ``level``, rows in a stable order (by ref or natural key).
+def document(level: Who) -> Document:
+    """Every table as ``level`` (a reader or a level) may see it, rows in a stable order
+    (by ref or natural key).
 
-    A row is kept when its own ``visibility`` is at most ``level`` and every record it
-    must point to (person, organisation, case, release) is kept: an event of a hidden
-    person would reveal the person. Optional pointers to hidden records (a source, the
-    person a record was merged into, the event a correction withdraws) are blanked and
-    hidden records are dropped from lists (sources). Records are followed by database
-    id, not by ref, so a record without a ref is hidden like any other.
+    Rows come from :func:`vigil.cases.policy.visible`, so a row is kept when its own
+    ``visibility`` is at most the level and every record it needs (person,
+    organisation, case, release) is visible: an event of a hidden person would reveal
+    the person. Optional pointers to hidden records (a source, the person a record was
+    merged into, the event a correction withdraws) are blanked and hidden records are
+    dropped from lists (sources). Records are followed by database id, not by ref, so
+    a record without a ref is hidden like any other.
     """
     from vigil.cases import models as m
 
-    level = Level.parse(level)
-    raw = _raw_tables(m)
-    kept: dict[str, set[int]] = {}  # table -> ids of the rows the reader sees
+    who = policy.as_actor(level)
+    raw = _raw_tables(m, who)
+    kept = {name: {row[_ID] for row in rows} for name, rows in raw.items()}
     out: Document = {}
     for table in TABLES:
-        rows = [
-            row
-            for row in raw[table.name]
-            # a table without visibility (legal articles) is public reference data
-            if Level(row.get("visibility", Level.PUBLIC)) <= level and _required_visible(row, kept)
-        ]
-        kept[table.name] = {row[_ID] for row in rows}
         shown = []
-        for row in rows:
+        for row in raw[table.name]:
             row = _hide_optional(row, kept)
             if "visibility" in row:
                 row["visibility"] = _level_label(row["visibility"])
-            shown.append(redact_row(table.name, row, level))
+            shown.append(policy.redact_row(table.name, row, who.level))
         out[table.name] = shown
     return out
 
 
 # Private keys of a raw row (never a column, so redact_row drops them).
 _ID = "_id"  # the row's database id
-_NEEDS = "_needs"  # [(table, id)]: records the row must point to (None: no pointer)
 _OPTIONAL = "_optional"  # {column: (table, id)}: pointers blanked when hidden
 _LISTS = "_lists"  # {column: [(table, id, value)]}: list items dropped when hidden
-
-
-def _required_visible(row: dict[str, Any], kept: dict[str, set[int]]) -> bool:
-    return all(target_id is None or target_id in kept[target] for target, target_id in row[_NEEDS])
 
 
 def _hide_optional(row: dict[str, Any], kept: dict[str, set[int]]) -> dict[str, Any]:
@@ -119,9 +110,13 @@ def _ordered(qs: Any, *fields: str) -> Any:
     )
 
 
-def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table as plain values (refs, not ids), with the private keys
-    :func:`document` follows to hide rows; no filtering here."""
+def _raw_tables(m: Any, who: policy.Actor) -> dict[str, list[dict[str, Any]]]:
+    """Every row ``who`` may see of every table, as plain values (refs, not ids), with
+    the private keys :func:`document` follows to blank optional pointers."""
+
+    def seen(model: Any) -> Any:
+        return policy.visible(model, who)
+
     person = dict(m.Person.objects.values_list("id", "ref"))
     org = dict(m.Organisation.objects.values_list("id", "ref"))
     case = dict(m.Case.objects.values_list("id", "ref"))
@@ -145,12 +140,10 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
     def row(
         id_: int,
         values: dict[str, Any],
-        needs: tuple[tuple[str, int | None], ...] = (),
         optional: dict[str, tuple[str, int | None]] | None = None,
         lists: dict[str, list[tuple[str, int, Any]]] | None = None,
     ) -> dict[str, Any]:
         values[_ID] = id_
-        values[_NEEDS] = needs
         values[_OPTIONAL] = optional or {}
         values[_LISTS] = lists or {}
         return values
@@ -160,7 +153,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
     case_sources = many(m.Case.sources.through, "case_id", "source_id", source)
     event_sources = many(m.StatusEvent.sources.through, "statusevent_id", "source_id", source)
     hearing_sources = many(m.Hearing.sources.through, "hearing_id", "source_id", source)
-    events = list(_ordered(m.StatusEvent.objects, "person__ref", "person_id", "date", "id"))
+    events = list(_ordered(seen(m.StatusEvent), "person__ref", "person_id", "date", "id"))
     event_key = {
         e.id: [person[e.person_id], e.kind, _date(e.date), case.get(e.case_id)] for e in events
     }
@@ -182,7 +175,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "visibility": s.visibility,
             },
         )
-        for s in _ordered(m.Source.objects, "ref", "id")
+        for s in _ordered(seen(m.Source), "ref", "id")
     ]
     t["organisations"] = [
         row(
@@ -197,7 +190,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "visibility": o.visibility,
             },
         )
-        for o in _ordered(m.Organisation.objects, "ref", "id")
+        for o in _ordered(seen(m.Organisation), "ref", "id")
     ]
     t["people"] = [
         row(
@@ -216,7 +209,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             optional={"merged_into": ("people", p.merged_into_id)},
         )
-        for p in _ordered(m.Person.objects, "ref", "id")
+        for p in _ordered(seen(m.Person), "ref", "id")
     ]
     t["names"] = [
         row(
@@ -228,9 +221,8 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "kind": n.kind,
                 "visibility": n.visibility,
             },
-            needs=(("people", n.person_id),),
         )
-        for n in _ordered(m.PersonName.objects, "person__ref", "person_id", "id")
+        for n in _ordered(seen(m.PersonName), "person__ref", "person_id", "id")
     ]
     t["affiliations"] = [
         row(
@@ -243,13 +235,12 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "end": _date(a.end),
                 "visibility": a.visibility,
             },
-            needs=(("people", a.person_id), ("organisations", a.organisation_id)),
         )
-        for a in _ordered(m.Affiliation.objects, "person__ref", "person_id", "start", "id")
+        for a in _ordered(seen(m.Affiliation), "person__ref", "person_id", "start", "id")
     ]
     t["articles"] = [
         row(a.id, {"country": a.country, "code": a.code, "article": a.article, "title": a.title})
-        for a in _ordered(m.LegalArticle.objects, "country", "code", "article")
+        for a in _ordered(seen(m.LegalArticle), "country", "code", "article")
     ]
     t["cases"] = [
         row(
@@ -271,7 +262,7 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
             },
             lists={"sources": sources_of(case_sources, c.id)},
         )
-        for c in _ordered(m.Case.objects, "ref", "id")
+        for c in _ordered(seen(m.Case), "ref", "id")
     ]
     t["participants"] = [
         row(
@@ -282,10 +273,9 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "role": p.role,
                 "visibility": p.visibility,
             },
-            needs=(("cases", p.case_id), ("people", p.person_id)),
         )
         for p in _ordered(
-            m.CaseParticipant.objects, "case__ref", "case_id", "person__ref", "person_id", "role"
+            seen(m.CaseParticipant), "case__ref", "case_id", "person__ref", "person_id", "role"
         )
     ]
     # An event or sentence of a hidden case is left out, not blanked: its natural key
@@ -305,7 +295,6 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "withdraws": event_key.get(e.withdraws_id),
                 "visibility": e.visibility,
             },
-            needs=(("people", e.person_id), ("cases", e.case_id)),
             optional={"withdraws": ("events", e.withdraws_id)},
             lists={"sources": sources_of(event_sources, e.id)},
         )
@@ -326,10 +315,9 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "sources": [],
                 "visibility": h.visibility,
             },
-            needs=(("cases", h.case_id),),
             lists={"sources": sources_of(hearing_sources, h.id)},
         )
-        for h in _ordered(m.Hearing.objects, "case__ref", "case_id", "date", "id")
+        for h in _ordered(seen(m.Hearing), "case__ref", "case_id", "date", "id")
     ]
     t["sentences"] = [
         row(
@@ -344,9 +332,8 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "expected_release": _date(s.expected_release),
                 "visibility": s.visibility,
             },
-            needs=(("people", s.person_id), ("cases", s.case_id)),
         )
-        for s in _ordered(m.Sentence.objects, "person__ref", "person_id", "start", "id")
+        for s in _ordered(seen(m.Sentence), "person__ref", "person_id", "start", "id")
     ]
     t["designations"] = [
         row(
@@ -360,10 +347,9 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "source": source.get(d.source_id),
                 "visibility": d.visibility,
             },
-            needs=(("people", d.person_id), ("organisations", d.organisation_id)),
             optional={"source": ("sources", d.source_id)},
         )
-        for d in _ordered(m.Designation.objects, "person__ref", "person_id", "since", "id")
+        for d in _ordered(seen(m.Designation), "person__ref", "person_id", "since", "id")
     ]
     t["releases"] = [
         row(
@@ -376,10 +362,9 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "source": source.get(r.source_id),
                 "visibility": r.visibility,
             },
-            needs=(("organisations", r.organisation_id),),
             optional={"source": ("sources", r.source_id)},
         )
-        for r in _ordered(m.ListRelease.objects, "ref", "id")
+        for r in _ordered(seen(m.ListRelease), "ref", "id")
     ]
     t["entries"] = [
         row(
@@ -391,10 +376,9 @@ def _raw_tables(m: Any) -> dict[str, list[dict[str, Any]]]:
                 "category": e.category,
                 "visibility": e.visibility,
             },
-            needs=(("releases", e.release_id), ("people", e.person_id)),
         )
         for e in _ordered(
-            m.ListEntry.objects,
+            seen(m.ListEntry),
             "release__ref",
             "release_id",
             "position",
@@ -421,15 +405,11 @@ def _flat(column: Column, value: Any) -> Any:
 
 def _header(table: Table, rows: list[dict[str, Any]], level: Level) -> list[Column]:
     """The columns a sheet shows: those any row holds; for a table without rows, the
-    columns a reader at ``level`` would see by default (never ``field_visibility``
-    below restricted)."""
+    columns a reader at ``level`` would see by default."""
     if rows:
         return [c for c in table.columns if any(c.name in r for r in rows)]
-    return [
-        c
-        for c in table.columns
-        if c.level <= level and (c.name != "field_visibility" or level >= Level.RESTRICTED)
-    ]
+    shown = set(policy.columns_shown(table.name, level, table.names))
+    return [c for c in table.columns if c.name in shown]
 
 
 def _flat_rows(doc: Document, level: Level) -> dict[str, tuple[list[str], list[list[Any]]]]:
@@ -450,11 +430,11 @@ def write_json(doc: Document, level: Level) -> bytes:
 
 
 def _csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return text.getvalue().encode("utf-8")
+    """UTF-8 CSV, formula-safe: a text cell starting with = + - @ tab, CR or ' gets a
+    ' in front (vigil.output.csv_cell), which the importer takes off again."""
+    from vigil.output import write_csv
+
+    return write_csv(header, rows).encode("utf-8")
 
 
 # A fixed time stamp for the members of a zip, so the same registry gives the same bytes.
@@ -544,9 +524,11 @@ WRITERS: dict[ExportFormat, Callable[[Document, Level], bytes]] = {
 }
 
 
-def export(level: Level | str, fmt: ExportFormat | str, table: str | None = None) -> bytes:
-    """The registry at ``level`` in ``fmt`` (CSV: a zip of tables, or one ``table``)."""
-    level = Level.parse(level)
+def export(level: Who, fmt: ExportFormat | str, table: str | None = None) -> bytes:
+    """The registry as ``level`` (a reader or a level) may see it, in ``fmt`` (CSV: a
+    zip of tables, or one ``table``)."""
+    who = policy.as_actor(level)
+    level = who.level
     try:
         fmt = ExportFormat(str(fmt).lower())
     except ValueError:
@@ -554,7 +536,7 @@ def export(level: Level | str, fmt: ExportFormat | str, table: str | None = None
         raise InputError(f"--format: expected one of {names}, got {fmt!r}") from None
     if table is not None and fmt is not ExportFormat.CSV:
         raise InputError("--table: only with --format csv (JSON and XLSX hold all tables)")
-    doc = document(level)
+    doc = document(who)
     if table is not None:
         if table not in doc:
             raise InputError(f"--table: expected one of {', '.join(doc)}, got {table!r}")

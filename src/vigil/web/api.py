@@ -10,10 +10,8 @@ request gets a 304).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -22,13 +20,14 @@ import pandas as pd
 import shapely
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import ValidationError
 from shapely.geometry import mapping
 
 from vigil import __version__
 from vigil.errors import NoDataError, StoreError, VigilError
-from vigil.output import jsonable
+from vigil.output import jsonable, write_csv
 from vigil.territory.api import as_date, change_frame
 from vigil.web import cache as web_cache
 from vigil.web import territory
@@ -39,6 +38,8 @@ api = NinjaAPI(
     description="Read-only figures from Vigil's territory store: areas, changes, series, "
     "records and regions. Field names as in the CLI's JSON output; add ?format=csv for CSV.",
     urls_namespace="api",
+    # GET and HEAD only, the documentation pages too (every endpoint is a GET)
+    docs_decorator=require_safe,
 )
 router = Router(tags=["territory"])
 
@@ -88,13 +89,11 @@ def _wants_csv(request: HttpRequest) -> bool:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    if rows:
-        columns = list(dict.fromkeys(k for r in rows for k in r if not isinstance(r[k], dict)))
-        writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return out.getvalue()
+    """Rows as CSV (nested objects left out), formula-safe: see vigil.output.csv_cell."""
+    if not rows:
+        return ""
+    columns = list(dict.fromkeys(k for r in rows for k in r if not isinstance(r[k], dict)))
+    return write_csv(columns, ([r.get(c) for c in columns] for r in rows))
 
 
 def cached(fn: Callable[..., Any]) -> Callable[..., HttpResponse]:

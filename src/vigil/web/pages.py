@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from vigil.errors import NoDataError, VigilError
-from vigil.output import jsonable
+from vigil.output import frame_csv, jsonable
 from vigil.territory import periods as P
 from vigil.territory import render
 from vigil.territory import series as S
@@ -266,8 +266,9 @@ def chart_freq(name: str, query: Mapping[str, str], table: Mapping[str, str | No
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """A frame as CSV the way the CLI writes it (ISO dates, full precision)."""
-    return frame.map(jsonable).to_csv(index=False)
+    """A frame as CSV the way the CLI writes it (ISO dates, full precision, formulas
+    neutralised: :func:`vigil.output.frame_csv`)."""
+    return frame_csv(frame.map(jsonable))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ or a list of objects) and a zip of CSV files (the interchange CSV export). Text 
 UTF-8 (a byte-order mark is accepted) unless an ``encoding`` is named; invalid UTF-8
 is an :class:`~vigil.errors.InputError` that says where and suggests ``--encoding``.
 Cell values are kept as given (no Unicode normalisation); XLSX cells that look like
-formulas are read as their text, never evaluated.
+formulas are read as their text, never evaluated. In every CSV (a flat file or a zip
+member) one leading ``'`` is taken off a cell when ``=``, ``+``, ``-``, ``@``, a tab, a
+carriage return or another ``'`` follows it: that is the prefix Vigil's CSV writers add
+so that a spreadsheet never evaluates a cell (:func:`vigil.output.csv_cell`), and a
+re-import gives back the text exactly. A cell such as ``'abc`` is kept as it is.
 
 Limits (module constants, read at call time): files over :data:`MAX_BYTES`, zip or
 XLSX members that unpack to more than :data:`MAX_UNCOMPRESSED` in total, and
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import InputError
+from vigil.output import csv_uncell
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -207,7 +212,8 @@ def _document(payload: dict[str, Any], name: str) -> Contents:
 
 def read_csv(text: str, origin: str, name: str, delimiter: str | None = None) -> Sheet:
     """A CSV text as a sheet; the delimiter (``,`` ``;`` or tab) is guessed from the
-    header line unless given. Rows with every cell empty are skipped."""
+    header line unless given. Rows with every cell empty are skipped. A cell written
+    formula-safe (``'=…``, ``''…``) is read without its prefix (:func:`csv_uncell`)."""
     first = text.split("\n", 1)[0]
     delimiter = delimiter or max(",;\t", key=first.count)
     try:
@@ -216,6 +222,8 @@ def read_csv(text: str, origin: str, name: str, delimiter: str | None = None) ->
         raise InputError(f"{origin}: not a readable CSV file ({exc})") from None
     if not records:
         raise InputError(f"{origin}: the file is empty (expected a header row)")
+    # Undo the formula-safe prefix of Vigil's CSV writers (see the module docstring).
+    records = [[csv_uncell(c) for c in record] for record in records]
     header = _header([c.strip() for c in records[0]], origin)
     rows = []
     for number, record in enumerate(records[1:], start=2):
