@@ -122,3 +122,13 @@ def sample(registry):
         m.ListEntry.objects.create(release=r2, person=p, position=i)
     m.ListEntry.objects.create(release=r2, person=p4, position=3, visibility=1)
     return {p.ref: p for p in (p1, p2, p3, p4, p5, p6)}
+
+
+@pytest.fixture
+def mounted():
+    """`vigil cases` with its administrator's commands (backup, restore, user …)."""
+    from vigil.cases import cli
+
+    names = {c.name or c.callback.__name__ for c in cli.app.registered_commands}
+    assert names >= {"backup", "restore"}
+    return cli.app

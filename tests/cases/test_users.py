@@ -13,28 +13,6 @@ from tests.cli_runner import vigil
 GOOD = "correct horse battery staple 42"
 
 
-@pytest.fixture
-def mounted():
-    """`vigil cases` with the admin commands (mounted for the test when the lead has
-    not mounted them yet)."""
-    from vigil.cases import cli
-    from vigil.cases.cli_admin import mount
-
-    names = {
-        c.name or (c.callback.__name__ if c.callback else "") for c in cli.app.registered_commands
-    }
-    if "backup" in names:
-        yield cli.app
-        return
-    commands, groups = list(cli.app.registered_commands), list(cli.app.registered_groups)
-    mount(cli.app)
-    try:
-        yield cli.app
-    finally:
-        cli.app.registered_commands[:] = commands
-        cli.app.registered_groups[:] = groups
-
-
 def _audit_text():
     from vigil.cases.models import AuditEvent
 

@@ -7,6 +7,7 @@ to :mod:`vigil.cases.backup` or :mod:`vigil.cases.users` and prints the result.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -55,21 +56,60 @@ PasswordStdinOpt = Annotated[
         "--password-stdin", help="Read the password from standard input (else generated)."
     ),
 ]
+PassphraseStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--passphrase-stdin",
+        help="Read the backup's passphrase from one line of standard input "
+        "(else $VIGIL_BACKUP_PASSPHRASE, else a hidden prompt on a terminal).",
+    ),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="Sign or check an unencrypted backup with the key in this file, instead of "
+        "$VIGIL_BACKUP_KEY or this installation's key (VIGIL_HOME/backup_key).",
+    ),
+]
+PASSPHRASE_ENV = "VIGIL_BACKUP_PASSPHRASE"
 
 
 @app.command()
 def backup(
     file: Annotated[Path, typer.Argument(help="The backup file (its manifest: FILE.json).")],
+    encrypt: Annotated[
+        bool,
+        typer.Option("--encrypt", help="Encrypt it (age format) with a passphrase."),
+    ] = False,
+    passphrase_stdin: PassphraseStdinOpt = False,
+    key_file: KeyFileOpt = None,
     actor: ActorOpt = None,
     format: FormatOpt = "table",
 ) -> None:
-    """A consistent backup of the registry (SQLite snapshot or pg_dump), mode 0600."""
+    """A consistent backup of the registry (SQLite snapshot or pg_dump), mode 0600, with
+    a signed manifest; --encrypt encrypts it with a passphrase."""
     from vigil.cases.backup import backup as do_backup
+    from vigil.cases.backup import check_new_passphrase
 
     fmt = output_format(format)
+    passphrase = None
+    if encrypt:
+        if key_file is not None:
+            raise InputError("--key-file signs unencrypted backups; --encrypt uses the passphrase")
+        passphrase = _passphrase(passphrase_stdin, confirm=True, what="--encrypt")
+        check_new_passphrase(passphrase)
+    elif passphrase_stdin:
+        raise InputError("--passphrase-stdin needs --encrypt")
+    elif os.environ.get(PASSPHRASE_ENV):
+        console(stderr=True).print(
+            f"${PASSPHRASE_ENV} is set but --encrypt is not: this backup is not encrypted."
+        )
+    key = _read_key_file(key_file) if key_file is not None else None
     _open()
-    report = do_backup(file, actor=actor)
-    emit_record(report.record(), fmt, title="Backup written")
+    report = do_backup(file, actor=actor, passphrase=passphrase, key=key)
+    title = "Encrypted backup written" if report.encrypted else "Backup written"
+    emit_record(report.record(), fmt, title=title)
 
 
 @app.command()
@@ -78,16 +118,81 @@ def restore(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a registry that holds data.")
     ] = False,
+    passphrase_stdin: PassphraseStdinOpt = False,
+    key_file: KeyFileOpt = None,
+    unauthenticated: Annotated[
+        bool,
+        typer.Option(
+            "--unauthenticated",
+            help="Accept a format-1 backup (made before manifests were signed): nothing "
+            "proves it was not changed.",
+        ),
+    ] = False,
     actor: ActorOpt = None,
     format: FormatOpt = "table",
 ) -> None:
-    """Restore a backup (checked first; refuses a non-empty registry without --force)."""
+    """Restore a backup: verified whole first (signature, sha256, integrity, row counts,
+    schema), then swapped in at once; refuses a non-empty registry without --force."""
     from vigil.cases.backup import restore as do_restore
 
     fmt = output_format(format)
+    key = _read_key_file(key_file) if key_file is not None else None
+    read: list[str] = []
+
+    def passphrase() -> str:  # asked for only when the backup is encrypted
+        if not read:
+            read.append(_passphrase(passphrase_stdin, confirm=False, what=str(file)))
+        return read[0]
+
     _open()
-    report = do_restore(file, force=force, actor=actor)
-    emit_record(report.record(), fmt, title="Backup restored; row counts verified")
+    report = do_restore(
+        file,
+        force=force,
+        actor=actor,
+        passphrase=passphrase,
+        key=key,
+        unauthenticated=unauthenticated,
+    )
+    emit_record(report.record(), fmt, title="Backup verified and restored")
+
+
+def _passphrase(stdin: bool, *, confirm: bool, what: str) -> str:
+    """The backup passphrase: one line of standard input (--passphrase-stdin), else
+    $VIGIL_BACKUP_PASSPHRASE, else a hidden prompt when standard input is a terminal.
+    Never a command-line argument (other users could read it in the process list)."""
+    if stdin:
+        passphrase = sys.stdin.readline().rstrip("\r\n")
+        if not passphrase:
+            raise InputError("--passphrase-stdin: no passphrase on standard input")
+        return passphrase
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env:
+        return env
+    if sys.stdin.isatty():
+        import getpass
+
+        passphrase = getpass.getpass("Backup passphrase: ")
+        if confirm and getpass.getpass("The same again: ") != passphrase:
+            raise InputError("the two passphrases differ")
+        if not passphrase:
+            raise InputError("no passphrase given")
+        return passphrase
+    raise InputError(
+        f"{what}: needs a passphrase: --passphrase-stdin, ${PASSPHRASE_ENV}, or run it "
+        "on a terminal to be asked"
+    )
+
+
+def _read_key_file(path: Path) -> str:
+    try:
+        key = path.expanduser().read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise InputError(f"--key-file {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--key-file {path}: cannot read it ({exc})") from None
+    if not key:
+        raise InputError(f"--key-file {path}: the file is empty")
+    return key
 
 
 # -- users ----------------------------------------------------------------------------
