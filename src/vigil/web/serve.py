@@ -7,25 +7,15 @@ For a public deployment, put it behind a reverse proxy (TLS) or run
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
-from vigil.config import resolve_store, vigil_home
+from vigil.config import kept_secret, resolve_store
 from vigil.errors import StoreError
 
 
 def secret_key() -> str:
     """``VIGIL_SECRET_KEY``, else a random key kept (mode 0600) in the data directory."""
-    env = os.environ.get("VIGIL_SECRET_KEY")
-    if env:
-        return env
-    path = vigil_home() / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return kept_secret("secret_key", "VIGIL_SECRET_KEY")
 
 
 def prepare(store: Path | None = None, *, debug: bool = False) -> Path:
@@ -51,4 +41,15 @@ def serve(host: str, port: int, *, store: Path | None = None, threads: int = 8) 
 
     from vigil.web.wsgi import application
 
-    waitress_serve(application, host=host, port=port, threads=threads, ident="vigil")
+    # waitress deletes X-Forwarded-For/-Proto by default; Django decides what to trust
+    # of them (settings: the proto only with VIGIL_HTTPS, the address only with
+    # VIGIL_PROXY_COUNT), so they must reach it: behind a TLS proxy, CSRF's origin check
+    # and HSTS need the proto, the lockout needs the client's address.
+    waitress_serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="vigil",
+        clear_untrusted_proxy_headers=False,
+    )

@@ -3,8 +3,10 @@
 Everything that differs between machines comes from the environment, never from the
 repository: ``DATABASE_URL`` (default: ``cases.sqlite`` in the Vigil data directory),
 ``VIGIL_STORE`` (the territory store the site reads), ``VIGIL_SECRET_KEY``,
-``VIGIL_DEBUG``, ``VIGIL_ALLOWED_HOSTS`` (comma-separated) and ``VIGIL_TILE_URL`` (a
-base-map tile server; without one the map draws the bundled boundaries only).
+``VIGIL_DEBUG``, ``VIGIL_ALLOWED_HOSTS`` (comma-separated), ``VIGIL_TILE_URL`` (a
+base-map tile server; without one the map draws the bundled boundaries only), and for
+HTTPS behind a reverse proxy ``VIGIL_HTTPS``, ``VIGIL_HSTS_SECONDS``,
+``VIGIL_HSTS_INCLUDE_SUBDOMAINS`` and ``VIGIL_PROXY_COUNT`` (docs/web.md).
 """
 
 from __future__ import annotations
@@ -12,9 +14,32 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from vigil.config import database_config, resolve_store
 
 BASE_DIR = Path(__file__).resolve().parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
+def _count(name: str, default: int) -> int:
+    """A whole number >= 0 from the environment; anything else stops the start-up
+    with the variable named (a typo must not silently turn a protection off)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number >= 0, got {value!r}")
+    return number
+
 
 SECRET_KEY = os.environ.get("VIGIL_SECRET_KEY", "")  # `vigil serve` makes one if unset
 DEBUG = os.environ.get("VIGIL_DEBUG", "").lower() in ("1", "true", "yes")
@@ -46,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # after authentication (it reads request.user), before axes (it sees the lockout page)
+    "vigil.web.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
@@ -74,13 +101,22 @@ LOGIN_REDIRECT_URL = "/editors/"
 OTP_TOTP_ISSUER = "Vigil"
 AXES_FAILURE_LIMIT = int(os.environ.get("VIGIL_LOGIN_ATTEMPTS", "5"))
 AXES_COOLOFF_TIME = 1  # hour
+# Locked per (user name, address) pair: failures for one name from one address never
+# lock that name from another address, nor another name from that address.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address. Behind VIGIL_PROXY_COUNT trusted reverse proxies, each of which
+# appends the address it received the request from to X-Forwarded-For, the client is
+# the entry that many places from the right; 0 (the default) trusts no header and uses
+# REMOTE_ADDR. (django-ipware, which axes' AXES_IPWARE_* settings configure, is not
+# installed: this callable is what decides.)
+VIGIL_PROXY_COUNT = _count("VIGIL_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "vigil.web.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "vigil.web.editors.auth.lockout_response"
 
 # Cookies: HTTP-only, same-site strict, secure unless VIGIL_HTTPS=0 (a laptop on http).
-_HTTPS = os.environ.get("VIGIL_HTTPS", "1").lower() not in ("0", "false", "no")
+_HTTPS = _flag("VIGIL_HTTPS", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
 SESSION_COOKIE_SECURE = _HTTPS
@@ -129,6 +165,22 @@ STATIC_URL = "/static/"
 STATIC_ROOT = os.environ.get("VIGIL_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# HTTPS (on unless VIGIL_HTTPS=0). The site then always runs behind a reverse proxy that
+# terminates TLS (`vigil serve` is waitress without TLS), and that proxy must set
+# X-Forwarded-Proto itself, overwriting any value a client sent: it is what tells Django
+# that the request came over HTTPS (secure CSRF origin checks, HSTS).
+if _HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Browsers refuse plain http for this host for a year (VIGIL_HSTS_SECONDS; 0: off).
+    SECURE_HSTS_SECONDS = _count("VIGIL_HSTS_SECONDS", 365 * 24 * 3600)
+    # Not for subdomains unless asked: the site often lives on a subdomain or the apex
+    # of an organisation's domain whose other hosts (a mail or intranet server, a
+    # sibling site on http) HSTS would make unreachable for as long as it lasts.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("VIGIL_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = False  # preloading is a commitment for the whole domain
+else:
+    SECURE_HSTS_SECONDS = 0
 
 # Security (docs/security.md grows with the cases issue): nothing inline, nothing external.
 SECURE_CONTENT_TYPE_NOSNIFF = True
