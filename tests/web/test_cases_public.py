@@ -101,7 +101,7 @@ def hidden_values(m: Any) -> set[str]:
     """Every internal or restricted value in the registry (text long enough to look for
     without false alarms: birth years and the like are checked by their field names)."""
     from vigil.cases.levels import Level
-    from vigil.cases.visibility import field_level
+    from vigil.cases.policy import field_level
 
     values: set[str] = set()
 
@@ -432,7 +432,7 @@ def test_person_page_mixes_scripts_with_language_tags(demo):
         ("Рашад Гюльбейли", "ru-Cyrl"),
         ("Rashad Gulbeyli", "en"),
     ):
-        assert f'<span lang="{lang}">{name}</span>' in body
+        assert f'<bdi lang="{lang}">{name}</bdi>' in body  # isolated: bidi-safe
     assert "arrested" in body and "2026-06-01" in body  # status and timeline
     assert "The AVB case" in body and 'href="/cases/AVB-2026/"' in body
     assert "PACE 2012 definition" in body and "Political prisoners in Veloria — June 2026" in body

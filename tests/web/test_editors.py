@@ -104,13 +104,17 @@ def editor_client(editor) -> Client:
 
 
 def audit(action: str | None = None, target: str | None = None) -> list:
+    """Audit events of ``action`` on ``target``: a ref, or the ref a record belongs to
+    (``hearing:C1`` finds ``hearing:C1#12``)."""
+    from django.db.models import Q
+
     from vigil.cases.models import AuditEvent
 
     rows = AuditEvent.objects.all()
     if action:
         rows = rows.filter(action=action)
     if target:
-        rows = rows.filter(target=target)
+        rows = rows.filter(Q(target=target) | Q(target__startswith=f"{target}#"))
     return list(rows)
 
 
@@ -266,7 +270,7 @@ def test_create_and_edit_person(editor_client, sample):
     assert p1.occupation == "party chairman" and p1.notes == "a new note"
     assert p1.contacts == "SECRET-CONTACT of P1"  # untouched
     assert p1.names.count() == 3
-    update = audit("update", "person:P1")[0].detail
+    update = audit("update", "person:P1")[0].detail["changes"]
     assert update["occupation"] == {"before": "", "after": "party chairman"}
     assert update["notes"] == {"before": "INTERNAL-NOTE of P1", "after": "a new note"}
     assert update["names"]["after"][-1] == "Ali Karimli"
@@ -304,11 +308,17 @@ def test_restricted_user_edits_contacts_and_overrides(sample):
     assert client.post("/editors/people/P1/edit/", data).status_code == 302
     p1 = Person.objects.get(ref="P1")
     assert p1.contacts == "NEW-SECRET" and p1.field_visibility == {"birth_date": "public"}
-    detail = audit("update", "person:P1")[0].detail
-    # the trail says the contacts changed, never what they were or are
-    assert detail["contacts"] == {"before": "[restricted]", "after": "[restricted]"}
-    assert "NEW-SECRET" not in json.dumps(detail)
-    assert detail["field_visibility"]["after"] == {"birth_date": "public"}
+    detail = audit("update", "person:P1")[0].detail["changes"]
+    # the trail says the contacts changed, never what they were or are: a keyed hash
+    contacts = detail["contacts"]
+    assert contacts["before"].startswith("[restricted:") and contacts["after"].startswith(
+        "[restricted:"
+    )
+    assert contacts["before"] != contacts["after"]
+    assert "NEW-SECRET" not in json.dumps(detail) and "SECRET-CONTACT" not in json.dumps(detail)
+    # which fields a record hides is itself restricted: masked too, its change visible
+    moved = detail["field_visibility"]
+    assert moved["after"].startswith("[restricted:") and moved["before"] != moved["after"]
 
 
 def test_case_edit(editor_client, sample):
@@ -329,7 +339,8 @@ def test_case_edit(editor_client, sample):
     assert editor_client.post("/editors/cases/C1/edit/", data).status_code == 302
     c1 = Case.objects.get(ref="C1")
     assert c1.title == "Case one, renamed" and c1.lawyer_notes == "SECRET-LAWYER C1"
-    assert audit("update", "case:C1")[0].detail["title"]["after"] == "Case one, renamed"
+    changes = audit("update", "case:C1")[0].detail["changes"]
+    assert changes["title"]["after"] == "Case one, renamed"
     new = editor_client.post("/editors/cases/new/", {**data, "number": "2-2026"})
     assert new.status_code == 302
     assert Case.objects.filter(number="2-2026").exclude(ref=None).exists()
@@ -359,7 +370,7 @@ def test_postpone_a_hearing(editor_client, sample):
     assert str(chain.next_hearing) == "2026-12-02"
     assert "next hearing 2 December 2026" in chain.summary
     detail = audit("postpone", "hearing:C1")[0].detail
-    assert detail["before"]["outcome"] == "scheduled" and detail["after"]["outcome"] == "postponed"
+    assert detail["changes"]["outcome"] == {"before": "scheduled", "after": "postponed"}
     assert detail["next_hearing"]["created"] is True
     # a postponed hearing cannot be postponed again
     again = editor_client.post(url, {"reason": "x", "next_date": "2027-01-01"})
@@ -482,7 +493,9 @@ def test_import_dry_run_then_confirm(editor_client, sample):
     assert done.status_code == 200
     assert Person.objects.filter(ref="P100").exists()
     entry = audit("import")[0]
-    assert entry.actor == "edna" and "P100" in entry.detail["created"]["people"]
+    assert entry.actor == "edna" and entry.detail["counts"]["people"]["create"] >= 1
+    created = audit("import-create", "person:P100")[0]
+    assert created.actor == "edna" and created.detail["after"]["ref"] == "P100"
     # the upload is gone, the token spent
     again = editor_client.post("/editors/import/confirm/", {"token": token})
     assert again.status_code == 302

@@ -148,10 +148,15 @@ def test_save_adds_removes_and_updates(editor_client, lists):
     ]
     event = audit("update", "release:L1")[0]
     assert event.actor == "edna"
-    assert event.detail["before"]["entries"] == ["P1", "P2", "P4"]
-    assert event.detail["after"]["entries"] == ["P2", "P5", "P1"]
-    assert event.detail["before"]["title"] == "June list"
-    assert event.detail["after"]["title"] == "June list (revised)"
+    changes = event.detail["changes"]
+    # the trail lists every entry; those above internal as keyed hashes, in place
+    masked = [e for e in changes["entries"]["before"] if e.startswith("[restricted:")]
+    assert len(masked) == 2 and masked == [
+        e for e in changes["entries"]["after"] if e.startswith("[restricted:")
+    ]
+    shown = {k: [e for e in v if e not in masked] for k, v in changes["entries"].items()}
+    assert shown == {"before": ["P1", "P2", "P4"], "after": ["P2", "P5", "P1"]}
+    assert changes["title"] == {"before": "June list", "after": "June list (revised)"}
     assert event.detail["added"] == ["P5"] and event.detail["removed"] == ["P4"]
     assert "P9" not in str(event.detail) and "P3" not in str(event.detail)
 

@@ -1,8 +1,8 @@
 """The cases registry's JSON API (django-ninja), mounted by vigil.web.urls with
 ``api.add_router("/cases/", router)``: read-only, at the reader's level.
 
-Every endpoint reads at :func:`vigil.cases.roles.level_for` of the request's user —
-public for anyone not signed in — never at a level from the query. Field names are
+Every endpoint reads as the request's :class:`~vigil.cases.policy.Actor` (public for
+anyone not signed in), never at a level from the query. Field names are
 those of the CLI's ``--format json``; ``?format=csv`` (or ``Accept: text/csv``) gives
 CSV. Errors have the API's shape, ``{"error": {"parameter": …, "message": …}}``: 400
 for a bad value, 404 for an unknown ref and for a record above the reader's level
@@ -20,7 +20,8 @@ import pandas as pd
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from vigil.cases.levels import Level
+from vigil.cases import policy
+from vigil.cases.policy import Actor
 from vigil.errors import VigilError
 from vigil.output import jsonable
 from vigil.web import cases_views as views
@@ -35,7 +36,7 @@ def _json_text(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _respond(request: HttpRequest, data: Any, level: Level) -> HttpResponse:
+def _respond(request: HttpRequest, data: Any, level: Actor) -> HttpResponse:
     data = jsonable(data)
     if _wants_csv(request):
         rows = data if isinstance(data, list) else [data]
@@ -44,7 +45,7 @@ def _respond(request: HttpRequest, data: Any, level: Level) -> HttpResponse:
         response = HttpResponse(_json_text(data).encode("utf-8"), content_type="application/json")
     response["Vary"] = "Accept, Cookie"
     response["Cache-Control"] = (
-        "public, max-age=60" if level == Level.PUBLIC else "private, no-store"
+        "public, max-age=60" if policy.is_public(level) else "private, no-store"
     )
     return response
 
@@ -81,7 +82,7 @@ def _one_of(value: str | None, parameter: str, allowed: list[str]) -> str | None
     raise ApiError(400, parameter, f"{parameter}: expected one of {shown}, got {value!r}")
 
 
-def _level(request: HttpRequest) -> Level:
+def _level(request: HttpRequest) -> Actor:
     return views.reader_level(request)
 
 
@@ -120,7 +121,7 @@ def people(
     return _respond(request, _records(frame), level)
 
 
-def _person(ref: str, level: Level) -> Any:
+def _person(ref: str, level: Actor) -> Any:
     found = views.visible_person(ref, level)
     if found is None:
         raise _not_found("ref", "person", ref)
@@ -135,7 +136,7 @@ def person(request: HttpRequest, ref: str) -> HttpResponse:
     level = _level(request)
     found = _person(ref, level)
     try:
-        record = registry.show(found.ref, level, actor=views._actor(request))
+        record = registry.show(found.ref, level)
     except VigilError:
         raise _not_found("ref", "person", ref) from None
     record["sources"] = views.person_sources(found, level)
@@ -172,10 +173,10 @@ def find(request: HttpRequest, q: str, limit: int = 10) -> HttpResponse:
 
 
 # -- cases --------------------------------------------------------------------------------
-def _case(ref: str, level: Level) -> Any:
+def _case(ref: str, level: Actor) -> Any:
     from vigil.cases.models import Case
 
-    found = Case.objects.filter(ref=ref, visibility__lte=level).first()
+    found = policy.visible(Case, level).filter(ref=ref).first()
     if found is None:
         raise _not_found("ref", "case", ref)
     return found

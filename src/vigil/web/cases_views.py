@@ -1,10 +1,10 @@
 """Public pages of the cases registry: the list of political prisoners, a page per
 person and per case, and the counts over time (chart and CSV).
 
-Every view reads the registry at :func:`vigil.cases.roles.level_for` of the request's
-user — public for an anonymous reader, more for a signed-in team member — and never
-at a level taken from the query. The library filters by that level; the templates only
-render what they are given. An unknown ref and a record the reader may not see get
+Every view reads the registry as the request's :class:`~vigil.cases.policy.Actor`
+(public for an anonymous reader, more for a signed-in team member), never at a level
+taken from the query; :mod:`vigil.cases.policy` filters, the templates only render
+plain values they are given. An unknown ref and a record the reader may not see get
 the same 404 (no existence oracle). A bad filter renders the page with a message
 naming the parameter (status 400), never a 500.
 """
@@ -27,11 +27,11 @@ from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from vigil.cases import roles
-from vigil.cases.levels import Level
-from vigil.cases.visibility import field_level
+from vigil.cases import policy
+from vigil.cases.policy import Actor
 from vigil.cases.vocab import Custody, StatusKind
 from vigil.errors import VigilError
+from vigil.output import frame_csv
 from vigil.web import cache as web_cache
 from vigil.web import pages
 from vigil.web.pages import Problem
@@ -47,20 +47,18 @@ CACHE_SECONDS = 300
 
 
 # -- the reader ---------------------------------------------------------------------------
-def reader_level(request: HttpRequest) -> Level:
-    """The level this request reads at: from the signed-in user's roles, only."""
-    return roles.level_for(request.user)
+def reader_level(request: HttpRequest) -> Actor:
+    """Who reads on this request: from the signed-in user's roles, only (an
+    :class:`~vigil.cases.policy.Actor`, accepted wherever a level is)."""
+    from vigil.web.editors.auth import actor
+
+    return actor(request)
 
 
-def _actor(request: HttpRequest) -> str | None:
-    user = request.user
-    return user.get_username() if getattr(user, "is_authenticated", False) else None
-
-
-def _private(response: HttpResponse, level: Level) -> HttpResponse:
+def _private(response: HttpResponse, level: Actor) -> HttpResponse:
     """What a team member sees must never sit in a shared cache."""
     patch_vary_headers(response, ("Cookie",))
-    if level > Level.PUBLIC:
+    if not policy.is_public(level):
         response["Cache-Control"] = "private, no-store"
     return response
 
@@ -69,14 +67,14 @@ def _page(
     request: HttpRequest,
     template: str,
     context: dict[str, Any],
-    level: Level,
+    level: Actor,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"section": "prisoners", "reader_level": level.label, **context}
+    context = {"section": "prisoners", "reader_level": level.level.label, **context}
     return _private(render(request, template, context, status=status), level)
 
 
-def not_found(request: HttpRequest, level: Level) -> HttpResponse:
+def not_found(request: HttpRequest, level: Actor) -> HttpResponse:
     """The one 404 for an unknown ref and a record above the reader's level."""
     return _page(request, "web/cases/not_found.html", {}, level, status=404)
 
@@ -120,37 +118,30 @@ def _page_number(value: str, problems: list[Problem]) -> int:
 
 
 # -- what the filters offer (all at the reader's level) -----------------------------------
-def organisations(level: Level) -> list[dict[str, str]]:
+def organisations(level: Actor) -> list[dict[str, str]]:
     from vigil.cases.models import Organisation
 
-    rows = Organisation.objects.filter(visibility__lte=level).order_by("key", "id")
+    rows = policy.visible(Organisation, level).order_by("key", "id")
     return [{"value": o.ref or o.name, "label": str(o)} for o in rows]
 
 
-def designators(level: Level) -> list[dict[str, str]]:
+def designators(level: Actor) -> list[dict[str, str]]:
     """Organisations that designate someone visible as a political prisoner."""
-    from vigil.cases.models import Organisation
+    from vigil.cases.models import Designation, Organisation
 
-    rows = (
-        Organisation.objects.filter(
-            visibility__lte=level,
-            designations__visibility__lte=level,
-            designations__person__visibility__lte=level,
-        )
-        .distinct()
-        .order_by("key", "id")
-    )
+    designating = policy.visible(Designation, level).values("organisation_id")
+    rows = policy.visible(Organisation, level).filter(id__in=designating).order_by("key", "id")
     return [{"value": o.ref or o.name, "label": str(o)} for o in rows]
 
 
-def articles(level: Level) -> list[dict[str, str]]:
+def articles(level: Actor) -> list[dict[str, str]]:
     """Articles of the cases the reader may see (with the articles field visible)."""
     from vigil.cases.models import Case
 
     seen: dict[str, str] = {}
-    cases = Case.objects.filter(visibility__lte=level).prefetch_related("articles")
+    cases = policy.visible(Case, level).prefetch_related("articles")
     for c in cases:
-        if field_level("cases", "articles", c.field_visibility) > level:
+        if not policy.shows(c, "articles", level):
             continue
         for a in c.articles.all():
             seen.setdefault(f"{a.code} {a.article}".strip(), _article_label(a))
@@ -162,11 +153,11 @@ def _article_label(a: Any) -> str:
     return f"{text} ({a.title})" if a.title else text
 
 
-def releases(level: Level) -> list[dict[str, str]]:
+def releases(level: Actor) -> list[dict[str, str]]:
     from vigil.cases.models import ListRelease
 
     rows = (
-        ListRelease.objects.filter(visibility__lte=level, organisation__visibility__lte=level)
+        policy.visible(ListRelease, level)
         .select_related("organisation")
         .order_by("-published", "id")
     )
@@ -204,7 +195,7 @@ class ListQuery:
 
 
 def list_query(
-    get: Any, level: Level, options: dict[str, list[dict[str, str]]]
+    get: Any, level: Actor, options: dict[str, list[dict[str, str]]]
 ) -> tuple[ListQuery, list[Problem]]:
     """The list's filters from the query, each checked against what the reader may
     see (an organisation, article or release the reader cannot see is the same
@@ -226,7 +217,7 @@ def list_query(
     return query, problems
 
 
-def people(query: ListQuery, level: Level, problems: list[Problem]) -> pd.DataFrame:
+def people(query: ListQuery, level: Actor, problems: list[Problem]) -> pd.DataFrame:
     """The list at ``level``: filtered, then (with ``q``) only the people whose names
     match, best match first."""
     from vigil.cases import registry
@@ -307,17 +298,12 @@ def prisoners_page(request: HttpRequest) -> HttpResponse:
 
 
 # -- a person ------------------------------------------------------------------------------
-def visible_person(ref: str, level: Level) -> Any:
+def visible_person(ref: str, level: Actor) -> Any:
     """The person with this exact ref whom ``level`` may see (None otherwise); a merged
     record gives the person it was merged into, when that one is visible too."""
     from vigil.cases.models import Person
 
-    found = Person.objects.filter(ref=ref, visibility__lte=level).first()
-    seen = set()
-    while found is not None and found.merged_into_id is not None and found.pk not in seen:
-        seen.add(found.pk)
-        found = Person.objects.filter(pk=found.merged_into_id, visibility__lte=level).first()
-    return found
+    return policy.resolve_merged(policy.visible(Person, level).filter(ref=ref).first(), level)
 
 
 def safe_url(url: str) -> str:
@@ -339,39 +325,30 @@ def _source(s: Any) -> dict[str, str]:
     }
 
 
-def person_sources(p: Any, level: Level) -> list[dict[str, str]]:
+def person_sources(p: Any, level: Actor) -> list[dict[str, str]]:
     """Sources of what the reader sees of this person: events, designations, lists and
     the cases' sources (each source at or below the reader's level)."""
     from vigil.cases import models as m
 
-    withdrawn = m.StatusEvent.objects.filter(person=p, withdraws__isnull=False).values(
-        "withdraws_id"
-    )
-    events = m.StatusEvent.objects.filter(person=p, visibility__lte=level)
-    if level == Level.PUBLIC:
-        events = events.exclude(id__in=withdrawn)
+    events = policy.visible(m.StatusEvent.objects.filter(person=p), level)
+    if not policy.shows_withdrawn(level):
+        events = events.exclude(id__in=policy.withdrawn(level))
     cases = [
         c
-        for c in m.Case.objects.filter(
-            visibility__lte=level,
-            participants__person=p,
-            participants__visibility__lte=level,
-        ).distinct()
-        if field_level("cases", "sources", c.field_visibility) <= level
+        for c in policy.visible(m.Case, level).filter(
+            id__in=policy.visible(m.CaseParticipant.objects.filter(person=p), level).values(
+                "case_id"
+            )
+        )
+        if policy.shows(c, "sources", level)
     ]
-    sources = m.Source.objects.filter(visibility__lte=level).filter(
+    designations = policy.visible(m.Designation.objects.filter(person=p), level)
+    entries = policy.visible(m.ListEntry.objects.filter(person=p), level)
+    sources = policy.visible(m.Source, level).filter(
         Q(events__in=events)
         | Q(cases__in=cases)
-        | Q(
-            designation__person=p,
-            designation__visibility__lte=level,
-            designation__organisation__visibility__lte=level,
-        )
-        | Q(
-            listrelease__entries__person=p,
-            listrelease__entries__visibility__lte=level,
-            listrelease__visibility__lte=level,
-        )
+        | Q(designation__in=designations)
+        | Q(listrelease__in=entries.values("release_id"))
     )
     return [_source(s) for s in sources.distinct().order_by("published", "ref", "id")]
 
@@ -395,12 +372,15 @@ def person_page(request: HttpRequest, ref: str) -> HttpResponse:
     if found.ref != ref:  # a merged record: its ref finds the person it was merged into
         return redirect("cases-person", ref=found.ref)
     try:
-        record = registry.show(found.ref, level, actor=_actor(request))
+        record = registry.show(found.ref, level)
         timeline = registry.timeline(found.ref, level)
     except VigilError:
         return not_found(request, level)
     for n in record["names"]:
         n["lang"] = _lang(n["language"])
+    # a case field the reader may not see is absent from the record; the page shows it
+    # as not there (the template reads every key)
+    record["cases"] = [{"number": "", "title": "", **c} for c in record["cases"]]
     fields = [
         (label, record[key])
         for key, label in (
@@ -423,13 +403,13 @@ def person_page(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 # -- a case --------------------------------------------------------------------------------
-def names_of(person_ids: Iterable[int], level: Level) -> dict[int, str]:
+def names_of(person_ids: Iterable[int], level: Actor) -> dict[int, str]:
     """Display names of these people, at ``level`` (primary first)."""
     from vigil.cases.models import PersonName
 
     out: dict[int, str] = {}
     rows = (
-        PersonName.objects.filter(person_id__in=list(person_ids), visibility__lte=level)
+        policy.visible(PersonName.objects.filter(person_id__in=list(person_ids)), level)
         .order_by("id")
         .values_list("person_id", "name", "kind")
     )
@@ -438,40 +418,25 @@ def names_of(person_ids: Iterable[int], level: Level) -> dict[int, str]:
     return out
 
 
-def case_record(c: Any, level: Level) -> dict[str, Any]:
+def case_record(c: Any, level: Actor) -> dict[str, Any]:
     """What ``level`` may see of a case: its fields, courts, articles, sources and the
     visible people in it by role."""
     from vigil.cases.models import CaseParticipant
 
-    def shown(name: str) -> bool:
-        return field_level("cases", name, c.field_visibility) <= level
-
     out: dict[str, Any] = {"ref": c.ref}
-    for name in ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes"):
-        if shown(name):
-            value = getattr(c, name)
-            out[name] = str(value) if value is not None else ""
-    out["courts"] = [str(x) for x in c.courts.all()] if shown("courts") else []
-    out["articles"] = (
-        [
-            {"code": a.code, "article": a.article, "title": a.title, "label": _article_label(a)}
-            for a in c.articles.all()
-        ]
-        if shown("articles")
-        else []
-    )
-    out["sources"] = (
-        [_source(s) for s in c.sources.filter(visibility__lte=level).order_by("published", "id")]
-        if shown("sources")
-        else []
-    )
+    fields = ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes")
+    for name, value in policy.fields(c, level, fields).items():
+        out[name] = str(value) if value is not None else ""
+    out["courts"] = [str(x) for x in policy.related(c, "courts", level)]
+    out["articles"] = [
+        {"code": a.code, "article": a.article, "title": a.title, "label": _article_label(a)}
+        for a in policy.related(c, "articles", level)
+    ]
+    sources = sorted(policy.related(c, "sources", level), key=lambda s: (str(s.published), s.id))
+    out["sources"] = [_source(s) for s in sources]
     participants = list(
-        CaseParticipant.objects.filter(
-            case=c,
-            visibility__lte=level,
-            person__visibility__lte=level,
-            person__merged_into__isnull=True,
-        )
+        policy.visible(CaseParticipant.objects.filter(case=c), level)
+        .filter(person__merged_into__isnull=True)
         .select_related("person")
         .order_by("role", "id")
     )
@@ -491,13 +456,15 @@ def case_page(request: HttpRequest, ref: str) -> HttpResponse:
     from vigil.cases.models import Case
 
     level = reader_level(request)
-    found = Case.objects.filter(ref=ref, visibility__lte=level).first()
+    found = policy.visible(Case, level).filter(ref=ref).first()
     if found is None:
         return not_found(request, level)
     problems: list[Problem] = []
     as_of = _date(request.GET.get("on", ""), "on", problems)
     result = chain(found.ref, level, as_of)
-    record = case_record(found, level)
+    # fields the reader may not see are absent from the record; the page reads them all
+    fields = ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes")
+    record = {**dict.fromkeys(fields, ""), **case_record(found, level)}
     context = {
         "problems": problems,
         "case": record,
@@ -564,14 +531,14 @@ def registry_version() -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
-def _cached(kind: str, level: Level, query: StatsQuery, make: Any) -> Any:
+def _cached(kind: str, level: Actor, query: StatsQuery, make: Any) -> Any:
     """``make()`` cached per level, query and registry version: a team member's
     counts are never served to the public, and an edit makes a new key."""
-    parts = (kind, level.value, query, registry_version())
+    parts = (kind, level.level.value, query, registry_version())
     return web_cache.memo(web_cache.key("cases-stats", parts), make, timeout=CACHE_SECONDS)
 
 
-def stats_frame(query: StatsQuery, level: Level) -> pd.DataFrame:
+def stats_frame(query: StatsQuery, level: Actor) -> pd.DataFrame:
     from vigil.cases import stats
 
     def make() -> pd.DataFrame:
@@ -590,7 +557,7 @@ def stats_csv(frame: pd.DataFrame) -> str:
     out = frame.copy()
     if "date" in out:
         out["date"] = pd.to_datetime(out["date"]).dt.date.astype(str)
-    return out.to_csv(index=False, lineterminator="\n")
+    return frame_csv(out)
 
 
 def _stats_error(problems: list[Problem]) -> HttpResponse:
@@ -599,10 +566,10 @@ def _stats_error(problems: list[Problem]) -> HttpResponse:
     return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
 
 
-def _download(data: bytes | str, content_type: str, name: str, level: Level) -> HttpResponse:
+def _download(data: bytes | str, content_type: str, name: str, level: Actor) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{name}"'
-    if level == Level.PUBLIC:
+    if policy.is_public(level):
         response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     return _private(response, level)
 
@@ -692,7 +659,7 @@ def stats_data(request: HttpRequest) -> HttpResponse:
 
 
 def _stats_asked(
-    request: HttpRequest, level: Level
+    request: HttpRequest, level: Actor
 ) -> tuple[StatsQuery, pd.DataFrame] | HttpResponse:
     """The counts a chart or CSV request asks for, or the error answer (never cached
     publicly: it may name what the reader asked about)."""

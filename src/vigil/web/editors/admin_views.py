@@ -23,16 +23,17 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.cases import audit, merge, users
-from vigil.cases.levels import Level
+from vigil.cases import audit, merge, policy, users
+from vigil.cases.policy import Actor
 from vigil.cases.roles import ROLES
-from vigil.errors import InputError
-from vigil.web.editors.auth import admin_required, editor_required, level, username
+from vigil.errors import Forbidden, InputError
+from vigil.web.editors.auth import actor, admin_required, editor_required, username
 from vigil.web.editors.views import (
     PERSON_FIELDS,
     _audit_restricted_read,
     _display_name,
     _person,
+    _person_cases,
     _visible_fields,
     page,
 )
@@ -93,9 +94,9 @@ def user_new(request: HttpRequest) -> HttpResponse:
                 c["role"],
                 email=c["email"] or "",
                 restricted=c["restricted"],
-                by=username(request),
+                by=actor(request),
             )
-        except InputError as exc:
+        except (InputError, Forbidden) as exc:
             return page(request, "user_form.html", {"form": form, "error": str(exc)}, status=400)
         # The password is in this answer only: shown once, never stored in clear.
         response = page(request, "user_form.html", {"created": user, "password": password})
@@ -115,7 +116,7 @@ def user_role(request: HttpRequest, name: str) -> HttpResponse:
     elif _is_self(request, name) and form.cleaned_data["role"] != "admin":
         messages.error(request, "You cannot demote yourself; ask another admin.")
     else:
-        users.set_role(user.username, form.cleaned_data["role"], by=username(request))
+        users.set_role(user.username, form.cleaned_data["role"], by=actor(request))
         messages.success(request, f"{user.username} is now {form.cleaned_data['role']}.")
     return redirect("editors:users")
 
@@ -125,12 +126,15 @@ def user_role(request: HttpRequest, name: str) -> HttpResponse:
 def user_restricted(request: HttpRequest, name: str) -> HttpResponse:
     user = _target(name)
     grant = request.POST.get("grant") == "1"
-    if grant:
-        users.grant_restricted(user.username, by=username(request))
-        messages.success(request, f"{user.username} may now read restricted fields.")
-    else:
-        users.revoke_restricted(user.username, by=username(request))
-        messages.success(request, f"{user.username} may no longer read restricted fields.")
+    try:
+        if grant:
+            users.grant_restricted(user.username, by=actor(request))
+            messages.success(request, f"{user.username} may now read restricted fields.")
+        else:
+            users.revoke_restricted(user.username, by=actor(request))
+            messages.success(request, f"{user.username} may no longer read restricted fields.")
+    except Forbidden as exc:
+        messages.error(request, f"Not changed: {exc}.")
     return redirect("editors:users")
 
 
@@ -141,7 +145,7 @@ def user_deactivate(request: HttpRequest, name: str) -> HttpResponse:
     if _is_self(request, name):
         messages.error(request, "You cannot deactivate yourself; ask another admin.")
     else:
-        users.deactivate(user.username, by=username(request))
+        users.deactivate(user.username, by=actor(request))
         messages.success(request, f"{user.username} is deactivated and cannot sign in.")
     return redirect("editors:users")
 
@@ -166,7 +170,7 @@ def user_reset_totp(request: HttpRequest, name: str) -> HttpResponse:
             "user-totp-reset",
             f"user:{user.username}",
             {"before": before, "after": {"devices": 0, "confirmed": 0}},
-            by=username(request),
+            by=actor(request),
         )
     messages.success(request, f"{user.username} must enrol a new second factor.")
     return redirect("editors:users")
@@ -175,33 +179,28 @@ def user_reset_totp(request: HttpRequest, name: str) -> HttpResponse:
 # -- duplicates -------------------------------------------------------------------------
 
 
-def _unmerged(ref: str, lv: Level) -> Any:
-    person = _person(ref, lv)
+def _unmerged(ref: str, who: Actor) -> Any:
+    person = _person(ref, who)
     if person.merged_into_id is not None:
         raise Http404("this person is merged already")
     return person
 
 
-def _side(request: HttpRequest, person: Any, lv: Level) -> dict[str, Any]:
-    _audit_restricted_read(request, "people", person, PERSON_FIELDS)
+def _side(who: Actor, person: Any) -> dict[str, Any]:
+    _audit_restricted_read(who, person, PERSON_FIELDS)
     return {
-        "person": person,
-        "name": _display_name(person, lv),
-        "names": list(person.names.filter(visibility__lte=lv)),
-        "fields": _visible_fields("people", person, PERSON_FIELDS, lv),
-        "cases": [
-            p.case
-            for p in person.participations.filter(
-                visibility__lte=lv, case__visibility__lte=lv
-            ).select_related("case")
-        ],
-        "events": person.events.filter(visibility__lte=lv).count(),
+        "person": {"ref": person.ref, "visibility": person.get_visibility_display()},
+        "name": _display_name(person, who),
+        "names": list(policy.visible(person.names.all(), who)),
+        "fields": _visible_fields(person, PERSON_FIELDS, who),
+        "cases": _person_cases(person, who),
+        "events": policy.visible(person.events.all(), who).count(),
     }
 
 
 @editor_required
 def duplicates(request: HttpRequest) -> HttpResponse:
-    frame = merge.duplicates(level(request))
+    frame = merge.duplicates(actor(request))
     return page(request, "duplicates.html", {"pairs": frame.to_dict("records")})
 
 
@@ -210,24 +209,24 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 def duplicate_merge(request: HttpRequest) -> HttpResponse:
     """GET: both records side by side (at the editor's level) and a confirm button;
     POST: merge B (``drop``) into A (``keep``)."""
-    lv = level(request)
+    who = actor(request)
     form = MergeForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         raise Http404("choose two people")
-    keep = _unmerged(form.cleaned_data["keep"], lv)
-    drop = _unmerged(form.cleaned_data["drop"], lv)
+    keep = _unmerged(form.cleaned_data["keep"], who)
+    drop = _unmerged(form.cleaned_data["drop"], who)
     if keep.pk == drop.pk:
         messages.error(request, "A person cannot be merged into themselves.")
         return redirect("editors:duplicates")
     if request.method == "POST":
         try:
-            result = merge.merge(keep.ref, drop.ref, actor=username(request))
+            result = merge.merge(keep.ref, drop.ref, actor=who)
         except InputError as exc:
             messages.error(request, f"Not merged: {exc}")
             return redirect("editors:duplicates")
         messages.success(request, f"{result['merged']} merged into {result['kept']}.")
         return redirect("editors:person", ref=result["kept"])
-    a, b = _side(request, keep, lv), _side(request, drop, lv)
+    a, b = _side(who, keep), _side(who, drop)
     sides = [("A (kept)", a), ("B (merged into A)", b)]
     context = {"a": a, "b": b, "sides": sides, "merge": True}
     return page(request, "duplicates.html", context)

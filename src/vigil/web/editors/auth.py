@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vigil.cases import roles
 from vigil.cases.levels import Level
+from vigil.cases.policy import Actor
 
 View = Callable[..., HttpResponse]
 
@@ -29,8 +30,18 @@ def username(request: HttpRequest) -> str:
     return request.user.get_username() if request.user.is_authenticated else "anonymous"
 
 
+def actor(request: HttpRequest) -> Actor:
+    """Who acts on this request, as :mod:`vigil.cases.policy` sees them (made once per
+    request)."""
+    found = getattr(request, "_vigil_actor", None)
+    if found is None or found.user_id != getattr(request.user, "pk", None):
+        found = Actor.for_user(request.user)
+        request._vigil_actor = found
+    return found
+
+
 def level(request: HttpRequest) -> Level:
-    return roles.level_for(request.user)
+    return actor(request).level
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
@@ -62,7 +73,7 @@ def editor_required(view: View) -> View:
     @functools.wraps(view)
     @member_required
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.can_edit(request.user):
+        if not actor(request).can_edit:
             raise PermissionDenied("viewers cannot change the registry")
         return view(request, *args, **kwargs)
 
@@ -73,7 +84,7 @@ def admin_required(view: View) -> View:
     @functools.wraps(view)
     @member_required
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.is_admin(request.user):
+        if not actor(request).is_admin:
             raise PermissionDenied("admins only")
         return view(request, *args, **kwargs)
 

@@ -1,5 +1,6 @@
 """The forms of the editors' area. Fields above the user's level are removed from a
-form before it is shown or bound, so they can be neither read nor written."""
+form before it is shown or bound (as :mod:`vigil.cases.policy` says), so they can be
+neither read nor written; the library refuses them again if one is forged."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 
 from django import forms
 
-from vigil.cases import vocab
+from vigil.cases import policy, vocab
 from vigil.cases.dates import PartialDate
 from vigil.cases.levels import Level
-from vigil.cases.visibility import field_level, parse_overrides
+from vigil.cases.policy import Who
 from vigil.errors import InputError
 
 MAX_UPLOAD = 10 * 1024 * 1024  # bytes
@@ -20,9 +21,13 @@ DATA_SUFFIXES = (".csv", ".xlsx", ".json", ".zip")
 MAPPING_SUFFIXES = (".toml",)
 
 
-def level_choices(level: Level) -> list[tuple[int, str]]:
+def level_choices(who: Who) -> list[tuple[int, str]]:
     """Visibility levels a user may give a record: up to their own."""
-    return [(lv.value, lv.label) for lv in Level if lv <= level]
+    return [(lv.value, lv.label) for lv in policy.assignable_levels(who)]
+
+
+def visibility_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(choices=[], coerce=int, initial=Level.PUBLIC.value)
 
 
 class PartialDateInput(forms.CharField):
@@ -79,21 +84,21 @@ class LeveledForm(forms.Form):
     table = ""
     columns: tuple[str, ...] = ()
 
-    def __init__(self, *args: Any, level: Level, overrides: dict | None = None, **kw: Any):
+    def __init__(self, *args: Any, level: Who, overrides: dict | None = None, **kw: Any):
         super().__init__(*args, **kw)
         self.level = level
+        shown = set(policy.columns_shown(self.table, level, self.columns, overrides or {}))
         for column in self.columns:
-            if field_level(self.table, column, overrides or {}) > level:
+            if column not in shown:
                 del self.fields[column]
-        self.fields["visibility"] = forms.TypedChoiceField(
-            choices=level_choices(level), coerce=int, initial=Level.PUBLIC.value
-        )
-        if level >= Level.RESTRICTED:
+        self.fields["visibility"] = visibility_field()
+        self.fields["visibility"].choices = level_choices(level)
+        if policy.moves_fields(level):
             self.fields["field_visibility"] = _overrides_field()
 
     def clean_field_visibility(self) -> dict[str, str]:
         try:
-            return parse_overrides(self.table, self.cleaned_data.get("field_visibility"))
+            return policy.parse_overrides(self.table, self.cleaned_data.get("field_visibility"))
         except InputError as exc:
             raise forms.ValidationError(str(exc)) from None
 
@@ -151,12 +156,11 @@ class EventForm(forms.Form):
     facility = forms.CharField(max_length=300, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args: Any, level: Level, **kw: Any) -> None:
+    def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["visibility"] = forms.TypedChoiceField(
-            choices=level_choices(level), coerce=int, initial=Level.PUBLIC.value
-        )
-        if level < Level.INTERNAL:  # event notes are internal (never reached: editors are)
+        self.fields["visibility"] = visibility_field()
+        self.fields["visibility"].choices = level_choices(level)
+        if not policy.settable("events", level, ["notes"]):  # notes are internal
             del self.fields["notes"]
 
 
@@ -164,11 +168,10 @@ class HearingForm(forms.Form):
     date = PartialDateInput()
     kind = forms.CharField(max_length=100, required=False, help_text="preliminary, trial…")
 
-    def __init__(self, *args: Any, level: Level, **kw: Any) -> None:
+    def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["visibility"] = forms.TypedChoiceField(
-            choices=level_choices(level), coerce=int, initial=Level.PUBLIC.value
-        )
+        self.fields["visibility"] = visibility_field()
+        self.fields["visibility"].choices = level_choices(level)
 
 
 class PostponeForm(forms.Form):
@@ -188,11 +191,10 @@ class ReleaseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
-    def __init__(self, *args: Any, level: Level, **kw: Any) -> None:
+    def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["visibility"] = forms.TypedChoiceField(
-            choices=level_choices(level), coerce=int, initial=Level.PUBLIC.value
-        )
+        self.fields["visibility"] = visibility_field()
+        self.fields["visibility"].choices = level_choices(level)
 
 
 def check_upload(upload: Any, suffixes: tuple[str, ...]) -> None:

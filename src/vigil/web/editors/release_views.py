@@ -1,38 +1,23 @@
 """List releases in the editors' area: the releases a user may read (with the change
 from each one's previous release), and an editor's edit of a release and its entries.
 
-An edit replaces only the entries the editor can see; an entry whose own visibility,
-or whose person's, is above the editor's level is left untouched, in its place.
+An edit replaces only the entries the editor can see (:func:`vigil.cases.edits.edit_release`);
+an entry the policy hides from the editor is left untouched, in its place.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vigil.cases import audit
-from vigil.cases.levels import Level
+from vigil.cases import edits, policy
+from vigil.cases.releases import members
+from vigil.errors import InputError
 from vigil.web.editors import forms
-from vigil.web.editors.auth import editor_required, level, member_required, username
-from vigil.web.editors.views import page
-
-
-class _FormProblem(Exception):
-    pass
-
-
-def _visible(lv: Level) -> Q:
-    return Q(visibility__lte=lv, person__visibility__lte=lv)
-
-
-def _members(release: Any, lv: Level) -> set[int]:
-    return set(release.entries.filter(_visible(lv)).values_list("person_id", flat=True))
+from vigil.web.editors.auth import actor, editor_required, member_required
+from vigil.web.editors.views import _people_lines, _sentence, found, page
 
 
 @member_required
@@ -40,46 +25,35 @@ def _members(release: Any, lv: Level) -> set[int]:
 def release_list(request: HttpRequest) -> HttpResponse:
     from vigil.cases import models as m
 
-    lv = level(request)
-    shown = Q(entries__visibility__lte=lv, entries__person__visibility__lte=lv)
+    who = actor(request)
     releases = (
-        m.ListRelease.objects.filter(visibility__lte=lv)
+        policy.visible(m.ListRelease, who)
         .select_related("organisation")
-        .annotate(visible_entries=Count("entries", filter=shown))
         .order_by("organisation__name", "organisation_id", "published", "id")
     )
     rows, previous = [], {}
     for r in releases:
-        members = _members(r, lv)
+        on_list = members(r, who)
         before = previous.get(r.organisation_id)
-        org = r.organisation
         rows.append(
             {
-                "release": r,
-                "organisation": org.name if org.visibility <= lv else (org.ref or ""),
-                "entries": r.visible_entries,
-                "previous": before[0] if before else None,
-                "added": len(members - before[1]) if before else None,
-                "removed": len(before[1] - members) if before else None,
+                "release": {"ref": r.ref, "title": r.title, "published": str(r.published)},
+                "organisation": r.organisation.name,
+                "entries": len(on_list),
+                "previous": {"ref": before[0].ref, "published": str(before[0].published)}
+                if before
+                else None,
+                "added": len(on_list - before[1]) if before else None,
+                "removed": len(before[1] - on_list) if before else None,
                 "public_diff": bool(
-                    before and r.visibility == Level.PUBLIC and before[0].visibility == Level.PUBLIC
+                    before
+                    and policy.is_public(policy.level_of(r))
+                    and policy.is_public(policy.level_of(before[0]))
                 ),
             }
         )
-        previous[r.organisation_id] = (r, members)
+        previous[r.organisation_id] = (r, on_list)
     return page(request, "releases.html", {"rows": rows})
-
-
-def _entry_refs(entries: list[Any]) -> list[str]:
-    return [e.person.ref for e in entries]
-
-
-def _fields(release: Any) -> dict[str, Any]:
-    return {
-        "title": release.title,
-        "published": str(release.published),
-        "visibility": Level(release.visibility).label,
-    }
 
 
 @editor_required
@@ -87,87 +61,37 @@ def _fields(release: Any) -> dict[str, Any]:
 def release_edit(request: HttpRequest, ref: str) -> HttpResponse:
     from vigil.cases import models as m
 
-    lv = level(request)
-    release = (
-        m.ListRelease.objects.filter(ref=ref, visibility__lte=lv)
-        .select_related("organisation")
-        .first()
+    who = actor(request)
+    release = found(
+        policy.get_editable, m.ListRelease.objects.select_related("organisation"), who, ref=ref
     )
-    if release is None:
-        raise Http404("no such list release")
-    entries = list(release.entries.select_related("person").order_by("position", "id"))
-    visible = [e for e in entries if e.visibility <= lv and e.person.visibility <= lv]
+    entries = policy.visible(release.entries.all(), who).select_related("person")
     initial = {
         "organisation": release.organisation.ref or release.organisation.name,
         "title": release.title,
         "published": str(release.published),
         "visibility": release.visibility,
-        "people": "\n".join(_entry_refs(visible)),
+        "people": "\n".join(e.person.ref for e in entries.order_by("position", "id")),
     }
-    form = forms.ReleaseForm(request.POST or None, level=lv, initial=initial)
+    form = forms.ReleaseForm(request.POST or None, level=who, initial=initial)
     form.fields["organisation"].disabled = True
     form.fields["organisation"].help_text = "the publisher of a list cannot be changed"
     error = ""
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
+        refs = _people_lines(c["people"])
         try:
-            with transaction.atomic():
-                before = {**_fields(release), "entries": _entry_refs(visible)}
-                refs = _save(release, entries, visible, c, lv)
-                after = {**_fields(release), "entries": refs}
-                old = set(before["entries"])
-                detail = {
-                    "before": before,
-                    "after": after,
-                    "added": [r for r in refs if r not in old],
-                    "removed": [r for r in before["entries"] if r not in set(refs)],
-                }
-                audit.record("update", f"release:{release.ref}", detail, by=username(request))
+            edits.edit_release(
+                who,
+                release.ref,
+                title=c["title"],
+                published=c["published"],
+                visibility=c["visibility"],
+                people=refs,
+            )
             messages.success(request, f"List release {release.ref} saved with {len(refs)} entries.")
             return redirect("editors:releases")
-        except _FormProblem as exc:
-            error = str(exc)
-        except IntegrityError:
-            error = "This organisation already has a list with that date and title."
-    context = {"form": form, "error": error, "release": release}
+        except InputError as exc:
+            error = _sentence(exc)
+    context = {"form": form, "error": error, "release": {"ref": release.ref}}
     return page(request, "release_form.html", context)
-
-
-def _save(release: Any, entries: list, visible: list, c: dict, lv: Level) -> list[str]:
-    """Update the release and replace its visible entries; the refs, in order."""
-    from vigil.cases import models as m
-
-    refs = [r.strip() for r in (c["people"] or "").splitlines() if r.strip()]
-    hidden = [e for e in entries if e not in visible]
-    hidden_people = {e.person_id for e in hidden}
-    kept = {e.person_id: e for e in visible}
-    people, seen = [], set()
-    for line, ref in enumerate(refs, 1):
-        person = m.Person.objects.filter(ref=ref, visibility__lte=lv).first()
-        if person is None:
-            raise _FormProblem(f"line {line}: no person {ref!r}")
-        if person.pk in seen:
-            raise _FormProblem(f"line {line}: {ref!r} is in the list twice")
-        if person.pk in hidden_people:
-            raise _FormProblem(f"line {line}: {ref!r} cannot be added to this list")
-        seen.add(person.pk)
-        people.append(person)
-    release.title = c["title"]
-    release.published = c["published"]
-    release.visibility = c["visibility"]
-    release.save(update_fields=["title", "published", "visibility"])
-    # hidden entries keep their positions; the visible ones fill the others, in order
-    taken = {e.position for e in hidden if e.position is not None}
-    m.ListEntry.objects.filter(pk__in=[e.pk for e in visible if e.person_id not in seen]).delete()
-    position = 0
-    for person in people:
-        position += 1
-        while position in taken:
-            position += 1
-        entry = kept.get(person.pk)
-        if entry is None:
-            m.ListEntry.objects.create(release=release, person=person, position=position)
-        elif entry.position != position:
-            entry.position = position
-            entry.save(update_fields=["position"])
-    return [p.ref for p in people]

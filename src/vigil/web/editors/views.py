@@ -1,10 +1,13 @@
 """Views of the editors' area. Each one checks the role (decorators of
-:mod:`vigil.web.editors.auth`) and reads at the user's level: a record above it is a
-404 (as if it did not exist), a field above it is neither rendered nor written."""
+:mod:`vigil.web.editors.auth`), parses the form, and calls the library with the
+request's :class:`~vigil.cases.policy.Actor`: reads through :mod:`vigil.cases.policy`
+and :mod:`vigil.cases.registry`, writes through :mod:`vigil.cases.edits`, the import
+and the merge. A record the policy does not show is a 404 (as if it did not exist), a
+field it does not show is neither rendered nor written. Templates get plain values
+the policy let through, never a model whose fields they could print."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import secrets
@@ -21,8 +24,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,34 +34,32 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigil.cases import audit, registry, roles
-from vigil.cases.dates import PartialDate
-from vigil.cases.importers.refs import new_ref
-from vigil.cases.levels import Level
-from vigil.cases.visibility import field_level
+from vigil.cases import audit, edits, policy, registry, roles
+from vigil.cases.policy import Actor
 from vigil.cases.vocab import HearingOutcome
-from vigil.errors import InputError
+from vigil.errors import Forbidden, InputError, NotFound
+from vigil.output import csv_lines
 from vigil.web.editors import forms
 from vigil.web.editors.auth import (
+    actor,
     admin_required,
     confirmed_device,
     editor_required,
-    level,
     member_required,
     needs_second_factor,
     username,
 )
 
 SECTION = {"section": "editors"}
-RESTRICTED_MASK = "[restricted]"
 
 
 def page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    who = actor(request)
     ctx = {
         **SECTION,
-        "level": level(request),
-        "can_edit": roles.can_edit(request.user),
-        "is_admin": roles.is_admin(request.user),
+        "level": who.level,
+        "can_edit": who.can_edit,
+        "is_admin": who.is_admin,
         **context,
     }
     return render(request, f"web/editors/{template}", ctx, status=status)
@@ -180,177 +179,140 @@ def enrol(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     from vigil.cases import models as m
 
-    lv = level(request)
+    who = actor(request)
     counts = {
-        "people": m.Person.objects.filter(visibility__lte=lv, merged_into=None).count(),
-        "cases": m.Case.objects.filter(visibility__lte=lv).count(),
-        "scheduled hearings": m.Hearing.objects.filter(
-            visibility__lte=lv, case__visibility__lte=lv, outcome=HearingOutcome.SCHEDULED
-        ).count(),
-        "list releases": m.ListRelease.objects.filter(visibility__lte=lv).count(),
+        "people": policy.people(who).count(),
+        "cases": policy.visible(m.Case, who).count(),
+        "scheduled hearings": policy.visible(m.Hearing, who)
+        .filter(outcome=HearingOutcome.SCHEDULED)
+        .count(),
+        "list releases": policy.visible(m.ListRelease, who).count(),
     }
     return page(request, "dashboard.html", {"counts": counts})
 
 
 @member_required
 def people(request: HttpRequest) -> HttpResponse:
-    from vigil.cases import models as m
-
-    lv = level(request)
+    who = actor(request)
     query = request.GET.get("q", "").strip()[:200]
     rows: list[dict[str, Any]] = []
     error = ""
     if query:
         try:
-            hits = registry.find(query, lv, limit=50)
+            hits = registry.find(query, who, limit=50)
             rows = [{"ref": r.ref, "name": r.name, "matched": r.matched} for r in hits.itertuples()]
         except InputError as exc:
             error = str(exc)
     else:
-        names = registry.primary_names(lv)
-        for p in m.Person.objects.filter(visibility__lte=lv, merged_into=None).order_by("-id")[
-            :100
-        ]:
+        names = registry.primary_names(who)
+        for p in policy.people(who).order_by("-id")[:100]:
             rows.append({"ref": p.ref, "name": names.get(p.id, ""), "matched": ""})
     return page(request, "people.html", {"rows": rows, "q": query, "error": error})
 
 
 # -- people -----------------------------------------------------------------------------
 
-PERSON_FIELDS = ("sex", "birth_date", "occupation", "photo", "notes", "contacts")
-CASE_FIELDS = ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes")
+PERSON_FIELDS = edits.PERSON_FIELDS
+CASE_FIELDS = edits.CASE_FIELDS
 
 
-def _person(ref: str, lv: Level) -> Any:
+def found(lookup: Any, *args: Any, **kwargs: Any) -> Any:
+    """``lookup(*args, **kwargs)``, or 404 when the policy says there is no such record
+    (missing and hidden alike)."""
+    try:
+        return lookup(*args, **kwargs)
+    except NotFound:
+        raise Http404("no such record") from None
+
+
+def _person(ref: str, who: Actor) -> Any:
     from vigil.cases import models as m
 
-    found = m.Person.objects.filter(ref=ref, visibility__lte=lv).first()
-    if found is None:
-        raise Http404("no such person")
-    return found
+    return found(policy.get, m.Person, who, ref=ref)
 
 
-def _case(ref: str, lv: Level) -> Any:
+def _case(ref: str, who: Actor) -> Any:
     from vigil.cases import models as m
 
-    found = m.Case.objects.filter(ref=ref, visibility__lte=lv).first()
-    if found is None:
-        raise Http404("no such case")
-    return found
+    return found(policy.get, m.Case, who, ref=ref)
 
 
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, PartialDate) else value
+def _visible_fields(obj: Any, names: tuple[str, ...], who: Actor) -> list[tuple]:
+    """(name, label, value) of the fields ``who`` may see."""
+    shown = policy.fields(obj, who, names)
+    return [(n, obj._meta.get_field(n).verbose_name, shown[n] or "") for n in names if n in shown]
 
 
-def _visible_fields(table: str, obj: Any, names: tuple[str, ...], lv: Level) -> list[tuple]:
-    """(name, label, value) of the fields a reader at ``lv`` may see."""
-    out = []
-    for name in names:
-        if field_level(table, name, obj.field_visibility) <= lv:
-            label = obj._meta.get_field(name).verbose_name
-            out.append((name, label, _plain(getattr(obj, name)) or ""))
-    return out
-
-
-def _audit_restricted_read(request: HttpRequest, table: str, obj: Any, names: tuple) -> None:
+def _audit_restricted_read(who: Actor, obj: Any, names: tuple) -> None:
     """A restricted field shown (not empty) is a reading for the audit trail."""
-    lv = level(request)
-    shown = [
-        n
-        for n in names
-        if field_level(table, n, obj.field_visibility) == Level.RESTRICTED <= lv and getattr(obj, n)
-    ]
-    if shown:
-        kind = "person" if table == "people" else "case"
-        audit.record(
-            "view-restricted", f"{kind}:{obj.ref}", {"fields": shown}, by=username(request)
-        )
+    read = policy.restricted_read(obj, who, names)
+    if read:
+        audit.record("view-restricted", policy.audit_target(obj), {"fields": read}, by=who)
 
 
-def _snapshot(table: str, obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    data = {n: _plain(getattr(obj, n)) for n in names}
-    data["visibility"] = Level(obj.visibility).label
-    data["field_visibility"] = dict(obj.field_visibility or {})
-    return data
+def _case_label(case: Any, who: Actor) -> dict[str, Any]:
+    """A case as a list shows it: ref, and number and title when ``who`` may see them."""
+    shown = policy.fields(case, who, ("number", "title"))
+    return {"ref": case.ref, "number": shown.get("number", ""), "title": shown.get("title", "")}
 
 
-def _diff(table: str, before: dict, after: dict, overrides: dict) -> dict[str, Any]:
-    """Before and after of the changed fields; a restricted field's values are not
-    copied into the audit trail (admins may read the trail without that permission)."""
-    out = {}
-    for key in after:
-        if before.get(key) == after[key]:
-            continue
-        restricted = (
-            key in before
-            and key not in ("visibility", "field_visibility")
-            and (field_level(table, key, overrides) == Level.RESTRICTED)
-        )
-        if restricted:
-            out[key] = {"before": RESTRICTED_MASK, "after": RESTRICTED_MASK}
-        else:
-            out[key] = {"before": before.get(key), "after": after[key]}
-    return out
+def _display_name(person: Any, who: Actor) -> str:
+    names = list(policy.visible(person.names.all(), who))
+    primary = [n for n in names if n.kind == "primary"]
+    return (primary or names)[0].name if names else person.ref or ""
 
 
-def _assign_ref(obj: Any, table: str) -> None:
-    model = type(obj)
-    taken = set(
-        model.objects.filter(ref__startswith=new_ref(table, obj.pk)).values_list("ref", flat=True)
-    )
-    obj.ref = new_ref(table, obj.pk, taken)
-    obj.save(update_fields=["ref"])
+def _person_cases(person: Any, who: Actor) -> list[dict[str, Any]]:
+    rows = policy.visible(person.participations.all(), who).select_related("case")
+    return [_case_label(p.case, who) for p in rows]
 
 
 @member_required
 def person_detail(request: HttpRequest, ref: str) -> HttpResponse:
     from vigil.cases import models as m
 
-    lv = level(request)
-    person = _person(ref, lv)
-    fields = _visible_fields("people", person, PERSON_FIELDS, lv)
-    _audit_restricted_read(request, "people", person, PERSON_FIELDS)
-    events = list(
-        m.StatusEvent.objects.filter(person=person, visibility__lte=lv)
-        .filter(Q(case__isnull=True) | Q(case__visibility__lte=lv))
+    who = actor(request)
+    person = _person(ref, who)
+    fields = _visible_fields(person, PERSON_FIELDS, who)
+    _audit_restricted_read(who, person, PERSON_FIELDS)
+    events = (
+        policy.visible(m.StatusEvent.objects.filter(person=person), who)
         .select_related("case")
         .order_by("date", "id")
     )
     withdrawn = set(
-        m.StatusEvent.objects.filter(person=person, withdraws__isnull=False).values_list(
-            "withdraws_id", flat=True
-        )
+        policy.withdrawn(who).filter(person=person).values_list("withdraws_id", flat=True)
     )
-    cases = [
-        p.case
-        for p in person.participations.filter(
-            visibility__lte=lv, case__visibility__lte=lv
-        ).select_related("case")
+    rows = [
+        {
+            "pk": e.pk,
+            "date": str(e.date),
+            "kind": e.get_kind_display(),
+            "correction": e.withdraws_id is not None,
+            "case": e.case.ref if e.case else "",
+            "visibility": e.get_visibility_display(),
+            "withdrawn": e.pk in withdrawn,
+            **policy.fields(e, who, ("place", "facility", "notes")),
+        }
+        for e in events
     ]
     context = {
-        "person": person,
-        "name": _display_name(person, lv),
-        "names": person.names.filter(visibility__lte=lv),
+        "person": {"ref": person.ref, "visibility": person.get_visibility_display()},
+        "name": _display_name(person, who),
+        "names": policy.visible(person.names.all(), who),
         "fields": fields,
-        "overrides": person.field_visibility if lv >= Level.RESTRICTED else None,
-        "events": [(e, e.id in withdrawn) for e in events],
-        "cases": cases,
-        "event_form": forms.EventForm(level=lv),
+        "overrides": person.field_visibility if policy.moves_fields(who) else None,
+        "events": rows,
+        "cases": _person_cases(person, who),
+        "event_form": forms.EventForm(level=who),
     }
     return page(request, "person.html", context)
 
 
-def _display_name(person: Any, lv: Level) -> str:
-    names = list(person.names.filter(visibility__lte=lv))
-    primary = [n for n in names if n.kind == "primary"]
-    return (primary or names)[0].name if names else person.ref or ""
-
-
-def _name_initial(person: Any, lv: Level) -> list[dict[str, Any]]:
+def _name_initial(person: Any, who: Actor) -> list[dict[str, Any]]:
     return [
         {"id": n.id, "name": n.name, "language": n.language, "kind": n.kind}
-        for n in person.names.filter(visibility__lte=lv)
+        for n in policy.visible(person.names.all(), who)
     ]
 
 
@@ -361,198 +323,139 @@ class _NameForm(forms.NameForm):
 NameFormSet = djforms.formset_factory(_NameForm, extra=2, max_num=50)
 
 
+def _initial(obj: Any, names: tuple[str, ...], who: Actor) -> dict[str, Any]:
+    """A form's initial values: the fields ``who`` may see, the level, and (for a
+    restricted editor) the field levels."""
+    initial = {n: v or "" for n, v in policy.fields(obj, who, names).items()}
+    initial["visibility"] = obj.visibility
+    if policy.moves_fields(who):
+        overrides = obj.field_visibility or {}
+        initial["field_visibility"] = "; ".join(f"{k}={v}" for k, v in overrides.items())
+    return initial
+
+
+def _chosen(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The record fields a bound form holds (only those it offered)."""
+    return {n: form.cleaned_data[n] for n in names if n in form.fields}
+
+
+def _moved(form: Any) -> Any:
+    return form.cleaned_data["field_visibility"] if "field_visibility" in form.fields else None
+
+
 @editor_required
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, ref: str | None = None) -> HttpResponse:
-    from vigil.cases import models as m
-
-    lv = level(request)
-    person = _person(ref, lv) if ref else m.Person()
-    overrides = person.field_visibility or {}
-    initial: dict[str, Any] = {}
-    if ref:
-        initial = {n: _plain(getattr(person, n)) or "" for n in PERSON_FIELDS}
-        initial["visibility"] = person.visibility
-        initial["field_visibility"] = "; ".join(f"{k}={v}" for k, v in overrides.items())
+    who = actor(request)
+    person = _person(ref, who) if ref else None
+    overrides = person.field_visibility if person else {}
+    initial = _initial(person, PERSON_FIELDS, who) if person else {}
     data = request.POST if request.method == "POST" else None
-    form = forms.PersonForm(data, level=lv, overrides=overrides, initial=initial)
-    names = NameFormSet(data, initial=_name_initial(person, lv) if ref else None, prefix="names")
+    form = forms.PersonForm(data, level=who, overrides=overrides, initial=initial)
+    names = NameFormSet(
+        data, initial=_name_initial(person, who) if person else None, prefix="names"
+    )
     error = ""
-    if request.method == "GET" and ref:
-        _audit_restricted_read(request, "people", person, PERSON_FIELDS)
+    if request.method == "GET" and person:
+        _audit_restricted_read(who, person, PERSON_FIELDS)
     if data is not None and form.is_valid() and names.is_valid():
+        name_edits = [
+            edits.NameEdit(
+                id=f.cleaned_data.get("id"),
+                name=f.cleaned_data.get("name") or "",
+                language=f.cleaned_data.get("language") or "",
+                kind=f.cleaned_data.get("kind") or "primary",
+                delete=bool(f.cleaned_data.get("delete")),
+            )
+            for f in names.forms
+            if f.cleaned_data
+        ]
         try:
-            with transaction.atomic():
-                done = _save_person(request, person, form, names, lv)
+            done = edits.save_person(
+                who,
+                ref,
+                fields=_chosen(form, PERSON_FIELDS),
+                visibility=form.cleaned_data["visibility"],
+                field_visibility=_moved(form),
+                names=name_edits,
+            )
             messages.success(request, f"Saved {done.ref}.")
             return redirect("editors:person", ref=done.ref)
-        except IntegrityError:
-            error = "Two names of this person are the same (same name and kind)."
-        except _FormProblem as exc:
-            error = str(exc)
-    context = {"form": form, "names": names, "person": person if ref else None, "error": error}
+        except InputError as exc:
+            error = _sentence(exc)
+    context = {"form": form, "names": names, "person": person, "error": error}
     return page(request, "person_form.html", context)
 
 
-class _FormProblem(Exception):
-    pass
-
-
-def _save_person(request: HttpRequest, person: Any, form: Any, names: Any, lv: Level) -> Any:
-    from vigil.cases import models as m
-
-    creating = person.pk is None
-    overrides = dict(person.field_visibility or {})
-    before = {} if creating else _snapshot("people", person, PERSON_FIELDS)
-    before_names = [] if creating else [n["name"] for n in _name_initial(person, lv)]
-    cleaned = form.cleaned_data
-    for name in PERSON_FIELDS:
-        if name in form.fields:  # only fields this user may see are written
-            setattr(person, name, cleaned[name] if cleaned[name] is not None else None)
-    if person.birth_date == "":
-        person.birth_date = None
-    person.visibility = cleaned["visibility"]
-    if "field_visibility" in form.fields:
-        person.field_visibility = cleaned["field_visibility"]
-    person.save()
-    if creating:
-        _assign_ref(person, "people")
-    visible_names = {n.id: n for n in person.names.filter(visibility__lte=lv)}
-    for f in names.forms:
-        c = f.cleaned_data
-        if not c:
-            continue
-        nid, text = c.get("id"), (c.get("name") or "").strip()
-        c = {**c, "kind": c.get("kind") or "primary", "language": c.get("language", "").strip()}
-        if nid:
-            existing = visible_names.get(nid)
-            if existing is None:
-                raise _FormProblem("a name in the form is not one of this person's names")
-            if c.get("delete") or not text:
-                existing.delete()
-            elif (existing.name, existing.language, existing.kind) != (
-                text,
-                c["language"],
-                c["kind"],
-            ):
-                existing.name, existing.language, existing.kind = text, c["language"], c["kind"]
-                existing.save()
-        elif text and not c.get("delete"):
-            m.PersonName.objects.create(
-                person=person, name=text, language=c["language"], kind=c["kind"]
-            )
-    if not person.names.exists():
-        raise _FormProblem("a person needs at least one name")
-    after = _snapshot("people", person, PERSON_FIELDS)
-    after_names = [n["name"] for n in _name_initial(person, lv)]
-    if creating:
-        detail = {
-            "after": {k: v for k, v in _diff("people", {}, after, person.field_visibility).items()},
-            "names": after_names,
-        }
-        audit.record("create", f"person:{person.ref}", detail, by=username(request))
-    else:
-        changes = _diff("people", before, after, {**overrides, **person.field_visibility})
-        if before_names != after_names:
-            changes["names"] = {"before": before_names, "after": after_names}
-        if changes:
-            audit.record("update", f"person:{person.ref}", changes, by=username(request))
-    return person
+def _sentence(exc: Exception) -> str:
+    """The library's one-line message, as a form shows it."""
+    return str(exc)
 
 
 # -- status events ----------------------------------------------------------------------
 
 
-def _event_case(ref: str, person: Any, lv: Level) -> Any:
-    if not ref:
-        return None
-    from vigil.cases import models as m
-
-    found = m.Case.objects.filter(ref=ref, visibility__lte=lv).first()
-    if found is None:
-        raise _FormProblem(f"no case {ref!r}")
-    return found
-
-
-def _event_record(e: Any) -> dict[str, Any]:
-    return {
-        "kind": e.kind,
-        "date": str(e.date),
-        "case": e.case.ref if e.case else None,
-        "place": e.place,
-        "facility": e.facility,
-        "notes": e.notes,
-        "visibility": Level(e.visibility).label,
-    }
+def _event_values(form: Any) -> dict[str, Any]:
+    c = form.cleaned_data
+    values = {n: c[n] for n in edits.EVENT_FIELDS if n in form.fields}
+    return {"case": c["case"], "visibility": c["visibility"], **values}
 
 
 @editor_required
 @require_POST
 def event_add(request: HttpRequest, ref: str) -> HttpResponse:
-    return _event_save(request, _person(ref, level(request)), None)
+    who = actor(request)
+    person = _person(ref, who)
+    return _event_save(request, person, None)
 
 
 @editor_required
 @require_http_methods(["GET", "POST"])
 def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
     """A correction is a new event that withdraws the old one (which stays on record)."""
-    from vigil.cases import models as m
-
-    lv = level(request)
-    old = (
-        m.StatusEvent.objects.filter(pk=pk, visibility__lte=lv, person__visibility__lte=lv)
-        .select_related("person", "case")
-        .first()
-    )
-    if old is None or (old.case is not None and old.case.visibility > lv):
-        raise Http404("no such event")
-    if m.StatusEvent.objects.filter(withdraws=old).exists():
+    who = actor(request)
+    old = found(edits.event, who, pk)
+    if policy.visible(old.corrections.all(), who).exists():
         messages.error(request, "This event has already been corrected.")
         return redirect("editors:person", ref=old.person.ref)
     if request.method == "POST":
         return _event_save(request, old.person, old)
     initial = {
-        **_event_record(old),
+        "kind": old.kind,
+        "date": str(old.date),
         "case": old.case.ref if old.case else "",
         "visibility": old.visibility,
+        **policy.fields(old, who, ("place", "facility", "notes")),
     }
-    form = forms.EventForm(initial=initial, level=lv)
-    return page(request, "event_form.html", {"form": form, "old": old, "person": old.person})
+    form = forms.EventForm(initial=initial, level=who)
+    context = {"form": form, "old": _event_label(old), "person": {"ref": old.person.ref}}
+    return page(request, "event_form.html", context)
+
+
+def _event_label(e: Any) -> dict[str, Any]:
+    return {"pk": e.pk, "date": str(e.date), "kind": e.get_kind_display()}
 
 
 def _event_save(request: HttpRequest, person: Any, old: Any) -> HttpResponse:
-    from vigil.cases import models as m
-
-    lv = level(request)
-    form = forms.EventForm(request.POST, level=lv)
+    who = actor(request)
+    form = forms.EventForm(request.POST, level=who)
     error = ""
     if form.is_valid():
-        c = form.cleaned_data
         try:
-            with transaction.atomic():
-                event = m.StatusEvent.objects.create(
-                    person=person,
-                    case=_event_case(c["case"].strip(), person, lv),
-                    kind=c["kind"],
-                    date=c["date"],
-                    place=c["place"],
-                    facility=c["facility"],
-                    notes=c.get("notes", ""),
-                    visibility=c["visibility"],
-                    withdraws=old,
-                )
-                detail: dict[str, Any] = {"after": _event_record(event), "id": event.pk}
-                if old is not None:
-                    detail["withdraws"] = {"id": old.pk, **_event_record(old)}
-                action = "correct" if old is not None else "create"
-                audit.record(action, f"event:{person.ref}", detail, by=username(request))
+            if old is None:
+                edits.add_event(who, person.ref, **_event_values(form))
+            else:
+                edits.correct_event(who, old.pk, **_event_values(form))
             messages.success(request, "Event corrected." if old else "Event added.")
             return redirect("editors:person", ref=person.ref)
-        except _FormProblem as exc:
-            error = str(exc)
-        except IntegrityError:
-            error = "This event has already been corrected."
-    context = {"form": form, "old": old, "person": person, "error": error}
+        except InputError as exc:
+            error = _sentence(exc)
+    context = {
+        "form": form,
+        "old": _event_label(old) if old is not None else None,
+        "person": {"ref": person.ref},
+        "error": error,
+    }
     return page(request, "event_form.html", context, status=400)
 
 
@@ -563,9 +466,9 @@ def _event_save(request: HttpRequest, person: Any, old: Any) -> HttpResponse:
 def cases(request: HttpRequest) -> HttpResponse:
     from vigil.cases import models as m
 
-    lv = level(request)
-    rows = m.Case.objects.filter(visibility__lte=lv).exclude(ref=None).order_by("-id")[:200]
-    return page(request, "cases.html", {"rows": rows})
+    who = actor(request)
+    rows = policy.visible(m.Case, who).exclude(ref=None).order_by("-id")[:200]
+    return page(request, "cases.html", {"rows": [_case_label(c, who) for c in rows]})
 
 
 @member_required
@@ -573,23 +476,23 @@ def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
     from vigil.cases import hearings as chains
     from vigil.cases import models as m
 
-    lv = level(request)
-    case = _case(ref, lv)
-    _audit_restricted_read(request, "cases", case, CASE_FIELDS)
-    hearings = m.Hearing.objects.filter(case=case, visibility__lte=lv).select_related("court")
+    who = actor(request)
+    case = _case(ref, who)
+    _audit_restricted_read(who, case, CASE_FIELDS)
+    hearings = (
+        policy.visible(m.Hearing.objects.filter(case=case), who)
+        .select_related("court")
+        .order_by("date", "id")
+    )
+    participants = policy.visible(case.participants.all(), who).select_related("person")
     context = {
-        "case": case,
-        "fields": _visible_fields("cases", case, CASE_FIELDS, lv),
+        "case": _case_label(case, who),
+        "fields": _visible_fields(case, CASE_FIELDS, who),
         "hearings": hearings,
-        "chain": chains.chain(case.ref, lv),
+        "chain": chains.chain(case.ref, who),
         "postpone_form": forms.PostponeForm(),
-        "hearing_form": forms.HearingForm(level=lv),
-        "people": [
-            (p.person, p.role)
-            for p in case.participants.filter(
-                visibility__lte=lv, person__visibility__lte=lv
-            ).select_related("person")
-        ],
+        "hearing_form": forms.HearingForm(level=who),
+        "people": [(p.person.ref, p.role) for p in participants],
     }
     return page(request, "case.html", context)
 
@@ -597,87 +500,47 @@ def case_detail(request: HttpRequest, ref: str) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, ref: str | None = None) -> HttpResponse:
-    from vigil.cases import models as m
-
-    lv = level(request)
-    case = _case(ref, lv) if ref else m.Case()
-    overrides = dict(case.field_visibility or {})
-    initial: dict[str, Any] = {}
-    if ref:
-        initial = {n: _plain(getattr(case, n)) or "" for n in CASE_FIELDS}
-        initial["visibility"] = case.visibility
-        initial["field_visibility"] = "; ".join(f"{k}={v}" for k, v in overrides.items())
-        if request.method == "GET":
-            _audit_restricted_read(request, "cases", case, CASE_FIELDS)
+    who = actor(request)
+    case = _case(ref, who) if ref else None
+    overrides = case.field_visibility if case else {}
+    initial = _initial(case, CASE_FIELDS, who) if case else {}
+    if request.method == "GET" and case:
+        _audit_restricted_read(who, case, CASE_FIELDS)
     data = request.POST if request.method == "POST" else None
-    form = forms.CaseForm(data, level=lv, overrides=overrides, initial=initial)
+    form = forms.CaseForm(data, level=who, overrides=overrides, initial=initial)
+    error = ""
     if data is not None and form.is_valid():
-        creating = case.pk is None
-        before = {} if creating else _snapshot("cases", case, CASE_FIELDS)
-        with transaction.atomic():
-            for name in CASE_FIELDS:
-                if name in form.fields:
-                    setattr(case, name, form.cleaned_data[name])
-            case.visibility = form.cleaned_data["visibility"]
-            if "field_visibility" in form.fields:
-                case.field_visibility = form.cleaned_data["field_visibility"]
-            case.save()
-            if creating:
-                _assign_ref(case, "cases")
-            after = _snapshot("cases", case, CASE_FIELDS)
-            changes = _diff("cases", before, after, {**overrides, **case.field_visibility})
-            if creating or changes:
-                action = "create" if creating else "update"
-                audit.record(action, f"case:{case.ref}", changes, by=username(request))
-        messages.success(request, f"Saved case {case.ref}.")
-        return redirect("editors:case", ref=case.ref)
-    return page(request, "case_form.html", {"form": form, "case": case if ref else None})
-
-
-def _hearing(pk: int, lv: Level) -> Any:
-    from vigil.cases import models as m
-
-    found = (
-        m.Hearing.objects.filter(pk=pk, visibility__lte=lv, case__visibility__lte=lv)
-        .select_related("case", "court")
-        .first()
-    )
-    if found is None:
-        raise Http404("no such hearing")
-    return found
-
-
-def _hearing_record(h: Any) -> dict[str, Any]:
-    return {
-        "case": h.case.ref,
-        "date": str(h.date),
-        "kind": h.kind,
-        "outcome": h.outcome,
-        "postponement_reason": h.postponement_reason,
-        "next_date": str(h.next_date or ""),
-    }
+        try:
+            done = edits.save_case(
+                who,
+                ref,
+                fields=_chosen(form, CASE_FIELDS),
+                visibility=form.cleaned_data["visibility"],
+                field_visibility=_moved(form),
+            )
+            messages.success(request, f"Saved case {done.ref}.")
+            return redirect("editors:case", ref=done.ref)
+        except InputError as exc:
+            error = _sentence(exc)
+    label = {"ref": case.ref} if case else None
+    return page(request, "case_form.html", {"form": form, "case": label, "error": error})
 
 
 @editor_required
 @require_POST
 def hearing_add(request: HttpRequest, ref: str) -> HttpResponse:
-    from vigil.cases import models as m
-
-    lv = level(request)
-    case = _case(ref, lv)
-    form = forms.HearingForm(request.POST, level=lv)
+    who = actor(request)
+    case = _case(ref, who)
+    form = forms.HearingForm(request.POST, level=who)
     if form.is_valid():
         c = form.cleaned_data
         try:
-            with transaction.atomic():
-                h = m.Hearing.objects.create(
-                    case=case, date=c["date"], kind=c["kind"], visibility=c["visibility"]
-                )
-                detail = {"after": _hearing_record(h), "id": h.pk}
-                audit.record("create", f"hearing:{case.ref}", detail, by=username(request))
+            h = edits.add_hearing(
+                who, case.ref, date=c["date"], kind=c["kind"], visibility=c["visibility"]
+            )
             messages.success(request, f"Hearing on {h.date} added.")
-        except IntegrityError:
-            messages.error(request, "This case already has a hearing of that kind on that date.")
+        except InputError as exc:
+            messages.error(request, _sentence(exc))
     else:
         messages.error(
             request,
@@ -692,9 +555,8 @@ def hearing_add(request: HttpRequest, ref: str) -> HttpResponse:
 def hearing_postpone(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a scheduled hearing postponed (reason, next date) and schedule the next one:
     the second click of "mark postponed" on the case page."""
-    from vigil.cases import models as m
-
-    hearing = _hearing(pk, level(request))
+    who = actor(request)
+    hearing = found(edits.hearing, who, pk)
     if hearing.outcome != HearingOutcome.SCHEDULED:
         messages.error(
             request, f"The hearing of {hearing.date} is {hearing.outcome}, not scheduled."
@@ -702,112 +564,72 @@ def hearing_postpone(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("editors:case", ref=hearing.case.ref)
     form = forms.PostponeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        before = _hearing_record(hearing)
-        with transaction.atomic():
-            hearing.outcome = HearingOutcome.POSTPONED
-            hearing.postponement_reason = form.cleaned_data["reason"]
-            hearing.next_date = form.cleaned_data["next_date"]
-            hearing.save()
-            following, created = m.Hearing.objects.get_or_create(
-                case=hearing.case,
-                date=form.cleaned_data["next_date"],
-                kind=hearing.kind,
-                defaults={"court": hearing.court, "visibility": hearing.visibility},
+        try:
+            h, following = edits.postpone_hearing(
+                who,
+                hearing.pk,
+                reason=form.cleaned_data["reason"],
+                next_date=form.cleaned_data["next_date"],
             )
-            detail = {
-                "before": before,
-                "after": _hearing_record(hearing),
-                "next_hearing": {
-                    "id": following.pk,
-                    "created": created,
-                    "date": str(following.date),
-                },
-            }
-            audit.record("postpone", f"hearing:{hearing.case.ref}", detail, by=username(request))
-        messages.success(
-            request, f"Hearing of {hearing.date} postponed; next hearing {following.date}."
-        )
+        except InputError as exc:
+            messages.error(request, _sentence(exc))
+            return redirect("editors:case", ref=hearing.case.ref)
+        messages.success(request, f"Hearing of {h.date} postponed; next hearing {following.date}.")
         return redirect("editors:case", ref=hearing.case.ref)
     status = 400 if request.method == "POST" else 200
-    return page(request, "postpone.html", {"form": form, "hearing": hearing}, status=status)
+    label = {"pk": hearing.pk, "date": str(hearing.date), "case": hearing.case.ref}
+    return page(request, "postpone.html", {"form": form, "hearing": label}, status=status)
 
 
-RECORDABLE_OUTCOMES = (HearingOutcome.HELD, HearingOutcome.ADJOURNED, HearingOutcome.VERDICT)
+RECORDABLE_OUTCOMES = edits.RECORDABLE_OUTCOMES
 
 
 @editor_required
 @require_POST
 def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     """Record what became of a scheduled hearing: held, adjourned or verdict."""
-    hearing = _hearing(pk, level(request))
+    who = actor(request)
+    hearing = found(edits.hearing, who, pk)
     outcome = request.POST.get("outcome", "")
-    if outcome not in RECORDABLE_OUTCOMES:
-        messages.error(request, "Outcome not recorded: choose held, adjourned or verdict.")
-    elif hearing.outcome != HearingOutcome.SCHEDULED:
-        messages.error(
-            request, f"The hearing of {hearing.date} is {hearing.outcome}, not scheduled."
-        )
-    else:
-        before = _hearing_record(hearing)
-        with transaction.atomic():
-            hearing.outcome = outcome
-            hearing.save()
-            detail = {"before": before, "after": _hearing_record(hearing), "id": hearing.pk}
-            audit.record("outcome", f"hearing:{hearing.case.ref}", detail, by=username(request))
+    try:
+        edits.conclude_hearing(who, hearing.pk, outcome)
         messages.success(request, f"Hearing of {hearing.date}: {outcome}.")
+    except InputError as exc:
+        messages.error(request, "Outcome not recorded: " + _sentence(exc))
     return redirect("editors:case", ref=hearing.case.ref)
 
 
 # -- list releases ----------------------------------------------------------------------
 
 
+def _people_lines(text: str) -> list[str]:
+    return [r.strip() for r in (text or "").splitlines() if r.strip()]
+
+
 @editor_required
 @require_http_methods(["GET", "POST"])
 def release_new(request: HttpRequest) -> HttpResponse:
-    from vigil.cases import models as m
-
-    lv = level(request)
-    form = forms.ReleaseForm(request.POST or None, level=lv)
+    who = actor(request)
+    form = forms.ReleaseForm(request.POST or None, level=who)
     error = ""
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
+        refs = _people_lines(c["people"])
         try:
-            with transaction.atomic():
-                org = registry.organisation(c["organisation"].strip(), lv)
-                release = m.ListRelease.objects.create(
-                    organisation=org,
-                    title=c["title"],
-                    published=c["published"],
-                    visibility=c["visibility"],
-                )
-                _assign_ref(release, "releases")
-                refs = [r.strip() for r in c["people"].splitlines() if r.strip()]
-                for position, ref in enumerate(refs, 1):
-                    person = m.Person.objects.filter(ref=ref, visibility__lte=lv).first()
-                    if person is None:
-                        raise _FormProblem(f"line {position}: no person {ref!r}")
-                    m.ListEntry.objects.create(release=release, person=person, position=position)
-                detail = {
-                    "after": {
-                        "organisation": org.ref,
-                        "title": release.title,
-                        "published": str(release.published),
-                        "visibility": Level(release.visibility).label,
-                    },
-                    "entries": refs,
-                }
-                audit.record("create", f"release:{release.ref}", detail, by=username(request))
+            release = edits.create_release(
+                who,
+                organisation=c["organisation"],
+                title=c["title"],
+                published=c["published"],
+                visibility=c["visibility"],
+                people=refs,
+            )
             messages.success(
                 request, f"List release {release.ref} created with {len(refs)} entries."
             )
             return redirect("editors:dashboard")
-        except (InputError, _FormProblem) as exc:
-            error = str(exc)
-        except IntegrityError:
-            error = (
-                "This organisation already has a list with that date and title, "
-                "or a person is twice in it."
-            )
+        except InputError as exc:
+            error = _sentence(exc)
     return page(request, "release_form.html", {"form": form, "error": error})
 
 
@@ -850,7 +672,7 @@ def _report_context(report: Any) -> dict[str, Any]:
         "rows": frame.fillna("").astype(str).values.tolist()[:2000],
         "truncated": len(frame) > 2000,
         "counts": report.counts,
-        "problems": [str(p) for p in report.problems][:500],
+        "row_problems": [str(p) for p in report.problems][:500],
     }
 
 
@@ -874,8 +696,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 out.write(chunk)
         mapping = form.cleaned_data["mapping"]
         try:
-            report = import_file(path, mapping, dry_run=True, actor=username(request))
-        except (InputError, ValueError, KeyError, OSError) as exc:
+            report = import_file(path, mapping, dry_run=True, actor=actor(request))
+        except (InputError, Forbidden, ValueError, KeyError, OSError) as exc:
             shutil.rmtree(folder, ignore_errors=True)
             message = str(exc) if isinstance(exc, InputError) else f"{upload.name}: cannot read it"
             form.add_error("file", message)
@@ -913,7 +735,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The upload has expired: upload the file again.")
         return redirect("editors:import")
     try:
-        report = import_file(path, pending.get("mapping"), actor=username(request))
+        report = import_file(path, pending.get("mapping"), actor=actor(request))
     except InputError as exc:
         messages.error(request, str(exc))
         return redirect("editors:import")
@@ -933,10 +755,8 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 AUDIT_COLUMNS = ["at", "actor", "action", "target", "detail"]
 
 
-def _audit_rows(form: Any) -> Any:
-    from vigil.cases import models as m
-
-    rows = m.AuditEvent.objects.all()
+def _audit_rows(request: HttpRequest, form: Any) -> Any:
+    rows = audit.events(actor(request))
     if form.is_valid():
         c = form.cleaned_data
         if c["actor"]:
@@ -949,12 +769,7 @@ def _audit_rows(form: Any) -> Any:
             rows = rows.filter(at__date__gte=c["since"])
         if c["until"]:
             rows = rows.filter(at__date__lte=c["until"])
-    return rows.order_by("-at", "-id")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+    return rows
 
 
 @admin_required
@@ -965,7 +780,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     import json
 
     form = forms.AuditFilterForm(request.GET or None)
-    rows = _audit_rows(form)
+    rows = _audit_rows(request, form)
     if request.GET.get("format") == "csv":
         filters = {
             k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v
@@ -973,22 +788,21 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         audit.record(
             "export", "audit", {"filters": filters, "rows": rows.count()}, by=username(request)
         )
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield writer.writerow(AUDIT_COLUMNS)
-            for e in rows.iterator():
-                yield writer.writerow(
-                    [
-                        e.at.isoformat(),
-                        e.actor,
-                        e.action,
-                        e.target,
-                        json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
-                    ]
-                )
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        lines = csv_lines(
+            AUDIT_COLUMNS,
+            (
+                [
+                    e.at.isoformat(),
+                    e.actor,
+                    e.action,
+                    e.target,
+                    json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
+                ]
+                for e in rows.iterator()
+            ),
+            lineterminator="\r\n",
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         response["Content-Disposition"] = f'attachment; filename="vigil-audit-{stamp}.csv"'
         return response
