@@ -7,7 +7,9 @@ anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -68,10 +70,17 @@ def serve(
     web.serve(host, port, store=path, threads=threads)
 
 
+@cache
+def command() -> Any:
+    """The click command typer builds from ``app`` (built once per process: building it
+    inspects every command's signature, a quarter of a second on a busy machine)."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``vigil`` console script."""
     try:
-        app(args=argv, prog_name="vigil")
+        command()(args=argv, prog_name="vigil")
     except VigilError as exc:
         message = " ".join(str(exc).split())  # one line, whatever the message held
         sys.stderr.write(f"Error: {message}\n")  # plain write: a rich console would wrap it
