@@ -133,3 +133,28 @@ def test_serve_has_help_and_a_readme_example(capsys):
     assert "--store" in out and "--port" in out
     for shot in re.findall(r"\((docs/screenshots/[^)]+\.png)\)", README):
         assert (REPO / shot).stat().st_size > 10_000, shot
+
+
+#: A test named in a document: `tests/…/file.py::test_name`, or `::test_name` after one.
+TEST_REF = re.compile(r"`((?:[\w/]+\.py)?)::(\w+)")
+
+
+@pytest.mark.parametrize("doc", ["docs/security.md", "docs/backups.md"])
+def test_every_test_a_security_document_names_exists(doc):
+    """docs/security.md states only what a test checks, naming the test: a renamed or
+    removed test must not leave a claim behind with nothing under it."""
+    text = (REPO / doc).read_text(encoding="utf-8")
+    named, current = [], None
+    for path, name in TEST_REF.findall(text):
+        current = path or current
+        named.append((current, name))
+    bare = re.findall(r"`(test_\w+)`", text)
+    assert named or bare, f"{doc} names no test"
+    missing = []
+    for path, name in named:
+        found = [p for p in (REPO / "tests").rglob(Path(path).name) if str(p).endswith(path)]
+        if not any(re.search(rf"^def {name}\(", f.read_text(), re.M) for f in found):
+            missing.append(f"{path}::{name}")
+    everything = "".join(p.read_text() for p in (REPO / "tests").rglob("test_*.py"))
+    missing += [name for name in bare if not re.search(rf"^def {name}\(", everything, re.M)]
+    assert not missing, f"{doc} names tests that do not exist: {missing}"
