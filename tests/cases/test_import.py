@@ -537,14 +537,20 @@ def test_audit_records_one_import_with_its_hash(registry, tmp_path):
     assert event.detail["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert event.detail["counts"]["people"]["create"] == 2
     assert report.sha256 == event.detail["sha256"]
-    # and one event per record created, with its values (refs, dates, names…)
+    # and one event per record of a ref table created, with its values (refs, dates…)
+    # and, under "rows", those of its rows (names, events…)
     created = trail.filter(action="import-create")
-    assert created.count() == sum(c.get("create", 0) for c in report.counts.values())
+    # ref tables, and rows that belong to no such record (legal articles)
+    owners = ("people", "organisations", "cases", "sources", "releases", "articles")
+    made = {table: c.get("create", 0) for table, c in report.counts.items()}
+    assert created.count() == sum(n for t, n in made.items() if t in owners)
+    rows = sum(len(r) for e in created for r in e.detail.get("rows", {}).values())
+    assert rows == sum(n for t, n in made.items() if t not in owners)
     people = {e.target: e.detail for e in created if e.target.startswith("person:")}
     refs = models().Person.objects.values_list("ref", flat=True)
     assert sorted(people) == sorted(f"person:{ref}" for ref in refs)
     for detail in people.values():
-        assert detail["sha256"] == event.detail["sha256"] and detail["file"] == "prisoners.csv"
+        assert detail["import"] == event.pk  # the summary: file, sha256, counts
         assert detail["after"]["ref"] in refs
 
 

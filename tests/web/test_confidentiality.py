@@ -110,7 +110,12 @@ def test_each_record_an_import_changes_is_in_the_audit_trail(sample):
     assert update.detail["changes"]["occupation"] == {"before": "", "after": "poet"}
     create = AuditEvent.objects.get(action="import-create", target="person:P200")
     assert create.detail["after"]["sex"] == "female"
-    assert AuditEvent.objects.filter(action="import-create", target__startswith="name:P200#")
+    # the person's rows (names, events…) are in its event, each with its values
+    (name,) = create.detail["rows"]["names"]
+    assert name == {
+        "action": "create",
+        "after": {"person": "P200", "name": "Yeni Şəxs", "kind": "primary"},
+    }
 
 
 # -- merges published fields restricted by override -------------------------------------

@@ -126,8 +126,9 @@ def import_file(
         )
         if commit:
             detail = {"sha256": sha256, "counts": report.counts, "level": who.level.label}
-            audit.record("import", target=path.name, detail=detail, by=who)
-            m.AuditEvent.objects.bulk_create(loader.audit_events(path.name, sha256), batch_size=500)
+            summary = audit.record("import", target=path.name, detail=detail, by=who)
+            # one event per record, pointing at the summary (file, sha256, counts)
+            m.AuditEvent.objects.bulk_create(loader.audit_events(summary.pk))
         else:
             transaction.set_rollback(True)
     return report

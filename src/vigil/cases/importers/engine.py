@@ -48,7 +48,6 @@ from vigil.cases.names import fold
 from vigil.cases.policy import field_level, parse_overrides
 from vigil.cases.schema import TABLE, TABLES
 from vigil.errors import InputError
-from vigil.output import jsonable
 
 REF_TABLES = tuple(REF_PREFIX)
 NOUN = {
@@ -255,6 +254,10 @@ DEFERRED = {"people": "merged_into", "events": "withdraws"}
 #: Optional pointers that an export at a lower level empties when their target is hidden.
 HIDDEN_POINTERS = {"source_id": "sources", "merged_into_id": "people", "withdraws_id": "events"}
 M2M_KINDS = ("courts", "articles", "sources")
+#: Values a new record's audit event leaves out (a blank field is blank).
+BLANK = (None, "", frozenset(), {})
+#: The default level of every column, per table (the audit trail masks by it).
+COLUMN_LEVEL = {t.name: {c.name: c.level for c in t.columns} for t in TABLES}
 MODEL = {"courts": "Court", **{t.name: t.model for t in TABLES}}
 
 
@@ -268,6 +271,16 @@ COLUMN_OF = {t: {(c.attr or n): n for n, c in cols.items()} for t, cols in SPEC.
 
 def key_columns(table: str) -> tuple[str, ...]:
     return ("name",) if table == "courts" else TABLE[table].key
+
+
+class _Either:
+    """``x in _Either(a, b)``: in ``a`` or in ``b`` (without building their union)."""
+
+    def __init__(self, *containers: Any) -> None:
+        self.containers = containers
+
+    def __contains__(self, item: object) -> bool:
+        return any(item in c for c in self.containers)
 
 
 class Bad(Exception):
@@ -880,12 +893,9 @@ class Loader:
     def _changed(self, p: Pending) -> None:
         record = p.instance
         self.before[id(p)] = {
-            column: self._show(
-                SPEC[p.table][column],
-                self.m2m_existing[(p.table, column)].get(record.pk, frozenset())
-                if column in p.m2m
-                else getattr(record, attr(p.table, column)),
-            )
+            column: self.m2m_existing[(p.table, attr(p.table, column))].get(record.pk, frozenset())
+            if attr(p.table, column) in p.m2m
+            else _plain(getattr(record, attr(p.table, column)))
             for column in p.changed
         }
         if p.table == "events":
@@ -1066,9 +1076,10 @@ class Loader:
 
         taken = self.ids[table]
         hidden = self.taken.get(table, set())  # a ref the importer cannot see is taken too
+        in_use = _Either(taken, hidden)
         simple, odd = [], []
         for record in fresh:
-            record.ref = new_ref(table, record.pk, taken.keys() | hidden)
+            record.ref = new_ref(table, record.pk, in_use)
             taken[record.ref] = record.pk
             plain = record.pk < 100_000 and record.ref == f"{REF_PREFIX[table]}{record.pk:05d}"
             (simple if plain else odd).append(record)
@@ -1152,20 +1163,62 @@ class Loader:
 
     # -- the audit trail ---------------------------------------------------------
 
-    def audit_events(self, file: str, sha256: str) -> list[Any]:
-        """One unsaved audit event per record created or changed: the record's columns
-        (``after``) or those that changed (``changes``: before and after), every value
-        above internal masked as :func:`vigil.cases.policy.audit_value` masks it."""
+    def audit_events(self, summary: int) -> list[Any]:
+        """The audit events of this import, one per record of a ref table (a person, an
+        organisation, a case, a source, a release) that it created or changed, or
+        whose rows it created or changed: the record's columns (``after``) or those
+        that changed (``changes``: before and after), and under ``rows`` the same for
+        each of its names, events, affiliations, hearings… (``{"events": [{"action":
+        "create", "after": {…}}]}``). Every value above internal is masked as
+        :func:`vigil.cases.policy.audit_value` masks it; ``import`` is the id of the
+        import's summary event (file, sha256, counts). A row without such an owner (a
+        legal article) is an event of its own."""
         levels = self._ref_levels()
-        out = []
+        events: dict[tuple[str, int], Any] = {}
         for table in ORDER:
             if table == "courts":
                 continue
             for p in self.pendings[table]:
                 if p.rejected or p.first is not None or p.action not in ("create", "update"):
                     continue
-                out.append(self._audit_event(table, p, levels, file, sha256))
-        return out
+                own, entry = self._audit_entry(table, p, levels)
+                owner = self._owner(table, p)
+                if owner is None:
+                    key = (table, p.instance.pk)
+                    event = events.get(key) or self._audit_event(table, p.instance.pk, own, summary)
+                    event.action = f"import-{p.action}"
+                    event.detail.update(entry)
+                else:
+                    key = owner
+                    event = events.get(key) or self._audit_event(
+                        *owner, levels[owner[0]].get(owner[1], Level.RESTRICTED), summary
+                    )
+                    rows = event.detail.setdefault("rows", {}).setdefault(table, [])
+                    rows.append({"action": p.action, **entry})
+                events[key] = event
+        return list(events.values())
+
+    def _owner(self, table: str, p: Pending) -> tuple[str, int] | None:
+        """(table, id) of the ref-table record a row belongs to (its first needed
+        record: a name's person, a hearing's case, an entry's release), or None."""
+        if table in REF_TABLES:
+            return None
+        for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
+            target = getattr(p.instance, f"{fk}_id")
+            if target is not None:
+                return SPEC[table][fk].arg, target
+        return None
+
+    def _audit_event(self, table: str, pk: int, level: Level, summary: int) -> Any:
+        """An unsaved ``import-update`` event of the record ``pk`` of ``table``."""
+        noun = policy.NOUN.get(MODEL[table], table)
+        ref = self.refs.get(table, {}).get(pk) or f"#{pk}"
+        return self.models.AuditEvent(
+            actor=self.actor.name[:200],
+            action="import-update",
+            target=f"{noun}:{policy.audit_value(ref, level, f'{noun}:{pk}')}"[:200],
+            detail={"import": summary},
+        )
 
     def _ref_levels(self) -> dict[str, dict[int, Level]]:
         """The effective level of every record of the ref tables, after the writes."""
@@ -1182,9 +1235,11 @@ class Loader:
         }
         return out
 
-    def _audit_event(
-        self, table: str, p: Pending, levels: dict[str, dict[int, Level]], file: str, sha: str
-    ) -> Any:
+    def _audit_entry(
+        self, table: str, p: Pending, levels: dict[str, dict[int, Level]]
+    ) -> tuple[Level, dict[str, Any]]:
+        """The record's effective level, and its ``after`` or ``changes`` for the audit
+        trail (80,000 of them for a large import: plain lookups, no query)."""
         record = p.instance
         own = Level(getattr(record, "visibility", 0))
         for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
@@ -1192,68 +1247,62 @@ class Loader:
             if target is not None:
                 own = max(own, levels[SPEC[table][fk].arg].get(target, Level.RESTRICTED))
         overrides = getattr(record, "field_visibility", None) or {}
+        defaults = COLUMN_LEVEL[table]
+        salt = f"{table}:{record.pk}:"
 
-        def value(column: str, shown: Any, raw: Any) -> Any:
-            col = SPEC[table].get(column)
-            known = column in TABLE[table].names
-            level = max(own, field_level(table, column, overrides) if known else Level.PUBLIC)
-            if col is not None and col.how in ("ref", "sources") and col.arg in levels:
-                ids = raw if isinstance(raw, frozenset | set) else {raw}
-                for i in ids:
-                    target = pk_of(i)
+        def value(column: str, raw: Any) -> Any:
+            if column == "visibility":
+                return Level(raw).label if raw is not None else None
+            col = SPEC[table][column]
+            level = max(
+                own, field_level(table, column, overrides) if overrides else defaults[column]
+            )
+            if col.how in ("ref", "sources") and col.arg in levels:
+                for item in raw if isinstance(raw, frozenset | set) else (raw,):
+                    target = pk_of(item)
                     if target is not None:
                         level = max(level, levels[col.arg].get(target, Level.RESTRICTED))
-            if column == "visibility":
-                return Level(raw).label
-            return policy.audit_value(shown, level, f"{table}:{record.pk}:{column}")
+            shown = self._audit_text(col, raw)
+            return shown if level <= policy.AUDIT_CLEAR else policy.mask(shown, salt + column)
 
-        def columns(names: Iterable[str]) -> dict[str, Any]:
-            out = {}
-            for column in names:
-                name = attr(table, column)
-                if column == "ref":
-                    raw = record.ref
-                elif column in p.m2m or name in p.m2m:
-                    raw = p.m2m.get(name, p.m2m.get(column))
-                else:
-                    raw = p.deferred.get(name, p.values.get(name))
-                out[column] = value(column, self._show(SPEC[table][column], raw), raw)
-            return out
+        def current(column: str) -> Any:
+            name = attr(table, column)
+            if column == "ref":
+                return record.ref
+            if name in p.m2m:
+                return p.m2m[name]
+            return p.deferred.get(name, p.values.get(name))
 
-        noun = policy.NOUN.get(MODEL[table], table)
-        key = getattr(record, "ref", None) or self._owner_key(table, record)
-        target = f"{noun}:{policy.audit_value(key, own, f'{noun}:{record.pk}')}"
-        detail: dict[str, Any] = {"file": file, "sha256": sha}
         if p.action == "create":
-            present = [COLUMN_OF[table].get(n, n) for n in (*p.values, *p.m2m, *p.deferred)]
-            present += ["ref"] if table in REF_TABLES else []
-            detail["after"] = columns(c for c in TABLE[table].names if c in present)
-        else:
-            before = self.before.get(id(p), {})
-            after = columns(p.changed)
-            detail["changes"] = {
-                c: {
-                    "before": value(c, before.get(c), None) if c != "visibility" else before.get(c),
-                    "after": after[c],
-                }
+            present = {COLUMN_OF[table].get(n, n) for n in (*p.values, *p.m2m, *p.deferred)}
+            present |= {"ref"} if table in REF_TABLES else set()
+            # a new record's blank fields are blank: only the values it was given
+            given = ((c, current(c)) for c in TABLE[table].names if c in present)
+            return own, {"after": {c: value(c, v) for c, v in given if v not in BLANK}}
+        before = self.before.get(id(p), {})
+        return own, {
+            "changes": {
+                c: {"before": value(c, before.get(c)), "after": value(c, current(c))}
                 for c in p.changed
             }
-        return self.models.AuditEvent(
-            actor=self.actor.name[:200],
-            action=f"import-{p.action}",
-            target=target[:200],
-            detail=jsonable(detail),
-        )
+        }
 
-    def _owner_key(self, table: str, record: Any) -> str:
-        """As :func:`vigil.cases.policy.audit_key` names a record without a ref: the ref
-        of the record it belongs to, and its id (``P00042#17``)."""
-        for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
-            target = getattr(record, f"{fk}_id")
-            ref = self.refs.get(SPEC[table][fk].arg, {}).get(target)
-            if ref:
-                return f"{ref}#{record.pk}"
-        return f"#{record.pk}"
+    def _audit_text(self, col: Col, raw: Any) -> Any:
+        """A value as the audit trail shows it: refs and names for pointers, a sorted
+        list of them for a many-to-many column, text for a date."""
+        if isinstance(raw, frozenset | set):
+            table = {"sources": "sources", "courts": "courts"}.get(col.how)
+            return sorted(
+                self._label(i)
+                if isinstance(i, Pending)
+                else self.refs.get(table, {}).get(i, str(i))
+                if table
+                else str(i)
+                for i in raw
+            )
+        if isinstance(raw, int) and not isinstance(raw, bool) and col.how in ("ref", "court"):
+            return self.refs.get(col.arg or "courts", {}).get(raw, str(raw))
+        return self._show(col, raw) if raw is not None else None
 
     # -- the report --------------------------------------------------------------
 
