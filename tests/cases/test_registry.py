@@ -157,6 +157,17 @@ def test_show_keeps_fields_to_the_level(sample):
     assert (seen.actor, seen.target) == ("tester", "person:P1")
 
 
+def test_a_restricted_reading_by_a_bare_level_names_the_user(sample, monkeypatch):
+    """From the command line (a level, no --as): the audit trail names VIGIL_ACTOR or
+    the operating-system user, never a placeholder."""
+    from vigil.cases.models import AuditEvent
+    from vigil.cases.registry import show
+
+    monkeypatch.setenv("VIGIL_ACTOR", "desk-7")
+    show("P1", RESTRICTED)
+    assert AuditEvent.objects.get(action="view-restricted").actor == "desk-7"
+
+
 def test_field_override_moves_one_field(sample):
     from vigil.cases.registry import show
 

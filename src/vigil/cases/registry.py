@@ -410,7 +410,10 @@ def show(key: str, level: Who, *, actor: str | None = None) -> dict[str, Any]:
         out["merged_from"] = merged
     read = policy.restricted_read(p, who, PERSON_FIELDS)
     if read:
-        audit.record("view-restricted", policy.audit_target(p), {"fields": read}, by=actor or who)
+        # who read it: the name given, else the actor's, else (a bare level, as on the
+        # command line) the operating-system user
+        by = actor or (level if isinstance(level, policy.Actor) else None)
+        audit.record("view-restricted", policy.audit_target(p), {"fields": read}, by=by)
     return out
 
 
