@@ -76,6 +76,7 @@ def test_new_user_refused_is_an_error(admin_client, admin):
 def test_role_restricted_deactivate_and_reset(admin_client):
     from vigil.cases import roles
     from vigil.cases.levels import Level
+    from vigil.cases.policy import Actor
 
     vera = make_user("vera", "viewer", device=False)
     edna = make_user("edna", "editor")
@@ -85,16 +86,16 @@ def test_role_restricted_deactivate_and_reset(admin_client):
     assert audit("user-role", "user:vera")[0].detail == {"before": ["viewer"], "after": ["editor"]}
     admin_client.post("/editors/users/vera/role/", {"role": "viewer"})
     # restricted: an admin who does not hold the permission cannot give it
-    assert roles.level_for(User.objects.get(username="vera")) == Level.INTERNAL
+    assert Actor.for_user(User.objects.get(username="vera")).level == Level.INTERNAL
     admin_client.post("/editors/users/vera/restricted/", {"grant": "1"})
-    assert roles.level_for(User.objects.get(username="vera")) == Level.INTERNAL
+    assert Actor.for_user(User.objects.get(username="vera")).level == Level.INTERNAL
     assert audit("user-restricted", "user:vera") == []
     # another admin who holds it can, and can take it back; each change is audited
     holder = signed_in(make_user("hana", "admin", restricted=True))
     holder.post("/editors/users/vera/restricted/", {"grant": "1"})
-    assert roles.level_for(User.objects.get(username="vera")) == Level.RESTRICTED
+    assert Actor.for_user(User.objects.get(username="vera")).level == Level.RESTRICTED
     admin_client.post("/editors/users/vera/restricted/", {"grant": "0"})
-    assert roles.level_for(User.objects.get(username="vera")) == Level.INTERNAL
+    assert Actor.for_user(User.objects.get(username="vera")).level == Level.INTERNAL
     events = audit("user-restricted", "user:vera")
     assert [(e.actor, e.detail["after"]) for e in events] == [("hana", True), ("ada", False)]
     # second factor reset: edna must enrol again

@@ -12,8 +12,6 @@ querysets refuse bulk ones, and the database refuses both (triggers, migration
 
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Any
 
 from vigil.output import jsonable
@@ -21,15 +19,9 @@ from vigil.output import jsonable
 
 def actor(name: str | None = None) -> str:
     """Who is acting: ``name``, else ``VIGIL_ACTOR``, else the operating-system user."""
-    if name:
-        return name
-    env = os.environ.get("VIGIL_ACTOR")
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in a container
-        return f"uid:{os.getuid()}"
+    from vigil.cases.policy import default_name
+
+    return default_name(name)
 
 
 def _name(by: Any) -> str:

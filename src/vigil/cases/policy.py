@@ -35,9 +35,11 @@ which records changed together, never the value.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -113,8 +115,6 @@ class Actor:
         """The command line's actor. Whoever can open the database file can read all of
         it, so the operator may do anything; ``level`` says how it acts this time (an
         import ``--level internal`` reads and changes nothing above internal)."""
-        from vigil.cases.audit import actor as default_name
-
         return cls(
             level=Level.parse(level),
             name=default_name(name),
@@ -155,6 +155,20 @@ class Actor:
             return True
         held = self.is_admin and self.holds_restricted and self.level >= R
         return held and self.user_id is not None and self.user_id != target_user_id
+
+
+def default_name(name: str | None = None) -> str:
+    """Who acts on the command line: ``name``, else ``VIGIL_ACTOR``, else the
+    operating-system user."""
+    if name:
+        return name
+    env = os.environ.get("VIGIL_ACTOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a container
+        return f"uid:{os.getuid()}"
 
 
 def as_actor(who: Actor | Level | str | int) -> Actor:

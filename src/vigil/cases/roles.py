@@ -1,19 +1,18 @@
-"""Who may read and change what: roles (Django groups) → the reader's level.
+"""The roles of the registry's users (Django groups) and their second factor.
 
 - anonymous reader → public;
 - viewer, editor, admin → internal, once signed in; editors and admins only with a
   verified second factor (TOTP), else they read as the public does;
 - the ``cases.view_restricted`` permission → restricted (given to named users).
 
-What an actor may do with these is decided in one place,
-:meth:`vigil.cases.policy.Actor.for_user`; the functions below ask it.
+What a user may see and do is decided in one place from these facts,
+:meth:`vigil.cases.policy.Actor.for_user`; this module only says which roles a user
+holds and whether the second factor is verified.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from vigil.cases.levels import Level
 
 ROLES = ("viewer", "editor", "admin")
 NEEDS_SECOND_FACTOR = ("editor", "admin")
@@ -35,22 +34,3 @@ def verified(user: Any, roles: set[str] | None = None) -> bool:
         is_verified = getattr(user, "is_verified", None)
         return bool(is_verified and is_verified())
     return True
-
-
-def level_for(user: Any) -> Level:
-    """The level this user reads the registry at, on this request."""
-    from vigil.cases.policy import Actor
-
-    return Actor.for_user(user).level
-
-
-def can_edit(user: Any) -> bool:
-    from vigil.cases.policy import Actor
-
-    return Actor.for_user(user).can_edit
-
-
-def is_admin(user: Any) -> bool:
-    from vigil.cases.policy import Actor
-
-    return Actor.for_user(user).is_admin

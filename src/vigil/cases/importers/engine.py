@@ -1263,7 +1263,7 @@ class Loader:
                     if target is not None:
                         level = max(level, levels[col.arg].get(target, Level.RESTRICTED))
             shown = self._audit_text(col, raw)
-            return shown if level <= policy.AUDIT_CLEAR else policy.mask(shown, salt + column)
+            return policy.audit_value(shown, level, salt + column)
 
         def current(column: str) -> Any:
             name = attr(table, column)
