@@ -462,3 +462,16 @@ def test_lockout_page(sample):
     response = sign_in(client, editor)
     assert response.status_code == 429
     assert b"Sign-in locked" in response.content and b"edna" not in response.content
+
+
+def test_production_hashes_passwords_with_argon2():
+    """The suite hashes with MD5 for speed (tests/settings.py); the site itself with
+    argon2 first, and only reads the older PBKDF2 hashes."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from vigil.web import settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert all("MD5" not in h for h in production.PASSWORD_HASHERS)
+    encoded = Argon2PasswordHasher().encode("correct horse battery staple", "saltsaltsalt")
+    assert encoded.startswith("argon2$argon2id$")

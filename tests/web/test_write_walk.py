@@ -184,12 +184,6 @@ def rolled_back(guard: Guard) -> Iterator[None]:
     guard.now = fx.state(INTERNAL)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Argon2 costs a second a user on a busy machine; the walk is not about hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _summary() -> Iterator[None]:
     yield
