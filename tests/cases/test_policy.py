@@ -149,6 +149,24 @@ def test_a_record_needs_what_it_points_to(db):
     assert list(policy.visible(m.StatusEvent, P)) == [event]  # no case: not needed
 
 
+def test_effective_levels_in_one_query_agree_with_level_of(db):
+    from vigil.cases import models as m
+    from vigil.cases import policy
+
+    org = m.Organisation.objects.create(name="Publisher", kind="ngo", visibility=1)
+    release = m.ListRelease.objects.create(organisation=org, published="2026")
+    person = m.Person.objects.create(ref="P1", visibility=2)
+    m.ListEntry.objects.create(release=release, person=person)
+    case = m.Case.objects.create(ref="C1", visibility=1)
+    m.StatusEvent.objects.create(person=person, kind="arrested", date="2026", case=case)
+    free = m.Person.objects.create(ref="P2")
+    m.StatusEvent.objects.create(person=free, kind="arrested", date="2026")  # no case
+    for model in (m.ListRelease, m.ListEntry, m.StatusEvent, m.Person):
+        levels = policy.effective_levels(model)
+        assert levels == {o.pk: policy.level_of(o) for o in model.objects.all()}, model
+    assert set(policy.effective_levels(m.StatusEvent).values()) == {R, P}
+
+
 def test_a_hidden_correction_withdraws_nothing_for_the_reader(db):
     from vigil.cases import models as m
     from vigil.cases import policy

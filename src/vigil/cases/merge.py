@@ -113,8 +113,9 @@ def merge(keep_key: str, drop_key: str, *, actor: Who | str | None = None) -> di
     lowered), and a field filled from the duplicate keeps its level on the person kept
     (as an override), so a merge never publishes anything.
     """
+    from vigil.cases.models import at_least
 
-    who = actor if isinstance(actor, policy.Actor) else policy.Actor.operator_at(name=actor)
+    who = policy.acting(actor)
     policy.require_edit(who)
     keep, drop = _person(keep_key, who), _person(drop_key, who)
     if keep.pk == drop.pk:
@@ -138,7 +139,8 @@ def merge(keep_key: str, drop_key: str, *, actor: Who | str | None = None) -> di
                 collapsed[relation] = [
                     r.id for r in rows if tuple(getattr(r, f) for f in same) in held
                 ]
-                rows = [r for r in rows if r.id not in set(collapsed[relation])]
+                gone = set(collapsed[relation])
+                rows = [r for r in rows if r.id not in gone]
             ids = [r.id for r in rows]
             model = getattr(drop, relation).model
             if relation == "events":
@@ -147,8 +149,7 @@ def merge(keep_key: str, drop_key: str, *, actor: Who | str | None = None) -> di
                 model.objects.filter(id__in=ids).raise_level(hidden_at)
                 model.objects.filter(id__in=ids).repoint(person=keep)
             else:
-                model.objects.filter(id__in=ids).update(person=keep)
-                _raise(model.objects.filter(id__in=ids), hidden_at)
+                model.objects.filter(id__in=ids).update(person=keep, visibility=at_least(hidden_at))
             moved[relation] = ids
         names = _move_names(keep, drop, who, hidden_at)
         filled = _fill(keep, drop, who)
@@ -172,14 +173,6 @@ def merge(keep_key: str, drop_key: str, *, actor: Who | str | None = None) -> di
         "moved": {k: len(v) for k, v in moved.items()},
         "filled": filled,
     }
-
-
-def _raise(rows: Any, level: Level) -> None:
-    """Raise the level of ``rows`` to at least ``level`` (a merge never lowers one)."""
-    from django.db.models import Value
-    from django.db.models.functions import Greatest
-
-    rows.update(visibility=Greatest("visibility", Value(int(level))))
 
 
 def _move_names(keep: Any, drop: Any, who: policy.Actor, hidden_at: Level) -> int:

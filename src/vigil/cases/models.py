@@ -214,6 +214,14 @@ class CaseParticipant(models.Model):
         ]
 
 
+def at_least(level: int) -> models.Func:
+    """A row's ``visibility``, raised to ``level`` if lower (never lowered): for
+    ``update()``."""
+    from django.db.models.functions import Greatest
+
+    return Greatest("visibility", models.Value(int(level)))
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuses the bulk edits and deletes that would bypass :class:`AppendOnly`."""
 
@@ -248,10 +256,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         a person hidden at ``level`` stays hidden at it on the person kept."""
         if "visibility" not in getattr(self.model, "RAISABLE", ()):
             self._refuse()
-        from django.db.models import Value
-        from django.db.models.functions import Greatest
-
-        return super().update(visibility=Greatest("visibility", Value(int(level))))
+        return super().update(visibility=at_least(level))
 
 
 class AppendOnly(models.Model):

@@ -171,6 +171,12 @@ def default_name(name: str | None = None) -> str:
         return f"uid:{os.getuid()}"
 
 
+def acting(who: Actor | str | None) -> Actor:
+    """``who`` when it is an :class:`Actor`; a name, or nothing, is the operator (the
+    command line, a notebook: whoever can open the database) under that name."""
+    return who if isinstance(who, Actor) else Actor.operator_at(name=who)
+
+
 def as_actor(who: Actor | Level | str | int) -> Actor:
     """``who`` as an :class:`Actor` (a level alone is a reader at that level)."""
     return who if isinstance(who, Actor) else Actor.reader(who)
@@ -250,8 +256,22 @@ def level_of(obj: Any) -> Level:
     return own
 
 
-def can_see(obj: Any, who: Who) -> bool:
-    return obj is not None and level_of(obj) <= as_actor(who).level
+def _level_paths(model: Any, prefix: str = "") -> list[str]:
+    """The ``visibility`` lookups of a row of ``model`` and of every record it needs."""
+    if model.__name__ in UNLEVELLED:
+        return []
+    paths = [f"{prefix}visibility"]
+    for fk, _nullable in REQUIRED.get(model.__name__, ()):
+        target = model._meta.get_field(fk).related_model
+        paths += _level_paths(target, f"{prefix}{fk}__")
+    return paths
+
+
+def effective_levels(model: Any) -> dict[int, Level]:
+    """:func:`level_of` of every record of ``model``, by id, in one query (an unset
+    nullable pointer needs nothing)."""
+    rows = model._default_manager.values_list("id", *_level_paths(model))
+    return {pk: Level(max(lv for lv in levels if lv is not None)) for pk, *levels in rows}
 
 
 def visible_ids(source: Any, who: Who) -> set[int]:

@@ -15,6 +15,7 @@ what they hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from vigil.cases.levels import Level
 
@@ -37,10 +38,11 @@ class Table:
     per_field: bool = False  # rows carry field_visibility overrides
 
     def column(self, name: str) -> Column:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
 
     @property
     def names(self) -> list[str]:

@@ -45,14 +45,10 @@ def _user(username: str) -> Any:
         raise InputError(f"no user {username!r} (see `vigil cases user list`)") from None
 
 
-def _actor(by: Any) -> Any:
-    from vigil.cases.policy import Actor
-
-    return by if isinstance(by, Actor) else Actor.operator_at(name=by)
-
-
 def _may_grant(by: Any, user_id: int | None) -> None:
-    if not _actor(by).may_grant_restricted(user_id):
+    from vigil.cases.policy import acting
+
+    if not acting(by).may_grant_restricted(user_id):
         raise Forbidden(
             "the restricted permission is granted only by another holder of it, never to oneself"
         )

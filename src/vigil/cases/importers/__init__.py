@@ -94,7 +94,7 @@ def import_file(
     from vigil.cases import audit
     from vigil.cases import models as m
 
-    who = actor if isinstance(actor, Actor) else Actor.operator_at(name=actor)
+    who = policy.acting(actor)
     policy.require_edit(who)
 
     path = Path(path)

@@ -256,8 +256,6 @@ HIDDEN_POINTERS = {"source_id": "sources", "merged_into_id": "people", "withdraw
 M2M_KINDS = ("courts", "articles", "sources")
 #: Values a new record's audit event leaves out (a blank field is blank).
 BLANK = (None, "", frozenset(), {})
-#: The default level of every column, per table (the audit trail masks by it).
-COLUMN_LEVEL = {t.name: {c.name: c.level for c in t.columns} for t in TABLES}
 MODEL = {"courts": "Court", **{t.name: t.model for t in TABLES}}
 
 
@@ -1222,18 +1220,7 @@ class Loader:
 
     def _ref_levels(self) -> dict[str, dict[int, Level]]:
         """The effective level of every record of the ref tables, after the writes."""
-        m = self.models
-        out = {}
-        for table in ("people", "organisations", "cases", "sources"):
-            pairs = self.model[table].objects.values_list("id", "visibility")
-            out[table] = {pk: Level(v) for pk, v in pairs}
-        out["releases"] = {
-            pk: Level(max(v, o))
-            for pk, v, o in m.ListRelease.objects.values_list(
-                "id", "visibility", "organisation__visibility"
-            )
-        }
-        return out
+        return {table: policy.effective_levels(self.model[table]) for table in REF_TABLES}
 
     def _audit_entry(
         self, table: str, p: Pending, levels: dict[str, dict[int, Level]]
@@ -1247,16 +1234,13 @@ class Loader:
             if target is not None:
                 own = max(own, levels[SPEC[table][fk].arg].get(target, Level.RESTRICTED))
         overrides = getattr(record, "field_visibility", None) or {}
-        defaults = COLUMN_LEVEL[table]
         salt = f"{table}:{record.pk}:"
 
         def value(column: str, raw: Any) -> Any:
             if column == "visibility":
                 return Level(raw).label if raw is not None else None
             col = SPEC[table][column]
-            level = max(
-                own, field_level(table, column, overrides) if overrides else defaults[column]
-            )
+            level = max(own, field_level(table, column, overrides))
             if col.how in ("ref", "sources") and col.arg in levels:
                 for item in raw if isinstance(raw, frozenset | set) else (raw,):
                     target = pk_of(item)
