@@ -58,7 +58,7 @@ def open_or_build(path: Path | None, tmp: Path) -> Any:
 def queries(t: Any) -> None:
     from vigil.territory import change as C
     from vigil.territory import geodesy
-    from vigil.territory import periods as P
+    from vigil import periods as P
     from vigil.territory import series as S
 
     st, src = t.store, t.resolve_source()

@@ -82,9 +82,51 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command()(args=argv, prog_name="vigil")
     except VigilError as exc:
-        message = " ".join(str(exc).split())  # one line, whatever the message held
+        message = " ".join(cli_message(exc, sys.argv[1:] if argv is None else argv).split())
         sys.stderr.write(f"Error: {message}\n")  # plain write: a rich console would wrap it
         sys.exit(exc.exit_code)
+
+
+def cli_message(exc: VigilError, argv: list[str]) -> str:
+    """The error as the command line says it: a library parameter (``exc.param``,
+    e.g. ``date_from``) becomes the flag of the command that took it (``--from``); a
+    parameter the command does not have keeps its library name."""
+    if exc.param is None:
+        return str(exc)
+    flag = flags_of(argv).get(exc.param)
+    return exc.named(flag) if flag else str(exc)
+
+
+def flags_of(argv: list[str]) -> dict[str, str]:
+    """Library parameter name → how the leaf command of ``argv`` spells it (its longest
+    flag, or the metavar of an argument). Duck-typed over click's objects, which typer
+    vendors privately."""
+    cmd: Any = command()
+    try:
+        ctx = cmd.make_context("vigil", list(argv), resilient_parsing=True)
+        while hasattr(cmd, "resolve_command") and _rest(ctx):
+            name, sub, rest = cmd.resolve_command(ctx, _rest(ctx))
+            if sub is None:
+                break
+            cmd, ctx = sub, sub.make_context(name or "", rest, parent=ctx, resilient_parsing=True)
+    except Exception:  # a hint for a message: never fail the error itself
+        return {}
+    out: dict[str, str] = {}
+    for param in getattr(cmd, "params", []):
+        if not param.name:
+            continue
+        if param.param_type_name == "option":
+            out[param.name] = max(param.opts, key=len)
+        else:
+            out[param.name] = (param.metavar or param.name).upper()
+    return out
+
+
+def _rest(ctx: Any) -> list[str]:
+    """The words a group's context left for its subcommand (click keeps the
+    subcommand's name apart, under a name that changed between versions)."""
+    protected = getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", [])
+    return [*protected, *ctx.args]
 
 
 if __name__ == "__main__":  # pragma: no cover

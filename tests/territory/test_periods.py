@@ -1,4 +1,4 @@
-"""Calendar arithmetic (vigil.territory.periods) against the standard library's calendar.
+"""Calendar arithmetic (vigil.periods) against the standard library's calendar.
 
 References: ``date.isocalendar`` / ``date.fromisocalendar`` for ISO weeks,
 ``calendar.monthrange`` for month lengths (leap Februaries included), and a plain
@@ -14,7 +14,7 @@ import itertools
 import pytest
 
 from vigil.errors import VigilError
-from vigil.territory import periods as P
+from vigil import periods as P
 
 W, M, Y, D = P.Freq.WEEK, P.Freq.MONTH, P.Freq.YEAR, P.Freq.DAY
 DAYS = [dt.date(2023, 12, 1) + dt.timedelta(days=i) for i in range(800)]  # 2023-12 … 2026-02

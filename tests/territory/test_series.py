@@ -28,7 +28,7 @@ from shapely.geometry import MultiPolygon
 
 from vigil.errors import VigilError
 from vigil.territory import open_store
-from vigil.territory import periods as P
+from vigil import periods as P
 from vigil.territory import series as S
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 from vigil.testing import assert_frames_close, geod_area_km2, rectangle, write_daily

@@ -29,7 +29,7 @@ from vigil import config
 from vigil.errors import InputError, NoDataError, VigilError
 from vigil.territory import change as overlay_mod
 from vigil.territory import geodesy, sources
-from vigil.territory import periods as P
+from vigil import periods as P
 from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from vigil.errors import NoDataError
-from vigil.territory import periods as P
+from vigil import periods as P
 from vigil.territory.api import DateLike, Territory, as_date
 from vigil.territory.results import BriefData, Change
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from vigil.territory import change as overlay_mod
-from vigil.territory import periods as P
+from vigil import periods as P
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 
 

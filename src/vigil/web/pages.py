@@ -23,7 +23,7 @@ import pandas as pd
 
 from vigil.errors import NoDataError, VigilError
 from vigil.output import frame_csv, jsonable
-from vigil.territory import periods as P
+from vigil import periods as P
 from vigil.territory import render
 from vigil.territory import series as S
 from vigil.territory.api import Territory

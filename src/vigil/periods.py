@@ -1,6 +1,7 @@
-"""Calendar arithmetic: period boundaries and the snapshot that stands for a date.
+"""The one period engine: period boundaries and the snapshot that stands for a date.
 
-Pure functions over dates. The rules (docs/method.md):
+Pure functions over dates, shared by territory series and records, the cases registry's
+counts over time, the web pages and the charts. The rules (docs/method.md):
 - the snapshot for a date D is the latest snapshot dated on or before D;
 - a week runs from a Monday to the next Monday (``week_start`` changes the day),
   a month from the 1st to the next 1st, a year from 1 January to the next;
@@ -15,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from vigil.errors import VigilError
+from vigil.errors import InputError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -28,13 +29,36 @@ class Freq(StrEnum):
     YEAR = "year"
 
 
-def weekday_index(name: str) -> int:
-    """0 for 'mon' … 6 for 'sun' (also accepts full English names)."""
-    key = name.strip().lower()
+class Weekday(StrEnum):
+    """The first day of a week (``week_start``)."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+def freq(value: Freq | str) -> Freq:
+    """``value`` as a :class:`Freq` (``"week"`` or ``Freq.WEEK``)."""
+    try:
+        return Freq(str(value).strip().lower())
+    except ValueError:
+        expected = ", ".join(f.value for f in Freq)
+        raise InputError(f"expected one of {expected}, got {value!r}", param="freq") from None
+
+
+def weekday_index(name: str | int) -> int:
+    """0 for 'mon' … 6 for 'sun' (also accepts full English names, and 0–6)."""
+    if isinstance(name, int) and 0 <= name <= 6:
+        return name
+    key = str(name).strip().lower()
     for i, (short, full) in enumerate(zip(WEEKDAYS, FULL_WEEKDAYS, strict=True)):
         if key in (short, full):
             return i
-    raise VigilError(f"--week-start: expected one of {', '.join(WEEKDAYS)}, got {name!r}")
+    raise InputError(f"expected one of {', '.join(WEEKDAYS)}, got {name!r}", param="week_start")
 
 
 def floor(date: dt.date, freq: Freq, week_start: int = 0) -> dt.date:
@@ -70,6 +94,13 @@ def periods(
         out.append((s, e))
         s = e
     return out
+
+
+def starts_within(start: dt.date, end: dt.date, freq: Freq, week_start: int = 0) -> list[dt.date]:
+    """The period starts that fall in [start, end] (both ends included)."""
+    return [
+        s for s, _ in periods(start, end + dt.timedelta(days=1), freq, week_start) if s >= start
+    ]
 
 
 def snapshot_for(date: dt.date, dates: Sequence[dt.date]) -> dt.date | None:
