@@ -27,13 +27,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from vigil.cli_options import OutputFormat  # defined beside the options that choose it
 from vigil.errors import VigilError
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    JSON = "json"
 
 
 def output_format(value: str) -> OutputFormat:

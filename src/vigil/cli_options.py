@@ -1,0 +1,42 @@
+"""The options every `vigil` command spells the same way, defined once.
+
+One vocabulary (docs and issue 12): two dates are ``--from``/``--to`` (library
+parameters ``date_from``/``date_to``; the API's ``from``/``to``); printed output goes to
+``-o/--output`` in ``--format table|csv|json``; choices are enums, so ``--help`` lists
+them and a wrong value is refused by the parser with the choices. Input formats are
+named by another option (``--input-format``), never ``--format``.
+
+Only typer and the enums are imported here: the commands stay cheap to start.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="First date (YYYY-MM-DD).", show_default=False)
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", help="Last date (YYYY-MM-DD).", show_default=False)
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
