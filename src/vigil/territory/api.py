@@ -26,10 +26,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from vigil import config
+from vigil import periods as P
+from vigil.dates import check_order, parse_date
 from vigil.errors import InputError, NoDataError, VigilError
 from vigil.territory import change as overlay_mod
 from vigil.territory import geodesy, sources
-from vigil import periods as P
 from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
@@ -64,16 +65,9 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def as_date(value: DateLike, what: str = "date") -> dt.date:
-    """Parse an ISO date (YYYY-MM-DD); a clear error names the field otherwise."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise VigilError(f"{what}: expected a date as YYYY-MM-DD, got {value!r}") from None
+def as_date(value: DateLike, param: str = "date") -> dt.date:
+    """Alias of :func:`vigil.dates.parse_date` (the one date parser), kept for callers."""
+    return parse_date(value, param)
 
 
 class Territory:
@@ -356,8 +350,8 @@ class Territory:
         self,
         freq: str | P.Freq = "week",
         *,
-        start: DateLike | None = None,
-        end: DateLike | None = None,
+        date_from: DateLike | None = None,
+        date_to: DateLike | None = None,
         week_start: str | int = "mon",
         source: str | None = None,
         with_grey: bool = False,
@@ -369,9 +363,9 @@ class Territory:
     ) -> pd.DataFrame:
         """One row per period (columns: vigil.territory.results.SERIES_COLUMNS).
 
-        Periods run from ``start`` (default: the first snapshot) to ``end`` (default:
-        the last); only periods whose start has a snapshot on or before it are shown.
-        The current, unfinished period is left out unless ``partial``. ``region`` (an
+        Periods run from ``date_from`` (default: the first snapshot) to ``date_to``
+        (default: the last); only periods whose start has a snapshot on or before it are
+        shown. The current, unfinished period is left out unless ``partial``. ``region`` (an
         oblast, raion or hromada, by code or name) restricts every figure to it;
         ``frontline_buffer_km`` adds ``frontline_km``, the line of contact at each
         period's end snapshot.
@@ -384,7 +378,7 @@ class Territory:
         dates = self.store.dates(src, kind)
         if not dates:
             raise NoDataError(f"source {src} holds no {kind} snapshot")
-        first, stop = _span(start, end, dates[0], dates[-1] + dt.timedelta(days=1))
+        first, stop = _span(date_from, date_to, dates[0], dates[-1] + dt.timedelta(days=1))
         plan = S.plan(
             _freq(freq),
             dates,
@@ -676,8 +670,8 @@ class Territory:
         self,
         *,
         source: str | None = None,
-        start: DateLike | None = None,
-        end: DateLike | None = None,
+        date_from: DateLike | None = None,
+        date_to: DateLike | None = None,
         kinds: Iterable[str] = (Kind.CONTROLLED,),
     ) -> gpd.GeoDataFrame:
         """Stored snapshots with their geometry as a GeoDataFrame (EPSG:4326)."""
@@ -686,7 +680,7 @@ class Territory:
         src = self.resolve_source(source)
         table = self.store.snapshot_table(src)
         table = table[table.kind.isin(list(kinds))]
-        first, last = _span(start, end, dt.date.min, dt.date.max)
+        first, last = _span(date_from, date_to, dt.date.min, dt.date.max)
         table = table[(table.date >= first) & (table.date <= last)]
         geoms = [self.store.geometry(int(i)) for i in table.id]
         cols = ["source", "kind", "date", "area_km2", "origin", "content_hash"]
@@ -722,13 +716,16 @@ def _freq(value: str | P.Freq) -> P.Freq:
 
 
 def _span(
-    start: DateLike | None, end: DateLike | None, default_start: dt.date, default_end: dt.date
+    date_from: DateLike | None,
+    date_to: DateLike | None,
+    default_from: dt.date,
+    default_to: dt.date,
 ) -> tuple[dt.date, dt.date]:
-    """--from/--to as dates (defaults when absent); --from after --to is an error."""
-    first = as_date(start, "--from") if start is not None else default_start
-    last = as_date(end, "--to") if end is not None else default_end
-    if first > last:
-        raise VigilError(f"--from ({first}) must be on or before --to ({last})")
+    """``date_from``/``date_to`` as dates (defaults when absent); a start after the end
+    is an error about ``date_from``."""
+    first = parse_date(date_from, "date_from") if date_from is not None else default_from
+    last = parse_date(date_to, "date_to") if date_to is not None else default_to
+    check_order(first, last)
     return first, last
 
 
