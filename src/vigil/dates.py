@@ -13,11 +13,15 @@ notion: :mod:`vigil.cases.dates` reads those, and uses this module for exact day
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from vigil.errors import InputError
 
 #: What a library function accepts where it wants a day.
 DateLike = dt.date | dt.datetime | str
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(value: object, param: str = "date") -> dt.date:
@@ -26,8 +30,8 @@ def parse_date(value: object, param: str = "date") -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip() if isinstance(value, str) else None
-    if text and len(text) == 10:  # fromisoformat also takes 20240603 and 2024-W23-1
+    text = value.strip() if isinstance(value, str) else ""
+    if _DAY.fullmatch(text):  # fromisoformat alone would take 20240603 and 2024-W23-1
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
