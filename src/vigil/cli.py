@@ -1,32 +1,95 @@
 """The `vigil` command: mounts the territory and cases commands, and `vigil serve`.
 
+The two command families are imported only when their name is on the command line
+(:class:`LazyGroup`): importing ``vigil.cases.cli`` sets up Django and importing the
+territory commands may pull the numerical stack, seconds that ``vigil --version`` or
+``vigil territory area`` should not pay (issue 12; figures in docs/performance.md).
+
 Errors raised as VigilError are printed on one line (``Error: …``) with exit code 1;
 anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from vigil import __version__
-from vigil.cases.cli import app as cases_app
 from vigil.errors import VigilError
-from vigil.territory.cli import app as territory_app
+
+#: Subcommand → (module holding its Typer ``app``, its one-line help for ``vigil --help``).
+#: The help is written here so that listing the commands imports neither; a test checks
+#: that it is the sub-app's own help.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "territory": (
+        "vigil.territory.cli",
+        "Front-line control maps: ingest them, then ask for areas, changes, series and records.",
+    ),
+    "cases": (
+        "vigil.cases.cli",
+        "The registry of political prisoners: cases, hearings, status, published lists.",
+    ),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A typer group whose ``LAZY_COMMANDS`` are imported on first use.
+
+    Resolving a name (running it, or completing it) imports its module and builds its
+    click group once; formatting ``vigil --help`` lists them by the help above without
+    importing anything."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, help_text = LAZY_COMMANDS[cmd_name]
+        if self._listing:  # only its name and help are shown
+            return TyperGroup(name=cmd_name, help=help_text)
+        sub = typer.main.get_group(importlib.import_module(module).app)
+        sub.name = cmd_name
+        self.commands[cmd_name] = sub
+        return sub
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """As typer's, whose "Did you mean" looks only at the loaded commands."""
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.core._click.exceptions.UsageError as exc:
+            if args and "Did you mean" not in exc.message:
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    names = ", ".join(f"{m!r}" for m in matches)
+                    exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="vigil",
+    cls=LazyGroup,
     help="Vigil: exact, reproducible figures on war and repression.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(territory_app, name="territory")
-app.add_typer(cases_app, name="cases")
 
 
 def _version(value: bool) -> None:

@@ -20,15 +20,16 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from vigil.cli_options import OutputFormat  # defined beside the options that choose it
 from vigil.errors import VigilError
+
+if TYPE_CHECKING:  # pandas costs over a second to import: only commands with frames pay it
+    import pandas as pd
 
 
 def output_format(value: str) -> OutputFormat:
@@ -52,17 +53,20 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if value is None or value is pd.NaT or value is pd.NA:
+    # A pandas or numpy value can only exist once its module was imported: look there
+    # instead of importing them (this module stays cheap for commands without frames).
+    pd, np = sys.modules.get("pandas"), sys.modules.get("numpy")
+    if value is None or (pd is not None and (value is pd.NaT or value is pd.NA)):
         return None
-    if isinstance(value, pd.Timestamp):
+    if pd is not None and isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, np.bool_):
+    if np is not None and isinstance(value, np.bool_):
         return bool(value)
-    if isinstance(value, np.integer):
+    if np is not None and isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating | float):
+    if isinstance(value, float) or (np is not None and isinstance(value, np.floating)):
         return None if math.isnan(value) else float(value)
     if isinstance(value, StrEnum):
         return str(value)
@@ -86,6 +90,8 @@ def cell(value: Any, column: str = "") -> str:
 
 
 def table(frame: pd.DataFrame, title: str | None = None, caption: str | None = None) -> Table:
+    import pandas as pd
+
     out = Table(title=title, caption=caption, caption_justify="left")
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col]) and frame[col].dtype != bool
@@ -120,16 +126,21 @@ def emit_frame(
 def emit_record(
     record: dict[str, Any], fmt: OutputFormat, *, title: str | None = None, path: Path | None = None
 ) -> None:
-    """Print one record: a two-column table, a one-row CSV or a JSON object."""
+    """Print one record: a two-column table, a one-row CSV or a JSON object (as
+    :func:`emit_frame` prints a one-row frame, without building one)."""
     if fmt is OutputFormat.JSON:
         write_text(json.dumps(jsonable(record), indent=2, ensure_ascii=False) + "\n", path)
     elif fmt is OutputFormat.CSV:
-        emit_frame(pd.DataFrame([record]), fmt, path=path)
-    else:
-        frame = pd.DataFrame(
-            {"field": list(record), "value": [cell(v, k) for k, v in record.items()]}
+        write_text(
+            write_csv([str(k) for k in record], [[jsonable(v) for v in record.values()]]), path
         )
-        console().print(table(frame, title))
+    else:  # as before: a table goes to the terminal, whatever ``path`` says
+        out = Table(title=title, caption=None, caption_justify="left")
+        out.add_column("field", justify="left")  # text columns, as table() sets them
+        out.add_column("value", justify="left")
+        for k, v in record.items():
+            out.add_row(str(k), cell(v, k))
+        console().print(out)
 
 
 # -- CSV safe for spreadsheets ------------------------------------------------------------

@@ -7,11 +7,16 @@
 
 Every CLI command and web view is one call here. Results are typed values
 (vigil.territory.results), pandas DataFrames and (Geo)DataFrames.
+
+Importing this module is cheap (no numpy, pandas, shapely or pyproj): each method
+imports the numerical modules it needs, so that a question answered from stored
+figures (``area``) starts in a fraction of a second (issue 12, docs/performance.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import signal
 import time
@@ -20,24 +25,21 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import shapely
-from shapely.geometry.base import BaseGeometry
-
 from vigil import config
 from vigil import periods as P
 from vigil.dates import check_order, parse_date
 from vigil.errors import InputError, NoDataError, VigilError
-from vigil.territory import change as overlay_mod
-from vigil.territory import geodesy, sources
-from vigil.territory.prepare import CONTROLLED_GREY, Prepared, prepare_group
 from vigil.territory.results import AreaOnDate, Change
-from vigil.territory.sources.base import Kind, Snapshot, SourceReport
+from vigil.territory.sources.base import CONTROLLED_GREY, Kind, Snapshot, SourceReport
 from vigil.territory.store import IngestOutcome, Store
 
-if TYPE_CHECKING:  # geopandas costs a quarter second to import: only when asked for
+if TYPE_CHECKING:  # each costs from a tenth of a second to over one to import
     import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry.base import BaseGeometry
+
+    from vigil.territory import change as overlay_mod
+    from vigil.territory.prepare import Prepared
 
 DateLike = dt.date | str
 REGION_LEVELS = ("oblast", "raion", "hromada")
@@ -144,6 +146,8 @@ class Territory:
         reader_report: SourceReport,
         options: dict[str, Any],
     ) -> tuple[str, str, IngestOutcome]:
+        from vigil.territory import sources
+
         if not paths:
             raise InputError("ingest: name at least one file, directory or archive")
         fmt = sources.detect(paths) if format == "auto" else format
@@ -169,17 +173,16 @@ class Territory:
         return name, fmt, outcome
 
     def _check_source_format(self, name: str, fmt: str) -> None:
-        known = self.store.sources()
-        row = known[known.name == name]
-        if len(row) and row.iloc[0].format != fmt:
+        held = self.store.source_format(name)
+        if held is not None and held != fmt:
             raise InputError(
-                f"--source {name}: that source holds {row.iloc[0].format} data, not {fmt};"
+                f"--source {name}: that source holds {held} data, not {fmt};"
                 " choose another --source name"
             )
 
     # -- what the store holds ----------------------------------------------------------
     def source_names(self) -> list[str]:
-        return list(self.store.sources().name)
+        return self.store.source_names()
 
     def resolve_source(self, source: str | None = None) -> str:
         """The source to query: the one given, or the only one in the store."""
@@ -199,6 +202,8 @@ class Territory:
 
     def snapshots(self, source: str | None = None) -> pd.DataFrame:
         """One row per (source, kind): first and last date, count, and missing days."""
+        import pandas as pd
+
         if source is not None:
             self.resolve_source(source)
         table = self.store.snapshot_table(source)
@@ -287,6 +292,8 @@ class Territory:
         min_width_km: float | None = None,
     ) -> Change:
         """Gained, lost and net area between the snapshots standing for two dates."""
+        from vigil.territory import change as overlay_mod
+
         src = self.resolve_source(source)
         a_day, b_day = as_date(date_from, "FROM"), as_date(date_to, "TO")
         if b_day < a_day:
@@ -323,6 +330,8 @@ class Territory:
         """One pair: tile by tile when few tiles differ; when many do (a year, say),
         the whole geometries in one overlay, which then costs less than re-merging
         hundreds of pieces into fragments. Both give the same figures (docs/method.md)."""
+        from vigil.territory import change as overlay_mod
+
         ia, ib = self.store.tile_index(a_id), self.store.tile_index(b_id)
         if len(overlay_mod.dirty_tiles(ia, ib)) > WHOLE_OVERLAY_SHARE * len(ia.keys() | ib.keys()):
             return overlay_mod.whole(self.store.geometry(a_id), self.store.geometry(b_id))
@@ -331,6 +340,8 @@ class Territory:
     def _overlays(self, pairs: list[tuple[int, int]]) -> list[overlay_mod.Overlay]:
         """Overlay many snapshot pairs: load every differing piece in one batch, then
         overlay the pairs on two threads (shapely releases the GIL)."""
+        from vigil.territory import change as overlay_mod
+
         keys = []
         wanted: set[bytes] = set()
         for a_id, b_id in pairs:
@@ -615,6 +626,8 @@ class Territory:
     def _meter(self) -> Any:
         """The country outline prepared for front-line measures (built once)."""
         if self._frontline_meter is None:
+            import shapely
+
             from vigil.territory.regions import FrontlineMeter
 
             country = shapely.union_all(self._regions("oblast").geometry.to_numpy())
@@ -653,6 +666,10 @@ class Territory:
         self, overlays: list[overlay_mod.Overlay], rows: dict, shape: BaseGeometry
     ) -> tuple[list[overlay_mod.Overlay], dict[dt.date, float]]:
         """Overlays and snapshot areas restricted to one region."""
+        import numpy as np
+
+        from vigil.territory import change as overlay_mod
+        from vigil.territory import geodesy
         from vigil.territory.regions import overlap_km2, within
 
         clipped = []
@@ -730,13 +747,13 @@ def _span(
 
 
 def _check_buffer(buffer_km: float) -> None:
-    if not (buffer_km >= 0 and np.isfinite(buffer_km)):
+    if not (buffer_km >= 0 and math.isfinite(buffer_km)):
         raise VigilError(f"--buffer-km: expected a number ≥ 0, got {buffer_km}")
 
 
 def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:
     for flag, v in (("--min-fragment-km2", min_km2), ("--min-width-km", min_width_km)):
-        if v is not None and not (v >= 0 and np.isfinite(v)):
+        if v is not None and not (v >= 0 and math.isfinite(v)):
             raise VigilError(f"{flag}: expected a number ≥ 0, got {v}")
 
 
@@ -770,6 +787,8 @@ def _group_by_date(snapshots: Iterable[Snapshot]) -> Iterator[list[Snapshot]]:
 def _prepare_all(groups: Iterator[list[Snapshot]], jobs: int | None) -> Iterator[Prepared]:
     """prepare_group over the groups in order, on ``jobs`` processes (default: all cores,
     at most 2 in flight per worker so memory stays bounded)."""
+    from vigil.territory.prepare import prepare_group
+
     workers = jobs or min(4, os.cpu_count() or 1)
     first = next(groups, None)
     if first is None:

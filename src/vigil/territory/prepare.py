@@ -17,10 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from vigil.territory import geodesy, tiles
-from vigil.territory.sources.base import Kind, Snapshot
-
-# Derived kind stored beside CONTROLLED and GREY: their union, for --with-grey.
-CONTROLLED_GREY = "controlled+grey"
+from vigil.territory.sources.base import CONTROLLED_GREY, Kind, Snapshot
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The territory store: one SQLite file holding snapshots, their tiles and ingest reports.
 
 Geometries are WKB in WGS84 lon/lat. Each snapshot row carries its tile index, a
-packed array of (ix, iy, piece hash) records (``TILE_INDEX``); the pieces themselves
+packed array of (ix, iy, piece hash) records (:func:`tile_index_dtype`); the pieces themselves
 live once each in ``tile_pieces``, shared by every snapshot that has them (most
 tiles do not change from one day to the next). Every ingest is one transaction: an error or
 Ctrl-C rolls back everything it did. The store is derived, public data: anyone can
@@ -16,19 +16,22 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
-import shapely
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any
 
 from vigil.errors import NoDataError, StoreError
-from vigil.territory.prepare import Prepared
-from vigil.territory.tiles import TILE_DEG
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from shapely.geometry.base import BaseGeometry
+
+    from vigil.territory.prepare import Prepared
+
+# numpy, pandas and shapely are imported by the methods that use them: a query that
+# reads stored figures (``vigil territory area``) needs only sqlite3 (issue 12).
 
 SCHEMA_VERSION = 2
-TILE_INDEX = np.dtype([("ix", "<i4"), ("iy", "<i4"), ("hash", "V16")])
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,6 +120,21 @@ SETTLEMENT_COLUMNS = [
 ]  # fmt: skip
 
 
+@cache
+def tile_index_dtype() -> Any:
+    """The packed record of a snapshot's tile index: (ix, iy, piece hash)."""
+    import numpy as np
+
+    return np.dtype([("ix", "<i4"), ("iy", "<i4"), ("hash", "V16")])
+
+
+@cache
+def _tile_deg() -> float:
+    from vigil.territory.tiles import TILE_DEG
+
+    return TILE_DEG
+
+
 @dataclass(frozen=True)
 class SnapshotRow:
     """A stored snapshot's metadata (no geometry)."""
@@ -188,7 +206,7 @@ class Store:
                 self._run_script(SCHEMA)
                 self.db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
-                    [("schema_version", "1"), ("tile_deg", repr(TILE_DEG))],
+                    [("schema_version", "1"), ("tile_deg", repr(_tile_deg()))],
                 )
         version = int(self._meta("schema_version"))
         if version < SCHEMA_VERSION:
@@ -204,8 +222,15 @@ class Store:
                 f"{self.path}: store schema {version} is newer than this Vigil ({SCHEMA_VERSION});"
                 " upgrade Vigil"
             )
-        if float(self._meta("tile_deg")) != TILE_DEG:
-            raise StoreError(f"{self.path}: tiled at another grid size; rebuild the store")
+        self._grid_checked = False
+
+    def _check_grid(self) -> None:
+        """Tiles are read and written on one grid: checked before the first tile is
+        (not at open, so that reading stored figures needs no geometry module)."""
+        if not self._grid_checked:
+            if float(self._meta("tile_deg")) != _tile_deg():
+                raise StoreError(f"{self.path}: tiled at another grid size; rebuild the store")
+            self._grid_checked = True
 
     def _run_script(self, script: str) -> None:
         for stmt in script.split(";"):
@@ -247,6 +272,7 @@ class Store:
         replaced. New: added. ``report()``, called once every snapshot is written,
         gives the reader's tallies (JSON-able), saved with the ingest.
         """
+        self._check_grid()
         outcome = IngestOutcome()
         now = _now()
         with self.transaction() as db:
@@ -293,6 +319,8 @@ class Store:
         outcome: IngestOutcome,
         known: set[bytes],
     ) -> None:
+        import numpy as np
+
         key = (p.kind, p.date)
         old = db.execute(
             "SELECT id, content_hash FROM snapshots WHERE source_id = ? AND kind = ? AND date = ?",
@@ -326,7 +354,7 @@ class Store:
                 p.origin,
                 ingest_id,
                 p.wkb,
-                np.array([(x, y, h) for x, y, h, _ in p.tiles], dtype=TILE_INDEX).tobytes(),
+                np.array([(x, y, h) for x, y, h, _ in p.tiles], dtype=tile_index_dtype()).tobytes(),
             ),
         )
         new = [(h, w) for _, _, h, w in p.tiles if h not in known]
@@ -335,18 +363,31 @@ class Store:
 
     def _drop_orphan_pieces(self) -> None:
         """Delete pieces no snapshot refers to any more (after replacements)."""
+        import numpy as np
+
         used: set[bytes] = set()
         for (blob,) in self.db.execute("SELECT tiles FROM snapshots"):
-            used.update(bytes(h) for h in np.frombuffer(blob, dtype=TILE_INDEX)["hash"])
+            used.update(bytes(h) for h in np.frombuffer(blob, dtype=tile_index_dtype())["hash"])
         stale = [(h,) for (h,) in self.db.execute("SELECT hash FROM tile_pieces") if h not in used]
         self.db.executemany("DELETE FROM tile_pieces WHERE hash = ?", stale)
 
     # -- reading ---------------------------------------------------------------------
     def sources(self) -> pd.DataFrame:
         """One row per source: name, format, credit, created_at."""
+        import pandas as pd
+
         return pd.read_sql_query(
             "SELECT name, format, credit, created_at FROM sources ORDER BY name", self.db
         )
+
+    def source_names(self) -> list[str]:
+        """The sources held, by name (no pandas: queries call this first)."""
+        return [r[0] for r in self.db.execute("SELECT name FROM sources ORDER BY name")]
+
+    def source_format(self, source: str) -> str | None:
+        """The format of ``source``'s data, or None when the store has no such source."""
+        row = self.db.execute("SELECT format FROM sources WHERE name = ?", (source,)).fetchone()
+        return row[0] if row else None
 
     def source_credit(self, source: str) -> str:
         row = self.db.execute("SELECT credit FROM sources WHERE name = ?", (source,)).fetchone()
@@ -354,6 +395,8 @@ class Store:
 
     def snapshot_table(self, source: str | None = None) -> pd.DataFrame:
         """All snapshots (no geometry): source, kind, date, area_km2, origin, hash…"""
+        import pandas as pd
+
         sql = (
             "SELECT s.id, src.name AS source, s.kind, s.date, s.taken_at, s.area_km2,"
             " s.n_polygons, s.n_vertices, s.repaired, s.origin, s.content_hash"
@@ -387,6 +430,8 @@ class Store:
         return SnapshotRow(row[0], source, kind, date, row[1], row[2])
 
     def geometry(self, snapshot_id: int) -> BaseGeometry:
+        import shapely
+
         row = self.db.execute(
             "SELECT geometry FROM snapshots WHERE id = ?", (snapshot_id,)
         ).fetchone()
@@ -396,12 +441,15 @@ class Store:
         """(ix, iy) -> piece hash for one snapshot (cached in memory)."""
         index = self._tile_index.get(snapshot_id)
         if index is None:
+            import numpy as np
+
+            self._check_grid()
             row = self.db.execute(
                 "SELECT tiles FROM snapshots WHERE id = ?", (snapshot_id,)
             ).fetchone()
             if row is None:
                 raise NoDataError(f"no snapshot with id {snapshot_id}")
-            packed = np.frombuffer(row[0], dtype=TILE_INDEX)
+            packed = np.frombuffer(row[0], dtype=tile_index_dtype())
             index = {
                 (int(x), int(y)): bytes(h)
                 for x, y, h in zip(packed["ix"], packed["iy"], packed["hash"], strict=True)
@@ -411,6 +459,9 @@ class Store:
 
     def pieces(self, hashes: Iterable[bytes]) -> dict[bytes, BaseGeometry]:
         """Piece hash -> geometry for the hashes asked for."""
+        import shapely
+
+        self._check_grid()
         wanted = list(set(hashes))
         out: dict[bytes, BaseGeometry] = {}
         for i in range(0, len(wanted), 500):
@@ -427,6 +478,8 @@ class Store:
     def replace_regions(self, level: str, frame: pd.DataFrame, *, source: str) -> int:
         """Replace every region of ``level`` with ``frame`` (REGION_COLUMNS but ``level``,
         plus ``geometry`` as shapely), in one transaction. Returns the row count."""
+        import shapely
+
         rows = [
             (level, *(r[c] for c in REGION_COLUMNS[1:]), shapely.to_wkb(r["geometry"]))
             for r in frame.to_dict(orient="records")
@@ -443,6 +496,9 @@ class Store:
 
     def regions(self, level: str) -> pd.DataFrame:
         """The regions of ``level`` (REGION_COLUMNS and a shapely ``geometry``), by code."""
+        import pandas as pd
+        import shapely
+
         frame = pd.read_sql_query(
             f"SELECT {', '.join(REGION_COLUMNS)}, geometry FROM regions WHERE level = ?"
             " ORDER BY code",
@@ -468,6 +524,8 @@ class Store:
 
     def settlements(self) -> pd.DataFrame:
         """The settlement gazetteer (SETTLEMENT_COLUMNS), by code."""
+        import pandas as pd
+
         return pd.read_sql_query(
             f"SELECT {', '.join(SETTLEMENT_COLUMNS)} FROM settlements ORDER BY code", self.db
         )
@@ -482,6 +540,8 @@ class Store:
         return self.db.execute("SELECT 1 FROM settlements LIMIT 1").fetchone() is not None
 
     def geography_imports(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.read_sql_query(
             "SELECT level, source, imported_at, rows FROM geography_imports ORDER BY id", self.db
         )
@@ -493,6 +553,8 @@ class Store:
         )
 
     def ingests(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.read_sql_query(
             "SELECT i.id, src.name AS source, i.started_at, i.finished_at, i.inputs, i.report"
             " FROM ingests i JOIN sources src ON src.id = i.source_id ORDER BY i.id",

@@ -11,8 +11,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from shapely.geometry.base import BaseGeometry
+if TYPE_CHECKING:  # readers make shapely geometries; naming the type needs no import
+    from shapely.geometry.base import BaseGeometry
 
 
 class Kind(StrEnum):
@@ -24,6 +26,11 @@ class Kind(StrEnum):
 
     CONTROLLED = "controlled"
     GREY = "grey"
+
+
+#: The stored kind holding the union of the controlled area and the grey zone
+#: (``--with-grey``), made at ingest by :mod:`vigil.territory.prepare`.
+CONTROLLED_GREY = "controlled+grey"
 
 
 @dataclass(frozen=True)
