@@ -29,6 +29,7 @@ import sqlite3
 import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,9 +121,9 @@ def assert_frames_close(
                 x, y = float(av[i]), float(ev[i])
                 problems.append((int(i), col, x, y, f"diff {x - y:+.6g}"))
         else:
-            for i, (x, y) in enumerate(zip(a, e, strict=True)):
+            for row, (x, y) in enumerate(zip(a, e, strict=True)):
                 if not (_missing(x) and _missing(y)) and x != y:
-                    problems.append((i, col, x, y, "not equal"))
+                    problems.append((row, col, x, y, "not equal"))
     if problems:
         problems.sort(key=lambda p: (p[0], cols.index(p[1])))
         lines = [
@@ -137,7 +138,7 @@ def assert_frames_close(
         )
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:  # any cell of a frame, which pd.isna takes
     try:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):
@@ -149,7 +150,7 @@ def _polygons(geom: BaseGeometry) -> list[Polygon]:
     """Every non-empty Polygon inside ``geom`` (multi-geometries and collections opened)."""
     if geom is None or geom.is_empty:
         return []
-    if geom.geom_type == "Polygon":
+    if isinstance(geom, Polygon):
         return [geom]
     if hasattr(geom, "geoms"):
         return [p for part in geom.geoms for p in _polygons(part)]
@@ -180,7 +181,7 @@ def geod_length_km(geom: BaseGeometry) -> float:
     if geom is None or geom.is_empty:
         return 0.0
     kind = geom.geom_type
-    if kind == "Polygon":
+    if isinstance(geom, Polygon):
         rings = [geom.exterior, *geom.interiors]
         return sum(GEOD.geometry_length(r) for r in rings) / 1e3
     if kind in ("LineString", "LinearRing"):

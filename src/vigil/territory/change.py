@@ -76,8 +76,9 @@ def overlay(diff: PieceDiff) -> Overlay:
     a_empty = shapely.is_empty(diff.a)
     b_empty = shapely.is_empty(diff.b)
     both = ~a_empty & ~b_empty
-    gained = np.where(a_empty, diff.b, EMPTY).astype(object)
-    lost = np.where(b_empty, diff.a, EMPTY).astype(object)
+    # numpy's stubs take no plain object as an array-like; np.where broadcasts it as 0-d.
+    gained = np.where(a_empty, diff.b, EMPTY).astype(object)  # type: ignore[call-overload]
+    lost = np.where(b_empty, diff.a, EMPTY).astype(object)  # type: ignore[call-overload]
     if both.any():
         gained[both] = shapely.difference(diff.b[both], diff.a[both])
         lost[both] = shapely.difference(diff.a[both], diff.b[both])
@@ -147,4 +148,8 @@ def wide_enough(geoms: NDArray[np.object_], width_km: float) -> NDArray[np.bool_
 
 
 def as_multipolygon(parts: NDArray[np.object_]) -> BaseGeometry:
-    return shapely.multipolygons(parts) if len(parts) else shapely.MultiPolygon()
+    if not len(parts):
+        return shapely.MultiPolygon()
+    multi = shapely.multipolygons(parts)
+    assert isinstance(multi, BaseGeometry)  # a 1-d array without indices makes one geometry
+    return multi

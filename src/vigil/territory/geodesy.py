@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
 
 WGS84 = Geod(ellps="WGS84")
 _POLYGON = 3
@@ -28,7 +29,7 @@ _POLYGON = 3
 SEGMENT_DEG = 0.05
 
 
-def area_km2(geometries: ArrayLike) -> NDArray[np.float64]:
+def area_km2(geometries: BaseGeometry | ArrayLike) -> NDArray[np.float64]:
     """Geodesic area in km² of each geometry (polygonal parts only; holes subtracted).
 
     Accepts one geometry or an array; returns an array of the same length (a 0-d
@@ -63,7 +64,7 @@ def _simple_parts(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDAr
     return parts, part_of
 
 
-def length_km(geometries: ArrayLike) -> NDArray[np.float64]:
+def length_km(geometries: BaseGeometry | ArrayLike) -> NDArray[np.float64]:
     """Geodesic length in km of each geometry: lines as drawn, polygons by their boundary.
 
     Fully vectorised: one ``Geod.inv`` call over every segment of every geometry.

@@ -37,10 +37,10 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -105,7 +105,11 @@ ISO_DIGITS = frozenset(
 )  # fmt: skip
 _OBLAST_CODE = re.compile(r"^UA-?(\d{2})(\d{15})?$")
 
-_COMPRESSED = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
+_COMPRESSED: dict[str, Callable[[Path, Literal["rb"]], io.BufferedIOBase]] = {
+    ".xz": lzma.open,
+    ".gz": gzip.open,
+    ".bz2": bz2.open,
+}
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _ONE_LAYER = frozenset({".geojson", ".json", ".geojsonl", ".geojsons", ".fgb", ".shp"})
 _GDAL_ERRORS = GDAL_ERRORS
@@ -619,7 +623,7 @@ def _texts(frame: pd.DataFrame, field: str | None) -> pd.Series:
     if not field:
         return pd.Series("", index=frame.index, dtype=object)
     column = frame[field]
-    if column.dtype == object and column.map(type).eq(str).all():
+    if column.dtype == object and column.map(lambda v: type(v) is str).all():
         return column.str.strip()
     return column.map(_text).astype(object)
 

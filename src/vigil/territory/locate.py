@@ -86,7 +86,8 @@ def compass(azimuth: ArrayLike) -> np.ndarray:
 
 def _project(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     x, y = _TO_M.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return shapely.points(np.atleast_1d(x), np.atleast_1d(y))
+    # Arrays in, an array out (asarray keeps it as it is; the stubs also allow one point).
+    return np.asarray(shapely.points(np.atleast_1d(x), np.atleast_1d(y)))
 
 
 class Gazetteer:
@@ -98,6 +99,8 @@ class Gazetteer:
     ``located == 1`` and finite coordinates are kept. ``min_category`` keeps only
     places of that size or larger ("M" cities, "X" settlements and cities).
     """
+
+    _origin: np.ndarray  # set on the town index only: each town's row in the full gazetteer
 
     def __init__(self, settlements: pd.DataFrame, *, min_category: str | None = None):
         s = settlements
@@ -245,10 +248,11 @@ def describe(
         near = gaz.nearest([], [])
     for col in ("place", "place_uk", "place_code", "distance_km", "bearing"):
         out[col] = near[col].to_numpy()
+    columns = ("direction", "area_km2", "place", "distance_km", "bearing")
     out["description"] = [
-        description(r.direction, r.area_km2, r.place, r.distance_km, r.bearing, raion, oblast)
-        for r, raion, oblast in zip(
-            out.itertuples(index=False), out["raion_name"], out["oblast_name"], strict=True
+        description(direction, area, place, distance, bearing, raion, oblast)
+        for direction, area, place, distance, bearing, raion, oblast in zip(
+            *(out[c] for c in columns), out["raion_name"], out["oblast_name"], strict=True
         )
     ]
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +65,9 @@ def clean(geometry: BaseGeometry) -> tuple[BaseGeometry, bool, int]:
     multi = shapely.segmentize(
         multi, geodesy.SEGMENT_DEG
     )  # collinear points: the shape is unchanged
-    return shapely.normalize(multi), repaired, dropped
+    out = shapely.normalize(multi)
+    assert isinstance(out, BaseGeometry)  # one geometry in, one out (the stubs allow arrays)
+    return out, repaired, dropped
 
 
 def prepare(snapshot: Snapshot) -> Prepared:
@@ -93,7 +95,9 @@ def _prepared(
 ) -> Prepared:
     wkb = shapely.to_wkb(geom, output_dimension=2)
     cut = tiles.cut(geom)
-    piece_wkbs = shapely.to_wkb(cut.pieces, output_dimension=2) if len(cut.pieces) else []
+    piece_wkbs: Iterable[bytes] = (
+        shapely.to_wkb(cut.pieces, output_dimension=2) if len(cut.pieces) else []
+    )
     return Prepared(
         date=snapshot.date,
         kind=kind,

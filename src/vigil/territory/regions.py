@@ -227,7 +227,9 @@ def locate(geometries: ArrayLike, regions: pd.DataFrame, *, by: str = "point") -
         which, reg = tree.query(points, predicate="intersects")
         order = np.lexsort((reg, which))  # by input, then region order
         which, reg = which[order], reg[order]
-        first = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(which) else []
+        first: NDArray[np.intp] | list[int] = (
+            np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(which) else []
+        )
         found[which[first]] = reg[first]
     elif by == "area":
         which, reg = tree.query(geoms, predicate="intersects")
@@ -348,9 +350,11 @@ class FrontlineMeter:
         if zone is None or not have.issuperset(near.tolist()):
             have = have | frozenset(near.tolist())
             picked = self.segments[sorted(have)]
-            zone = shapely.buffer(
+            grown = shapely.buffer(
                 shapely.line_merge(shapely.multilinestrings(picked)), buffer_km * 1e3
             )
+            assert isinstance(grown, BaseGeometry)  # one geometry in, one out
+            zone = grown
             self._zones[buffer_km] = (have, zone)
         return zone
 
@@ -376,7 +380,8 @@ def _segments(lines: BaseGeometry) -> NDArray[np.object_]:
     """Every two-point segment of a (multi)linestring."""
     coords, of = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
     same = of[1:] == of[:-1]
-    return shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    # An array of segments (asarray keeps it as it is; the stubs also allow one geometry).
+    return np.asarray(shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1)))
 
 
 def _laea(country: BaseGeometry) -> tuple[Transformer, Transformer]:
@@ -400,4 +405,6 @@ def _lines_only(geom: BaseGeometry) -> BaseGeometry:
     lines = parts[np.isin(shapely.get_type_id(parts), (1, 2)) & ~shapely.is_empty(parts)]
     if not len(lines):
         return shapely.MultiLineString()
-    return shapely.line_merge(shapely.multilinestrings(lines))
+    merged = shapely.line_merge(shapely.multilinestrings(lines))
+    assert isinstance(merged, BaseGeometry)  # one geometry in, one out
+    return merged

@@ -16,6 +16,7 @@ DeepState maps, at most a few thousandths of a km² per change (docs/method.md).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,7 +74,7 @@ def cut(geometry: BaseGeometry, size: float = TILE_DEG) -> Tiles:
     # dropping its points; put them back so pieces keep straight lon/lat edges.
     pieces = shapely.segmentize(pieces[keep], SEGMENT_DEG)
     ix, iy, pieces = ix[keep], iy[keep], shapely.normalize(pieces)
-    wkbs = shapely.to_wkb(pieces, output_dimension=2) if len(pieces) else []
+    wkbs: Iterable[bytes] = shapely.to_wkb(pieces, output_dimension=2) if len(pieces) else []
     return Tiles(ix.astype(np.int64), iy.astype(np.int64), pieces, [piece_hash(w) for w in wkbs])
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 import shapely
 from shapely.errors import GEOSException
+from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
@@ -41,7 +42,7 @@ def date_from_name(name: str, origin: str) -> dt.date:
         ) from None
 
 
-def parse(data: bytes, origin: str) -> shapely.Geometry:
+def parse(data: bytes, origin: str) -> BaseGeometry:
     """The union-ready geometry of one daily file (a GeometryCollection of its features)."""
     try:
         geom = shapely.from_geojson(data)

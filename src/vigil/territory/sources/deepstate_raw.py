@@ -278,9 +278,11 @@ def _polygons(groups: list[_Rings]) -> tuple[np.ndarray, np.ndarray]:
     ring_sizes = [n for g in groups for n in g.ring_sizes]
     rings_per_polygon = [n for g in groups for n in g.rings_per_polygon]
     ring_index = np.repeat(np.arange(len(ring_sizes)), ring_sizes)
-    linear = shapely.linearrings(coords, indices=ring_index)
+    # With ``indices`` both constructors return arrays (asarray returns them as they are;
+    # it tells the type checker what the stubs' "geometry or array" leaves open).
+    linear = np.asarray(shapely.linearrings(coords, indices=ring_index))
     polygon_index = np.repeat(np.arange(len(rings_per_polygon)), rings_per_polygon)
-    return shapely.polygons(linear, indices=polygon_index), group_of
+    return np.asarray(shapely.polygons(linear, indices=polygon_index)), group_of
 
 
 class _Scan:

@@ -71,9 +71,14 @@ def _tar_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
                 if not info.isfile() or not accept(base):
                     continue
                 data = _read_tar_member(tar, info, path)
-                yield Member(base, f"{path}:{info.name}", lambda d=data: d)
+                yield Member(base, f"{path}:{info.name}", _returning(data))
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise InputError(f"{path}: not a readable archive ({exc})") from exc
+
+
+def _returning(data: bytes) -> Callable[[], bytes]:
+    """A reader for bytes already read from an archive."""
+    return lambda: data
 
 
 def _read_tar_member(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> bytes:
@@ -91,6 +96,6 @@ def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
                 if info.is_dir() or not accept(base):
                     continue
                 data = zf.read(info)
-                yield Member(base, f"{path}:{info.filename}", lambda d=data: d)
+                yield Member(base, f"{path}:{info.filename}", _returning(data))
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{path}: not a readable archive ({exc})") from exc

@@ -41,7 +41,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -51,7 +51,7 @@ import pyogrio
 import pyogrio.errors
 import shapely
 from pyproj import CRS
-from shapely.geometry import MultiPolygon
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
@@ -488,7 +488,9 @@ def _snapshots(
     groups = pd.DataFrame({"date": dates, "kind": kind_of.astype(str)}).groupby(
         ["date", "kind"], sort=True
     )
-    for (date, kind_name), rows in groups.indices.items():
+    for key, rows in groups.indices.items():
+        # Grouped by two columns, every key is a (date, kind) pair.
+        date, kind_name = cast(tuple[dt.date, str], key)
         stamps = instants[rows]
         taken_at = max(stamps) if all(s is not None for s in stamps) else None
         report.count("snapshots")
@@ -524,9 +526,9 @@ def _polygonal(geoms: np.ndarray, report: SourceReport) -> np.ndarray:
     return out
 
 
-def _polygons_in(geometry: BaseGeometry) -> tuple[list[BaseGeometry], int]:
+def _polygons_in(geometry: BaseGeometry) -> tuple[list[Polygon], int]:
     """The polygons inside a (possibly nested) collection, and how many parts were not."""
-    polygons: list[BaseGeometry] = []
+    polygons: list[Polygon] = []
     dropped = 0
     for part in shapely.get_parts(geometry):
         type_id = shapely.get_type_id(part)
