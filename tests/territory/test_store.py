@@ -11,6 +11,7 @@ the whole geometry, so only float round-off separates the two).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 
@@ -365,6 +366,7 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, pa
     db.execute("DROP TABLE regions")
     db.execute("DROP TABLE settlements")
     db.execute("DROP TABLE geography_imports")
+    db.execute("DROP TABLE input_fingerprints")
     db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     db.commit()
     db.close()
@@ -373,7 +375,7 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, pa
         assert upgraded.store.regions("oblast").empty
     after = dump_store(path)
     assert after["snapshots"] == before["snapshots"]
-    assert dict(after["meta"])["schema_version"] == "2"
+    assert dict(after["meta"])["schema_version"] == "3"
 
 
 def test_a_store_from_a_newer_vigil_is_refused(path, seeded):
@@ -385,3 +387,134 @@ def test_a_store_from_a_newer_vigil_is_refused(path, seeded):
     db.close()
     with pytest.raises(StoreError, match="schema 99 is newer"):
         open_store(path)
+
+
+# -- unchanged input is not read again ------------------------------------------------------
+@pytest.fixture
+def reads(monkeypatch):
+    """Counts the snapshots the readers yield (0: nothing was read)."""
+    counter = {"snapshots": 0}
+    real = sources_mod.read
+
+    def counting(*args, **kwargs):
+        for snap in real(*args, **kwargs):
+            counter["snapshots"] += 1
+            yield snap
+
+    monkeypatch.setattr(sources_mod, "read", counting)
+    return counter
+
+
+@pytest.fixture
+def archived(tmp_path, path):
+    """A store holding an archive of the six days; returns (Territory, archive path)."""
+    archive = write_daily_archive(tmp_path / "daily.tar.xz", MAPS)
+    t = open_store(path, create=True)
+    t.ingest([archive], jobs=1)
+    yield t, archive
+    t.close()
+
+
+def test_an_unchanged_archive_is_not_read_again(archived, path, reads):
+    t, archive = archived
+    before = dump_store(path)
+    report = t.ingest([archive], jobs=1)
+    assert reads["snapshots"] == 0
+    assert report.skipped
+    assert (report.added, report.replaced, report.unchanged) == (0, [], len(MAPS))
+    assert (report.first, report.last) == (DAYS[0], DAYS[-1])
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()  # as sha256sum says
+    assert report.notes == [
+        f"unchanged since the last ingest (daily.tar.xz sha256 {digest}); nothing was re-read"
+    ]
+    after = dump_store(path)
+    for table in ("meta", "sources", "snapshots", "tile_pieces", "input_fingerprints"):
+        assert after[table] == before[table], f"{table} changed"
+    assert len(after["ingests"]) == len(before["ingests"]) + 1, "the ingest itself is logged"
+
+
+def test_force_reads_an_unchanged_archive(archived, reads):
+    t, archive = archived
+    report = t.ingest([archive], jobs=1, force=True)
+    assert reads["snapshots"] == len(MAPS)
+    assert not report.skipped
+    assert (report.added, report.replaced, report.unchanged) == (0, [], len(MAPS))
+
+
+def test_one_byte_changed_reads_the_file_again(tmp_path, path, reads):
+    (daily,) = write_daily(tmp_path / "one", {DAYS[0]: MAPS[DAYS[0]]})
+    with open_store(path, create=True) as t:
+        t.ingest([daily], jobs=1)
+        reads["snapshots"] = 0
+        assert t.ingest([daily], jobs=1).skipped and reads["snapshots"] == 0
+        data = daily.read_bytes()
+        space = data.index(b" ")
+        daily.write_bytes(data[:space] + b"\n" + data[space + 1 :])  # same map, one byte
+        report = t.ingest([daily], jobs=1)
+        assert reads["snapshots"] == 1 and not report.skipped
+        assert (report.added, report.replaced, report.unchanged) == (0, [], 1)
+
+
+def test_a_changed_member_reads_the_archive_again(archived, tmp_path, reads):
+    t, archive = archived
+    changed = dict(MAPS)
+    changed[DAYS[2]] = shape(9)
+    write_daily_archive(archive, changed)  # same name, one day different
+    report = t.ingest([archive], jobs=1)
+    assert reads["snapshots"] == len(MAPS)
+    assert not report.skipped
+    assert report.replaced == [f"controlled {DAYS[2]}"]
+
+
+def test_a_day_replaced_by_another_ingest_makes_the_archive_read_again(archived, tmp_path, reads):
+    t, archive = archived
+    other = tmp_path / "fix"
+    write_daily(other, {DAYS[2]: shape(9)})  # another input replaces one day
+    assert t.ingest([other], jobs=1).replaced == [f"controlled {DAYS[2]}"]
+    reads["snapshots"] = 0
+    report = t.ingest([archive], jobs=1)  # the archive itself is unchanged
+    assert reads["snapshots"] == len(MAPS)
+    assert not report.skipped
+    assert report.replaced == [f"controlled {DAYS[2]}"]  # the archive's day is back
+    assert_km2_close(t.area(DAYS[2]).controlled_km2, geod_area_km2(MAPS[DAYS[2]]), rel=1e-9)
+    reads["snapshots"] = 0
+    assert t.ingest([archive], jobs=1).skipped and reads["snapshots"] == 0
+
+
+def test_a_day_changed_behind_the_store_s_back_is_not_skipped(archived, path, reads):
+    """The check compares every recorded content hash with the store, whatever wrote it."""
+    t, archive = archived
+    t.store.db.execute("UPDATE snapshots SET content_hash = 'x' WHERE date = ?", (str(DAYS[4]),))
+    report = t.ingest([archive], jobs=1)
+    assert reads["snapshots"] == len(MAPS) and not report.skipped
+
+
+def test_days_added_by_another_input_keep_the_archive_unchanged(archived, tmp_path, reads):
+    t, archive = archived
+    later = tmp_path / "later"
+    write_daily(later, {DAYS[-1] + dt.timedelta(days=1): shape(7)})
+    assert t.ingest([later], jobs=1).added == 1
+    reads["snapshots"] = 0
+    report = t.ingest([archive], jobs=1)
+    assert report.skipped and reads["snapshots"] == 0
+    assert report.unchanged == len(MAPS)
+
+
+def test_a_directory_is_hashed_file_by_file(tmp_path, path, reads):
+    folder = tmp_path / "days"
+    write_daily(folder, FIRST)
+    with open_store(path, create=True) as t:
+        t.ingest([folder], jobs=1)
+        reads["snapshots"] = 0
+        assert t.ingest([folder], jobs=1).skipped and reads["snapshots"] == 0
+        write_daily(folder, {DAYS[3]: shape(3)})  # one more file in the directory
+        report = t.ingest([folder], jobs=1)
+        assert not report.skipped and reads["snapshots"] == 4
+        assert (report.added, report.unchanged) == (1, 3)
+
+
+def test_the_same_bytes_under_another_format_or_source_are_read(archived, reads):
+    t, archive = archived
+    report = t.ingest([archive], jobs=1, source="copy")
+    assert not report.skipped and report.added == len(MAPS)
+    assert reads["snapshots"] == len(MAPS)

@@ -65,6 +65,9 @@ class IngestReport:
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The input was byte-identical to an earlier ingest's and the store still held what
+    #: it gave: nothing was read (``counts`` is empty, ``unchanged`` counts its snapshots).
+    skipped: bool = False
 
 
 def as_date(value: DateLike, param: str = "date") -> dt.date:
@@ -102,19 +105,26 @@ class Territory:
         source: str | None = None,
         jobs: int | None = None,
         progress: Progress | None = None,
+        force: bool = False,
         **options: Any,
     ) -> IngestReport:
         """Read ``paths`` and store their snapshots in one transaction.
 
         Re-ingesting identical data changes nothing; a date whose content changed is
         replaced (and listed in the report). Any error rolls everything back.
+
+        Unchanged input is not read again: when the files are byte-identical (sha256)
+        to an earlier ingest of the source, with the same format and options, and the
+        store still holds every snapshot that ingest gave with the same content, the
+        report says so (``skipped``, a note with the hashes) in a fraction of a second.
+        ``force`` reads them anyway.
         """
         started = time.perf_counter()
         paths = list(paths)
         reader_report = SourceReport()
         try:
-            name, fmt, outcome = self._ingest(
-                paths, format, source, jobs, progress, reader_report, options
+            name, fmt, outcome, skipped = self._ingest(
+                paths, format, source, jobs, progress, reader_report, options, force
             )
         except BaseException:
             self.store.discard_if_new()  # a store this ingest created goes away with it
@@ -134,6 +144,7 @@ class Territory:
             counts=dict(reader_report.counts),
             notes=list(reader_report.notes),
             seconds=time.perf_counter() - started,
+            skipped=skipped,
         )
 
     def _ingest(
@@ -145,15 +156,27 @@ class Territory:
         progress: Progress | None,
         reader_report: SourceReport,
         options: dict[str, Any],
-    ) -> tuple[str, str, IngestOutcome]:
+        force: bool,
+    ) -> tuple[str, str, IngestOutcome, bool]:
         from vigil.territory import sources
 
         if not paths:
-            raise InputError("ingest: name at least one file, directory or archive")
+            raise InputError("name at least one file, directory or archive", param="paths")
+        inputs = [str(p) for p in paths]
+        seen = sources.fingerprint(format, source, paths, options)
+        if seen is not None and not force:
+            hit = self.store.unchanged_input(seen.key)
+            if hit is not None:
+                name, keys = hit
+                note = f"unchanged since the last ingest ({seen.shown()}); nothing was re-read"
+                self.store.log_unchanged(name, inputs, seen.key, len(keys), note)
+                reader_report.note(note)
+                return name, self.store.source_format(name) or format, _unchanged(keys), True
         fmt = sources.detect(paths) if format == "auto" else format
         if fmt not in sources.FORMATS:
             raise InputError(
-                f"--format: expected auto or one of {', '.join(sources.FORMATS)}, got {format!r}"
+                f"expected auto or one of {', '.join(sources.FORMATS)}, got {format!r}",
+                param="format",
             )
         name = source or sources.default_source(fmt, paths)
         self._check_source_format(name, fmt)
@@ -166,11 +189,12 @@ class Territory:
             source=name,
             format=fmt,
             credit=sources.CREDITS.get(fmt, ""),
-            inputs=[str(p) for p in paths],
+            inputs=inputs,
             # read once the input is consumed: the reader fills its report as it goes
             report=lambda: {"counts": dict(reader_report.counts), "notes": reader_report.notes},
+            fingerprint=seen.key if seen is not None else None,
         )
-        return name, fmt, outcome
+        return name, fmt, outcome, False
 
     def _check_source_format(self, name: str, fmt: str) -> None:
         held = self.store.source_format(name)
@@ -755,6 +779,10 @@ def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:
     for flag, v in (("--min-fragment-km2", min_km2), ("--min-width-km", min_width_km)):
         if v is not None and not (v >= 0 and math.isfinite(v)):
             raise VigilError(f"{flag}: expected a number ≥ 0, got {v}")
+
+
+def _unchanged(keys: list[tuple[str, dt.date]]) -> IngestOutcome:
+    return IngestOutcome(unchanged=keys)
 
 
 def _ranges(days: list[dt.date]) -> list[str]:

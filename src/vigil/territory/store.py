@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # numpy, pandas and shapely are imported by the methods that use them: a query that
 # reads stored figures (``vigil territory area``) needs only sqlite3 (issue 12).
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,6 +110,19 @@ CREATE TABLE geography_imports (
     source TEXT NOT NULL,
     imported_at TEXT NOT NULL,
     rows INTEGER NOT NULL
+);
+""",
+    # 3: what each ingest read, by content, so that reading it again can be skipped
+    # (Territory.ingest); ``snapshots`` is the JSON list of [kind, date, content_hash]
+    # the input gave, checked against the store before anything is skipped.
+    """
+CREATE TABLE input_fingerprints (
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    fingerprint TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    snapshots TEXT NOT NULL,
+    ingest_id INTEGER NOT NULL REFERENCES ingests(id),
+    PRIMARY KEY (source_id, fingerprint)
 );
 """,
 ]
@@ -265,12 +278,15 @@ class Store:
         credit: str,
         inputs: list[str],
         report: Callable[[], dict[str, object]] | None = None,
+        fingerprint: str | None = None,
     ) -> IngestOutcome:
         """Store prepared snapshots of ``source`` in one transaction.
 
         Same (kind, date) with the same content hash: unchanged. Different hash:
         replaced. New: added. ``report()``, called once every snapshot is written,
-        gives the reader's tallies (JSON-able), saved with the ingest.
+        gives the reader's tallies (JSON-able), saved with the ingest. ``fingerprint``
+        (of the input, see :meth:`unchanged_input`) is recorded with the snapshots it
+        gave; a replacement forgets every fingerprint of the source recorded before.
         """
         self._check_grid()
         outcome = IngestOutcome()
@@ -282,10 +298,18 @@ class Store:
                 (source_id, now, json.dumps(inputs)),
             ).lastrowid
             known = {r[0] for r in db.execute("SELECT hash FROM tile_pieces")}
+            given: list[tuple[str, str, str]] = []
             for p in prepared:
                 self._write_one(db, p, source_id, ingest_id, outcome, known)
+                given.append((p.kind, p.date.isoformat(), p.content_hash))
             if outcome.replaced:
                 self._drop_orphan_pieces()
+                db.execute("DELETE FROM input_fingerprints WHERE source_id = ?", (source_id,))
+            if fingerprint is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO input_fingerprints VALUES (?, ?, ?, ?, ?)",
+                    (source_id, fingerprint, json.dumps(inputs), json.dumps(given), ingest_id),
+                )
             full_report = report() if report is not None else {}
             full_report.update(
                 added=len(outcome.added),
@@ -299,6 +323,50 @@ class Store:
                 (_now(), json.dumps(full_report, default=str), ingest_id),
             )
         return outcome
+
+    def unchanged_input(self, fingerprint: str) -> tuple[str, list[tuple[str, dt.date]]] | None:
+        """(source, its (kind, date) keys) of an earlier ingest whose input had this
+        ``fingerprint``, if the store still holds each of those snapshots with the
+        content hash it had then (reading the input again would change nothing); else
+        None."""
+        row = self.db.execute(
+            "SELECT f.source_id, f.snapshots, src.name FROM input_fingerprints f"
+            " JOIN sources src ON src.id = f.source_id WHERE f.fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        if row is None:
+            return None
+        held = {
+            (kind, day): digest
+            for kind, day, digest in self.db.execute(
+                "SELECT kind, date, content_hash FROM snapshots WHERE source_id = ?", (row[0],)
+            )
+        }
+        given = json.loads(row[1])
+        if any(held.get((kind, day)) != digest for kind, day, digest in given):
+            return None
+        return row[2], [(kind, dt.date.fromisoformat(day)) for kind, day, _ in given]
+
+    def log_unchanged(
+        self, source: str, inputs: list[str], fingerprint: str, keys: int, note: str
+    ) -> None:
+        """Log an ingest that read nothing because its input was unchanged."""
+        now = _now()
+        report = {
+            "unchanged_input": fingerprint,
+            "notes": [note],
+            "added": 0,
+            "replaced": [],
+            "unchanged": keys,
+            "repaired": 0,
+            "dropped_parts": 0,
+        }
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO ingests (source_id, started_at, finished_at, inputs, report)"
+                " SELECT id, ?, ?, ?, ? FROM sources WHERE name = ?",
+                (now, now, json.dumps(inputs), json.dumps(report), source),
+            )
 
     def _source_id(self, name: str, format: str, credit: str, now: str) -> int:
         row = self.db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()

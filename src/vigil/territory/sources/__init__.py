@@ -8,8 +8,11 @@ Each reader yields :class:`~vigil.territory.sources.base.Snapshot` values:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,17 @@ CREDITS = {
     "vector": "",
 }
 
-__all__ = ["FORMATS", "Kind", "Snapshot", "SourceReport", "default_source", "detect", "read"]
+__all__ = [
+    "FORMATS",
+    "Fingerprint",
+    "Kind",
+    "Snapshot",
+    "SourceReport",
+    "default_source",
+    "detect",
+    "fingerprint",
+    "read",
+]
 
 
 def detect(paths: list[str | os.PathLike[str]]) -> str:
@@ -82,6 +95,72 @@ def read(
 
         return vector.read(paths, report=report, **options)
     raise InputError(f"--format: expected auto or one of {', '.join(FORMATS)}, got {format!r}")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an ingest reads, by content: ``inputs`` holds (name, sha256) per path given
+    (a file's own sha256; for a directory, the sha256 of its files' relative names and
+    sha256s); ``key`` is the sha256 of those, the format and source asked for (``auto``
+    and None included: detection and default names depend on the input alone), the
+    reader options and the Vigil version: two ingests with one key read the same
+    snapshots into the same source."""
+
+    key: str
+    inputs: tuple[tuple[str, str], ...]
+
+    def shown(self) -> str:
+        """The hashes a user can compare with ``sha256sum`` (one per input)."""
+        return ", ".join(f"{name} sha256 {digest}" for name, digest in self.inputs)
+
+
+def fingerprint(
+    format: str,
+    source: str | None,
+    paths: Iterable[str | os.PathLike[str]],
+    options: dict[str, Any],
+) -> Fingerprint | None:
+    """The :class:`Fingerprint` of an ingest of ``paths``, or None when a path cannot be
+    hashed (missing, unreadable: the reader then gives its own error). A file's name
+    is part of it (a vector reader may date a file by its name); where it lies is not.
+    Computed before any reader module is imported (they import shapely)."""
+    from vigil import __version__
+
+    inputs = []
+    try:
+        for path in map(Path, paths):
+            digest = _tree_sha256(path) if path.is_dir() else _file_sha256(path)
+            inputs.append((path.name, digest))
+    except OSError:
+        return None
+    doc = {
+        "vigil": __version__,
+        "format": format,
+        "source": source,
+        "options": options,
+        "inputs": inputs,
+    }
+    key = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+    return Fingerprint(key, tuple(inputs))
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _tree_sha256(folder: Path) -> str:
+    """Every file under ``folder`` (hidden ones too: conservative), by relative name."""
+    lines = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root, name)
+            lines.append(f"{path.relative_to(folder).as_posix()}\t{_file_sha256(path)}\n")
+    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
 
 def _no_options(format: str, options: dict[str, Any]) -> None:
