@@ -13,8 +13,8 @@ import itertools
 
 import pytest
 
-from vigil.errors import VigilError
 from vigil import periods as P
+from vigil.errors import VigilError
 
 W, M, Y, D = P.Freq.WEEK, P.Freq.MONTH, P.Freq.YEAR, P.Freq.DAY
 DAYS = [dt.date(2023, 12, 1) + dt.timedelta(days=i) for i in range(800)]  # 2023-12 … 2026-02
@@ -71,13 +71,13 @@ def test_weekday_names(name, index):
 
 @pytest.mark.parametrize("name", ["", "xyz", "s", "7"])
 def test_bad_weekday_names(name):
-    with pytest.raises(VigilError, match="^week_start: expected one of mon"):
+    with pytest.raises(VigilError, match=r"^week_start: expected one of mon"):
         P.weekday_index(name)
 
 
 @pytest.mark.parametrize("name", ["money", "sunshine", "wedge"])
 def test_words_that_merely_start_like_a_weekday_are_refused(name):
-    with pytest.raises(VigilError, match="^week_start: expected one of mon"):
+    with pytest.raises(VigilError, match=r"^week_start: expected one of mon"):
         P.weekday_index(name)
 
 

@@ -26,9 +26,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon
 
+from vigil import periods as P
 from vigil.errors import VigilError
 from vigil.territory import open_store
-from vigil import periods as P
 from vigil.territory import series as S
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 from vigil.testing import assert_frames_close, geod_area_km2, rectangle, write_daily
@@ -189,16 +189,17 @@ def test_partial_week(territory, weekly):
 
 
 def test_start_and_end_select_periods(territory):
-    part = territory.series("week", start="2024-01-17", end="2024-02-05")
+    part = territory.series("week", date_from="2024-01-17", date_to="2024-02-05")
     assert list(part.period_start) == [MONDAYS[2], MONDAYS[3], MONDAYS[4]]  # end excluded
-    before_data = territory.series("week", start="2023-12-01", end="2024-01-10")
+    before_data = territory.series("week", date_from="2023-12-01", date_to="2024-01-10")
     assert list(before_data.period_start) == [MONDAYS[0], MONDAYS[1]]  # earlier weeks skipped
     # Only the unfinished week starts in the window: no row, but the columns are there.
-    empty = territory.series("week", start=MONDAYS[-1])
+    empty = territory.series("week", date_from=MONDAYS[-1])
     assert empty.empty and list(empty.columns) == SERIES_COLUMNS
-    assert len(territory.series("week", start=MONDAYS[-1], partial=True)) == 1
-    with pytest.raises(VigilError, match="--from"):
-        territory.series("week", start="2030-01-01")  # after the data's end
+    assert len(territory.series("week", date_from=MONDAYS[-1], partial=True)) == 1
+    with pytest.raises(VigilError, match="after the end") as raised:
+        territory.series("week", date_from="2030-01-01")  # after the data's end
+    assert raised.value.param == "date_from"  # the library names its parameter, not a flag
 
 
 def test_sunday_weeks(territory, weekly):
@@ -238,7 +239,9 @@ def test_monthly_series(territory):
 
 
 def test_sliver_filter_columns(territory):
-    filtered = territory.series("week", start="2024-01-01", end="2024-02-01", min_fragment_km2=8)
+    filtered = territory.series(
+        "week", date_from="2024-01-01", date_to="2024-02-01", min_fragment_km2=8
+    )
     assert {"gained_filtered_km2", "lost_filtered_km2"} <= set(filtered.columns)
     # Weekly gains 5, 10, 3, 12, 7: each week's gain is one strip, kept when ≥ 8 km².
     kept = [g if g >= 8 else 0 for g in G[:5]]
@@ -354,8 +357,9 @@ def test_records_skip_incomplete_periods_and_check_the_metric():
     frame = hand_series([5.0, 7.0, 9.0])
     frame.loc[2, "complete"] = False
     assert len(S.records(frame, P.Freq.WEEK)) == 2
-    with pytest.raises(ValueError, match="metric"):
+    with pytest.raises(VigilError, match="expected one of gained, lost, net, got 'area'") as e:
         S.records(frame, P.Freq.WEEK, metric="area")
+    assert e.value.param == "metric"
 
 
 def test_monthly_records_window_is_twelve():
@@ -419,3 +423,27 @@ def test_assert_km2_close_states_values_and_tolerance():
         assert_km2_close(196.29, 196.1, abs_km2=0.1, rel=0)
     with pytest.raises(AssertionError):
         assert_km2_close(float("nan"), 1.0, abs_km2=1e9)
+
+
+@pytest.mark.parametrize("freq", list(P.Freq))
+def test_period_start_before_undoes_the_engines_next_start(freq):
+    """Round trip over two years of periods: the start before each period's end is its
+    start, and n steps back lands on the start n periods earlier (vigil.periods)."""
+    for week_start in (0, 6):
+        chain = [
+            s for s, _ in P.periods(dt.date(2023, 12, 1), dt.date(2026, 1, 1), freq, week_start)
+        ]
+        for i, s in enumerate(chain[1:], 1):
+            assert S.period_start_before(s, freq) == chain[i - 1]
+            assert S.period_start_before(s, freq, min(i, 5)) == chain[i - min(i, 5)]
+        assert S.period_start_before(chain[-1], freq, 0) == chain[-1]
+
+
+def test_period_start_before_against_the_calendar():
+    monday = dt.date(2024, 10, 28)
+    assert S.period_start_before(monday, P.Freq.WEEK, 12) == monday - dt.timedelta(weeks=12)
+    # months of 31, 30, 29 (leap February) and 28 days, and across a new year
+    assert S.period_start_before(dt.date(2024, 3, 1), P.Freq.MONTH) == dt.date(2024, 2, 1)
+    assert S.period_start_before(dt.date(2025, 3, 1), P.Freq.MONTH, 13) == dt.date(2024, 2, 1)
+    assert S.period_start_before(dt.date(2024, 1, 1), P.Freq.YEAR, 2) == dt.date(2022, 1, 1)
+    assert S.period_start_before(dt.date(2024, 3, 1), P.Freq.DAY) == dt.date(2024, 2, 29)

@@ -10,10 +10,12 @@ import datetime as dt
 
 import pandas as pd
 
-from vigil.errors import NoDataError
 from vigil import periods as P
-from vigil.territory.api import DateLike, Territory, as_date
+from vigil.dates import parse_date
+from vigil.errors import NoDataError
+from vigil.territory.api import DateLike, Territory
 from vigil.territory.results import BriefData, Change
+from vigil.territory.series import period_start_before
 
 
 def brief_data(
@@ -28,12 +30,13 @@ def brief_data(
     """Collect the figures of a brief dated ``as_of`` for one source."""
     src = t.resolve_source(source)
     dates = t.dates(src)
-    day = as_date(as_of, "--as-of") if as_of is not None else dates[-1]
+    day = parse_date(as_of, "as_of") if as_of is not None else dates[-1]
     ws = P.weekday_index(week_start)
+    # the last complete week and month end where the current ones begin
     week_end = P.floor(day, P.Freq.WEEK, ws)
-    week_start_day = week_end - dt.timedelta(days=7)
+    week_start_day = period_start_before(week_end, P.Freq.WEEK)
     month_end = P.floor(day, P.Freq.MONTH)
-    month_start = (month_end - dt.timedelta(days=1)).replace(day=1)
+    month_start = period_start_before(month_end, P.Freq.MONTH)
     year_start = P.floor(day, P.Freq.YEAR)
     first = dates[0]
     if week_end <= first or month_end <= first:
@@ -45,13 +48,18 @@ def brief_data(
     last_month = t.change(max(month_start, first), month_end, source=src)
     ytd = t.change(max(year_start, first), day, source=src)
     weekly = t.series(
-        "week",
-        start=week_end - dt.timedelta(days=7 * weeks),
-        end=week_end,
+        P.Freq.WEEK,
+        date_from=period_start_before(week_end, P.Freq.WEEK, weeks),
+        date_to=week_end,
         week_start=ws,
         source=src,
     )
-    monthly = t.series("month", start=_months_before(month_end, months), end=month_end, source=src)
+    monthly = t.series(
+        P.Freq.MONTH,
+        date_from=period_start_before(month_end, P.Freq.MONTH, months),
+        date_to=month_end,
+        source=src,
+    )
     week_record = _record(t, "week", week_start_day, ws, src)
     month_record = _record(t, "month", month_start, ws, src)
     return BriefData(
@@ -106,8 +114,3 @@ def _record(
         return t.records(freq, period=period, week_start=week_start, source=source).iloc[0]
     except NoDataError:
         return None
-
-
-def _months_before(month_start: dt.date, n: int) -> dt.date:
-    year, month = divmod(month_start.year * 12 + month_start.month - 1 - n, 12)
-    return dt.date(year, month + 1, 1)

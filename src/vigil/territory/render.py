@@ -37,8 +37,10 @@ from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter
 from shapely.geometry.base import BaseGeometry
 
+from vigil import periods as P
 from vigil.errors import InputError
 from vigil.territory.results import BriefData, Change
+from vigil.territory.series import period_start_before
 
 GAINED_COLOUR = "#d7191c"  # RdYlBu red end
 LOST_COLOUR = "#2c7bb6"  # RdYlBu blue end
@@ -137,7 +139,7 @@ def records_sentence(
             if _is_number(larger_value)
             else ""
         )
-        if start is not None and larger == _previous_start(start, unit):
+        if start is not None and larger == period_start_before(start, P.Freq(unit)):
             # "the largest since last week" says nothing: say it was smaller instead
             clauses.append(f"less than {_period_phrase(larger, unit)}{shown}")
         else:
@@ -190,7 +192,7 @@ def chart_series(
     start = pd.to_datetime(df["period_start"])
     end = pd.to_datetime(df["period_end"])
     days = (end - start).dt.days.to_numpy(dtype=float)
-    unit = _unit_from_days(float(np.median(days)))
+    unit = _freq_of(start, end)
     x = mdates.date2num((start + (end - start) / 2).to_numpy())
     width = days * (0.8 if len(df) < 60 else 0.9)
     gained = pd.to_numeric(df["gained_km2"], errors="coerce").to_numpy(dtype=float)
@@ -619,14 +621,14 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _unit_from_days(days: float) -> str:
-    if days <= 1.5:
-        return "day"
-    if days <= 10:
-        return "week"
-    if days <= 45:
-        return "month"
-    return "year" if days >= 300 else "period"
+def _freq_of(start: pd.Series, end: pd.Series) -> str:
+    """What a series' rows are: the period (vigil.periods.Freq) that runs from each row's
+    start to its end, or "period" when rows are of no one calendar length."""
+    spans = {(_as_date(s), _as_date(e)) for s, e in zip(start, end, strict=True)}
+    for freq in P.Freq:
+        if all(s is not None and P.next_start(s, freq) == e for s, e in spans):
+            return freq.value
+    return "period"
 
 
 # --------------------------------------------------------------------------- the brief
@@ -910,7 +912,7 @@ def _change_line(label: str, c: Change) -> str:
 
 def _month_label(c: Change) -> str:
     a, b = c.date_from, c.date_to
-    whole = a.day == 1 and b.day == 1 and (b.year * 12 + b.month) - (a.year * 12 + a.month) == 1
+    whole = a == P.floor(a, P.Freq.MONTH) and b == P.next_start(a, P.Freq.MONTH)
     name = f"{MONTHS[a.month - 1]} {a.year}, " if whole else "Last month, "
     return f"{name}{_span(c)}"
 
@@ -1155,27 +1157,19 @@ def _days(delta: dt.timedelta) -> str:
     return f"{delta.days} day{'s' if delta.days != 1 else ''}"
 
 
-def _previous_start(start: dt.date, unit: str) -> dt.date:
-    """The start of the period before the one starting at ``start``."""
-    if unit == "day":
-        return start - dt.timedelta(days=1)
-    if unit == "week":
-        return start - dt.timedelta(days=7)
-    if unit == "month":
-        return (start - dt.timedelta(days=1)).replace(day=1)
-    return start.replace(year=start.year - 1)
-
-
 def _freq_unit(freq: str) -> str:
+    """The period a caller names (``week``, ``weekly``, ``W``, ``monthly``, ``MS`` …):
+    one of vigil.periods.Freq's values. Only the word is read here; the periods'
+    boundaries are vigil.periods' alone."""
     f = str(freq).strip().lower()
     if f in ("d", "day", "daily", "days"):
-        return "day"
+        return P.Freq.DAY.value
     if f.startswith("w"):
-        return "week"
+        return P.Freq.WEEK.value
     if f.startswith("m"):
-        return "month"
+        return P.Freq.MONTH.value
     if f.startswith(("y", "a")):
-        return "year"
+        return P.Freq.YEAR.value
     raise ValueError(f"unknown frequency {freq!r}: expected week or month")
 
 
@@ -1201,11 +1195,4 @@ def _estimate_first(start: dt.date | None, unit: str, n: int | None) -> dt.date 
     """First period start of the data, from the count of periods up to ``start``."""
     if start is None or n is None:
         return None
-    if unit == "week":
-        return start - dt.timedelta(weeks=n - 1)
-    if unit == "day":
-        return start - dt.timedelta(days=n - 1)
-    if unit == "month":
-        months = start.year * 12 + start.month - 1 - (n - 1)
-        return dt.date(months // 12, months % 12 + 1, 1)
-    return None
+    return period_start_before(start, P.Freq(unit), n - 1)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vigil.territory import change as overlay_mod
 from vigil import periods as P
+from vigil.errors import InputError
+from vigil.territory import change as overlay_mod
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 
 
@@ -58,6 +59,21 @@ def plan(
         assert b is not None
         out.append(PlannedPeriod(s, e, a, b, complete))
     return out
+
+
+def period_start_before(
+    start: dt.date, freq: P.Freq, n: int = 1, week_start: int | None = None
+) -> dt.date:
+    """The start of the period ``n`` periods before the one starting on ``start``.
+
+    ``start`` is a period start; a week starts on its weekday unless ``week_start``
+    (0 = Monday) says otherwise. Each step is the floor of the day before, so months
+    and years keep their calendar lengths.
+    """
+    ws = start.weekday() if week_start is None else week_start
+    for _ in range(n):
+        start = P.floor(start - dt.timedelta(days=1), freq, ws)
+    return start
 
 
 def table(
@@ -110,7 +126,9 @@ def records(series: pd.DataFrame, freq: P.Freq, metric: str = "gained") -> pd.Da
     "Largest since X" means no period between X and this one had a larger value.
     """
     if metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)}")
+        expected = ", ".join(METRICS)
+        raise InputError(f"expected one of {expected}, got {metric!r}", param="metric")
+    metric = str(metric)  # an enum member is written as its value
     done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
     values = done[METRICS[metric]].to_numpy(dtype=float)
     window = P.trailing_year_count(freq)
