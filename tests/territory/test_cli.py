@@ -169,11 +169,9 @@ def store(tmp_path: Path, base_store: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_store(tmp_path_factory: pytest.TempPathFactory, daily_archive: Path) -> Path:
-    """The real daily archive, ingested once (≈10 s); tests only read it."""
-    store = tmp_path_factory.mktemp("real") / "daily.sqlite"
-    quiet_main("territory", "ingest", daily_archive, "--store", store, "--quiet")
-    return store
+def real_store(daily_store: Path) -> Path:
+    """The real daily archive, ingested once per session (tests/conftest.py); read only."""
+    return daily_store
 
 
 # --- help and version ------------------------------------------------------------------
@@ -666,6 +664,212 @@ def test_export_format_flag_beats_the_suffix(capsys, tmp_path, base_store):
     target = tmp_path / "snapshots.data"
     ok(capsys, "territory", "export", target, "--store", base_store, "--format", "gpkg")
     assert len(gpd.read_file(target)) == len(SNAPSHOTS)
+
+
+# --- one vocabulary: --from/--to, -o, --format and choices ---------------------------------
+
+
+def test_change_from_to_flags_equal_the_positional_dates(capsys, base_store):
+    words = ("territory", "change", str(D21), str(D28), "--store", base_store)
+    flags = ("territory", "change", "--from", str(D21), "--to", str(D28), "--store", base_store)
+    mixed = ("territory", "change", str(D21), "--to", str(D28), "--store", base_store)
+    for fmt in ("json", "csv", "geojson", "table"):
+        by_words = ok(capsys, *words, "--format", fmt)
+        assert ok(capsys, *flags, "--format", fmt) == by_words
+        assert ok(capsys, *mixed, "--format", fmt) == by_words
+    assert close(as_json(capsys, *flags)["gained_km2"], GAINED_21_28)
+
+
+def test_chart_change_takes_from_to_too(capsys, tmp_path, base_store):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    ok(capsys, "territory", "chart", "change", D21, D28, "--store", base_store, "-o", a)
+    args = ("territory", "chart", "change", "--from", D21, "--to", D28, "--store", base_store)
+    ok(capsys, *args, "-o", b)
+    assert is_png(b) and b.stat().st_size == a.stat().st_size
+
+
+def test_area_date_as_word_or_flag(capsys, base_store):
+    word = ok(capsys, "territory", "area", D28, "--store", base_store, "-f", "json")
+    flag = ok(capsys, "territory", "area", "--date", D28, "--store", base_store, "-f", "json")
+    assert flag == word
+    assert close(json.loads(flag.out)["area_km2"], km2(SNAPSHOTS[D28]))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["change", D21, D28, "--from", D14],
+            f"--from: given twice, as FROM ({D21}) and as --from ({D14})",
+        ),
+        (
+            ["change", D21, D28, "--to", N04],
+            f"--to: given twice, as TO ({D28}) and as --to ({N04})",
+        ),
+        (["change", "--from", D21], "--to: missing; give TO or --to"),
+        (["change"], "--from: missing; give FROM or --from"),
+        (["chart", "change", D21, "--from", D21, "-o", "x.png"], "--from: given twice"),
+        (
+            ["area", D21, "--date", D28],
+            f"--date: given twice, as DATE ({D21}) and as --date ({D28})",
+        ),
+        (["area"], "--date: missing; give DATE or --date"),
+    ],
+    ids=["from twice", "to twice", "no to", "no dates", "chart", "area twice", "area none"],
+)
+def test_a_date_given_twice_or_not_at_all_is_one_line_naming_the_flag(
+    capsys, base_store, args, message
+):
+    run = vigil(capsys, "territory", *args, "--store", base_store)
+    assert run.code == 2  # a usage error, as the parser's own
+    assert run.out == ""
+    assert run.err.startswith(f"Error: {message}")
+    assert run.err.count("\n") == 1, run.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["series", "--from", "2024-13-01"],
+        ["series", "--from", "21/10/2024"],
+        ["change", "--from", "2024-10-32", "--to", str(D28)],
+        ["change", "2024-10-32", str(D28)],
+        ["chart", "series", "--from", "yesterday", "-o", "never.png"],
+    ],
+    ids=["series month 13", "series d/m/y", "change flag", "change word", "chart series"],
+)
+def test_a_bad_date_is_named_by_its_flag(capsys, base_store, args):
+    """The library names its parameter (date_from); the CLI shows it as --from."""
+    run = vigil(capsys, "territory", *args, "--store", base_store)
+    bad = args[args.index("--from") + 1] if "--from" in args else args[1]
+    assert (run.code, run.out) == (1, "")
+    assert run.err == f"Error: --from: expected a date as YYYY-MM-DD, got {bad!r}\n"
+
+
+def test_a_start_after_the_end_is_named_by_its_flag(capsys, base_store):
+    run = vigil(capsys, "territory", "series", "--from", N04, "--to", D14, "--store", base_store)
+    assert run.code == 1
+    assert run.err == f"Error: --from: the start {N04} is after the end {D14}\n"
+
+
+CHOICES = {  # option → (a command taking it, its choices)
+    "--format": (["area", str(D28)], ["table", "csv", "json"]),
+    "--freq": (["series"], ["day", "week", "month", "year"]),
+    "--week-start": (["series"], ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+    "--metric": (["records"], ["gained", "lost", "net"]),
+    "--level": (["regions", "--date", str(D28)], ["oblast", "raion", "hromada"]),
+}
+
+
+@pytest.mark.parametrize("option", CHOICES)
+def test_a_bad_choice_is_refused_by_the_parser_with_the_choices(
+    capsys, monkeypatch, base_store, option
+):
+    monkeypatch.setenv("COLUMNS", "200")  # help on one line per option
+    command, choices = CHOICES[option]
+    run = vigil(capsys, "territory", *command, option, "fortnight", "--store", base_store)
+    assert run.code == 2
+    assert run.out == ""
+    assert f"'{option}'" in run.err and "'fortnight'" in run.err
+    listed = re.findall(r"'([a-z]+)'", run.err.split("is not one of", 1)[1])
+    assert listed == choices
+    # the same choices in --help, and upper case is accepted
+    helped = ok(capsys, "territory", *command[:1], "--help").out
+    assert "|".join(choices) in helped
+    assert vigil(capsys, "territory", *command, option, choices[-1].upper(), "--store", base_store,
+                 "-f", "json").code != 2  # fmt: skip
+
+
+def test_geojson_is_a_format_of_change_and_frontline_only(capsys, monkeypatch, base_store):
+    monkeypatch.setenv("COLUMNS", "200")
+    run = vigil(capsys, "territory", "series", "--format", "geojson", "--store", base_store)
+    assert run.code == 2
+    assert "'table', 'csv', 'json'" in run.err
+    assert "table|csv|json|geojson" in ok(capsys, "territory", "change", "--help").out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["snapshots"],
+        ["area", str(D28)],
+        ["change", str(D21), str(D28)],
+        ["change", "--from", str(D21), "--to", str(D28)],
+        ["series"],
+        ["series", "--freq", "day", "--last", "3"],
+        ["records", "--metric", "net"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_output_file_holds_what_stdout_shows(capsys, tmp_path, base_store, args, fmt):
+    target = tmp_path / f"out.{fmt}"
+    shown = ok(capsys, "territory", *args, "--store", base_store, "--format", fmt).out
+    run = ok(capsys, "territory", *args, "--store", base_store, "--format", fmt, "-o", target)
+    assert run.out == ""
+    assert target.read_text(encoding="utf-8") == shown
+    assert len(shown) > 20
+
+
+@pytest.mark.parametrize("args", [["area", str(D28)], ["change", str(D21), str(D28)]])
+def test_a_table_is_not_written_to_a_file(capsys, tmp_path, base_store, args):
+    target = tmp_path / "table.txt"
+    run = vigil(capsys, "territory", *args, "--store", base_store, "-o", target)
+    assert (run.code, run.out) == (1, "")
+    assert run.err == "Error: --output needs --format csv or json\n"
+    assert not target.exists()
+
+
+def test_export_file_as_word_or_output_flag(capsys, tmp_path, base_store):
+    a, b = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    ok(capsys, "territory", "export", a, "--store", base_store)
+    ok(capsys, "territory", "export", "-o", b, "--store", base_store)
+    assert json.loads(a.read_text()) == json.loads(b.read_text())
+    run = vigil(capsys, "territory", "export", a, "-o", b, "--store", base_store)
+    assert run.code == 2
+    assert run.err == f"Error: --output: given twice, as FILE ({a}) and as --output ({b})\n"
+
+
+def test_ingest_input_format_and_the_old_format_flag(capsys, tmp_path, map_dir):
+    store = tmp_path / "s.sqlite"
+    run = ok(capsys, "territory", "ingest", map_dir, "--store", store,
+             "--input-format", "deepstate-daily")  # fmt: skip
+    assert "5 added" in run.out
+    old = ok(
+        capsys, "territory", "ingest", map_dir, "--store", store, "--format", "deepstate-daily"
+    )
+    assert "5 unchanged" in old.out
+    assert old.err == "note: ingest --format is now --input-format\n"
+    assert "--input-format" in ok(capsys, "territory", "ingest", "--help").out
+    assert "--format" not in ok(capsys, "territory", "ingest", "--help").out.replace(
+        "--input-format", ""
+    )
+    bad = vigil(capsys, "territory", "ingest", map_dir, "--store", store, "--input-format", "shp")
+    assert bad.code == 2
+    assert "'auto', 'deepstate-daily', 'deepstate-raw', 'vector'" in bad.err
+
+
+def test_help_says_what_a_value_is(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    helped = ok(capsys, "territory", "change", "--help").out
+    assert "<km²>" in helped and "<n>" in helped
+    for line in helped.splitlines():
+        if "--with-grey" in line or "--min-fragment-km2" in line:
+            assert "<bool>" not in line and "<float>" not in line, line
+
+
+def test_importing_the_territory_commands_leaves_the_numerical_stack_alone():
+    """`vigil territory …` must start fast: the commands import pandas, numpy, shapely,
+    geopandas and matplotlib only when they draw or compute (a fresh interpreter)."""
+    code = (
+        "import sys, vigil.territory.cli;"
+        "print(sorted(m for m in ('pandas', 'numpy', 'shapely', 'geopandas', 'matplotlib',"
+        " 'rich', 'pyproj') if m in sys.modules))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert run.stdout == "[]\n", run.stdout
 
 
 # --- the console script ----------------------------------------------------------------

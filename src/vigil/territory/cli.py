@@ -1,7 +1,15 @@
 """`vigil territory …`: thin commands over vigil.territory (no geometry, no SQL here).
 
-Each command opens the store, makes one library call and renders the result.
-Shared options are defined once as Annotated types below.
+Each command opens the store, makes one library call and renders the result. The
+vocabulary is the one of every `vigil` command (vigil.cli_options): two dates are
+``--from/--to``, printed output goes to ``-o/--output`` in ``--format table|csv|json``,
+choices are enums listed in ``--help``. Python parameters carry the library's names
+(``date_from``, ``week_start``, ``min_fragment_km2`` …), so an error the library raises
+about one of them is shown by vigil.cli as this command's flag.
+
+Start-up: only typer, the enums and the error classes are imported here. The library
+(pandas, shapely), the renderers (rich, matplotlib) and geopandas are imported by the
+commands that use them: ``vigil territory --help`` and argument errors stay instant.
 """
 
 from __future__ import annotations
@@ -10,23 +18,21 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, QuietOpt, ToOpt
 from vigil.errors import InputError, VigilError
-from vigil.output import (
-    OutputFormat,
-    console,
-    emit_frame,
-    emit_record,
-    write_text,
-)
-from vigil.output import output_format as _output_format
-from vigil.territory.api import Territory, as_date, change_frame
-from vigil.territory.sources.base import Kind
+from vigil.periods import Freq, Weekday
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from vigil.territory.api import IngestReport, Territory
+    from vigil.territory.sources.base import Kind
 
 app = typer.Typer(
     help="Front-line control maps: ingest them, then ask for areas, changes, series and records.",
@@ -39,7 +45,66 @@ geography_app = typer.Typer(
 )
 app.add_typer(geography_app, name="geography")
 
+
+# -- choices -----------------------------------------------------------------------------
+class GeoFormat(StrEnum):
+    """Output of a command that can also print its geometry."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    GEOJSON = "geojson"
+
+
+class InputFormat(StrEnum):
+    """What `ingest` reads (vigil.territory.sources.FORMATS, or detect it)."""
+
+    AUTO = "auto"
+    DEEPSTATE_DAILY = "deepstate-daily"
+    DEEPSTATE_RAW = "deepstate-raw"
+    VECTOR = "vector"
+
+
+class ExportFormat(StrEnum):
+    """File format of `export` (default: by the file's suffix)."""
+
+    GPKG = "gpkg"
+    GEOJSON = "geojson"
+    PARQUET = "parquet"
+
+
+class ExportWhat(StrEnum):
+    SNAPSHOTS = "snapshots"
+    CHANGE = "change"
+
+
+class RegionLevel(StrEnum):
+    OBLAST = "oblast"
+    RAION = "raion"
+    HROMADA = "hromada"
+
+
+class GeographyLevel(StrEnum):
+    OBLAST = "oblast"
+    RAION = "raion"
+    HROMADA = "hromada"
+    SETTLEMENT = "settlement"
+
+
+class RecordMetric(StrEnum):
+    GAINED = "gained"
+    LOST = "lost"
+    NET = "net"
+
+
+class SeriesMetric(StrEnum):
+    CHANGE = "change"
+    FRONTLINE_KM = "frontline_km"
+
+
 # -- shared options ----------------------------------------------------------------------
+# Metavars say what a value is (<date>, <km²>, <n>); flags show none. Enums show their
+# choices (<table|csv|json>) and refuse anything else in the parser, case-insensitively.
 StoreOpt = Annotated[
     Path | None,
     typer.Option(
@@ -47,39 +112,87 @@ StoreOpt = Annotated[
         envvar="VIGIL_STORE",
         help="Territory store (SQLite). Default: $VIGIL_STORE, else the per-user data dir.",
         show_envvar=False,
+        metavar="<file>",
     ),
 ]
 SourceOpt = Annotated[
     str | None,
-    typer.Option("--source", help="Source to query; needed only when the store holds several."),
+    typer.Option(
+        "--source",
+        help="Source to query; needed only when the store holds several.",
+        metavar="<name>",
+    ),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
-GeoFormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or geojson.")]
-OutOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+GeoFormatOpt = Annotated[
+    GeoFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
 ]
 GreyOpt = Annotated[
-    bool, typer.Option("--with-grey", help="Add the unknown-status (grey) zone to the area.")
+    bool,
+    typer.Option("--with-grey", help="Add the unknown-status (grey) zone to the area.", metavar=""),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 MinKm2Opt = Annotated[
     float | None,
     typer.Option(
         "--min-fragment-km2",
         help="Sliver filter: also report figures without fragments smaller than this (km²).",
+        metavar="<km²>",
     ),
 ]
 MinWidthOpt = Annotated[
     float | None,
     typer.Option(
-        "--min-width-km", help="Sliver filter: also drop fragments narrower than this (km)."
+        "--min-width-km",
+        help="Sliver filter: also drop fragments narrower than this (km).",
+        metavar="<km>",
     ),
 ]
-FreqOpt = Annotated[str, typer.Option("--freq", help="Period: day, week, month or year.")]
-WeekStartOpt = Annotated[str, typer.Option("--week-start", help="First day of a week (mon … sun).")]
+FreqOpt = Annotated[Freq, typer.Option("--freq", case_sensitive=False, help="Length of a period.")]
+WeekStartOpt = Annotated[
+    Weekday, typer.Option("--week-start", case_sensitive=False, help="First day of a week.")
+]
+LastOpt = Annotated[
+    int | None,
+    typer.Option("--last", min=0, help="Only the last N periods.", metavar="<n>"),
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", help="Date (YYYY-MM-DD).", metavar="<date>", show_default=False),
+]
+PngOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="PNG file to write.", metavar="<file>")
+]
+# Two dates given as words, the older form: `change 2024-10-21 2024-10-28`.
+FromArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="FROM", help="Earlier date (YYYY-MM-DD); or --from.", show_default=False
+    ),
+]
+ToArg = Annotated[
+    str | None,
+    typer.Argument(metavar="TO", help="Later date (YYYY-MM-DD); or --to.", show_default=False),
+]
+
+
+class UsageError(InputError):
+    """The command line itself is wrong (a value given twice or not at all): exit code 2,
+    as for the parser's own errors, on one line."""
+
+    exit_code = 2
+
+
+def _either(word: str | None, flag: str | None, metavar: str, name: str) -> str:
+    """The value given as the word ``metavar`` or as the option ``name``: exactly one."""
+    if word is not None and flag is not None:
+        raise UsageError(f"{name}: given twice, as {metavar} ({word}) and as {name} ({flag})")
+    if word is None and flag is None:
+        raise UsageError(f"{name}: missing; give {metavar} or {name}")
+    return flag if flag is not None else word  # type: ignore[return-value]
 
 
 def _open(store: Path | None, *, create: bool = False) -> Territory:
+    from vigil.territory.api import Territory
+
     return Territory(store, create=create)
 
 
@@ -89,6 +202,10 @@ def _progress(quiet: bool, label: str) -> Iterator[Progress | None]:
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from vigil.output import console
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -102,6 +219,8 @@ def _progress(quiet: bool, label: str) -> Iterator[Progress | None]:
 
 
 def _pairs(values: list[str], flag: str) -> dict[str, Kind]:
+    from vigil.territory.sources.base import Kind
+
     out: dict[str, Kind] = {}
     for value in values:
         key, sep, kind = value.rpartition("=")
@@ -120,42 +239,74 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files, directories or archives.")],
     store: StoreOpt = None,
     format: Annotated[
-        str, typer.Option("--format", help="auto, deepstate-daily, deepstate-raw or vector.")
-    ] = "auto",
+        InputFormat,
+        typer.Option("--input-format", case_sensitive=False, help="What the files hold."),
+    ] = InputFormat.AUTO,
+    legacy_format: Annotated[
+        InputFormat | None,
+        typer.Option("--format", case_sensitive=False, hidden=True),  # deprecated: 0.1 name
+    ] = None,
     source: Annotated[
-        str | None, typer.Option("--source", help="Name the data under this source.")
+        str | None,
+        typer.Option("--source", help="Name the data under this source.", metavar="<name>"),
     ] = None,
     date_field: Annotated[
-        str | None, typer.Option(help="vector: attribute holding each feature's date.")
+        str | None,
+        typer.Option(help="vector: attribute holding each feature's date.", metavar="<field>"),
     ] = None,
     date_pattern: Annotated[
         str | None,
-        typer.Option(help=r"vector: regex on the file name with a (?P<date>…) group."),
+        typer.Option(
+            help=r"vector: regex on the file name with a (?P<date>…) group.", metavar="<regex>"
+        ),
     ] = None,
     date_format: Annotated[
-        str | None, typer.Option(help="vector: strptime format of the date (default ISO).")
+        str | None,
+        typer.Option(help="vector: strptime format of the date (default ISO).", metavar="<fmt>"),
     ] = None,
     where: Annotated[
-        str | None, typer.Option(help="vector: OGR SQL filter, e.g. \"status = 'occupied'\".")
+        str | None,
+        typer.Option(help="vector: OGR SQL filter, e.g. \"status = 'occupied'\".", metavar="<sql>"),
     ] = None,
-    layer: Annotated[str | None, typer.Option(help="vector: the layer to read.")] = None,
+    layer: Annotated[
+        str | None, typer.Option(help="vector: the layer to read.", metavar="<name>")
+    ] = None,
     layer_kind: Annotated[
         list[str] | None,
-        typer.Option(help="vector: LAYER=controlled|grey (repeatable); other layers skipped."),
+        typer.Option(
+            help="vector: LAYER=controlled|grey (repeatable); other layers skipped.",
+            metavar="<layer=kind>",
+        ),
     ] = None,
     kind_field: Annotated[
-        str | None, typer.Option(help="vector: attribute whose value decides the kind.")
+        str | None,
+        typer.Option(help="vector: attribute whose value decides the kind.", metavar="<field>"),
     ] = None,
     kind_value: Annotated[
         list[str] | None,
-        typer.Option(help="vector: VALUE=controlled|grey for --kind-field (repeatable)."),
+        typer.Option(
+            help="vector: VALUE=controlled|grey for --kind-field (repeatable).",
+            metavar="<value=kind>",
+        ),
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: cores).")
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Worker processes (default: cores).", metavar="<n>"
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest maps into the store: one transaction; re-ingesting the same data changes nothing."""
+    if legacy_format is not None:
+        # 0.1 called this --format; it is an input format, and --format names output
+        # formats everywhere else. Kept, hidden, so that scheduled scripts keep working.
+        sys.stderr.write("note: ingest --format is now --input-format\n")
+        if format is not InputFormat.AUTO and format is not legacy_format:
+            raise UsageError(
+                f"--input-format: given twice ({format}, and --format {legacy_format})"
+            )
+        format = legacy_format
     options = {
         "date_field": date_field,
         "date_pattern": date_pattern,
@@ -166,8 +317,8 @@ def ingest(
         "kind_field": kind_field,
         "kind_values": _pairs(kind_value or [], "--kind-value") or None,
     }
-    if format == "auto" and any(options.values()):
-        format = "vector"  # vector options say what the input is
+    if format is InputFormat.AUTO and any(options.values()):
+        format = InputFormat.VECTOR  # vector options say what the input is
     with _open(store, create=True) as t, _progress(quiet, "Ingesting") as bar:
         task = bar.add_task("Ingesting", total=None, item="") if bar else None
 
@@ -175,12 +326,16 @@ def ingest(
             if bar is not None and task is not None:
                 bar.update(task, completed=n, item=label)
 
-        report = t.ingest(paths, format=format, source=source, jobs=jobs, progress=tick, **options)
+        report = t.ingest(
+            paths, format=format.value, source=source, jobs=jobs, progress=tick, **options
+        )
     if not quiet:
         _print_ingest(report)
 
 
-def _print_ingest(report) -> None:
+def _print_ingest(report: IngestReport) -> None:
+    from vigil.output import console
+
     out = console()
     span = f"{report.first} … {report.last}" if report.first else "nothing"
     out.print(
@@ -205,32 +360,40 @@ def _print_ingest(report) -> None:
 @app.command()
 def fetch(
     store: StoreOpt = None,
-    start: Annotated[
-        str | None,
-        typer.Option("--from", help="First day (default: the day after the last one stored)."),
-    ] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day (default: today).")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     url_template: Annotated[
         str | None,
-        typer.Option(help="URL with a {date:%Y%m%d} field. Default: cyterat/deepstate-map-data."),
+        typer.Option(
+            help="URL with a {date:%Y%m%d} field. Default: cyterat/deepstate-map-data.",
+            metavar="<url>",
+        ),
     ] = None,
-    cache: Annotated[Path | None, typer.Option(help="Download cache directory.")] = None,
-    source: Annotated[str, typer.Option("--source")] = "deepstate-daily",
+    cache: Annotated[
+        Path | None, typer.Option(help="Download cache directory.", metavar="<dir>")
+    ] = None,
+    source: Annotated[str, typer.Option("--source", metavar="<name>")] = "deepstate-daily",
     no_ingest: Annotated[
-        bool, typer.Option("--no-ingest", help="Only download, do not ingest.")
+        bool, typer.Option("--no-ingest", help="Only download, do not ingest.", metavar="")
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Download new DeepState daily files (cached, conditional, with retries) and ingest them."""
+    """Download new DeepState daily files (cached, conditional, with retries) and ingest them.
+
+    Days from --from (default: the day after the last one stored) to --to (default: today).
+    """
+    from vigil.dates import parse_date
+    from vigil.output import console
     from vigil.territory.sources import fetch as fetcher
+    from vigil.territory.sources.base import Kind
 
     with _open(store, create=True) as t:
-        if start is not None:
-            first = as_date(start, "--from")
+        if date_from is not None:
+            first = parse_date(date_from, "date_from")
         else:
             held = t.store.dates(source, Kind.CONTROLLED) if source in t.source_names() else []
             first = held[-1] + dt.timedelta(days=1) if held else dt.date(2024, 7, 8)
-        last = as_date(end, "--to") if end is not None else dt.date.today()
+        last = parse_date(date_to, "date_to") if date_to is not None else dt.date.today()
         if first > last:
             if not quiet:
                 console().print(
@@ -270,53 +433,74 @@ def fetch(
 def snapshots(
     store: StoreOpt = None,
     source: SourceOpt = None,
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Sources, kinds, dates held and gaps."""
-    fmt = _output_format(format)
+    from vigil.output import emit_frame
+
     with _open(store) as t:
         frame = t.snapshots(source)
-    emit_frame(frame, fmt, title="Snapshots held", path=output)
+    emit_frame(frame, format, title="Snapshots held", path=output)
 
 
 # -- questions ---------------------------------------------------------------------------
 @app.command()
 def area(
-    date: Annotated[str, typer.Argument(help="Date (YYYY-MM-DD).")],
+    day: Annotated[
+        str | None,
+        typer.Argument(metavar="DATE", help="Date (YYYY-MM-DD); or --date.", show_default=False),
+    ] = None,
+    date: DateOpt = None,
     store: StoreOpt = None,
     source: SourceOpt = None,
     with_grey: GreyOpt = False,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Controlled area on a date (geodesic km²), from the latest snapshot on or before it."""
-    fmt = _output_format(format)
+    from vigil.output import emit_record
+
+    when = _either(day, date, "DATE", "--date")
+    _no_table_file(format, output)
     with _open(store) as t:
-        result = t.area(date, source=source, with_grey=with_grey)
-    emit_record(result.record(), fmt, title=f"Area on {result.date}")
+        result = t.area(when, source=source, with_grey=with_grey)
+    emit_record(result.record(), format, title=f"Area on {result.date}", path=output)
     _warn_gap(result.gap, f"the snapshot used is from {result.snapshot_date}, before {result.date}")
 
 
 @app.command()
 def change(
-    date_from: Annotated[str, typer.Argument(metavar="FROM", help="Earlier date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Argument(metavar="TO", help="Later date (YYYY-MM-DD).")],
+    word_from: FromArg = None,
+    word_to: ToArg = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     store: StoreOpt = None,
     source: SourceOpt = None,
     with_grey: GreyOpt = False,
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
-    top: Annotated[int, typer.Option(help="How many of the largest fragments to list.")] = 10,
-    format: GeoFormatOpt = "table",
-    output: OutOpt = None,
+    top: Annotated[
+        int,
+        typer.Option(min=0, help="How many of the largest fragments to list.", metavar="<n>"),
+    ] = 10,
+    format: GeoFormatOpt = GeoFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
-    """Gained, lost and net area between two dates, with the snapshots used and fragments."""
-    fmt = _geo_format(format)
-    _non_negative(top, "--top")
+    """Gained, lost and net area between two dates, with the snapshots used and fragments.
+
+    The dates are given as FROM TO or as --from/--to.
+    """
+    from vigil.output import emit_frame, emit_record, write_text
+    from vigil.territory.api import change_frame
+
+    first = _either(word_from, date_from, "FROM", "--from")
+    last = _either(word_to, date_to, "TO", "--to")
+    _no_table_file(format, output)
     with _open(store) as t:
         result = t.change(
-            date_from,
-            date_to,
+            first,
+            last,
             source=source,
             with_grey=with_grey,
             min_fragment_km2=min_fragment_km2,
@@ -326,13 +510,13 @@ def change(
         located = t.locate_fragments(result) if t.has_geography() else result.fragments
     summary = result.summary()
     frags = located.drop(columns="geometry")
-    if fmt == "geojson":
+    if format is GeoFormat.GEOJSON:
         frame = change_frame(result, located)
         write_text(frame.to_json(drop_id=True, ensure_ascii=False) + "\n", output)
-    elif fmt == "json":
+    elif format is GeoFormat.JSON:
         payload = dict(summary, fragments=frags.head(top).to_dict(orient="records"))
         emit_record(payload, OutputFormat.JSON, path=output)
-    elif fmt == "csv":
+    elif format is GeoFormat.CSV:
         emit_frame(
             frags.assign(**{k: v for k, v in summary.items() if k != "kind"}),
             OutputFormat.CSV,
@@ -340,7 +524,9 @@ def change(
         )
     else:
         emit_record(
-            summary, OutputFormat.TABLE, title=f"Change {result.date_from} → {result.date_to}"
+            summary,
+            OutputFormat.TABLE,
+            title=f"Change {result.date_from} → {result.date_to}",
         )
         if len(frags):
             shown = ["direction", "area_km2", "kept", "description", "hromada_name"]
@@ -357,44 +543,57 @@ def change(
     )
 
 
+_ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly", "year": "Yearly"}
+
+
 @app.command()
 def series(
     store: StoreOpt = None,
     source: SourceOpt = None,
-    freq: FreqOpt = "week",
-    start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="End date, exclusive.")] = None,
-    week_start: WeekStartOpt = "mon",
-    last: Annotated[int | None, typer.Option("--last", help="Only the last N periods.")] = None,
+    freq: FreqOpt = Freq.WEEK,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    week_start: WeekStartOpt = Weekday.MON,
+    last: LastOpt = None,
     partial: Annotated[
-        bool, typer.Option("--partial", help="Include the unfinished current period.")
+        bool,
+        typer.Option("--partial", help="Include the unfinished current period.", metavar=""),
     ] = False,
     with_grey: GreyOpt = False,
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
     region: Annotated[
         str | None,
-        typer.Option(help="Only this oblast, raion or hromada (code such as UA-14, or name)."),
+        typer.Option(
+            help="Only this oblast, raion or hromada (code such as UA-14, or name).",
+            metavar="<region>",
+        ),
     ] = None,
     metric: Annotated[
-        str, typer.Option(help="change (default) or frontline_km (adds the line of contact).")
-    ] = "change",
+        SeriesMetric,
+        typer.Option(
+            case_sensitive=False, help="frontline_km adds the length of the line of contact."
+        ),
+    ] = SeriesMetric.CHANGE,
     buffer_km: Annotated[
-        float, typer.Option(help="frontline_km: buffer around border and coast (km).")
+        float,
+        typer.Option(help="frontline_km: buffer around border and coast (km).", metavar="<km>"),
     ] = 5.0,
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
-    """One row per day, week, month or year: gained, lost, net and area, with snapshots used."""
-    fmt = _output_format(format)
-    _non_negative(last, "--last")
-    if metric not in ("change", "frontline_km"):
-        raise VigilError(f"--metric: expected change or frontline_km, got {metric!r}")
+    """One row per day, week, month or year: gained, lost, net and area, with snapshots used.
+
+    The periods are those starting from --from (default: the first snapshot) up to,
+    not including, --to (default: the day after the last snapshot).
+    """
+    from vigil.output import emit_frame
+
     with _open(store) as t:
         frame = t.series(
             freq,
-            start=start,
-            end=end,
+            date_from=date_from,
+            date_to=date_to,
             week_start=week_start,
             source=source,
             with_grey=with_grey,
@@ -402,41 +601,40 @@ def series(
             min_fragment_km2=min_fragment_km2,
             min_width_km=min_width_km,
             region=region,
-            frontline_buffer_km=buffer_km if metric == "frontline_km" else None,
+            frontline_buffer_km=buffer_km if metric is SeriesMetric.FRONTLINE_KM else None,
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
-    emit_frame(
-        frame, fmt, title=f"{_ADJECTIVE.get(freq, freq)} change (km², geodesic)", path=output
-    )
+    title = f"{_ADJECTIVE[freq.value]} change (km², geodesic)"
+    emit_frame(frame, format, title=title, path=output)
 
 
 @app.command()
 def records(
     store: StoreOpt = None,
     source: SourceOpt = None,
-    freq: Annotated[str, typer.Option("--freq", help="day, week, month or year.")] = "week",
-    metric: Annotated[str, typer.Option(help="gained, lost or net.")] = "gained",
+    freq: FreqOpt = Freq.WEEK,
+    metric: Annotated[
+        RecordMetric, typer.Option(case_sensitive=False, help="The figure ranked.")
+    ] = RecordMetric.GAINED,
     period: Annotated[
-        str | None, typer.Option(help="Only the period containing this date.")
+        str | None,
+        typer.Option(help="Only the period containing this date.", metavar="<date>"),
     ] = None,
-    week_start: WeekStartOpt = "mon",
-    last: Annotated[int | None, typer.Option("--last", help="Only the last N periods.")] = None,
+    week_start: WeekStartOpt = Weekday.MON,
+    last: LastOpt = None,
     with_grey: GreyOpt = False,
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Each period's value, the last larger one before it, and its rank in the trailing year."""
+    from vigil.output import console, emit_frame
     from vigil.territory.render import records_sentence
 
-    if metric not in ("gained", "lost", "net"):
-        raise VigilError(f"--metric: expected gained, lost or net, got {metric!r}")
-    fmt = _output_format(format)
-    _non_negative(last, "--last")
     with _open(store) as t:
         frame = t.records(
             freq,
-            metric=metric,
+            metric=metric.value,
             period=period,
             week_start=week_start,
             source=source,
@@ -444,44 +642,58 @@ def records(
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
-    title = f"{_ADJECTIVE.get(freq, freq)} {metric} records (km²)"
-    emit_frame(frame, fmt, title=title, path=output)
-    if period is not None and fmt is OutputFormat.TABLE and len(frame):
-        console().print(records_sentence(frame.iloc[0], metric, freq), markup=False)
+    title = f"{_ADJECTIVE[freq.value]} {metric.value} records (km²)"
+    emit_frame(frame, format, title=title, path=output)
+    if period is not None and format is OutputFormat.TABLE and output is None and len(frame):
+        console().print(records_sentence(frame.iloc[0], metric.value, freq.value), markup=False)
 
 
 # -- regions and the front line ------------------------------------------------------------
+def _field(help: str) -> Any:
+    return typer.Option(help=help, metavar="<field>")
+
+
 @geography_app.command("import")
 def geography_import(
     path: Annotated[
-        Path | None, typer.Argument(help="Vector file (or CSV for settlements); .xz/.gz too.")
+        Path | None,
+        typer.Argument(metavar="FILE", help="Vector file (or CSV for settlements); .xz/.gz too."),
     ] = None,
     store: StoreOpt = None,
-    level: Annotated[str | None, typer.Option(help="oblast, raion, hromada or settlement.")] = None,
-    shipped: Annotated[
-        bool, typer.Option("--shipped", help="Load the files shipped in data/geography/.")
-    ] = False,
-    code_field: Annotated[str | None, typer.Option(help="Field with the code.")] = None,
-    name_field: Annotated[str | None, typer.Option(help="Field with the Ukrainian name.")] = None,
-    name_en_field: Annotated[str | None, typer.Option(help="Field with the English name.")] = None,
-    name_ru_field: Annotated[str | None, typer.Option(help="Field with the Russian name.")] = None,
-    oblast_field: Annotated[str | None, typer.Option(help="Field with the oblast code.")] = None,
-    parent_field: Annotated[
-        str | None, typer.Option(help="Regions: field with the enclosing region's code.")
+    level: Annotated[
+        GeographyLevel | None,
+        typer.Option(case_sensitive=False, help="What FILE holds.", show_default=False),
     ] = None,
-    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file.")] = None,
-    lat_field: Annotated[str | None, typer.Option(help="Settlements: latitude field.")] = None,
-    lon_field: Annotated[str | None, typer.Option(help="Settlements: longitude field.")] = None,
+    shipped: Annotated[
+        bool,
+        typer.Option("--shipped", help="Load the files shipped in data/geography/.", metavar=""),
+    ] = False,
+    code_field: Annotated[str | None, _field("Field with the code.")] = None,
+    name_field: Annotated[str | None, _field("Field with the Ukrainian name.")] = None,
+    name_en_field: Annotated[str | None, _field("Field with the English name.")] = None,
+    name_ru_field: Annotated[str | None, _field("Field with the Russian name.")] = None,
+    oblast_field: Annotated[str | None, _field("Field with the oblast code.")] = None,
+    parent_field: Annotated[
+        str | None, _field("Regions: field with the enclosing region's code.")
+    ] = None,
+    layer: Annotated[
+        str | None, typer.Option(help="Layer of a multi-layer file.", metavar="<name>")
+    ] = None,
+    lat_field: Annotated[str | None, _field("Settlements: latitude field.")] = None,
+    lon_field: Annotated[str | None, _field("Settlements: longitude field.")] = None,
     located_field: Annotated[
-        str | None,
-        typer.Option(help="Settlements: 1 where the point is the settlement's own location."),
+        str | None, _field("Settlements: 1 where the point is the settlement's own location.")
     ] = None,
 ) -> None:
     """Import boundaries or a settlement gazetteer (replaces that level, one transaction)."""
+    from vigil.output import console
+
     if shipped == (path is not None):
-        raise VigilError("give a FILE with --level, or --shipped")
+        raise UsageError("give a FILE with --level, or --shipped")
     if path is not None and level is None:
-        raise VigilError("--level: expected oblast, raion, hromada or settlement")
+        raise UsageError(
+            "--level: missing; say what FILE holds (oblast, raion, hromada or settlement)"
+        )
     given = {
         "code_field": code_field,
         "name_field": name_field,
@@ -490,150 +702,178 @@ def geography_import(
         "oblast_field": oblast_field,
         "layer": layer,
     }
+    settlement = level is GeographyLevel.SETTLEMENT
     only = (
         {"lat_field": lat_field, "lon_field": lon_field, "located_field": located_field}
-        if level == "settlement"
+        if settlement
         else {"parent_field": parent_field}
     )
-    wrong = [k for k, v in (_other_level_flags(level, locals())).items() if v is not None]
+    other = (
+        {"parent_field": parent_field}
+        if settlement
+        else {"lat_field": lat_field, "lon_field": lon_field, "located_field": located_field}
+    )
+    wrong = [k for k, v in other.items() if v is not None]
     if wrong:
         flags = ", ".join("--" + k.replace("_", "-") for k in wrong)
-        raise VigilError(f"{flags}: not for --level {level}")
+        raise UsageError(f"{flags}: not for --level {level}")
     mapping = {k: v for k, v in {**given, **only}.items() if v is not None}
     with _open(store, create=True) as t:
-        counts = t.import_geography(path, level or "", **mapping)
+        counts = t.import_geography(path, level.value if level else "", **mapping)
     console().print(", ".join(f"{name}: {n:,} rows" for name, n in counts.items()))
-
-
-def _other_level_flags(level: str | None, values: dict[str, object]) -> dict[str, object]:
-    """The flags that belong to the other kind of import than ``level``."""
-    if level == "settlement":
-        return {"parent_field": values["parent_field"]}
-    return {k: values[k] for k in ("lat_field", "lon_field", "located_field")}
 
 
 @app.command()
 def regions(
     store: StoreOpt = None,
     source: SourceOpt = None,
-    level: Annotated[str, typer.Option(help="oblast, raion or hromada.")] = "oblast",
-    date: Annotated[str | None, typer.Option("--date", help="Areas on this date.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="Change from this date…")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="…to this date.")] = None,
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    level: Annotated[
+        RegionLevel, typer.Option(case_sensitive=False, help="Which regions.")
+    ] = RegionLevel.OBLAST,
+    date: DateOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
-    """Per region: area, controlled km² and % on a date; or gained, lost, net between two."""
-    fmt = _output_format(format)
+    """Per region: area, controlled km² and % on a date; or gained, lost, net between two.
+
+    Give --date, or --from and --to.
+    """
+    from vigil.output import emit_frame
+
     with _open(store) as t:
-        frame = t.regions(level, date=date, date_from=start, date_to=end, source=source)
+        frame = t.regions(
+            level.value, date=date, date_from=date_from, date_to=date_to, source=source
+        )
     frame = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
-    emit_frame(frame, fmt, title=f"By {level} (km², geodesic)", path=output)
+    emit_frame(frame, format, title=f"By {level} (km², geodesic)", path=output)
 
 
 @app.command()
 def frontline(
-    date: Annotated[str, typer.Option("--date", help="Date (YYYY-MM-DD).")],
+    date: Annotated[str, typer.Option("--date", help="Date (YYYY-MM-DD).", metavar="<date>")],
     store: StoreOpt = None,
     source: SourceOpt = None,
     buffer_km: Annotated[
         float,
-        typer.Option(help="Leave out the boundary within this distance of border and coast."),
+        typer.Option(
+            help="Leave out the boundary within this distance of border and coast.",
+            metavar="<km>",
+        ),
     ] = 5.0,
-    format: GeoFormatOpt = "table",
-    output: OutOpt = None,
+    format: GeoFormatOpt = GeoFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Length of the line of contact (geodesic km), or the line itself as GeoJSON."""
-    import geopandas as gpd
+    from vigil.dates import parse_date
+    from vigil.output import emit_record, write_text
 
-    fmt = _geo_format(format)
+    _no_table_file(format, output)
     with _open(store) as t:
         line, km, used = t.frontline(date, buffer_km=buffer_km, source=source)
-    record = {"date": as_date(date), "snapshot_date": used, "buffer_km": buffer_km, "length_km": km}
-    if fmt == "geojson":
+    record = {
+        "date": parse_date(date, "date"),
+        "snapshot_date": used,
+        "buffer_km": buffer_km,
+        "length_km": km,
+    }
+    if format is GeoFormat.GEOJSON:
+        import geopandas as gpd
+
         frame = gpd.GeoDataFrame([record], geometry=[line], crs="EPSG:4326")
         write_text(frame.to_json(drop_id=True, default=str) + "\n", output)
     else:
-        emit_record(record, _output_format(fmt), title="Line of contact", path=output)
+        emit_record(record, OutputFormat(format.value), title="Line of contact", path=output)
 
 
 @app.command()
 def settlements(
-    start: Annotated[str, typer.Option("--from", help="Earlier date (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Later date (YYYY-MM-DD).")],
+    date_from: FromOpt,
+    date_to: ToOpt,
     store: StoreOpt = None,
     source: SourceOpt = None,
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
-    """Settlements whose status (free, grey, controlled) changed between two dates."""
+    """Settlements whose status (free, grey, controlled) changed between --from and --to."""
+    from vigil.output import console, emit_frame, emit_record
     from vigil.territory.settlements import coverage_sentence
 
-    fmt = _output_format(format)
     with _open(store) as t:
-        changed, cover = t.settlement_changes(start, end, source=source)
+        changed, cover = t.settlement_changes(date_from, date_to, source=source)
     notes = [coverage_sentence(r) for r in cover.to_dict(orient="records")]
-    if fmt is OutputFormat.JSON:
+    if format is OutputFormat.JSON:
         payload = {"settlements": changed.to_dict(orient="records"), "coverage": notes}
-        emit_record(payload, fmt, path=output)
+        emit_record(payload, format, path=output)
     else:
         caption = "Only settlements with their own coordinates are read from the map: " + (
             "; ".join(notes)
         )
         shown = changed
-        if fmt is OutputFormat.TABLE:
+        if format is OutputFormat.TABLE:
             cols = ["name_uk", "name_en", "oblast", "from_status", "to_status", "since"]
             shown = changed[[*cols, "transitions"]] if len(changed) else changed
-        emit_frame(shown, fmt, title="Settlements whose status changed", path=output)
-        console(stderr=fmt is not OutputFormat.TABLE).print(caption, markup=False)
+        emit_frame(shown, format, title="Settlements whose status changed", path=output)
+        console(stderr=format is not OutputFormat.TABLE).print(caption, markup=False)
 
 
 @app.command()
 def settlement(
-    name: Annotated[str, typer.Argument(help="Name in Ukrainian, English or transliterated.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Name in Ukrainian, English or transliterated.")
+    ],
     store: StoreOpt = None,
     source: SourceOpt = None,
-    oblast: Annotated[str | None, typer.Option(help="Only in this oblast (e.g. UA-14).")] = None,
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    oblast: Annotated[
+        str | None, typer.Option(help="Only in this oblast (e.g. UA-14).", metavar="<code>")
+    ] = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """One settlement's status across every snapshot in the store (runs of equal status)."""
+    from vigil.output import console, emit_frame, emit_record
     from vigil.territory.settlements import coverage_sentence
 
-    fmt = _output_format(format)
     with _open(store) as t:
         row, runs, cover = t.settlement_timeline(name, oblast=oblast, source=source)
     title = f"{row.name_uk} / {row.name_en} ({row.code}, {row.oblast})"
     note = coverage_sentence(cover.iloc[0]) if len(cover) else ""
-    if fmt is OutputFormat.JSON:
+    if format is OutputFormat.JSON:
         place = {k: row[k] for k in ("code", "name_uk", "name_en", "oblast", "lon", "lat")}
         payload = {"settlement": place, "timeline": runs.to_dict(orient="records"), "note": note}
-        emit_record(payload, fmt, path=output)
+        emit_record(payload, format, path=output)
     else:
-        emit_frame(runs, fmt, title=title, path=output)
-        console(stderr=fmt is not OutputFormat.TABLE).print(note, markup=False)
+        emit_frame(runs, format, title=title, path=output)
+        console(stderr=format is not OutputFormat.TABLE).print(note, markup=False)
 
 
 # -- charts, brief, export ---------------------------------------------------------------
 @chart_app.command("series")
 def chart_series(
-    output: Annotated[Path, typer.Option("--output", "-o", help="PNG file to write.")],
+    output: PngOpt,
     store: StoreOpt = None,
     source: SourceOpt = None,
-    freq: FreqOpt = "week",
-    start: Annotated[str | None, typer.Option("--from")] = None,
-    end: Annotated[str | None, typer.Option("--to")] = None,
-    week_start: WeekStartOpt = "mon",
+    freq: FreqOpt = Freq.WEEK,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    week_start: WeekStartOpt = Weekday.MON,
     with_grey: GreyOpt = False,
 ) -> None:
     """Gains and losses per period as bars, the controlled area as a line."""
+    from vigil.output import console
     from vigil.territory import render
 
     _png(output)
     with _open(store) as t:
         src = t.resolve_source(source)
         frame = t.series(
-            freq, start=start, end=end, week_start=week_start, source=src, with_grey=with_grey
+            freq,
+            date_from=date_from,
+            date_to=date_to,
+            week_start=week_start,
+            source=src,
+            with_grey=with_grey,
         )
         credit = t.store.source_credit(src)
     render.chart_series(frame, output, credit=credit)
@@ -642,20 +882,25 @@ def chart_series(
 
 @chart_app.command("change")
 def chart_change(
-    date_from: Annotated[str, typer.Argument(metavar="FROM")],
-    date_to: Annotated[str, typer.Argument(metavar="TO")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="PNG file to write.")],
+    output: PngOpt,
+    word_from: FromArg = None,
+    word_to: ToArg = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     store: StoreOpt = None,
     source: SourceOpt = None,
     with_grey: GreyOpt = False,
 ) -> None:
-    """A map of one change: gained and lost over the earlier extent."""
+    """A map of one change (FROM TO, or --from/--to): gained and lost over the earlier extent."""
+    from vigil.output import console
     from vigil.territory import render
 
+    first = _either(word_from, date_from, "FROM", "--from")
+    last = _either(word_to, date_to, "TO", "--to")
     _png(output)
     with _open(store) as t:
         src = t.resolve_source(source)
-        result = t.change(date_from, date_to, source=src, with_grey=with_grey)
+        result = t.change(first, last, source=src, with_grey=with_grey)
         before = t.geometry(result.snapshot_from, source=src, with_grey=with_grey)
         credit = t.store.source_credit(src)
     render.chart_change_map(result, before, output, credit=credit)
@@ -664,15 +909,21 @@ def chart_change(
 
 @app.command()
 def brief(
-    output: Annotated[Path, typer.Option("--output", "-o", help="FILE.md or FILE.html.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="FILE.md or FILE.html.", metavar="<file>")
+    ],
     store: StoreOpt = None,
     source: SourceOpt = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date of the brief (default: last snapshot).")
+        str | None,
+        typer.Option(
+            "--as-of", help="Date of the brief (default: last snapshot).", metavar="<date>"
+        ),
     ] = None,
-    week_start: WeekStartOpt = "mon",
+    week_start: WeekStartOpt = Weekday.MON,
 ) -> None:
     """A written brief: last week, last month, year to date, records, charts, method, credit."""
+    from vigil.output import console
     from vigil.territory import render
     from vigil.territory.brief import brief_data
 
@@ -682,68 +933,95 @@ def brief(
     console().print(f"wrote {path}")
 
 
+_EXPORT_SUFFIXES = {"json": ExportFormat.GEOJSON, "geoparquet": ExportFormat.PARQUET}
+
+
 @app.command()
 def export(
-    output: Annotated[Path, typer.Argument(help="File to write (.gpkg, .geojson, .parquet).")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="FILE",
+            help="File to write (.gpkg, .geojson, .parquet); or -o.",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOpt = None,
     store: StoreOpt = None,
     source: SourceOpt = None,
     what: Annotated[
-        str, typer.Option(help="snapshots (in --from/--to) or change (between --from and --to).")
-    ] = "snapshots",
-    start: Annotated[str | None, typer.Option("--from")] = None,
-    end: Annotated[str | None, typer.Option("--to")] = None,
+        ExportWhat,
+        typer.Option(
+            case_sensitive=False,
+            help="snapshots (in --from/--to) or change (between --from and --to).",
+        ),
+    ] = ExportWhat.SNAPSHOTS,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
     format: Annotated[
-        str | None, typer.Option("--format", help="gpkg, geojson or parquet (default: by suffix).")
+        ExportFormat | None,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="File format (default: by suffix)."
+        ),
     ] = None,
     with_grey: GreyOpt = False,
     grey: Annotated[
-        bool, typer.Option("--grey", help="snapshots: include the grey-zone layer too.")
+        bool,
+        typer.Option("--grey", help="snapshots: include the grey-zone layer too.", metavar=""),
     ] = False,
 ) -> None:
     """Export snapshots or a change as GeoPackage, GeoJSON or GeoParquet (EPSG:4326)."""
-    fmt = (format or output.suffix.lstrip(".")).lower()
-    fmt = {"json": "geojson", "geoparquet": "parquet"}.get(fmt, fmt)
-    if fmt not in ("gpkg", "geojson", "parquet"):
-        raise VigilError(f"--format: expected gpkg, geojson or parquet, got {fmt or output.name!r}")
-    if not output.parent.is_dir():
-        raise VigilError(f"{output}: cannot write: the folder {output.parent} does not exist")
+    from vigil.output import console
+
+    target = Path(_either(_text(file), _text(output), "FILE", "--output"))
+    fmt = format
+    if fmt is None:
+        suffix = target.suffix.lstrip(".").lower()
+        fmt = _EXPORT_SUFFIXES.get(suffix) or next(
+            (f for f in ExportFormat if f.value == suffix), None
+        )
+        if fmt is None:
+            choices = ", ".join(f.value for f in ExportFormat)
+            raise UsageError(f"--format: expected one of {choices}, got none for {target.name!r}")
+    if not target.parent.is_dir():
+        raise VigilError(f"{target}: cannot write: the folder {target.parent} does not exist")
     with _open(store) as t:
-        if what == "change":
-            if start is None or end is None:
-                raise VigilError("--what change needs --from and --to")
-            frame = change_frame(t.change(start, end, source=source, with_grey=with_grey))
-        elif what == "snapshots":
-            kinds = [Kind.CONTROLLED, Kind.GREY] if grey else [Kind.CONTROLLED]
-            frame = t.snapshots_frame(source=source, start=start, end=end, kinds=kinds)
+        if what is ExportWhat.CHANGE:
+            from vigil.territory.api import change_frame
+
+            if date_from is None or date_to is None:
+                raise UsageError("--what change needs --from and --to")
+            frame = change_frame(t.change(date_from, date_to, source=source, with_grey=with_grey))
         else:
-            raise VigilError(f"--what: expected snapshots or change, got {what!r}")
+            from vigil.territory.sources.base import Kind
+
+            kinds = [Kind.CONTROLLED, Kind.GREY] if grey else [Kind.CONTROLLED]
+            frame = t.snapshots_frame(
+                source=source, date_from=date_from, date_to=date_to, kinds=kinds
+            )
     from pyogrio.errors import DataSourceError
 
     try:
-        if fmt == "parquet":
-            frame.to_parquet(output)
+        if fmt is ExportFormat.PARQUET:
+            frame.to_parquet(target)
         else:
-            if output.exists():
-                output.unlink()
-            frame.to_file(output, driver={"gpkg": "GPKG", "geojson": "GeoJSON"}[fmt])
+            if target.exists():
+                target.unlink()
+            frame.to_file(target, driver={"gpkg": "GPKG", "geojson": "GeoJSON"}[fmt])
     except (OSError, DataSourceError) as exc:
-        raise VigilError(f"{output}: cannot write ({exc})") from None
-    console().print(f"wrote {len(frame)} feature(s) to {output}")
+        raise VigilError(f"{target}: cannot write ({exc})") from None
+    console().print(f"wrote {len(frame)} feature(s) to {target}")
 
 
-_ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly", "year": "Yearly"}
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
-def _geo_format(value: str) -> str:
-    fmt = value.lower()
-    if fmt not in ("table", "csv", "json", "geojson"):
-        raise VigilError(f"--format: expected table, csv, json or geojson, got {value!r}")
-    return fmt
-
-
-def _non_negative(value: int | None, flag: str) -> None:
-    if value is not None and value < 0:
-        raise VigilError(f"{flag}: expected a number ≥ 0, got {value}")
+def _no_table_file(format: str, output: Path | None) -> None:
+    """A table is for the terminal: with -o, ask for csv or json (as vigil.output does for
+    frames) rather than print to the terminal what was meant for the file."""
+    if output is not None and format == "table":
+        raise InputError("--output needs --format csv or json")  # as vigil.output says it
 
 
 def _png(path: Path) -> None:
@@ -753,4 +1031,6 @@ def _png(path: Path) -> None:
 
 def _warn_gap(gap: bool, detail: str) -> None:
     if gap:
+        from vigil.output import console
+
         console(stderr=True).print(f"note: {detail} (no snapshot on the date asked)", markup=False)
