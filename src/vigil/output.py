@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vigil.cli_options import OutputFormat  # defined beside the options that choose it
-from vigil.errors import VigilError
+from vigil.errors import InputError, VigilError
 
 if TYPE_CHECKING:  # pandas costs over a second to import: only commands with frames pay it
     import pandas as pd
@@ -37,7 +37,7 @@ def output_format(value: str) -> OutputFormat:
     try:
         return OutputFormat(value.lower())
     except ValueError:
-        raise VigilError(f"--format: expected table, csv or json, got {value!r}") from None
+        raise InputError(f"expected table, csv or json, got {value!r}", param="format") from None
 
 
 def console(stderr: bool = False) -> Console:
@@ -119,7 +119,7 @@ def emit_frame(
         text = json.dumps(jsonable(frame.to_dict(orient="records")), indent=2, ensure_ascii=False)
         text += "\n"
     else:
-        raise VigilError("--output needs --format csv or json")
+        raise InputError("a file is written as csv or json, not as a table", param="output")
     write_text(text, path)
 
 

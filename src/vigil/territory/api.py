@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from vigil import config
 from vigil import periods as P
 from vigil.dates import check_order, parse_date
-from vigil.errors import InputError, NoDataError, VigilError
+from vigil.errors import InputError, NoDataError
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import CONTROLLED_GREY, Kind, Snapshot, SourceReport
 from vigil.territory.store import IngestOutcome, Store
@@ -200,8 +200,7 @@ class Territory:
         held = self.store.source_format(name)
         if held is not None and held != fmt:
             raise InputError(
-                f"--source {name}: that source holds {held} data, not {fmt};"
-                " choose another --source name"
+                f"{name!r} holds {held} data, not {fmt}; name another source", param="source"
             )
 
     # -- what the store holds ----------------------------------------------------------
@@ -214,14 +213,18 @@ class Territory:
         if source is not None:
             if source not in names:
                 held = ", ".join(names) or "none"
-                raise NoDataError(f"--source {source}: not in this store (sources: {held})")
+                raise NoDataError(
+                    f"{source!r} is not in this store (sources: {held})", param="source"
+                )
             return source
         if not names:
             raise NoDataError(
                 f"{self.store.path}: the store is empty; run `vigil territory ingest` first"
             )
         if len(names) > 1:
-            raise VigilError(f"the store holds several sources; pass --source ({', '.join(names)})")
+            raise InputError(
+                f"the store holds several sources ({', '.join(names)}); name one", param="source"
+            )
         return names[0]
 
     def snapshots(self, source: str | None = None) -> pd.DataFrame:
@@ -261,7 +264,7 @@ class Territory:
         if not with_grey:
             return Kind.CONTROLLED
         if not self.store.dates(source, CONTROLLED_GREY):
-            raise NoDataError(f"source {source} has no grey-zone layer; drop --with-grey")
+            raise NoDataError(f"source {source} has no grey-zone layer", param="with_grey")
         return CONTROLLED_GREY
 
     def _snapshot_date(self, source: str, kind: str, date: dt.date) -> dt.date:
@@ -279,7 +282,7 @@ class Territory:
     ) -> AreaOnDate:
         """Controlled area (km², geodesic) on ``date``, from the latest snapshot on or before it."""
         src = self.resolve_source(source)
-        day = as_date(date)
+        day = parse_date(date, "date")
         kind = self._kind(src, with_grey)
         used = self._snapshot_date(src, Kind.CONTROLLED, day)
         controlled = self.store.snapshot(src, Kind.CONTROLLED, used)
@@ -302,7 +305,7 @@ class Territory:
         """The controlled geometry (WGS84) of the snapshot standing for ``date``."""
         src = self.resolve_source(source)
         kind = self._kind(src, with_grey)
-        used = self._snapshot_date(src, kind, as_date(date))
+        used = self._snapshot_date(src, kind, parse_date(date, "date"))
         return self.store.geometry(self.store.snapshot(src, kind, used).id)
 
     def change(
@@ -319,9 +322,8 @@ class Territory:
         from vigil.territory import change as overlay_mod
 
         src = self.resolve_source(source)
-        a_day, b_day = as_date(date_from, "FROM"), as_date(date_to, "TO")
-        if b_day < a_day:
-            raise VigilError(f"FROM ({a_day}) must be on or before TO ({b_day})")
+        a_day, b_day = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
+        check_order(a_day, b_day)
         _check_filter(min_fragment_km2, min_width_km)
         kind = self._kind(src, with_grey)
         a = self.store.snapshot(src, kind, self._snapshot_date(src, kind, a_day))
@@ -442,7 +444,7 @@ class Territory:
         if label is not None:
             table.insert(0, "region", label)
         if frontline_buffer_km is not None:
-            _check_buffer(frontline_buffer_km)
+            _check_buffer(frontline_buffer_km, "frontline_buffer_km")
             table["frontline_km"] = [
                 self._frontline_km(rows[p.snap_b].id, frontline_buffer_km) for p in plan
             ]
@@ -471,10 +473,10 @@ class Territory:
         out = S.records(table, f, metric)
         if period is None:
             return out
-        day = as_date(period, "--period")
+        day = parse_date(period, "period")
         hit = out[(out.period_start <= day) & (day < out.period_end)]
         if hit.empty:
-            raise NoDataError(f"--period {day}: no complete {f} with data holds this date")
+            raise NoDataError(f"no complete {f} with data holds {day}", param="period")
         return hit.reset_index(drop=True)
 
     # -- regions and the front line ----------------------------------------------------
@@ -491,14 +493,14 @@ class Territory:
         if level == "settlement":
             return {level: geography.import_settlements(self.store, path, **mapping)}
         if level not in REGION_LEVELS:
-            raise VigilError(
-                f"--level: expected {', '.join(REGION_LEVELS)} or settlement, got {level!r}"
+            raise InputError(
+                f"expected {', '.join(REGION_LEVELS)} or settlement, got {level!r}", param="level"
             )
         return {level: geography.import_regions(self.store, path, level, **mapping)}
 
     def _regions(self, level: str) -> pd.DataFrame:
         if level not in REGION_LEVELS:
-            raise VigilError(f"--level: expected {', '.join(REGION_LEVELS)}, got {level!r}")
+            raise InputError(f"expected {', '.join(REGION_LEVELS)}, got {level!r}", param="level")
         frame = self.store.regions(level)
         if frame.empty:
             raise NoDataError(
@@ -524,13 +526,13 @@ class Territory:
         frame = self._regions(level)
         if date_from is not None or date_to is not None:
             if date is not None or date_from is None or date_to is None:
-                raise VigilError("give either --date, or both --from and --to")
+                raise InputError("give either a date, or both a start and an end", param="date")
             result = self.change(date_from, date_to, source=src)
             out = R.region_change(frame, result.gained, result.lost, stored=True)
             return out.assign(snapshot_from=result.snapshot_from, snapshot_to=result.snapshot_to)
         if date is None:
-            raise VigilError("give --date, or --from and --to")
-        day = as_date(date)
+            raise InputError("give a date, or a start and an end", param="date")
+        day = parse_date(date, "date")
         used = self._snapshot_date(src, Kind.CONTROLLED, day)
         controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
         grey = None
@@ -546,7 +548,7 @@ class Territory:
         parts within ``buffer_km`` of Ukraine's border and coast. (line, km, snapshot)."""
         _check_buffer(buffer_km)
         src = self.resolve_source(source)
-        used = self._snapshot_date(src, Kind.CONTROLLED, as_date(date))
+        used = self._snapshot_date(src, Kind.CONTROLLED, parse_date(date, "date"))
         controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
         ((line, km),) = self._meter().lines(controlled, [buffer_km])
         return line, km, used
@@ -606,9 +608,8 @@ class Territory:
         from vigil.territory import settlements as S
 
         src = self.resolve_source(source)
-        a_day, b_day = as_date(date_from, "--from"), as_date(date_to, "--to")
-        if b_day < a_day:
-            raise VigilError(f"--from ({a_day}) must be on or before --to ({b_day})")
+        a_day, b_day = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
+        check_order(a_day, b_day)
         gazetteer = self._gazetteer()
         a = self._snapshot_date(src, Kind.CONTROLLED, a_day)
         b = self._snapshot_date(src, Kind.CONTROLLED, b_day)
@@ -677,13 +678,16 @@ class Territory:
                 hit = frame[(names == key).any(axis=1)]
             if len(hit) > 1:
                 codes = ", ".join(hit.code.head(5))
-                raise VigilError(f"--region {query}: several {level}s match ({codes}); use a code")
+                raise InputError(
+                    f"several {level}s match {query!r} ({codes}); use a code", param="region"
+                )
             if len(hit) == 1:
                 row = hit.iloc[0]
                 return f"{row.code} {row.name_en or row.name_uk}", row.geometry
         raise NoDataError(
-            f"--region {query}: no oblast, raion or hromada with that code or name in this"
-            " store (import geography first)"
+            f"no oblast, raion or hromada with the code or name {query!r} in this store"
+            " (import geography first)",
+            param="region",
         )
 
     def _within(
@@ -750,10 +754,7 @@ def change_frame(change: Change, fragments: pd.DataFrame | None = None) -> gpd.G
 
 # -- helpers ---------------------------------------------------------------------------
 def _freq(value: str | P.Freq) -> P.Freq:
-    try:
-        return P.Freq(value)
-    except ValueError:
-        raise VigilError(f"--freq: expected day, week, month or year, got {value!r}") from None
+    return P.freq(value)
 
 
 def _span(
@@ -770,15 +771,15 @@ def _span(
     return first, last
 
 
-def _check_buffer(buffer_km: float) -> None:
+def _check_buffer(buffer_km: float, param: str = "buffer_km") -> None:
     if not (buffer_km >= 0 and math.isfinite(buffer_km)):
-        raise VigilError(f"--buffer-km: expected a number ≥ 0, got {buffer_km}")
+        raise InputError(f"expected a number ≥ 0, got {buffer_km}", param=param)
 
 
 def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:
-    for flag, v in (("--min-fragment-km2", min_km2), ("--min-width-km", min_width_km)):
+    for param, v in (("min_fragment_km2", min_km2), ("min_width_km", min_width_km)):
         if v is not None and not (v >= 0 and math.isfinite(v)):
-            raise VigilError(f"{flag}: expected a number ≥ 0, got {v}")
+            raise InputError(f"expected a number ≥ 0, got {v}", param=param)
 
 
 def _unchanged(keys: list[tuple[str, dt.date]]) -> IngestOutcome:

@@ -58,8 +58,8 @@ def detect(paths: list[str | os.PathLike[str]]) -> str:
     first = Path(paths[0])
     if first.is_dir() or is_archive(first):
         raise InputError(
-            f"{first}: cannot tell the format from its contents; pass --format"
-            " deepstate-daily|deepstate-raw|vector"
+            f"{first}: cannot tell the format from its contents; name it ({', '.join(FORMATS)})",
+            param="format",
         )
     return "vector"
 
@@ -94,7 +94,7 @@ def read(
         from vigil.territory.sources import vector
 
         return vector.read(paths, report=report, **options)
-    raise InputError(f"--format: expected auto or one of {', '.join(FORMATS)}, got {format!r}")
+    raise InputError(f"expected one of {', '.join(FORMATS)}, got {format!r}", param="format")
 
 
 @dataclass(frozen=True)
@@ -166,5 +166,5 @@ def _tree_sha256(folder: Path) -> str:
 def _no_options(format: str, options: dict[str, Any]) -> None:
     given = sorted(k for k, v in options.items() if v not in (None, {}, False))
     if given:
-        flags = ", ".join("--" + k.replace("_", "-") for k in given)
-        raise InputError(f"{flags}: only for --format vector, not {format}")
+        others = f" (nor {', '.join(given[1:])})" if len(given) > 1 else ""
+        raise InputError(f"only for the vector format, not {format}{others}", param=given[0])
