@@ -1025,7 +1025,8 @@ def find_pg_tool(name: str) -> str:
     from django.db import connection
 
     connection.ensure_connection()
-    server = connection.pg_version // 10000
+    # pg_version exists on the PostgreSQL backend only, which the stubs cannot know here.
+    server = connection.pg_version // 10000  # type: ignore[attr-defined]
     candidates = [f"/usr/lib/postgresql/{server}/bin/{name}"]
     on_path = shutil.which(name)
     if on_path:

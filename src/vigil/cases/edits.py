@@ -171,6 +171,7 @@ def _save_record(
             extra = {k: v for k, v in after.items() if k != "record"}
             audit.change(who, "create", record, after=after["record"], **extra)
             return record
+        assert before is not None  # taken above for a record that already existed
         changed = policy.changes(before["record"], after["record"])
         for key in described or {}:
             if before[key] != after[key]:
@@ -309,7 +310,7 @@ def add_hearing(
 
     policy.require_edit(who)
     case = policy.get_editable(Case, who, ref=case_ref)
-    hearing = Hearing(case=case, date=PartialDate.parse(date, "date"), kind=kind or "")
+    hearing = Hearing(case=case, date=_required_date(date, "date"), kind=kind or "")
     if visibility is not None:
         hearing.visibility = int(policy.checked_level(who, visibility))
     try:
@@ -330,6 +331,14 @@ def hearing(who: Actor, hearing_id: int) -> Any:
     )
 
 
+def _required_date(value: Any, param: str) -> PartialDate:
+    """``value`` as a hearing's date, which cannot be empty (the column is NOT NULL)."""
+    parsed = PartialDate.parse(value, param)
+    if parsed is None:
+        raise InputError("a hearing needs a date, such as 2026-11-25", param=param)
+    return parsed
+
+
 def _scheduled(h: Any) -> None:
     if h.outcome != vocab.HearingOutcome.SCHEDULED:
         raise InputError(f"the hearing of {h.date} is {h.outcome}, not scheduled")
@@ -344,7 +353,7 @@ def postpone_hearing(
 
     h = hearing(who, hearing_id)
     _scheduled(h)
-    following_date = PartialDate.parse(next_date, "next_date")
+    following_date = _required_date(next_date, "next_date")
     with transaction.atomic():
         before = policy.snapshot(h)
         h.outcome = vocab.HearingOutcome.POSTPONED

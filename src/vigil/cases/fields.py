@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from vigil.cases.dates import PartialDate
 from vigil.cases.levels import Level
 
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
-class PartialDateField(models.CharField):
+    # For django-stubs: a model attribute of this field takes a date in any form
+    # PartialDate.parse reads and gives a PartialDate (CharField alone says str), or None:
+    # the field is nullable by default (the few NOT NULL ones are typed as nullable too).
+    _PartialDateBase = models.CharField[
+        PartialDate | dt.date | str | Combinable | None, PartialDate | None
+    ]
+else:
+    _PartialDateBase = models.CharField
+
+
+class PartialDateField(_PartialDateBase):
     """A :class:`~vigil.cases.dates.PartialDate` kept as its sortable text
     (``2024-06-00.1``), so ordering and ``<=`` comparisons happen in the database."""
 

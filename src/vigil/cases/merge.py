@@ -103,7 +103,9 @@ def _person(key: str, who: policy.Actor) -> Any:
     return found if found is not None else registry.person(key, who)
 
 
-def merge(keep_key: str, drop_key: str, *, actor: Who | str | None = None) -> dict[str, Any]:
+def merge(
+    keep_key: str, drop_key: str, *, actor: policy.Actor | str | None = None
+) -> dict[str, Any]:
     """Merge the person ``drop_key`` into ``keep_key`` (one transaction, audited).
 
     ``actor`` merges as the policy lets it (a name or nothing: the operator, who sees

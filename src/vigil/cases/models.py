@@ -89,7 +89,7 @@ class Person(models.Model):
         """The primary name (the first name entered when none is marked primary)."""
         names = list(self.names.all())
         primary = [n for n in names if n.kind == vocab.NameKind.PRIMARY]
-        return (primary or names or [None])[0].name if names else f"person {self.pk}"
+        return (primary or names)[0].name if names else f"person {self.pk}"
 
     def __str__(self) -> str:
         return self.name

@@ -43,11 +43,14 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vigil.cases.levels import Level
 from vigil.cases.schema import OVERRIDABLE, TABLE, TABLES
 from vigil.errors import Forbidden, InputError, NotFound
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 P, INT, R = Level.PUBLIC, Level.INTERNAL, Level.RESTRICTED
 
@@ -227,7 +230,7 @@ def rule(model: Any, level: Level, prefix: str = "") -> Any:
 def visible(source: Any, who: Who) -> Any:
     """The rows of ``source`` (a model or a queryset) that ``who`` may see."""
     actor = as_actor(who)
-    qs = source._default_manager.all() if isinstance(source, type) else source
+    qs = cast("type[Model]", source)._default_manager.all() if isinstance(source, type) else source
     return qs.filter(rule(_model(qs), actor.level))
 
 

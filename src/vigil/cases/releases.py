@@ -9,6 +9,8 @@ person ended in that window; otherwise *unexplained*.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from vigil.cases import policy, registry
@@ -75,7 +77,7 @@ def diff(a_key: str, b_key: str, level: Who) -> pd.DataFrame:
         )
         if d.until and lo < d.until.earliest <= hi
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pid in sorted(people, key=lambda p: (names.get(p, ""), p)):
         mine = window[window["person_id"] == pid]
         if pid in added:

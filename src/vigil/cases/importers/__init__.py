@@ -173,6 +173,7 @@ def _rows(
         rows = flat.rows()
         loader.reject_groups(flat.problems)
         return rows, ignored
+    assert spec.table is not None  # a "table" mapping names its table (mapping.parse checks)
     return {spec.table: list(_table_rows(sheet, spec))}, tuple(
         h for h in ignored if h not in TABLE[spec.table].names
     )

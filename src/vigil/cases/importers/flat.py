@@ -157,6 +157,7 @@ class FlatReader:
             values["ref"] = ref
             self._add("people", number, values, origin=origin, label=label)
             return ref, origin.get("ref", "person.ref")
+        assert primary is not None  # a row without a name or a known ref returned above
         alias = ("person", self.sheet.origin, number)
         hint = ("person", fold(_text(primary.value)), _birth(values.get("birth_date")))
         self._add("people", number, values, origin=origin, alias=alias, hint=hint, label=label)
@@ -214,6 +215,7 @@ class FlatReader:
         ref, case_no = _text(values.pop("ref", "")), _text(values.get("number"))
         country = _text(values.get("country"))
         hint = None
+        key: str | tuple[Any, ...]
         if ref:
             values["ref"], key = ref, ref
         elif case_no:

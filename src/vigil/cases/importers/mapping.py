@@ -151,7 +151,7 @@ def parse(raw: dict[str, Any], origin: str) -> Mapping:
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
         raise InputError(f"{origin}: unknown key {unknown[0]!r} (expected: {', '.join(_KEYS)})")
-    table = raw.get("table")
+    table: Any = raw.get("table")  # a key of TABLE when the format is "table" (checked below)
     fmt = raw.get("format", "table" if table else None)
     if fmt not in ("people", "table"):
         raise InputError(f'{origin}: format: expected "people", or table = "<name>"; got {fmt!r}')
