@@ -21,7 +21,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,8 @@ from vigil.territory.sources.base import CONTROLLED_GREY, Kind, Snapshot, Source
 from vigil.territory.store import IngestOutcome, Store
 
 if TYPE_CHECKING:  # each costs from a tenth of a second to over one to import
+    from concurrent.futures import Executor
+
     import geopandas as gpd
     import pandas as pd
     from shapely.geometry.base import BaseGeometry
@@ -380,6 +381,8 @@ class Territory:
         diffs = [overlay_mod.align(d, ia, ib, pieces) for d, ia, ib in keys]
         if len(diffs) < 4:
             return [overlay_mod.overlay(d) for d in diffs]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             return list(pool.map(overlay_mod.overlay, diffs))
 
@@ -816,6 +819,8 @@ def _group_by_date(snapshots: Iterable[Snapshot]) -> Iterator[list[Snapshot]]:
 def _prepare_all(groups: Iterator[list[Snapshot]], jobs: int | None) -> Iterator[Prepared]:
     """prepare_group over the groups in order, on ``jobs`` processes (default: all cores,
     at most 2 in flight per worker so memory stays bounded)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     from vigil.territory.prepare import prepare_group
 
     workers = jobs or min(4, os.cpu_count() or 1)
