@@ -309,14 +309,30 @@ def test_export_one_table(sample):
 def test_export_rejects_bad_requests(sample):
     from vigil.cases.exporters import export
 
-    with pytest.raises(InputError, match="only with --format csv"):
+    # Library errors speak of values and name the library parameter (the CLI shows
+    # it as its flag): never "--format" to a notebook user.
+    with pytest.raises(InputError, match="CSV only, not json") as bad:
         export(P, "json", table="people")
-    with pytest.raises(InputError, match="expected one of sources"):
+    assert bad.value.param == "table" and "--" not in str(bad.value)
+    with pytest.raises(InputError, match="expected one of sources, organisations") as bad:
         export(P, "csv", table="prisoners")
-    with pytest.raises(InputError, match="--format"):
+    assert bad.value.param == "table" and "'prisoners'" in str(bad.value)
+    with pytest.raises(InputError, match="expected one of json, csv, xlsx, got 'pdf'") as bad:
         export(P, "pdf")
+    assert str(bad.value).startswith("format: ") and bad.value.param == "format"
     with pytest.raises(InputError, match="level"):
         export("secret", "json")
+
+
+def test_export_errors_name_the_flag_on_the_command_line(sample, capsys):
+    """The CLI turns the library's parameter into its own flag."""
+    from tests.cli_runner import vigil
+
+    run = vigil(capsys, "cases", "export", "--level", "public", "--table", "people", "-f", "json")
+    assert run.code != 0 and "Traceback" not in run.err
+    assert "--table: a single table is written as CSV only, not json" in run.err, run.err
+    run = vigil(capsys, "cases", "export", "--level", "public", "--table", "prisoners", "-f", "csv")
+    assert run.code != 0 and "--table: expected one of sources, organisations" in run.err, run.err
 
 
 def test_write_creates_the_folder(tmp_path, sample):

@@ -554,6 +554,55 @@ def test_audit_records_one_import_with_its_hash(registry, tmp_path):
         assert detail["after"]["ref"] in refs
 
 
+def test_audit_masks_a_list_that_names_a_restricted_source(registry, tmp_path):
+    """A public case or event citing a restricted source: the audit trail keeps its
+    list of sources masked, as the policy's own snapshot does for an edit (until the
+    sources column was read from the schema, the importer compared the level of a
+    single pointer only and wrote the restricted ref in clear)."""
+    from vigil.cases import policy
+
+    doc = {
+        "vigil_cases": 1,
+        "level": "restricted",
+        "sources": [
+            {"ref": "S-PUB", "title": "public", "visibility": "public"},
+            {"ref": "S-SECRET", "title": "secret", "visibility": "restricted"},
+        ],
+        "people": [{"ref": "P1", "visibility": "public"}],
+        "cases": [{"ref": "C1", "sources": ["S-PUB", "S-SECRET"], "visibility": "public"}],
+        "events": [
+            {"person": "P1", "kind": "arrested", "date": "2024-01-02", "sources": ["S-SECRET"]},
+            {"person": "P1", "kind": "released", "date": "2024-02-03", "sources": ["S-PUB"]},
+        ],
+    }
+    path = write(tmp_path, "doc.json", json.dumps(doc))
+    assert import_file(path).ok
+    m = models()
+    case = m.AuditEvent.objects.get(action="import-create", target="case:C1").detail["after"]
+    assert str(case["sources"]).startswith("[restricted:")
+    assert case["sources"] == policy.snapshot(m.Case.objects.get(ref="C1"))["sources"]
+    person = m.AuditEvent.objects.get(action="import-create", target="person:P1").detail
+    arrested, released = person["rows"]["events"]
+    assert str(arrested["after"]["sources"]).startswith("[restricted:")
+    assert released["after"]["sources"] == ["S-PUB"]  # a public list stays readable
+    assert "S-SECRET" not in json.dumps(list(m.AuditEvent.objects.values("detail")))
+
+
+def test_a_row_citing_several_rejected_sources_names_the_first(registry, tmp_path):
+    """The sources of a row are a set; the report names the first rejected one in
+    file order, the same on every run (it named any of them before)."""
+    bad = [{"ref": f"S{i}", "reliability": "rumour"} for i in range(1, 7)]
+    doc = {
+        "vigil_cases": 1,
+        "sources": bad,
+        "cases": [{"ref": "C1", "sources": [f"S{i}" for i in (5, 3, 6, 2, 4)]}],
+    }
+    path = write(tmp_path, "doc.json", json.dumps(doc))
+    report = import_file(path, skip_invalid=True)
+    (problem,) = [p for p in report.problems if p.table == "cases"]
+    assert problem.problem == "refers to the source of row 2 (sources), which was rejected"
+
+
 def test_generated_ref_steps_around_a_ref_the_file_uses(registry, tmp_path):
     """The first new person would get P<next id>, but the sheet's second row uses it."""
     m = models()

@@ -21,7 +21,7 @@ from typing import Any
 from vigil.cases import policy
 from vigil.cases.levels import Level
 from vigil.cases.policy import Who
-from vigil.cases.schema import TABLES, Column, Table
+from vigil.cases.schema import COURTS, MANY, TABLE, TABLES, Column, Table
 from vigil.errors import InputError
 
 Document = dict[str, list[dict[str, Any]]]
@@ -112,281 +112,105 @@ def _ordered(qs: Any, *fields: str) -> Any:
 
 def _raw_tables(m: Any, who: policy.Actor) -> dict[str, list[dict[str, Any]]]:
     """Every row ``who`` may see of every table, as plain values (refs, not ids), with
-    the private keys :func:`document` follows to blank optional pointers."""
+    the private keys :func:`document` follows to blank optional pointers.
 
-    def seen(model: Any) -> Any:
-        return policy.visible(model, who)
-
-    person = dict(m.Person.objects.values_list("id", "ref"))
-    org = dict(m.Organisation.objects.values_list("id", "ref"))
-    case = dict(m.Case.objects.values_list("id", "ref"))
-    source = dict(m.Source.objects.values_list("id", "ref"))
-    release = dict(m.ListRelease.objects.values_list("id", "ref"))
-    court = dict(m.Court.objects.values_list("id", "name"))
-    article = {a.id: f"{a.code} {a.article}" for a in m.LegalArticle.objects.all()}
-
-    def many(through: Any, owner: str, other: str, names: dict[int, Any]) -> dict[int, list]:
-        out: dict[int, list[tuple[int, Any]]] = {}
-        for owner_id, other_id in through.objects.values_list(owner, other):
-            out.setdefault(owner_id, []).append((other_id, names[other_id]))
-        return out
-
-    def sources_of(links: dict[int, list], owner_id: int) -> list[tuple[str, int, Any]]:
-        return [("sources", i, ref) for i, ref in links.get(owner_id, [])]
-
-    def names_of(links: dict[int, list], owner_id: int) -> list[str]:
-        return sorted(v for _, v in links.get(owner_id, []) if v)
-
-    def row(
-        id_: int,
-        values: dict[str, Any],
-        optional: dict[str, tuple[str, int | None]] | None = None,
-        lists: dict[str, list[tuple[str, int, Any]]] | None = None,
-    ) -> dict[str, Any]:
-        values[_ID] = id_
-        values[_OPTIONAL] = optional or {}
-        values[_LISTS] = lists or {}
-        return values
-
-    case_courts = many(m.Case.courts.through, "case_id", "court_id", court)
-    case_articles = many(m.Case.articles.through, "case_id", "legalarticle_id", article)
-    case_sources = many(m.Case.sources.through, "case_id", "source_id", source)
-    event_sources = many(m.StatusEvent.sources.through, "statusevent_id", "source_id", source)
-    hearing_sources = many(m.Hearing.sources.through, "hearing_id", "source_id", source)
-    events = list(_ordered(seen(m.StatusEvent), "person__ref", "person_id", "date", "id"))
-    event_key = {
-        e.id: [person[e.person_id], e.kind, _date(e.date), case.get(e.case_id)] for e in events
+    Walks the columns of :mod:`vigil.cases.schema`: one ``values()`` query per table
+    (the rows :func:`vigil.cases.policy.visible` gives), one per many-to-many relation
+    and one per table that others name; no query per row."""
+    names = {
+        t.name: _names(getattr(m, t.model), t.named_by) for t in (*TABLES, COURTS) if t.named_by
     }
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in TABLES:
+        model = getattr(m, table.model)
+        needed = {fk for fk, _nullable in policy.REQUIRED.get(table.model, ())}
+        cells = [_cell(model, table, c, names, needed) for c in table.columns]
+        rows = _ordered(policy.visible(model, who), *table.order).values(
+            "id", *(c.field for c in table.columns if c.read not in MANY)
+        )
+        out[table.name] = [_row(record, cells) for record in rows]
+    # A correction names the event it withdraws by that event's natural key, as the
+    # export writes it (only a visible event has one: a hidden one is blanked).
+    for table in TABLES:
+        for c in table.columns:
+            if c.read == "withdraws":
+                key = {r[_ID]: [r[k] for k in TABLE[c.target].key] for r in out[c.target]}
+                for r in out[table.name]:
+                    r[c.name] = key.get(r[c.name])
+    return out
 
-    t: dict[str, list[dict[str, Any]]] = {}
-    t["sources"] = [
-        row(
-            s.id,
-            {
-                "ref": s.ref,
-                "title": s.title,
-                "url": s.url,
-                "file_name": s.file_name,
-                "sha256": s.sha256,
-                "publisher": s.publisher,
-                "published": _date(s.published),
-                "reliability": s.reliability,
-                "notes": s.notes,
-                "visibility": s.visibility,
-            },
-        )
-        for s in _ordered(seen(m.Source), "ref", "id")
-    ]
-    t["organisations"] = [
-        row(
-            o.id,
-            {
-                "ref": o.ref,
-                "name": o.name,
-                "short_name": o.short_name,
-                "kind": o.kind,
-                "country": o.country,
-                "notes": o.notes,
-                "visibility": o.visibility,
-            },
-        )
-        for o in _ordered(seen(m.Organisation), "ref", "id")
-    ]
-    t["people"] = [
-        row(
-            p.id,
-            {
-                "ref": p.ref,
-                "sex": p.sex,
-                "birth_date": _date(p.birth_date),
-                "occupation": p.occupation,
-                "photo": p.photo,
-                "notes": p.notes,
-                "contacts": p.contacts,
-                "visibility": p.visibility,
-                "field_visibility": dict(sorted((p.field_visibility or {}).items())),
-                "merged_into": person.get(p.merged_into_id),
-            },
-            optional={"merged_into": ("people", p.merged_into_id)},
-        )
-        for p in _ordered(seen(m.Person), "ref", "id")
-    ]
-    t["names"] = [
-        row(
-            n.id,
-            {
-                "person": person[n.person_id],
-                "name": n.name,
-                "language": n.language,
-                "kind": n.kind,
-                "visibility": n.visibility,
-            },
-        )
-        for n in _ordered(seen(m.PersonName), "person__ref", "person_id", "id")
-    ]
-    t["affiliations"] = [
-        row(
-            a.id,
-            {
-                "person": person[a.person_id],
-                "organisation": org[a.organisation_id],
-                "role": a.role,
-                "start": _date(a.start),
-                "end": _date(a.end),
-                "visibility": a.visibility,
-            },
-        )
-        for a in _ordered(seen(m.Affiliation), "person__ref", "person_id", "start", "id")
-    ]
-    t["articles"] = [
-        row(a.id, {"country": a.country, "code": a.code, "article": a.article, "title": a.title})
-        for a in _ordered(seen(m.LegalArticle), "country", "code", "article")
-    ]
-    t["cases"] = [
-        row(
-            c.id,
-            {
-                "ref": c.ref,
-                "number": c.number,
-                "title": c.title,
-                "kind": c.kind,
-                "country": c.country,
-                "courts": names_of(case_courts, c.id),
-                "articles": names_of(case_articles, c.id),
-                "opened": _date(c.opened),
-                "summary": c.summary,
-                "lawyer_notes": c.lawyer_notes,
-                "sources": [],
-                "visibility": c.visibility,
-                "field_visibility": dict(sorted((c.field_visibility or {}).items())),
-            },
-            lists={"sources": sources_of(case_sources, c.id)},
-        )
-        for c in _ordered(seen(m.Case), "ref", "id")
-    ]
-    t["participants"] = [
-        row(
-            p.id,
-            {
-                "case": case[p.case_id],
-                "person": person[p.person_id],
-                "role": p.role,
-                "visibility": p.visibility,
-            },
-        )
-        for p in _ordered(
-            seen(m.CaseParticipant), "case__ref", "case_id", "person__ref", "person_id", "role"
-        )
-    ]
-    # An event or sentence of a hidden case is left out, not blanked: its natural key
-    # names the case, and with the case blanked it would be another record on re-import.
-    t["events"] = [
-        row(
-            e.id,
-            {
-                "person": person[e.person_id],
-                "kind": e.kind,
-                "date": _date(e.date),
-                "case": case.get(e.case_id),
-                "place": e.place,
-                "facility": e.facility,
-                "notes": e.notes,
-                "sources": [],
-                "withdraws": event_key.get(e.withdraws_id),
-                "visibility": e.visibility,
-            },
-            optional={"withdraws": ("events", e.withdraws_id)},
-            lists={"sources": sources_of(event_sources, e.id)},
-        )
-        for e in events
-    ]
-    t["hearings"] = [
-        row(
-            h.id,
-            {
-                "case": case[h.case_id],
-                "date": _date(h.date),
-                "kind": h.kind,
-                "court": court.get(h.court_id),
-                "outcome": h.outcome,
-                "postponement_reason": h.postponement_reason,
-                "next_date": _date(h.next_date),
-                "notes": h.notes,
-                "sources": [],
-                "visibility": h.visibility,
-            },
-            lists={"sources": sources_of(hearing_sources, h.id)},
-        )
-        for h in _ordered(seen(m.Hearing), "case__ref", "case_id", "date", "id")
-    ]
-    t["sentences"] = [
-        row(
-            s.id,
-            {
-                "person": person[s.person_id],
-                "case": case.get(s.case_id),
-                "term": s.term,
-                "term_months": s.term_months,
-                "regime": s.regime,
-                "start": _date(s.start),
-                "expected_release": _date(s.expected_release),
-                "visibility": s.visibility,
-            },
-        )
-        for s in _ordered(seen(m.Sentence), "person__ref", "person_id", "start", "id")
-    ]
-    t["designations"] = [
-        row(
-            d.id,
-            {
-                "person": person[d.person_id],
-                "organisation": org[d.organisation_id],
-                "criteria": d.criteria,
-                "since": _date(d.since),
-                "until": _date(d.until),
-                "source": source.get(d.source_id),
-                "visibility": d.visibility,
-            },
-            optional={"source": ("sources", d.source_id)},
-        )
-        for d in _ordered(seen(m.Designation), "person__ref", "person_id", "since", "id")
-    ]
-    t["releases"] = [
-        row(
-            r.id,
-            {
-                "ref": r.ref,
-                "organisation": org[r.organisation_id],
-                "title": r.title,
-                "published": _date(r.published),
-                "source": source.get(r.source_id),
-                "visibility": r.visibility,
-            },
-            optional={"source": ("sources", r.source_id)},
-        )
-        for r in _ordered(seen(m.ListRelease), "ref", "id")
-    ]
-    t["entries"] = [
-        row(
-            e.id,
-            {
-                "release": release[e.release_id],
-                "person": person[e.person_id],
-                "position": e.position,
-                "category": e.category,
-                "visibility": e.visibility,
-            },
-        )
-        for e in _ordered(
-            seen(m.ListEntry),
-            "release__ref",
-            "release_id",
-            "position",
-            "person__ref",
-            "person_id",
-        )
-    ]
-    return t
+
+# A cell writer: (the record's values, the row's optional pointers, the row's lists)
+# -> the cell's value.
+Cell = tuple[str, Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], Any]]
+
+
+def _names(model: Any, named_by: tuple[str, ...]) -> dict[int, Any]:
+    """How other tables name each record of ``model``: its ref, a court's name, an
+    article's "code article"."""
+    if len(named_by) == 1:
+        return dict(model.objects.values_list("id", named_by[0]))
+    return {i: " ".join(rest) for i, *rest in model.objects.values_list("id", *named_by)}
+
+
+def _links(model: Any, relation: str, names: dict[int, Any]) -> dict[int, list]:
+    """``{owner id: [(other id, its name)]}`` for a many-to-many ``relation``."""
+    rel = model._meta.get_field(relation)
+    through = getattr(model, relation).through
+    src, dst = f"{rel.m2m_field_name()}_id", f"{rel.m2m_reverse_field_name()}_id"
+    out: dict[int, list[tuple[int, Any]]] = {}
+    for owner_id, other_id in through.objects.values_list(src, dst):
+        out.setdefault(owner_id, []).append((other_id, names[other_id]))
+    return out
+
+
+def _cell(
+    model: Any, table: Table, column: Column, names: dict[str, dict[int, Any]], needed: set[str]
+) -> Cell:
+    """How ``column`` is written (see :data:`vigil.cases.schema.READS`)."""
+    name, field, read = column.name, column.field, column.read
+    if read in ("text", "vocab", "int", "level"):
+        return name, lambda r, opt, lists: r[field]
+    if read == "date":
+        return name, lambda r, opt, lists: _date(r[field])
+    if read == "overrides":
+        return name, lambda r, opt, lists: dict(sorted((r[field] or {}).items()))
+    if read == "withdraws":  # the withdrawn event's key, filled in by _raw_tables
+
+        def pointer(r: dict[str, Any], opt: dict[str, Any], lists: dict[str, Any]) -> Any:
+            opt[name] = (column.target, r[field])
+            return r[field]
+
+        return name, pointer
+    if read in ("ref", "court"):
+        targets = names[column.target]
+        if name in needed or read == "court":
+            return name, lambda r, opt, lists: targets.get(r[field])
+
+        def optional(r: dict[str, Any], opt: dict[str, Any], lists: dict[str, Any]) -> Any:
+            opt[name] = (column.target, r[field])  # blanked when hidden
+            return targets.get(r[field])
+
+        return name, optional
+    links = _links(model, field, names[column.target])
+    if read == "sources":  # dropped when hidden
+
+        def hidden_dropped(r: dict[str, Any], opt: dict[str, Any], lists: dict[str, Any]) -> Any:
+            lists[name] = [(column.target, i, ref) for i, ref in links.get(r["id"], [])]
+            return []
+
+        return name, hidden_dropped
+    return name, lambda r, opt, lists: sorted(v for _, v in links.get(r["id"], []) if v)
+
+
+def _row(record: dict[str, Any], cells: list[Cell]) -> dict[str, Any]:
+    optional: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    row = {name: write(record, optional, lists) for name, write in cells}
+    row[_ID] = record["id"]
+    row[_OPTIONAL] = optional
+    row[_LISTS] = lists
+    return row
 
 
 # -- writers -------------------------------------------------------------------
@@ -533,13 +357,17 @@ def export(level: Who, fmt: ExportFormat | str, table: str | None = None) -> byt
         fmt = ExportFormat(str(fmt).lower())
     except ValueError:
         names = ", ".join(f.value for f in ExportFormat)
-        raise InputError(f"--format: expected one of {names}, got {fmt!r}") from None
+        raise InputError(f"expected one of {names}, got {fmt!r}", param="format") from None
     if table is not None and fmt is not ExportFormat.CSV:
-        raise InputError("--table: only with --format csv (JSON and XLSX hold all tables)")
+        raise InputError(
+            f"a single table is written as CSV only, not {fmt.value} "
+            "(JSON and XLSX hold all tables)",
+            param="table",
+        )
+    if table is not None and table not in TABLE:
+        raise InputError(f"expected one of {', '.join(TABLE)}, got {table!r}", param="table")
     doc = document(who)
     if table is not None:
-        if table not in doc:
-            raise InputError(f"--table: expected one of {', '.join(doc)}, got {table!r}")
         return write_csv_table(doc, table, level)
     return WRITERS[fmt](doc, level)
 

@@ -46,7 +46,7 @@ from vigil.cases.importers.report import RowOutcome, RowProblem
 from vigil.cases.levels import Level
 from vigil.cases.names import fold
 from vigil.cases.policy import field_level, parse_overrides
-from vigil.cases.schema import TABLE, TABLES
+from vigil.cases.schema import MANY, READ_TABLES, TABLE, TABLES, Column
 from vigil.errors import InputError
 
 REF_TABLES = tuple(REF_PREFIX)
@@ -101,174 +101,38 @@ class Pending:
     ref: str = ""  # the ref given in the row (ref tables)
 
 
-@dataclass(frozen=True)
-class Col:
-    """How one interchange column is read into a model attribute."""
-
-    how: str  # text vocab date int level overrides ref court courts articles sources withdraws
-    attr: str = ""
-    arg: Any = None  # the vocabulary, or the table a reference points into
-    required: bool = False
-
-
-def _spec() -> dict[str, dict[str, Col]]:
-    text, date, level = Col("text"), Col("date"), Col("level")
-
-    def ref(table: str, attr: str, required: bool = True) -> Col:
-        return Col("ref", attr, table, required)
-
-    def voc(v: Any, required: bool = False) -> Col:
-        return Col("vocab", arg=v, required=required)
-
-    person, case = ref("people", "person_id"), ref("cases", "case_id")
-    org = ref("organisations", "organisation_id")
-    sources = Col("sources", "sources")
-    return {
-        "courts": {"name": Col("text", required=True)},
-        "sources": {
-            **dict.fromkeys(("ref", "title", "url", "file_name", "sha256", "publisher"), text),
-            "published": date,
-            "reliability": voc(vocab.Reliability),
-            "notes": text,
-            "visibility": level,
-        },
-        "organisations": {
-            "ref": text,
-            "name": Col("text", required=True),
-            "short_name": text,
-            "kind": voc(vocab.OrganisationKind, True),
-            "country": text,
-            "notes": text,
-            "visibility": level,
-        },
-        "people": {
-            "ref": text,
-            "sex": voc(vocab.Sex),
-            "birth_date": date,
-            **dict.fromkeys(("occupation", "photo", "notes", "contacts"), text),
-            "visibility": level,
-            "field_visibility": Col("overrides"),
-            "merged_into": ref("people", "merged_into_id", False),
-        },
-        "names": {
-            "person": person,
-            "name": Col("text", required=True),
-            "language": text,
-            "kind": voc(vocab.NameKind),
-            "visibility": level,
-        },
-        "affiliations": {
-            "person": person,
-            "organisation": org,
-            "role": text,
-            "start": date,
-            "end": date,
-            "visibility": level,
-        },
-        "articles": {
-            "country": text,
-            "code": text,
-            "article": Col("text", required=True),
-            "title": text,
-        },
-        "cases": {
-            **dict.fromkeys(("ref", "number", "title"), text),
-            "kind": voc(vocab.CaseKind),
-            "country": text,
-            "courts": Col("courts", "courts"),
-            "articles": Col("articles", "articles"),
-            "opened": date,
-            "summary": text,
-            "lawyer_notes": text,
-            "sources": sources,
-            "visibility": level,
-            "field_visibility": Col("overrides"),
-        },
-        "participants": {
-            "case": case,
-            "person": person,
-            "role": voc(vocab.CaseRole, True),
-            "visibility": level,
-        },
-        "events": {
-            "person": person,
-            "kind": voc(vocab.StatusKind, True),
-            "date": Col("date", required=True),
-            "case": ref("cases", "case_id", False),
-            **dict.fromkeys(("place", "facility", "notes"), text),
-            "sources": sources,
-            "withdraws": Col("withdraws", "withdraws_id"),
-            "visibility": level,
-        },
-        "hearings": {
-            "case": case,
-            "date": Col("date", required=True),
-            "kind": text,
-            "court": Col("court", "court_id"),
-            "outcome": voc(vocab.HearingOutcome),
-            "postponement_reason": text,
-            "next_date": date,
-            "notes": text,
-            "sources": sources,
-            "visibility": level,
-        },
-        "sentences": {
-            "person": person,
-            "case": ref("cases", "case_id", False),
-            "term": text,
-            "term_months": Col("int"),
-            "regime": text,
-            "start": date,
-            "expected_release": date,
-            "visibility": level,
-        },
-        "designations": {
-            "person": person,
-            "organisation": org,
-            "criteria": text,
-            "since": date,
-            "until": date,
-            "source": ref("sources", "source_id", False),
-            "visibility": level,
-        },
-        "releases": {
-            "ref": text,
-            "organisation": org,
-            "title": text,
-            "published": Col("date", required=True),
-            "source": ref("sources", "source_id", False),
-            "visibility": level,
-        },
-        "entries": {
-            "release": ref("releases", "release_id"),
-            "person": person,
-            "position": Col("int"),
-            "category": text,
-            "visibility": level,
-        },
-    }
-
-
-SPEC = _spec()
-DEFERRED = {"people": "merged_into", "events": "withdraws"}
-#: Optional pointers that an export at a lower level empties when their target is hidden.
-HIDDEN_POINTERS = {"source_id": "sources", "merged_into_id": "people", "withdraws_id": "events"}
-M2M_KINDS = ("courts", "articles", "sources")
+#: How each column of each table is read: the schema's description (courts included).
+SPEC: dict[str, dict[str, Column]] = {
+    name: {c.name: c for c in table.columns} for name, table in READ_TABLES.items()
+}
+#: Self-references (``merged_into``, ``withdraws``): set after their table's inserts.
+DEFERRED = {t.name: c.name for t in TABLES for c in t.columns if c.target == t.name}
+#: Optional pointers that an export at a lower level empties when their target is
+#: hidden: every pointer the policy does not require to be visible (a source, the person
+#: a record was merged into, the event a correction withdraws).
+HIDDEN_POINTERS = {
+    c.field: c.target
+    for t in TABLES
+    for c in t.columns
+    if c.read in ("ref", "withdraws")
+    and c.name not in {fk for fk, _ in policy.REQUIRED.get(t.model, ())}
+}
+M2M_KINDS = MANY
 #: Values a new record's audit event leaves out (a blank field is blank).
 BLANK = (None, "", frozenset(), {})
-MODEL = {"courts": "Court", **{t.name: t.model for t in TABLES}}
+MODEL = {name: table.model for name, table in READ_TABLES.items()}
 
 
 def attr(table: str, column: str) -> str:
-    return SPEC[table][column].attr or column
+    return SPEC[table][column].field
 
 
 #: Model attribute -> interchange column, per table.
-COLUMN_OF = {t: {(c.attr or n): n for n, c in cols.items()} for t, cols in SPEC.items()}
+COLUMN_OF = {t: {c.field: n for n, c in cols.items()} for t, cols in SPEC.items()}
 
 
 def key_columns(table: str) -> tuple[str, ...]:
-    return ("name",) if table == "courts" else TABLE[table].key
+    return READ_TABLES[table].key
 
 
 class _Either:
@@ -494,35 +358,35 @@ class Loader:
             except InputError as exc:
                 self._problem(p, column, _message(exc, column))
                 continue
-            if col.how in M2M_KINDS:
-                p.m2m[col.attr] = value
+            if col.read in M2M_KINDS:
+                p.m2m[col.field] = value
             else:
-                p.values[col.attr or column] = value
+                p.values[col.field] = value
 
-    def _cell(self, p: Pending, column: str, col: Col, raw: Any) -> Any:
+    def _cell(self, p: Pending, column: str, col: Column, raw: Any) -> Any:
         """One cell as a model value (raises :class:`Bad` or ``InputError``)."""
-        if col.how in M2M_KINDS:
+        if col.read in M2M_KINDS:
             items = _items(raw)
-            if col.how == "courts":
+            if col.read == "courts":
                 return frozenset(self._court(p, name) for name in items)
-            if col.how == "articles":
+            if col.read == "articles":
                 return frozenset(self._article(p, item) for item in items)
             return frozenset(self._ref(p, "sources", item) for item in items)
         if _empty(raw):
             if col.required:
                 raise Bad("required: the cell is empty")
-            if col.how == "ref":
+            if col.read == "ref":
                 return None
-            return _plain(self._field(p.table, col.attr or column).get_default())
-        if col.how == "ref":  # a ref, or the alias of a record this import creates
-            return self._ref(p, col.arg, raw if isinstance(raw, tuple) else _text(raw))
-        if col.how == "court":
+            return _plain(self._field(p.table, col.field).get_default())
+        if col.read == "ref":  # a ref, or the alias of a record this import creates
+            return self._ref(p, col.target, raw if isinstance(raw, tuple) else _text(raw))
+        if col.read == "court":
             return self._court(p, _text(raw))
-        if col.how == "text":
-            return self._checked_text(p.table, col.attr or column, raw)
+        if col.read == "text":
+            return self._checked_text(p.table, col.field, raw)
         return self._cached(p.table, column, col, raw)
 
-    def _cached(self, table: str, column: str, col: Col, raw: Any) -> Any:
+    def _cached(self, table: str, column: str, col: Column, raw: Any) -> Any:
         """Vocabulary words, dates, levels and numbers: the same text, the same value."""
         hashable = raw if isinstance(raw, str | int | float) else json.dumps(raw, default=str)
         key = (table, column, hashable)
@@ -538,18 +402,18 @@ class Loader:
             raise Bad(value)  # a new exception each time: a cached one would grow its traceback
         return value
 
-    def _value(self, table: str, column: str, col: Col, raw: Any) -> Any:
-        if col.how == "vocab":
-            return vocab.choice(col.arg, raw, column)
-        if col.how == "date":
+    def _value(self, table: str, column: str, col: Column, raw: Any) -> Any:
+        if col.read == "vocab":
+            return vocab.choice(col.vocab, raw, column)
+        if col.read == "date":
             return self._date(raw, column)
-        if col.how == "level":
+        if col.read == "level":
             return int(policy.checked_level(self.actor, raw, column))
-        if col.how == "overrides":
+        if col.read == "overrides":
             return parse_overrides(table, raw)
-        if col.how == "int":
+        if col.read == "int":
             return self._int(raw)
-        raise AssertionError(col.how)
+        raise AssertionError(col.read)
 
     @staticmethod
     def _date(raw: Any, column: str) -> PartialDate | None:
@@ -651,8 +515,8 @@ class Loader:
         if table == "events":
             self.withdrawn = {r.withdraws_id: r.pk for r in rows if r.withdraws_id}
         for col in SPEC[table].values():
-            if col.how in M2M_KINDS:
-                self.m2m_existing[(table, col.attr)] = self._links(model, col.attr)
+            if col.read in M2M_KINDS:
+                self.m2m_existing[(table, col.field)] = self._links(model, col.field)
 
     @staticmethod
     def _links(model: Any, relation: str) -> dict[int, frozenset[int]]:
@@ -822,7 +686,7 @@ class Loader:
             )
             return
         for column, col in SPEC[p.table].items():
-            name = col.attr or column
+            name = col.field
             if col.required and name not in p.values and name not in p.m2m:
                 self._problem(p, column, f"required for a new {NOUN.get(p.table, 'record')}")
         if p.table == "releases" and p.ref:
@@ -1012,8 +876,9 @@ class Loader:
         for value in (*p.values.values(), *p.deferred.values()):
             if isinstance(value, Pending):
                 yield value
-        for ids in p.m2m.values():
-            yield from (v for v in ids if isinstance(v, Pending))
+        for ids in p.m2m.values():  # a set: in row order, so a report is the same each run
+            pending = [v for v in ids if isinstance(v, Pending)]
+            yield from sorted(pending, key=lambda v: (v.row.file, v.row.row))
 
     # -- writing -----------------------------------------------------------------
 
@@ -1204,7 +1069,7 @@ class Loader:
         for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
             target = getattr(p.instance, f"{fk}_id")
             if target is not None:
-                return SPEC[table][fk].arg, target
+                return SPEC[table][fk].target, target
         return None
 
     def _audit_event(self, table: str, pk: int, level: Level, summary: int) -> Any:
@@ -1232,7 +1097,7 @@ class Loader:
         for fk, _nullable in policy.REQUIRED.get(MODEL[table], ()):
             target = getattr(record, f"{fk}_id")
             if target is not None:
-                own = max(own, levels[SPEC[table][fk].arg].get(target, Level.RESTRICTED))
+                own = max(own, levels[SPEC[table][fk].target].get(target, Level.RESTRICTED))
         overrides = getattr(record, "field_visibility", None) or {}
         salt = f"{table}:{record.pk}:"
 
@@ -1241,11 +1106,11 @@ class Loader:
                 return Level(raw).label if raw is not None else None
             col = SPEC[table][column]
             level = max(own, field_level(table, column, overrides))
-            if col.how in ("ref", "sources") and col.arg in levels:
+            if col.read in ("ref", "sources") and col.target in levels:
                 for item in raw if isinstance(raw, frozenset | set) else (raw,):
                     target = pk_of(item)
                     if target is not None:
-                        level = max(level, levels[col.arg].get(target, Level.RESTRICTED))
+                        level = max(level, levels[col.target].get(target, Level.RESTRICTED))
             shown = self._audit_text(col, raw)
             return policy.audit_value(shown, level, salt + column)
 
@@ -1271,11 +1136,11 @@ class Loader:
             }
         }
 
-    def _audit_text(self, col: Col, raw: Any) -> Any:
+    def _audit_text(self, col: Column, raw: Any) -> Any:
         """A value as the audit trail shows it: refs and names for pointers, a sorted
         list of them for a many-to-many column, text for a date."""
         if isinstance(raw, frozenset | set):
-            table = {"sources": "sources", "courts": "courts"}.get(col.how)
+            table = {"sources": "sources", "courts": "courts"}.get(col.read)
             return sorted(
                 self._label(i)
                 if isinstance(i, Pending)
@@ -1284,8 +1149,8 @@ class Loader:
                 else str(i)
                 for i in raw
             )
-        if isinstance(raw, int) and not isinstance(raw, bool) and col.how in ("ref", "court"):
-            return self.refs.get(col.arg or "courts", {}).get(raw, str(raw))
+        if isinstance(raw, int) and not isinstance(raw, bool) and col.read in ("ref", "court"):
+            return self.refs.get(col.target, {}).get(raw, str(raw))
         return self._show(col, raw) if raw is not None else None
 
     # -- the report --------------------------------------------------------------
@@ -1306,11 +1171,11 @@ class Loader:
             )
         return " | ".join(parts)
 
-    def _show(self, col: Col, value: Any) -> str:
+    def _show(self, col: Column, value: Any) -> str:
         if isinstance(value, Pending):
             return self._label(value)
-        if col.how == "ref" and isinstance(value, int):
-            return self.refs[col.arg].get(value, str(value))
+        if col.read == "ref" and isinstance(value, int):
+            return self.refs[col.target].get(value, str(value))
         if isinstance(value, PartialDate):
             return str(value)
         return _text(value) if isinstance(value, str | int | float) else ""
