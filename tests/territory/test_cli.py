@@ -253,6 +253,17 @@ def test_ingest_of_an_archive_equals_ingest_of_its_files(capsys, tmp_path, map_d
     assert from_archive == from_files
 
 
+def test_unchanged_input_is_not_read_again_unless_forced(capsys, tmp_path, map_dir):
+    store = tmp_path / "f.sqlite"
+    ok(capsys, "territory", "ingest", map_dir, "--store", store, "-q")
+    again = ok(capsys, "territory", "ingest", map_dir, "--store", store).out
+    assert "0 added, 0 replaced, 5 unchanged" in again
+    assert "nothing was re-read" in again and "read: files" not in again
+    forced = ok(capsys, "territory", "ingest", map_dir, "--store", store, "--force").out
+    assert "0 added, 0 replaced, 5 unchanged" in forced
+    assert "read: files 5" in forced
+
+
 def test_quiet_ingest_prints_nothing(capsys, tmp_path, map_dir):
     store = tmp_path / "q.sqlite"
     run = ok(capsys, "territory", "ingest", map_dir, "--store", store, "--quiet")
@@ -830,7 +841,8 @@ def test_export_file_as_word_or_output_flag(capsys, tmp_path, base_store):
     assert run.err == f"Error: --output: given twice, as FILE ({a}) and as --output ({b})\n"
 
 
-def test_ingest_input_format_and_the_old_format_flag(capsys, tmp_path, map_dir):
+def test_ingest_input_format_and_the_old_format_flag(capsys, monkeypatch, tmp_path, map_dir):
+    monkeypatch.setenv("COLUMNS", "200")  # the parser's error on one line
     store = tmp_path / "s.sqlite"
     run = ok(capsys, "territory", "ingest", map_dir, "--store", store,
              "--input-format", "deepstate-daily")  # fmt: skip

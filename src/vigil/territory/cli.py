@@ -295,6 +295,12 @@ def ingest(
             "--jobs", "-j", min=1, help="Worker processes (default: cores).", metavar="<n>"
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Read the files even if unchanged since the last ingest.", metavar=""
+        ),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest maps into the store: one transaction; re-ingesting the same data changes nothing."""
@@ -327,7 +333,13 @@ def ingest(
                 bar.update(task, completed=n, item=label)
 
         report = t.ingest(
-            paths, format=format.value, source=source, jobs=jobs, progress=tick, **options
+            paths,
+            format=format.value,
+            source=source,
+            jobs=jobs,
+            progress=tick,
+            force=force,
+            **options,
         )
     if not quiet:
         _print_ingest(report)
