@@ -89,23 +89,40 @@ def test_frontline_leaves_out_the_border_and_gives_the_line(capsys, store, tmp_p
 
 
 @pytest.mark.parametrize(
-    "args, needle",
+    "args, code, needle",
     [
-        (["regions", "--date", "2025-03-03", "--level", "raion"], "no raion boundaries"),
-        (["regions", "--level", "oblast"], "--date"),
-        (["regions", "--date", "2025-03-03", "--level", "country"], "--level"),
-        (["geography", "import"], "--shipped"),
-        (["geography", "import", "x.gpkg"], "--level"),
-        (["geography", "import", "x.gpkg", "--level", "oblast", "--lat-field", "y"],
+        (["regions", "--date", "2025-03-03", "--level", "raion"], 1, "no raion boundaries"),
+        (["regions", "--level", "oblast"], 1, "--date"),
+        (["geography", "import"], 2, "--shipped"),
+        (["geography", "import", "x.gpkg"], 2, "--level: missing"),
+        (["geography", "import", "x.gpkg", "--level", "oblast", "--lat-field", "y"], 2,
          "--lat-field: not for --level oblast"),
-        (["frontline", "--date", "2025-03-03", "--buffer-km", "-1"], "--buffer-km"),
+        (["frontline", "--date", "2025-03-03", "--buffer-km", "-1"], 1, "--buffer-km"),
     ],
 )  # fmt: skip
-def test_bad_region_questions_are_one_line(capsys, store, args, needle):
+def test_bad_region_questions_are_one_line(capsys, store, args, code, needle):
+    """Exit 1: the question has no answer; exit 2: the command line is wrong (as the
+    parser's own errors)."""
     run = vigil(capsys, "territory", *args, "--store", store)
-    assert run.code == 1
+    assert run.code == code
     assert run.err.startswith("Error: ") and len(run.err.splitlines()) == 1, run.err
     assert needle in run.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["regions", "--date", "2025-03-03", "--level", "country"],
+        ["geography", "import", "x.gpkg", "--level", "country"],
+    ],
+)
+def test_a_level_is_one_of_the_listed_choices(capsys, monkeypatch, store, args):
+    monkeypatch.setenv("COLUMNS", "200")
+    run = vigil(capsys, "territory", *args, "--store", store)
+    assert run.code == 2
+    assert "'--level'" in run.err and "'country' is not one of 'oblast', 'raion', 'hromada'" in (
+        run.err
+    )
 
 
 def test_series_for_one_region_and_with_the_front_line(capsys, store):
