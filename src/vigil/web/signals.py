@@ -44,7 +44,7 @@ def _address(request: HttpRequest | None) -> str | None:
     from axes.handlers.proxy import AxesProxyHandler
 
     AxesProxyHandler.update_request(request)  # sets axes_ip_address once per request
-    return request.axes_ip_address
+    return request.axes_ip_address  # type: ignore[attr-defined]  # set by axes, untyped
 
 
 def _failures(request: HttpRequest | None) -> int | None:
@@ -89,7 +89,8 @@ def record_failure(request: HttpRequest | None, credentials: dict[str, Any] | No
     if request is not None:
         if getattr(request, "_vigil_failure_recorded", None) is credentials:
             return
-        request._vigil_failure_recorded = credentials
+        # Remembered on the request itself, which HttpRequest's stubs do not declare.
+        request._vigil_failure_recorded = credentials  # type: ignore[attr-defined]
     name = _name(credentials)
     detail = {
         "address": _address(request),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,7 +22,7 @@ from vigil.cases import roles
 from vigil.cases.levels import Level
 from vigil.cases.policy import Actor
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # a view: a page, a redirect or a stream
 
 
 def username(request: HttpRequest) -> str:
@@ -36,7 +36,8 @@ def actor(request: HttpRequest) -> Actor:
     found = getattr(request, "_vigil_actor", None)
     if found is None or found.user_id != getattr(request.user, "pk", None):
         found = Actor.for_user(request.user)
-        request._vigil_actor = found
+        # Made once per request and kept on it (HttpRequest's stubs declare no such field).
+        request._vigil_actor = found  # type: ignore[attr-defined]
     return found
 
 
@@ -54,7 +55,7 @@ def needs_second_factor(user: Any) -> bool:
 
 def member_required(view: View) -> View:
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request)
@@ -72,7 +73,7 @@ def member_required(view: View) -> View:
 def editor_required(view: View) -> View:
     @functools.wraps(view)
     @member_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not actor(request).can_edit:
             raise PermissionDenied("viewers cannot change the registry")
         return view(request, *args, **kwargs)
@@ -83,7 +84,7 @@ def editor_required(view: View) -> View:
 def admin_required(view: View) -> View:
     @functools.wraps(view)
     @member_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not actor(request).is_admin:
             raise PermissionDenied("admins only")
         return view(request, *args, **kwargs)

@@ -26,8 +26,11 @@ def level_choices(who: Who) -> list[tuple[int, str]]:
     return [(lv.value, lv.label) for lv in policy.assignable_levels(who)]
 
 
-def visibility_field() -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(choices=[], coerce=int, initial=Level.PUBLIC.value)
+def visibility_field(who: Who) -> forms.TypedChoiceField:
+    """The level of a record, one of those ``who`` may give."""
+    return forms.TypedChoiceField(
+        choices=level_choices(who), coerce=int, initial=Level.PUBLIC.value
+    )
 
 
 class PartialDateInput(forms.CharField):
@@ -43,7 +46,7 @@ class PartialDateInput(forms.CharField):
     def clean(self, value: Any) -> PartialDate | None:
         text = super().clean(value)
         try:
-            return PartialDate.parse(text, self.label or "date") if text else None
+            return PartialDate.parse(text, str(self.label or "date")) if text else None
         except InputError as exc:
             raise forms.ValidationError(str(exc)) from None
 
@@ -91,8 +94,7 @@ class LeveledForm(forms.Form):
         for column in self.columns:
             if column not in shown:
                 del self.fields[column]
-        self.fields["visibility"] = visibility_field()
-        self.fields["visibility"].choices = level_choices(level)
+        self.fields["visibility"] = visibility_field(level)
         if policy.moves_fields(level):
             self.fields["field_visibility"] = _overrides_field()
 
@@ -158,8 +160,7 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["visibility"] = visibility_field()
-        self.fields["visibility"].choices = level_choices(level)
+        self.fields["visibility"] = visibility_field(level)
         if not policy.settable("events", level, ["notes"]):  # notes are internal
             del self.fields["notes"]
 
@@ -170,8 +171,7 @@ class HearingForm(forms.Form):
 
     def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["visibility"] = visibility_field()
-        self.fields["visibility"].choices = level_choices(level)
+        self.fields["visibility"] = visibility_field(level)
 
 
 class PostponeForm(forms.Form):
@@ -193,8 +193,7 @@ class ReleaseForm(forms.Form):
 
     def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["visibility"] = visibility_field()
-        self.fields["visibility"].choices = level_choices(level)
+        self.fields["visibility"] = visibility_field(level)
 
 
 def check_upload(upload: Any, suffixes: tuple[str, ...]) -> None:

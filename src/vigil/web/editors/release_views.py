@@ -7,6 +7,8 @@ an entry the policy hides from the editor is left untouched, in its place.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -16,6 +18,9 @@ from vigil.cases import edits, policy
 from vigil.cases.releases import members
 from vigil.errors import InputError
 from vigil.web.editors import forms
+
+if TYPE_CHECKING:
+    from vigil.cases.models import ListRelease
 from vigil.web.editors.auth import actor, editor_required, member_required
 from vigil.web.editors.views import _people_lines, _sentence, found, page
 
@@ -31,7 +36,8 @@ def release_list(request: HttpRequest) -> HttpResponse:
         .select_related("organisation")
         .order_by("organisation__name", "organisation_id", "published", "id")
     )
-    rows, previous = [], {}
+    rows: list[dict[str, Any]] = []
+    previous: dict[int, tuple[ListRelease, set[int]]] = {}  # by organisation
     for r in releases:
         on_list = members(r, who)
         before = previous.get(r.organisation_id)

@@ -545,7 +545,7 @@ def hearing_add(request: HttpRequest, ref: str) -> HttpResponse:
         messages.error(
             request,
             "Hearing not added: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items()),
         )
     return redirect("editors:case", ref=case.ref)
 
@@ -774,7 +774,7 @@ def _audit_rows(request: HttpRequest, form: Any) -> Any:
 
 @admin_required
 @require_http_methods(["GET"])
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Admins read and export the trail; nothing here (or anywhere on the site)
     changes or deletes an audit event."""
     import json
