@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +41,81 @@ def raw_archive() -> Path:
 def daily_archive() -> Path:
     """The daily DeepState archive: the bundled demo copy (always in the repository)."""
     return _need(DEMO_ARCHIVE)
+
+
+# --- the bundled daily archive, ingested once -----------------------------------------------
+# Ingesting the 769 daily maps takes ~10 s idle (a minute on a busy machine); the suite
+# used to do it six times. It is done once per run: under pytest-xdist the first worker
+# to need a store builds it in the run's shared temporary directory while the others
+# wait on a lock, then all read the same file (SQLite readers do not block each other).
+
+
+@contextlib.contextmanager
+def _run_wide(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A directory ``name`` shared by every xdist worker of this run (the session's own
+    temporary directory without xdist), held under an exclusive lock while in use."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-N/, the run's directory above popen-gwK/
+    folder = base / name
+    folder.mkdir(exist_ok=True)
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A consistent copy of the SQLite store ``source`` at ``target`` (SQLite's backup
+    API: safe while other processes read ``source``)."""
+    with (
+        contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+    return target
+
+
+@pytest.fixture(scope="session")
+def daily_store(tmp_path_factory: pytest.TempPathFactory, daily_archive: Path) -> Path:
+    """A store holding the bundled daily archive (769 snapshots, 2024-07-08 … 2026-08-22),
+    ingested once per run with ``Territory.ingest``. Read it, never write it: a test
+    that changes a store takes :func:`daily_store_copy`."""
+    from vigil.territory import open_store
+
+    with _run_wide(tmp_path_factory, "daily-store") as folder:
+        path = folder / "daily.sqlite"
+        if not path.exists():
+            building = folder / "building.sqlite"
+            with open_store(building, create=True) as t:
+                report = t.ingest([daily_archive])
+            assert (report.added, report.replaced, report.unchanged) == (769, [], 0)
+            building.rename(path)  # closed: the WAL is checkpointed into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def daily_geo_store(tmp_path_factory: pytest.TempPathFactory, daily_store: Path) -> Path:
+    """:func:`daily_store` plus the shipped geography (oblasts, raions, hromadas and the
+    settlement gazetteer): the store ``make demo`` builds. Read it, never write it."""
+    from vigil.territory import open_store
+
+    with _run_wide(tmp_path_factory, "daily-geo-store") as folder:
+        path = folder / "daily-geo.sqlite"
+        if not path.exists():
+            building = copy_store(daily_store, folder / "building.sqlite")
+            with open_store(building) as t:
+                t.import_geography(None, "")
+            building.rename(path)
+    return path
+
+
+@pytest.fixture
+def daily_store_copy(tmp_path: Path, daily_store: Path) -> Path:
+    """A private copy of :func:`daily_store` under ``tmp_path``, free to change."""
+    return copy_store(daily_store, tmp_path / "daily.sqlite")
 
 
 @pytest.fixture(autouse=True)

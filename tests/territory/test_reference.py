@@ -1,6 +1,6 @@
 """Real data: the bundled DeepState daily archive (769 daily maps, 2024-07-08 … 2026-08-22).
 
-The archive is ingested once into a store under a temporary directory (~12 s). Each
+The archive is ingested once per test run (``daily_store`` of tests/conftest.py). Each
 figure is checked against a reference that does not go through Vigil:
 
 - published figures computed by others from DeepState data (the week of 21-28 October
@@ -42,12 +42,10 @@ WEEK_OF_21_OCT = dt.date(2024, 10, 21)
 
 
 @pytest.fixture(scope="session")
-def territory(daily_archive, tmp_path_factory):
-    """The daily archive ingested once (default: parallel preparation)."""
-    path = tmp_path_factory.mktemp("reference") / "territory.sqlite"
-    t = open_store(path, create=True)
-    report = t.ingest([daily_archive])
-    assert (report.added, report.replaced, report.unchanged) == (769, [], 0)
+def territory(daily_store):
+    """The daily archive ingested once (default: parallel preparation; the fixture checks
+    769 added)."""
+    t = open_store(daily_store)
     yield t
     t.close()
 
@@ -155,7 +153,7 @@ class TestPublishedFigures:
         # Published: 725-730 km² net for November 2024. Observed: 725.90 km².
         month = territory.change("2024-11-01", "2024-12-01")
         assert 720 <= month.net_km2 <= 735, month.net_km2
-        monthly = territory.series("month", start="2024-11-01", end="2024-11-02")
+        monthly = territory.series("month", date_from="2024-11-01", date_to="2024-11-02")
         assert len(monthly) == 1
         assert monthly.net_km2[0] == pytest.approx(month.net_km2, abs=1e-9)
         assert monthly.gained_km2[0] == pytest.approx(month.gained_km2, abs=1e-9)

@@ -270,9 +270,8 @@ def read_regions(name: str, code: str, oblast: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def territory(tmp_path_factory: pytest.TempPathFactory, daily_archive: Path):
-    t = open_store(tmp_path_factory.mktemp("regions") / "vigil.sqlite", create=True)
-    t.ingest([daily_archive])
+def territory(daily_store: Path):
+    t = open_store(daily_store)
     yield t
     t.close()
 

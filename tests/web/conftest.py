@@ -9,6 +9,7 @@ are also used by ``scripts/screenshots.py`` and ``benchmarks/web.py``.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import secrets
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -73,6 +75,34 @@ def store_dates(path: Path) -> list[str]:
         return [d.isoformat() for d in t.dates()]
 
 
+# -- the settings a server reads -----------------------------------------------------------
+def server_env(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of a server: ``env``, a home and a key, and nothing else of
+    Vigil's or Django's from the test run."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("VIGIL_", "DJANGO_")) and k != "DATABASE_URL"
+    }
+    return {**base, "VIGIL_HOME": str(tmp_path), "VIGIL_SECRET_KEY": "x" * 50, **env}
+
+
+def fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> types.ModuleType:
+    """``vigil.web.settings`` executed afresh in :func:`server_env`: a new module object,
+    not the one this process's Django uses. Settings are read from the environment at
+    import, so this is what a new interpreter would read, without paying for one."""
+    wanted = server_env(tmp_path, **env)
+    for name in set(os.environ) - set(wanted):
+        monkeypatch.delenv(name)
+    for name, value in wanted.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.find_spec("vigil.web.settings")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # -- the server --------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as s:
@@ -86,11 +116,12 @@ def _vigil() -> Path:
 
 @functools.cache
 def has_serve() -> bool:
-    """Whether this checkout's CLI has ``vigil serve``."""
-    if not _vigil().exists():
-        return False
-    run = subprocess.run([_vigil(), "serve", "--help"], capture_output=True, text=True)
-    return run.returncode == 0
+    """Whether this checkout's CLI has ``vigil serve`` and its console script is
+    installed (asked of the CLI in this process, not of a cold ``vigil serve --help``)."""
+    from vigil.cli import app
+
+    commands = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
+    return _vigil().exists() and "serve" in commands
 
 
 def serve_command(store: Path, port: int) -> list[str]:
@@ -281,11 +312,11 @@ def external(urls: list[str], base: str) -> list[str]:
 
 # -- fixtures ----------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A territory store with the demo archive and the shipped geography (session-wide)."""
-    if not DEMO_ARCHIVE.exists():
-        pytest.skip(f"demo archive not found: {DEMO_ARCHIVE}")
-    return build_store(tmp_path_factory.mktemp("web-store") / "territory.sqlite")
+def web_store(daily_geo_store: Path) -> Path:
+    """A territory store with the demo archive and the shipped geography: the one
+    :func:`build_store` makes, built once per run (``daily_geo_store``, tests/conftest.py).
+    Read only."""
+    return daily_geo_store
 
 
 @pytest.fixture(scope="session")

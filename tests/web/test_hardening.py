@@ -5,7 +5,6 @@ real client's address, and failed sign-ins and lockouts in the audit trail."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -13,9 +12,11 @@ import textwrap
 import pytest
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern
 
+from tests.web.conftest import fresh_settings, server_env
 from tests.web.test_api import synthetic_store as synthetic_store
 from tests.web.test_editors import PASSWORD, code, make_user, sign_in
 from tests.web.test_editors import sample as sample
@@ -185,55 +186,54 @@ def test_signing_out_and_in_on_the_same_client(sample, territory_client):
 
 
 # -- HTTPS: HSTS and the proxy's header ---------------------------------------------------
-SETTINGS_SCRIPT = textwrap.dedent(
+# Settings are read from the environment when vigil.web.settings is imported. Each check
+# executes that module afresh (a new module object, not the one Django of this process
+# uses) in a clean environment: what a new interpreter would read, without paying for
+# one. Only a request through the whole site needs a process of its own.
+REQUEST_SCRIPT = textwrap.dedent(
     """
-    import json, os, sys
-    import vigil.web.settings as s
-    out = {
+    import json, os
+    import django
+    os.environ["DJANGO_SETTINGS_MODULE"] = "vigil.web.settings"
+    django.setup()
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    setup_test_environment()
+    proxied = Client().get("/no-such-page/", HTTP_X_FORWARDED_PROTO="https")
+    print(json.dumps({
+        "hsts_proxied": proxied.get("Strict-Transport-Security"),
+        "hsts_direct": Client().get("/no-such-page/").get("Strict-Transport-Security"),
+    }))
+    """
+)
+YEAR = 365 * 24 * 3600
+
+
+def settings_in(monkeypatch, tmp_path, **env: str) -> dict:
+    s = fresh_settings(monkeypatch, tmp_path, **env)
+    return {
         "hsts_seconds": s.SECURE_HSTS_SECONDS,
         "subdomains": getattr(s, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False),
         "preload": getattr(s, "SECURE_HSTS_PRELOAD", False),
         "proxy_header": getattr(s, "SECURE_PROXY_SSL_HEADER", None),
         "proxy_count": s.VIGIL_PROXY_COUNT,
     }
-    if "request" in sys.argv:  # the whole site, as a server runs it
-        import django
-        os.environ["DJANGO_SETTINGS_MODULE"] = "vigil.web.settings"
-        django.setup()
-        from django.test import Client
-        from django.test.utils import setup_test_environment
-        setup_test_environment()
-        proxied = Client().get("/no-such-page/", HTTP_X_FORWARDED_PROTO="https")
-        out["hsts_proxied"] = proxied.get("Strict-Transport-Security")
-        out["hsts_direct"] = Client().get("/no-such-page/").get("Strict-Transport-Security")
-    print(json.dumps(out))
-    """
-)
-YEAR = 365 * 24 * 3600
 
 
-def run_settings(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """Import ``vigil.web.settings`` in a fresh interpreter with ``env`` (settings are
-    read at import); with ``"request"``, also ask the site for a page over the proxy
-    (``X-Forwarded-Proto: https``) and directly."""
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("VIGIL_", "DJANGO_")) and k != "DATABASE_URL"
-    }
-    base.update(VIGIL_HOME=str(tmp_path), VIGIL_SECRET_KEY="x" * 50, **env)
-    return subprocess.run(
-        [sys.executable, "-c", SETTINGS_SCRIPT, *args], env=base, capture_output=True, text=True
+def served_in(tmp_path, **env: str) -> dict:
+    """The HSTS header of the whole site, as a server with ``env`` answers a request
+    through the proxy (``X-Forwarded-Proto: https``) and directly."""
+    run = subprocess.run(
+        [sys.executable, "-c", REQUEST_SCRIPT],
+        env=server_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
     )
-
-
-def settings_in(tmp_path, *args: str, **env: str) -> dict:
-    run = run_settings(tmp_path, *args, **env)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-PROXY_HEADER = ["HTTP_X_FORWARDED_PROTO", "https"]
+PROXY_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # a tuple, as Django wants it
 
 
 @pytest.mark.parametrize(
@@ -249,17 +249,17 @@ PROXY_HEADER = ["HTTP_X_FORWARDED_PROTO", "https"]
         ({"VIGIL_HTTPS": "0", "VIGIL_HSTS_INCLUDE_SUBDOMAINS": "1"}, (0, False, None)),
     ],
 )
-def test_hsts_and_proxy_header_follow_the_environment(env, expected, tmp_path):
-    got = settings_in(tmp_path, **env)
+def test_hsts_and_proxy_header_follow_the_environment(env, expected, monkeypatch, tmp_path):
+    got = settings_in(monkeypatch, tmp_path, **env)
     assert (got["hsts_seconds"], got["subdomains"], got["proxy_header"]) == expected
     assert got["preload"] is False
 
 
 def test_hsts_is_sent_over_https_through_the_proxy_only(tmp_path):
-    got = settings_in(tmp_path, "request")  # VIGIL_HTTPS unset: on
+    got = served_in(tmp_path)  # VIGIL_HTTPS unset: on
     assert got["hsts_proxied"] == f"max-age={YEAR}"  # no includeSubDomains, no preload
     assert got["hsts_direct"] is None  # plain http: never
-    got = settings_in(tmp_path, "request", VIGIL_HTTPS="0")
+    got = served_in(tmp_path, VIGIL_HTTPS="0")
     # on a laptop on http no header is trusted, a forged X-Forwarded-Proto included
     assert got["hsts_proxied"] is None and got["hsts_direct"] is None
 
@@ -268,15 +268,14 @@ def test_hsts_is_sent_over_https_through_the_proxy_only(tmp_path):
     ("name", "value"),
     [("VIGIL_HSTS_SECONDS", "a year"), ("VIGIL_HSTS_SECONDS", "-1"), ("VIGIL_PROXY_COUNT", "x")],
 )
-def test_a_bad_number_stops_the_start(name, value, tmp_path):
-    run = run_settings(tmp_path, **{name: value})
-    assert run.returncode != 0
-    assert "ImproperlyConfigured" in run.stderr and name in run.stderr
+def test_a_bad_number_stops_the_start(name, value, monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        fresh_settings(monkeypatch, tmp_path, **{name: value})
 
 
-def test_proxy_count_comes_from_the_environment(tmp_path):
-    assert settings_in(tmp_path, VIGIL_PROXY_COUNT="2")["proxy_count"] == 2
-    assert settings_in(tmp_path)["proxy_count"] == 0
+def test_proxy_count_comes_from_the_environment(monkeypatch, tmp_path):
+    assert settings_in(monkeypatch, tmp_path, VIGIL_PROXY_COUNT="2")["proxy_count"] == 2
+    assert settings_in(monkeypatch, tmp_path)["proxy_count"] == 0
 
 
 # -- the client's address behind a proxy --------------------------------------------------

@@ -5,9 +5,6 @@ records compared before and after)."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -16,6 +13,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
+from tests.web.conftest import fresh_settings
 from tests.web.test_editors import PASSWORD, code, make_user, sign_in
 from tests.web.test_editors import sample as sample
 from vigil.cases.models import AuditEvent
@@ -430,19 +428,11 @@ def test_session_cookie_flags(sample):
 
 
 @pytest.mark.parametrize(("https", "secure"), [("1", "True"), ("0", "False"), (None, "True")])
-def test_vigil_https_sets_secure_cookies(https, secure, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "VIGIL_HTTPS"}
-    if https is not None:
-        env["VIGIL_HTTPS"] = https
-    env.update(VIGIL_HOME=str(tmp_path), VIGIL_SECRET_KEY="x" * 50)
-    script = (
-        "import vigil.web.settings as s;"
-        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
-        " s.SESSION_COOKIE_SAMESITE)"
-    )
-    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == [secure, secure, "True", "Strict"]
+def test_vigil_https_sets_secure_cookies(https, secure, monkeypatch, tmp_path):
+    s = fresh_settings(monkeypatch, tmp_path, **({} if https is None else {"VIGIL_HTTPS": https}))
+    got = (s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY)
+    assert got == (secure == "True", secure == "True", True)
+    assert s.SESSION_COOKIE_SAMESITE == "Strict"
 
 
 def test_security_headers_on_editors_pages(sample):
