@@ -7,14 +7,14 @@ DEMO_STORE := demo/vigil.sqlite
 DEMO_DATA := data/demo/deepstate-daily-2024-07-08_2026-08-22.tar.xz
 DEMO_CASES := $(BIN)/vigil cases --database demo/cases.sqlite
 
-.PHONY: demo test lint format bench bench-web screenshots install clean
+.PHONY: demo test test-fast lint format bench bench-web screenshots install clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -33,14 +33,24 @@ demo: $(STAMP)
 	$(DEMO_CASES) diff-release R-VRW-2026-06 R-VRW-2026-10
 	@echo "Cases registry (fictional demo data) in demo/cases.sqlite"
 
+# Tests run in parallel (pytest-xdist, one worker per core: two here); the browser
+# tests share one worker and its Chromium (xdist_group "browser"). The bundled archive
+# is ingested once per run whatever the number of workers (tests/conftest.py).
+PYTEST_JOBS ?= auto
+XDIST := -n $(PYTEST_JOBS) --dist loadgroup
+
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(XDIST)
 	@if scripts/with-postgres --check 2>/dev/null; then \
 	  echo "PostgreSQL pass: tests/cases on a throwaway server (scripts/with-postgres)"; \
-	  scripts/with-postgres $(BIN)/pytest -q tests/cases; \
+	  scripts/with-postgres $(BIN)/pytest -q $(XDIST) tests/cases; \
 	else \
 	  echo "PostgreSQL pass skipped: not installed (apt-get install postgresql)"; \
 	fi
+
+# The inner loop: what is not marked slow, in parallel; no PostgreSQL pass, no browser.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q $(XDIST) -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts

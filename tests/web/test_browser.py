@@ -34,7 +34,9 @@ from tests.web.conftest import (
     wait_images,
 )
 
-pytestmark = pytest.mark.slow
+# One Chromium and one server for every browser test: under pytest-xdist they all go to
+# the same worker (`--dist loadgroup`, Makefile).
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CHANGE = ("2026-05-01", "2026-06-01")  # a month with gains (85 km²) and losses (65 km²)
 # The change layers' Leaflet SVG paths, by their fill (static/web/map.js: gained solid

@@ -21,9 +21,14 @@ import pytest
 
 from tests.web.conftest import REPO, chromium_paths, console_errors, live_server
 
-pytestmark = pytest.mark.skipif(
-    chromium_paths() is None, reason="needs chromium and chromedriver (apt: chromium-driver)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),  # the worker of tests/web/test_browser.py
+    pytest.mark.skipif(
+        chromium_paths() is None, reason="needs chromium and chromedriver (apt: chromium-driver)"
+    ),
+]
 
 DEMO = REPO / "data" / "cases-demo"
 PASSWORD = "correct horse battery staple 2026"
