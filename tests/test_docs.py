@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_store
 from vigil.cases.cli import app as cases_app
 from vigil.cli import app, main
 from vigil.territory.cli import app as territory_app
@@ -21,9 +21,27 @@ def _blocks(lang: str) -> list[str]:
     return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
 
 
+def _console_examples() -> list[tuple[str, list[str]]]:
+    """Every ``$ command`` of the console blocks with the lines shown under it (its
+    expected output; usually none)."""
+    examples: list[tuple[str, list[str]]] = []
+    for block in _blocks("console"):
+        shown: list[str] | None = None  # the output of the block's last command
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                shown = []
+                examples.append((line[2:].strip(), shown))
+            elif shown is not None and line.strip():
+                shown.append(line)
+    return examples
+
+
 def _console_commands() -> list[str]:
-    lines = [ln for block in _blocks("console") for ln in block.splitlines()]
-    return [ln[2:].strip() for ln in lines if ln.startswith("$ ")]
+    return [command for command, _ in _console_examples()]
+
+
+def _expected(command: str) -> list[str]:
+    return dict(_console_examples())[command]
 
 
 def _commands_of(sub_app: typer.Typer) -> list[str]:
@@ -40,14 +58,25 @@ def _territory_commands() -> list[str]:
 
 
 def _run_readme_lines(lines: list[str], capsys) -> None:
+    """Run each line as the README shows it. A line shown with ``Error: …`` under it
+    must fail with exactly that message; a line shown with other output must print
+    each of those lines (spaces aside); any other line must succeed."""
     for line in lines:
         argv = shlex.split(line)
         assert argv[0] == "vigil", line
         with pytest.raises(SystemExit) as exit_:
             main(argv[1:])
         captured = capsys.readouterr()
+        expected = _expected(line)
+        if expected and expected[0].startswith("Error: "):
+            assert exit_.value.code == 1, f"{line}: should fail\n{captured.out}"
+            assert captured.err.splitlines() == expected, line
+            continue
         assert exit_.value.code in (0, None), f"{line}\n{captured.err}"
         assert "Error" not in captured.err, line
+        shown = [" ".join(out.split()) for out in captured.out.splitlines()]
+        for want in expected:
+            assert " ".join(want.split()) in shown, f"{line}: no line {want!r} in\n{captured.out}"
 
 
 def test_every_cases_command_has_help_and_a_readme_example(capsys):
@@ -101,15 +130,18 @@ def test_every_territory_command_has_help_and_a_readme_example(capsys):
         out = capsys.readouterr().out
         assert "Usage:" in out and len(out.splitlines()) > 5, f"{name} --help is empty"
     group = typer.main.get_group(app)
-    assert "territory" in group.commands
+    assert "territory" in group.list_commands(None)
 
 
 @pytest.mark.slow
-def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily_archive):
+def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily_store):
     """Run every `$ vigil …` line of the README, then its Python block, as a user would
-    from the repository root (data/ linked in, the store under demo/)."""
+    from the repository root after `make demo` (data/ linked in, the store under demo/
+    already holding the archive, as `make demo` leaves it: the README's ingest then
+    finds every day unchanged; a fresh ingest is tested in tests/territory)."""
     (tmp_path / "data").symlink_to(REPO / "data")
     (tmp_path / "demo").mkdir()
+    copy_store(daily_store, tmp_path / "demo" / "vigil.sqlite")
     monkeypatch.chdir(tmp_path)
     commands = _console_commands()
     assert commands[0] == "export VIGIL_STORE=demo/vigil.sqlite"
@@ -158,3 +190,13 @@ def test_every_test_a_security_document_names_exists(doc):
     everything = "".join(p.read_text() for p in (REPO / "tests").rglob("test_*.py"))
     missing += [name for name in bare if not re.search(rf"^def {name}\(", everything, re.M)]
     assert not missing, f"{doc} names tests that do not exist: {missing}"
+
+
+def test_readme_says_how_to_run_vigil_after_make_demo():
+    """`make demo` installs into .venv, which a fresh shell does not have on PATH: the
+    README says to activate it or call the script by its path, and that path is the
+    Makefile's."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "VENV := .venv" in makefile and "BIN := $(VENV)/bin" in makefile
+    assert "source .venv/bin/activate" in README and ".venv/bin/vigil" in README
+    assert "make test-fast" in README and "\ntest-fast:" in makefile
