@@ -200,3 +200,43 @@ def test_readme_says_how_to_run_vigil_after_make_demo():
     assert "VENV := .venv" in makefile and "BIN := $(VENV)/bin" in makefile
     assert "source .venv/bin/activate" in README and ".venv/bin/vigil" in README
     assert "make test-fast" in README and "\ntest-fast:" in makefile
+
+
+def _unrun_examples() -> list[list[str]]:
+    """The `vigil …` lines of the README's text blocks, as argv (a leading VAR=value and
+    a trailing # comment dropped): commands that need the reader's own files, a server,
+    the network or a passphrase, so they are shown, not run."""
+    lines = []
+    for block in _blocks("text"):
+        for line in block.splitlines():
+            argv = shlex.split(line, comments=True)
+            while argv and "=" in argv[0] and not argv[0].startswith("-"):
+                argv = argv[1:]  # DATABASE_URL=… vigil serve
+            if argv and argv[0] == "vigil":
+                lines.append(argv)
+    return lines
+
+
+def test_every_option_a_readme_example_uses_is_a_documented_one():
+    """Each option of every example, run or only shown, is one its command (or a group
+    above it) lists in its --help: not a hidden alias kept for old scripts, so that
+    renaming an option cannot leave the README behind."""
+    from vigil.cli import command
+
+    shown = _unrun_examples()
+    assert len(shown) > 15
+    run = [shlex.split(c) for c in _console_commands() if c.startswith("vigil ")]
+    for argv in run + shown:
+        cmd, options = command(), {"--help"}
+        for word in argv[1:]:
+            options |= {
+                o
+                for p in cmd.params
+                if not getattr(p, "hidden", False)
+                for o in (*p.opts, *p.secondary_opts)
+            }
+            if word.startswith("-"):
+                assert word.split("=")[0] in options, f"{shlex.join(argv)}: no {word}"
+            elif hasattr(cmd, "list_commands") and word in cmd.list_commands(None):
+                cmd = cmd.get_command(None, word)
+        assert not hasattr(cmd, "list_commands"), f"{shlex.join(argv)}: not a command"
