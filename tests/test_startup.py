@@ -87,11 +87,6 @@ def test_the_root_help_texts_are_the_families_own():
         assert app.info.help == help_text, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vigil.territory.results imports pandas and shapely at the top (change requested)",
-)
 def test_territory_area_reads_stored_figures_only(store):
-    """``vigil.territory.results`` must import pandas and shapely only for type checking
-    (requested of its owner); until then this fails, naming what is loaded."""
+    """The area on a date is a stored figure: no numerical or geometry library loads."""
     assert loaded_by("territory", "area", "--store", store, "2024-10-21") == []

@@ -872,11 +872,6 @@ def test_help_says_what_a_value_is(capsys, monkeypatch):
             assert "<bool>" not in line and "<float>" not in line, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vigil.territory (package) → api → results imports pandas and shapely at the top;"
-    " territory/cli.py itself imports none of them",
-)
 def test_importing_the_territory_commands_leaves_the_numerical_stack_alone():
     """`vigil territory …` must start fast: the commands import pandas, numpy, shapely,
     geopandas and matplotlib only when they draw or compute (a fresh interpreter)."""

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from shapely.geometry.base import BaseGeometry
+if TYPE_CHECKING:  # annotations only: `vigil territory area` starts without them
+    import pandas as pd
+    from shapely.geometry.base import BaseGeometry
 
 # Columns of a series DataFrame (see vigil.territory.series), in order.
 SERIES_COLUMNS = [
