@@ -127,6 +127,9 @@ def test_csv_on_request_and_by_accept(client):
         ("/api/territory/regions", {"level": "galaxy"}, 400, "level"),
         ("/api/territory/regions", {}, 404, "level"),  # no geography in this store
         ("/api/territory/boundaries", {}, 404, "level"),
+        ("/api/territory/settlements", {"to": "2025-03-10"}, 400, "from"),
+        # once a library message naming CLI flags (--from, FROM), without a parameter
+        ("/api/territory/series", {"from": "2030-01-01"}, 400, "from"),
     ],
 )
 def test_bad_parameters_are_json_errors_naming_the_parameter(
@@ -135,13 +138,15 @@ def test_bad_parameters_are_json_errors_naming_the_parameter(
     response = client.get(url, params)
     assert response.status_code == status, response.content
     error = _json(response)["error"]
-    assert error["parameter"] == parameter and error["message"]
+    assert error["parameter"] == parameter and error["message"].startswith(f"{parameter}: ")
+    assert "--" not in error["message"] and "FROM" not in error["message"]
 
 
-def test_missing_store_is_a_404_not_a_500(settings, tmp_path):
+def test_missing_store_is_a_503_not_a_500(settings, tmp_path):
+    """No store: the site is not ready (503, as the pages say), not "no such thing"."""
     settings.VIGIL_STORE = str(tmp_path / "nothing.sqlite")
     response = Client().get("/api/territory/snapshots")
-    assert response.status_code == 404
+    assert response.status_code == 503
     assert "no territory store" in _json(response)["error"]["message"]
 
 
@@ -226,3 +231,11 @@ def test_regions_boundaries_and_settlements_on_the_demo(web_store, settings):
         client.get("/api/territory/settlements", {"from": "2024-10-21", "to": "2024-10-28"})
     )
     assert places and all({"name_en", "lat", "lon"} <= set(p) for p in places)
+    # the order of from and to is checked as on every endpoint (once FROM/TO, no parameter)
+    for name in ("regions", "settlements"):
+        reversed_ = client.get(f"/api/territory/{name}", {"from": "2024-10-28", "to": "2024-10-21"})
+        assert reversed_.status_code == 400
+        assert _json(reversed_)["error"] == {
+            "parameter": "to",
+            "message": "to: 2024-10-21 is before from (2024-10-28)",
+        }

@@ -1,11 +1,14 @@
 """The JSON API (django-ninja; OpenAPI at /api/docs): read-only territory figures.
 
 Field names are those of the CLI's JSON output. Every endpoint answers JSON, or CSV
-with ``?format=csv`` or ``Accept: text/csv``. A bad parameter is a 400 and missing
-data a 404, both as ``{"error": {"parameter": …, "message": …}}``; never a 500 for a
-user's mistake. Responses carry an ETag and Last-Modified derived from the store's
-content version and are cached in memory until the store changes (a conditional
-request gets a 304).
+with ``?format=csv`` or ``Accept: text/csv`` (:mod:`vigil.web.render`). Every query
+parameter an endpoint reads is declared in its query schema, so the OpenAPI document is
+the whole contract (tests/web/test_openapi.py checks it). Errors are the site's one
+body, ``{"error": {"parameter": …, "message": …}}``, with the status of
+:mod:`vigil.web.errors`: 400 for a bad parameter, 404 for data that do not exist,
+503 when there is no store; never a 500 for a user's mistake. Responses carry an ETag
+and Last-Modified derived from the store's content version and are cached in memory
+until the store changes (a conditional request gets a 304).
 """
 
 from __future__ import annotations
@@ -21,101 +24,101 @@ import shapely
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
-from ninja import Field, NinjaAPI, Query, Router, Schema
-from ninja.errors import ValidationError
+from ninja import NinjaAPI, Query, Router, Schema
+from pydantic import Field
 from shapely.geometry import mapping
 
 from vigil import __version__
-from vigil.errors import NoDataError, StoreError, VigilError
-from vigil.output import jsonable, write_csv
-from vigil.territory.api import as_date, change_frame
+from vigil import periods as P
+from vigil.dates import parse_date, parse_optional_date
+from vigil.errors import InputError, NoDataError
+from vigil.territory.api import change_frame
 from vigil.web import cache as web_cache
-from vigil.web import territory
+from vigil.web import errors, render, territory
 
 api = NinjaAPI(
     title="Vigil API",
     version=__version__,
-    description="Read-only figures from Vigil's territory store: areas, changes, series, "
-    "records and regions. Field names as in the CLI's JSON output; add ?format=csv for CSV.",
+    description="Read-only figures from Vigil's territory store and the cases registry. "
+    "Field names as in the CLI's JSON output; add ?format=csv (or send Accept: text/csv) "
+    'for CSV. Every error is {"error": {"parameter": …, "message": …}}.',
     urls_namespace="api",
     # GET and HEAD only, the documentation pages too (every endpoint is a GET)
     docs_decorator=require_safe,
 )
+errors.install(api)
 router = Router(tags=["territory"])
 
-
-class ApiError(Exception):
-    """A user's mistake in a request: status, the parameter concerned, a message."""
-
-    def __init__(self, status: int, parameter: str | None, message: str) -> None:
-        super().__init__(message)
-        self.status, self.parameter, self.message = status, parameter, message
+LEVELS = ("oblast", "raion", "hromada")
+METRICS = ("gained", "lost", "net")
 
 
-def _error(status: int, parameter: str | None, message: str) -> HttpResponse:
-    body = {"error": {"parameter": parameter, "message": message}}
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+# -- how parameters and answers are declared (shared with vigil.web.cases_api) ----------
+def param(
+    default: Any = None,
+    description: str = "",
+    *,
+    alias: str | None = None,
+    kind: str = "string",
+    fmt: str | None = None,
+    enum: tuple[str, ...] | None = None,
+) -> Any:
+    """A query parameter as OpenAPI shows it: one plain type (``kind``: string, number,
+    integer, boolean), optionally a ``format`` (date) or an ``enum``. Values are checked
+    by the view, so its errors are the site's (``date: expected a date as YYYY-MM-DD …``)."""
+
+    def schema(out: dict[str, Any]) -> None:
+        out.pop("anyOf", None)
+        out["type"] = kind
+        if fmt:
+            out["format"] = fmt
+        if enum:
+            out["enum"] = list(enum)
+
+    return Field(default, alias=alias, description=description, json_schema_extra=schema)
+
+
+def date_param(description: str, *, alias: str | None = None, required: bool = False) -> Any:
+    return param(... if required else None, description, alias=alias, fmt="date")
+
+
+class FormatQuery(Schema):
+    """``format``: every data endpoint answers JSON or CSV."""
+
+    fmt: str | None = param(
+        None, render.FORMAT_DESCRIPTION, alias="format", enum=tuple(render.Format)
     )
 
 
-@api.exception_handler(ApiError)
-def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-    return _error(exc.status, exc.parameter, exc.message)
+def responses(out: Any, *codes: int) -> dict[int, Any]:
+    """The responses an operation declares: ``out`` on 200, the error body on 400 and
+    404 (and on ``codes``)."""
+    return {200: out, 400: errors.ErrorOut, 404: errors.ErrorOut} | {
+        code: errors.ErrorOut for code in codes
+    }
 
 
-@api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    first = exc.errors[0] if exc.errors else {}
-    location = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
-    parameter = location[-1] if location else None
-    return _error(400, parameter, f"{parameter}: {first.get('msg', 'invalid value')}")
+#: The CSV variant of a 200 answer, in the OpenAPI document.
+WITH_CSV = {"responses": {200: {"content": render.CSV_CONTENT}}}
 
 
-@api.exception_handler(VigilError)
-def _vigil_error(request: HttpRequest, exc: VigilError) -> HttpResponse:
-    status = 404 if isinstance(exc, NoDataError | StoreError) else 400
-    return _error(status, None, " ".join(str(exc).split()))
-
-
-# -- responses --------------------------------------------------------------------------
-
-
-def _wants_csv(request: HttpRequest) -> bool:
-    fmt = request.GET.get("format", "").lower()
-    if fmt and fmt not in ("json", "csv"):
-        raise ApiError(400, "format", f"format: expected json or csv, got {fmt!r}")
-    return fmt == "csv" or (not fmt and "text/csv" in request.headers.get("Accept", ""))
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    """Rows as CSV (nested objects left out), formula-safe: see vigil.output.csv_cell."""
-    if not rows:
-        return ""
-    columns = list(dict.fromkeys(k for r in rows for k in r if not isinstance(r[k], dict)))
-    return write_csv(columns, ([r.get(c) for c in columns] for r in rows))
+def _key_part(value: Any) -> Any:
+    return value.model_dump() if isinstance(value, Schema) else value
 
 
 def cached(fn: Callable[..., Any]) -> Callable[..., HttpResponse]:
     """Serve ``fn``'s JSON-able result as JSON or CSV, cached per store version and
-    request (path, query, format), with ETag and Last-Modified."""
+    request (path, the declared parameters, format), with ETag and Last-Modified."""
 
     @functools.wraps(fn)
-    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        as_csv = _wants_csv(request)
+    def view(request: HttpRequest, params: FormatQuery, **kwargs: Any) -> HttpResponse:
+        as_csv = render.wants_csv(request, params.fmt)
         version = territory.version()
-        query = sorted((k, v) for k, v in request.GET.lists() if k != "format")
-        key = web_cache.key("api", (version.tag, request.path, query, as_csv))
-
-        def render() -> tuple[bytes, str]:
-            data = jsonable(fn(request, *args, **kwargs))
-            if as_csv:
-                rows = data if isinstance(data, list) else [data]
-                return _csv(rows).encode("utf-8"), "text/csv; charset=utf-8"
-            body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-            return body.encode("utf-8"), "application/json"
-
-        body, content_type = web_cache.memo(key, render)
+        asked = sorted((k, _key_part(v)) for k, v in {"params": params, **kwargs}.items())
+        key = web_cache.key("api", (version.tag, request.path, asked, as_csv))
+        body, content_type = web_cache.memo(
+            key, lambda: render.body(fn(request, params, **kwargs), as_csv)
+        )
         response = HttpResponse(body, content_type=content_type)
         response["ETag"] = f'"{key.split(":", 1)[1][:24]}"'
         response["Last-Modified"] = http_date(version.modified.timestamp())
@@ -127,36 +130,25 @@ def cached(fn: Callable[..., Any]) -> Callable[..., HttpResponse]:
 
 
 # -- parameters -----------------------------------------------------------------------
-
-
-def _day(value: str | None, name: str, *, required: bool = True) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            raise ApiError(400, name, f"{name}: required (a date such as 2024-10-28)")
-        return None
-    try:
-        return as_date(value, name)
-    except (VigilError, ValueError, TypeError):
-        message = f"{name}: expected a date such as 2024-10-28, got {value!r}"
-        raise ApiError(400, name, message) from None
-
-
-def _in_data(day: dt.date, name: str) -> dt.date:
+def _in_data(day: dt.date, param: str) -> dt.date:
     """404 when ``day`` is before the first snapshot (nothing stands for it)."""
     dates = territory.store().dates()
     if not dates:
-        raise ApiError(404, None, "the territory store holds no snapshot")
+        raise NoDataError("the territory store holds no snapshot")
     if day < dates[0]:
-        raise ApiError(404, name, f"{name}: {day} is before the first snapshot ({dates[0]})")
+        raise NoDataError(f"{day} is before the first snapshot ({dates[0]})", param=param)
     return day
 
 
-FREQS = ("day", "week", "month", "year")
+def _ordered(a: dt.date, b: dt.date) -> None:
+    """The API's check that ``to`` is not before ``from`` (the error names ``to``)."""
+    if b < a:
+        raise InputError(f"{b} is before from ({a})", param="date_to")
 
 
-def _freq(value: str) -> str:
-    if value not in FREQS:
-        raise ApiError(400, "freq", f"freq: expected one of {', '.join(FREQS)}, got {value!r}")
+def _one_of(value: str, param: str, allowed: tuple[str, ...], expected: str) -> str:
+    if value not in allowed:
+        raise InputError(f"expected {expected}, got {value!r}", param=param)
     return value
 
 
@@ -164,8 +156,15 @@ def _simplify(value: float | None) -> float:
     if value is None:
         return 0.0
     if not 0 <= value <= 0.1:
-        raise ApiError(400, "simplify", "simplify: expected degrees between 0 and 0.1")
+        raise InputError("expected degrees between 0 and 0.1", param="simplify")
     return value
+
+
+def _has_regions() -> None:
+    if not territory.store().has_geography():
+        raise NoDataError(
+            "no regions in this store (vigil territory geography import)", param="level"
+        )
 
 
 def _geometry(geom: Any, tolerance: float) -> dict[str, Any]:
@@ -178,27 +177,170 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dict(orient="records")
 
 
+# -- what the endpoints answer -----------------------------------------------------------
+class SnapshotsOut(Schema):
+    source: str
+    kind: str
+    first: str | None
+    last: str | None
+    snapshots: int
+    missing_days: int
+    gaps: str
+    repaired: int
+    last_area_km2: float | None
+    dates: list[str] = Field(description="Every snapshot date (YYYY-MM-DD), ascending.")
+
+
+class AreaOut(Schema):
+    source: str
+    date: str
+    snapshot_date: str
+    gap: bool
+    controlled_km2: float
+    grey_km2: float | None
+    with_grey: bool
+    area_km2: float = Field(description="Geodesic km² (WGS84) of the area held.")
+    geometry: dict[str, Any] | None = Field(None, description="GeoJSON, with geometry=true.")
+
+
+class ChangeOut(Schema):
+    source: str
+    kind: str
+    date_from: str
+    date_to: str
+    snapshot_from: str
+    snapshot_to: str
+    gap: bool
+    area_from_km2: float
+    area_to_km2: float
+    gained_km2: float
+    lost_km2: float
+    net_km2: float
+    gained_fragments: int
+    lost_fragments: int
+    geometry: dict[str, Any] | None = Field(
+        None, description="A GeoJSON FeatureCollection of gained and lost, with geometry=true."
+    )
+
+
+class PeriodOut(Schema):
+    period_start: str
+    period_end: str
+    snapshot_start: str | None
+    snapshot_end: str | None
+    gained_km2: float | None
+    lost_km2: float | None
+    net_km2: float | None
+    area_km2: float | None
+    gap: bool
+    complete: bool
+
+
+class RecordOut(Schema):
+    period_start: str
+    period_end: str
+    value: float | None
+    larger_before: str | None = Field(description="The last period with a larger value.")
+    larger_value: float | None
+    rank_in_year: int | None
+    periods_in_year: int | None
+    year_covered: bool
+    metric: str
+
+
+class RegionOut(Schema):
+    """On a date: area_km2, controlled_km2, controlled_pct, grey_km2, snapshot_date;
+    between two dates: gained_km2, lost_km2, net_km2, snapshot_from, snapshot_to."""
+
+    code: str
+    name_en: str
+    name_uk: str
+    oblast: str | None = None
+    raion: str | None = None
+
+
+class FeatureCollectionOut(Schema):
+    type: str
+    features: list[dict[str, Any]]
+
+
+class SettlementOut(Schema):
+    code: str
+    name_uk: str
+    name_en: str
+    category: str | None
+    hromada: str | None
+    raion: str | None
+    oblast: str | None
+    lon: float
+    lat: float
+    from_status: str
+    to_status: str
+    since: str | None
+    transitions: int
+    snapshot_from: str
+    snapshot_to: str
+
+
 # -- endpoints ------------------------------------------------------------------------
+GREY = "Add the grey (unknown-status) zone to the area held."
+GEOMETRY = "Include the geometry (GeoJSON, WGS84)."
+SIMPLIFY = "Simplify the geometry by this many degrees (0 to 0.1)."
+FREQ = "Period: day, week, month or year."
 
 
-class AreaQuery(Schema):
-    date: str = Field(..., description="Date (YYYY-MM-DD): the latest snapshot on or before it.")
-    grey: bool = False
-    geometry: bool = False
-    simplify: float | None = None
+class AreaQuery(FormatQuery):
+    date: str = date_param("The latest snapshot on or before this date.", required=True)
+    grey: bool = param(False, GREY, kind="boolean")
+    geometry: bool = param(False, GEOMETRY, kind="boolean")
+    simplify: float | None = param(None, SIMPLIFY, kind="number")
 
 
-class ChangeQuery(Schema):
-    date_from: str = Field(..., alias="from", description="Earlier date (YYYY-MM-DD).")
-    date_to: str = Field(..., alias="to", description="Later date (YYYY-MM-DD).")
-    grey: bool = False
-    geometry: bool = False
-    simplify: float | None = None
+class ChangeQuery(FormatQuery):
+    date_from: str = date_param("Earlier date.", alias="from", required=True)
+    date_to: str = date_param("Later date.", alias="to", required=True)
+    grey: bool = param(False, GREY, kind="boolean")
+    geometry: bool = param(False, GEOMETRY, kind="boolean")
+    simplify: float | None = param(None, SIMPLIFY, kind="number")
 
 
-@router.get("/snapshots", summary="Sources, their snapshot dates and gaps")
+class SeriesQuery(FormatQuery):
+    freq: str = param("week", FREQ, enum=tuple(P.Freq))
+    date_from: str | None = date_param("First period: the one holding this date.", alias="from")
+    date_to: str | None = date_param("Last period: the one holding this date.", alias="to")
+
+
+class RecordsQuery(FormatQuery):
+    freq: str = param("week", FREQ, enum=tuple(P.Freq))
+    metric: str = param("gained", "What to rank: gained, lost or net km².", enum=METRICS)
+    last: int | None = param(None, "Only the last N periods.", kind="integer")
+
+
+class RegionsQuery(FormatQuery):
+    level: str = param("oblast", "Region level.", enum=LEVELS)
+    date: str | None = date_param("Held area on this date (default: the latest snapshot).")
+    date_from: str | None = date_param("Change from this date (with to).", alias="from")
+    date_to: str | None = date_param("Change to this date (with from).", alias="to")
+
+
+class BoundariesQuery(FormatQuery):
+    level: str = param("oblast", "Region level.", enum=LEVELS)
+    simplify: float | None = param(0.01, SIMPLIFY, kind="number")
+
+
+class SettlementsQuery(FormatQuery):
+    date_from: str = date_param("Earlier date.", alias="from", required=True)
+    date_to: str = date_param("Later date.", alias="to", required=True)
+
+
+@router.get(
+    "/snapshots",
+    summary="Sources, their snapshot dates and gaps",
+    response=responses(list[SnapshotsOut], 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def snapshots(request: HttpRequest) -> list[dict[str, Any]]:
+def snapshots(request: HttpRequest, params: Query[FormatQuery]) -> list[dict[str, Any]]:
     t = territory.store()
     rows = _records(t.snapshots())
     for row in rows:
@@ -206,94 +348,115 @@ def snapshots(request: HttpRequest) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/area", summary="Controlled area on a date (geodesic km²)")
+@router.get(
+    "/area",
+    summary="Controlled area on a date (geodesic km²)",
+    response=responses(AreaOut, 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def area(request: HttpRequest, q: Query[AreaQuery]) -> dict[str, Any]:
+def area(request: HttpRequest, params: Query[AreaQuery]) -> dict[str, Any]:
     t = territory.store()
-    day = _in_data(_day(q.date, "date"), "date")
-    record = t.area(day, with_grey=q.grey).record()
-    if q.geometry:
-        record["geometry"] = _geometry(t.geometry(day, with_grey=q.grey), _simplify(q.simplify))
+    day = _in_data(parse_date(params.date, "date"), "date")
+    record = t.area(day, with_grey=params.grey).record()
+    if params.geometry:
+        record["geometry"] = _geometry(
+            t.geometry(day, with_grey=params.grey), _simplify(params.simplify)
+        )
     return record
 
 
-@router.get("/change", summary="Gained, lost and net area between two dates")
+@router.get(
+    "/change",
+    summary="Gained, lost and net area between two dates",
+    response=responses(ChangeOut, 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def change(request: HttpRequest, q: Query[ChangeQuery]) -> dict[str, Any]:
+def change(request: HttpRequest, params: Query[ChangeQuery]) -> dict[str, Any]:
     t = territory.store()
-    a = _in_data(_day(q.date_from, "from"), "from")
-    b = _day(q.date_to, "to")
-    if b < a:
-        raise ApiError(400, "to", f"to: {b} is before from ({a})")
-    result = t.change(a, b, with_grey=q.grey)
+    a = _in_data(parse_date(params.date_from, "date_from"), "date_from")
+    b = parse_date(params.date_to, "date_to")
+    _ordered(a, b)
+    result = t.change(a, b, with_grey=params.grey)
     record = result.summary()
-    if q.geometry:
+    if params.geometry:
         frame = change_frame(result)
-        tolerance = _simplify(q.simplify)
+        tolerance = _simplify(params.simplify)
         if tolerance:
             frame["geometry"] = shapely.simplify(frame.geometry.values, tolerance)
         record["geometry"] = json.loads(frame.to_json(drop_id=True))
     return record
 
 
-@router.get("/series", summary="Gained, lost, net and area per day, week, month or year")
+@router.get(
+    "/series",
+    summary="Gained, lost, net and area per day, week, month or year",
+    response=responses(list[PeriodOut], 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def series(request: HttpRequest, freq: str = "week") -> list[dict[str, Any]]:
+def series(request: HttpRequest, params: Query[SeriesQuery]) -> list[dict[str, Any]]:
     t = territory.store()
-    start = _day(request.GET.get("from"), "from", required=False)
-    end = _day(request.GET.get("to"), "to", required=False)
-    if start and end and end < start:
-        raise ApiError(400, "to", f"to: {end} is before from ({start})")
+    start = parse_optional_date(params.date_from, "date_from")
+    end = parse_optional_date(params.date_to, "date_to")
+    if start and end:
+        _ordered(start, end)
     if end and end < t.dates()[0]:
-        raise ApiError(404, "to", f"to: {end} is before the first snapshot ({t.dates()[0]})")
-    return _records(t.series(_freq(freq), start=start, end=end))
+        _in_data(end, "date_to")
+    return _records(t.series(P.freq(params.freq).value, date_from=start, date_to=end))
 
 
-@router.get("/records", summary="Records: the largest gain (loss, net) since …")
+@router.get(
+    "/records",
+    summary="Records: the largest gain (loss, net) since …",
+    response=responses(list[RecordOut], 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def records(
-    request: HttpRequest, freq: str = "week", metric: str = "gained", last: int | None = None
-) -> list[dict[str, Any]]:
-    if metric not in ("gained", "lost", "net"):
-        raise ApiError(400, "metric", f"metric: expected gained, lost or net, got {metric!r}")
-    if last is not None and last < 1:
-        raise ApiError(400, "last", "last: expected a positive number of periods")
-    frame = territory.store().records(_freq(freq), metric=metric)
-    return _records(frame.tail(last) if last else frame)
+def records(request: HttpRequest, params: Query[RecordsQuery]) -> list[dict[str, Any]]:
+    _one_of(params.metric, "metric", METRICS, "gained, lost or net")
+    if params.last is not None and params.last < 1:
+        raise InputError("expected a positive number of periods", param="last")
+    frame = territory.store().records(P.freq(params.freq).value, metric=params.metric)
+    return _records(frame.tail(params.last) if params.last else frame)
 
 
-@router.get("/regions", summary="Per oblast, raion or hromada: held area on a date or change")
+@router.get(
+    "/regions",
+    summary="Per oblast, raion or hromada: held area on a date or change",
+    response=responses(list[RegionOut], 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def regions(
-    request: HttpRequest, level: str = "oblast", date: str | None = None
-) -> list[dict[str, Any]]:
-    if level not in ("oblast", "raion", "hromada"):
-        raise ApiError(400, "level", f"level: expected oblast, raion or hromada, got {level!r}")
+def regions(request: HttpRequest, params: Query[RegionsQuery]) -> list[dict[str, Any]]:
+    level = _one_of(params.level, "level", LEVELS, "oblast, raion or hromada")
     t = territory.store()
-    if not t.has_geography():
-        raise ApiError(404, "level", "no regions in this store (vigil territory geography import)")
-    a = _day(request.GET.get("from"), "from", required=False)
-    b = _day(request.GET.get("to"), "to", required=False)
+    _has_regions()
+    a = parse_optional_date(params.date_from, "date_from")
+    b = parse_optional_date(params.date_to, "date_to")
     if a or b:
         if not (a and b):
-            raise ApiError(400, "to" if a else "from", "from and to go together")
-        return _records(t.regions(level, date_from=_in_data(a, "from"), date_to=b))
-    day = _in_data(_day(date, "date") if date else t.dates()[-1], "date")
+            missing, other = ("date_to", "from") if a else ("date_from", "to")
+            raise InputError(f"required with {other} (from and to go together)", param=missing)
+        _ordered(a, b)
+        return _records(t.regions(level, date_from=_in_data(a, "date_from"), date_to=b))
+    day = _in_data(parse_date(params.date, "date") if params.date else t.dates()[-1], "date")
     return _records(t.regions(level, date=day))
 
 
-@router.get("/boundaries", summary="Region boundaries as GeoJSON (the offline base map)")
+@router.get(
+    "/boundaries",
+    summary="Region boundaries as GeoJSON (the offline base map)",
+    response=responses(FeatureCollectionOut, 503),
+)
 @cached
-def boundaries(
-    request: HttpRequest, level: str = "oblast", simplify: float | None = 0.01
-) -> dict[str, Any]:
-    if level not in ("oblast", "raion", "hromada"):
-        raise ApiError(400, "level", f"level: expected oblast, raion or hromada, got {level!r}")
+def boundaries(request: HttpRequest, params: Query[BoundariesQuery]) -> dict[str, Any]:
+    level = _one_of(params.level, "level", LEVELS, "oblast, raion or hromada")
     t = territory.store()
-    if not t.has_geography():
-        raise ApiError(404, "level", "no regions in this store (vigil territory geography import)")
+    _has_regions()
     frame = t.store.regions(level)
-    tolerance = _simplify(simplify)
+    tolerance = _simplify(params.simplify)
     features = [
         {
             "type": "Feature",
@@ -305,18 +468,25 @@ def boundaries(
     return {"type": "FeatureCollection", "features": features}
 
 
-@router.get("/settlements", summary="Settlements that changed hands between two dates")
+@router.get(
+    "/settlements",
+    summary="Settlements that changed hands between two dates",
+    response=responses(list[SettlementOut], 503),
+    openapi_extra=WITH_CSV,
+)
 @cached
-def settlements(request: HttpRequest) -> list[dict[str, Any]]:
+def settlements(request: HttpRequest, params: Query[SettlementsQuery]) -> list[dict[str, Any]]:
     t = territory.store()
-    a = _in_data(_day(request.GET.get("from"), "from"), "from")
-    b = _day(request.GET.get("to"), "to")
-    if b < a:
-        raise ApiError(400, "to", f"to: {b} is before from ({a})")
+    a = _in_data(parse_date(params.date_from, "date_from"), "date_from")
+    b = parse_date(params.date_to, "date_to")
+    _ordered(a, b)
     if not t.has_geography():
-        raise ApiError(404, None, "no settlement gazetteer in this store")
+        raise NoDataError("no settlement gazetteer in this store")
     table, _coverage = t.settlement_changes(a, b)
     return _records(table.drop(columns=[c for c in ("geometry",) if c in table]))
 
 
 api.add_router("/territory/", router)
+
+# tests/test_csv_safety.py imports the API's CSV writer by its old name.
+_csv = render.rows_csv

@@ -4,45 +4,38 @@
 Every endpoint reads as the request's :class:`~vigil.cases.policy.Actor` (public for
 anyone not signed in), never at a level from the query. Field names are
 those of the CLI's ``--format json``; ``?format=csv`` (or ``Accept: text/csv``) gives
-CSV. Errors have the API's shape, ``{"error": {"parameter": …, "message": …}}``: 400
-for a bad value, 404 for an unknown ref and for a record above the reader's level
-alike. ``<``, ``>`` and ``&`` in JSON strings are written as ``\\u003c`` … so that no
-response ever carries markup, whatever a name holds.
+CSV (:mod:`vigil.web.render`). Every query parameter is declared in the operation's
+query schema. Errors are the site's one body (:mod:`vigil.web.errors`),
+``{"error": {"parameter": …, "message": …}}``: 400 for a bad value, 404 for an unknown
+ref and for a record above the reader's level alike. ``<``, ``>`` and ``&`` in JSON
+strings are written as ``\\u003c`` … so that no response ever carries markup, whatever
+a name holds.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from typing import Any
 
 import pandas as pd
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Query, Router, Schema
+from pydantic import Field
 
 from vigil.cases import policy
 from vigil.cases.policy import Actor
-from vigil.errors import VigilError
-from vigil.output import jsonable
+from vigil.dates import parse_optional_date
+from vigil.errors import InputError, NotFound, VigilError
 from vigil.web import cases_views as views
-from vigil.web.api import ApiError, _csv, _wants_csv
+from vigil.web import render
+from vigil.web.api import WITH_CSV, FormatQuery, date_param, param, responses
+from vigil.web.pages import Problem
 
 router = Router(tags=["cases"])
 
 
 # -- responses ---------------------------------------------------------------------------
-def _json_text(data: Any) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _respond(request: HttpRequest, data: Any, level: Actor) -> HttpResponse:
-    data = jsonable(data)
-    if _wants_csv(request):
-        rows = data if isinstance(data, list) else [data]
-        response = HttpResponse(_csv(rows).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(_json_text(data).encode("utf-8"), content_type="application/json")
+def _respond(request: HttpRequest, params: FormatQuery, data: Any, level: Actor) -> HttpResponse:
+    response = render.respond(request, data, params.fmt, escape_markup=True)
     response["Vary"] = "Accept, Cookie"
     response["Cache-Control"] = (
         "public, max-age=60" if policy.is_public(level) else "private, no-store"
@@ -54,71 +47,173 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dict(orient="records")
 
 
-def _message(exc: Exception) -> str:
-    return " ".join(str(exc).split())
-
-
-def _not_found(parameter: str, what: str, key: str) -> ApiError:
+def _not_found(param: str, what: str, key: str) -> NotFound:
     """The same 404 for a ref that does not exist and one the reader may not see."""
-    return ApiError(404, parameter, f"{parameter}: no {what} {key!r}")
+    return NotFound(f"no {what} {key!r}", param=param)
 
 
-def _date(value: str | None, parameter: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        message = f"{parameter}: expected a date such as 2026-06-01, got {value!r}"
-        raise ApiError(400, parameter, message) from None
-
-
-def _one_of(value: str | None, parameter: str, allowed: list[str]) -> str | None:
+def _one_of(value: str | None, param: str, allowed: list[str]) -> str | None:
     if value in (None, ""):
         return None
     if value in allowed:
         return value
     shown = ", ".join(allowed) if len(allowed) <= 30 else f"{len(allowed)} values"
-    raise ApiError(400, parameter, f"{parameter}: expected one of {shown}, got {value!r}")
+    raise InputError(f"expected one of {shown}, got {value!r}", param=param)
+
+
+def _problem(problems: list[Problem]) -> InputError:
+    """The first problem a page would show, as the API's error."""
+    first = problems[0]
+    parameter = first.parameter or None
+    detail = first.message
+    if parameter and detail.startswith(f"{parameter}: "):
+        detail = detail[len(parameter) + 2 :]
+    return InputError(detail, param=parameter)
 
 
 def _level(request: HttpRequest) -> Actor:
     return views.reader_level(request)
 
 
+# -- what the endpoints answer -----------------------------------------------------------
+class PersonRow(Schema):
+    ref: str
+    name: str
+    status: str | None
+    custody: str | None
+    since: str | None
+    organisations: str
+    charges: str
+    matched: str | None = Field(None, description="With q: the name that matched.")
+
+
+class NameOut(Schema):
+    name: str
+    language: str
+    kind: str
+
+
+class PersonOut(Schema):
+    """As ``vigil cases show --format json``; a team member sees more fields."""
+
+    ref: str
+    name: str
+    names: list[NameOut]
+    status: dict[str, Any] | None
+    organisations: list[dict[str, Any]]
+    cases: list[dict[str, Any]]
+    sentences: list[dict[str, Any]]
+    designations: list[dict[str, Any]]
+    lists: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+
+
+class EventOut(Schema):
+    date: str | None
+    event: str
+    custody: str | None
+    case: str | None
+    place: str | None
+    facility: str | None
+    withdrawn: bool
+    sources: str | None
+
+
+class FoundOut(Schema):
+    ref: str
+    name: str
+    matched: str
+    language: str
+    score: float
+
+
+class CaseOut(Schema):
+    """A case's fields the reader may see, its courts, articles, sources and people."""
+
+    ref: str
+    courts: list[str]
+    articles: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+    people: list[dict[str, Any]]
+
+
+class ChainOut(Schema):
+    case: str
+    title: str
+    postponements: int
+    adjournments: int
+    total_postponements: int
+    since: str | None
+    next_hearing: str | None
+    summary: str
+    hearings: list[dict[str, Any]]
+
+
+class ReleaseOut(Schema):
+    ref: str
+    title: str
+    published: str | None
+    entries: int
+    added: int | None
+    removed: int | None
+
+
+class DiffOut(Schema):
+    change: str = Field(description="added or removed.")
+    ref: str
+    name: str
+    reason: str
+    evidence: str
+    category_a: str
+    category_b: str
+
+
+class CountOut(Schema):
+    """``date``, ``all``, and one column per group (by organisation, charge, status)."""
+
+    date: str
+    all: int
+
+
 # -- people -----------------------------------------------------------------------------
-@router.get("/people", summary="Political prisoners with their status on a date, filtered")
-def people(
-    request: HttpRequest,
-    on: str | None = None,
-    status: str | None = None,
-    organisation: str | None = None,
-    charge: str | None = None,
-    designation: str | None = None,
-    release: str | None = None,
-    q: str | None = None,
-) -> HttpResponse:
+class PeopleQuery(FormatQuery):
+    on: str | None = date_param("Status on this date (default: today).")
+    status: str | None = param(None, "deprived (held or house arrest), or a custody or event.")
+    organisation: str | None = param(None, "An organisation's ref or name.")
+    charge: str | None = param(None, "An article, as 'Criminal Code 220.1'.")
+    designation: str | None = param(None, "Designated by this organisation.")
+    release: str | None = param(None, "On this list release (its ref).")
+    q: str | None = param(None, "Names matching this, best match first (any script).")
+
+
+@router.get(
+    "/people",
+    summary="Political prisoners with their status on a date, filtered",
+    response=responses(list[PersonRow]),
+    openapi_extra=WITH_CSV,
+)
+def people(request: HttpRequest, params: Query[PeopleQuery]) -> HttpResponse:
     """As ``vigil cases list --format json``: ref, name, status, custody, since,
     organisations, charges (and ``matched`` with ``q``, best match first)."""
     level = _level(request)
     query = views.ListQuery(
-        q=(q or "").strip()[:200],
-        on=_date(on, "on"),
-        status=_one_of((status or "").strip(), "status", list(views.STATUSES)),
+        q=(params.q or "").strip()[:200],
+        on=parse_optional_date(params.on, "on"),
+        status=_one_of((params.status or "").strip(), "status", list(views.STATUSES)),
         organisation=_one_of(
-            organisation, "organisation", [o["value"] for o in views.organisations(level)]
+            params.organisation, "organisation", [o["value"] for o in views.organisations(level)]
         ),
-        charge=_one_of(charge, "charge", [o["value"] for o in views.articles(level)]),
+        charge=_one_of(params.charge, "charge", [o["value"] for o in views.articles(level)]),
         designation=_one_of(
-            designation, "designation", [o["value"] for o in views.designators(level)]
+            params.designation, "designation", [o["value"] for o in views.designators(level)]
         ),
-        release=_one_of(release, "release", [o["value"] for o in views.releases(level)]),
+        release=_one_of(params.release, "release", [o["value"] for o in views.releases(level)]),
     )
     problems: list[Any] = []
     frame = views.people(query, level, problems)
     if problems:
-        raise ApiError(400, problems[0].parameter or None, problems[0].message)
-    return _respond(request, _records(frame), level)
+        raise _problem(problems)
+    return _respond(request, params, _records(frame), level)
 
 
 def _person(ref: str, level: Actor) -> Any:
@@ -128,8 +223,13 @@ def _person(ref: str, level: Actor) -> Any:
     return found
 
 
-@router.get("/people/{ref}", summary="Everything on one person the reader may see")
-def person(request: HttpRequest, ref: str) -> HttpResponse:
+@router.get(
+    "/people/{ref}",
+    summary="Everything on one person the reader may see",
+    response=responses(PersonOut),
+    openapi_extra=WITH_CSV,
+)
+def person(request: HttpRequest, ref: str, params: Query[FormatQuery]) -> HttpResponse:
     """As ``vigil cases show --format json`` (plus the person's public ``sources``)."""
     from vigil.cases import registry
 
@@ -140,11 +240,16 @@ def person(request: HttpRequest, ref: str) -> HttpResponse:
     except VigilError:
         raise _not_found("ref", "person", ref) from None
     record["sources"] = views.person_sources(found, level)
-    return _respond(request, record, level)
+    return _respond(request, params, record, level)
 
 
-@router.get("/people/{ref}/timeline", summary="A person's status events in order")
-def timeline(request: HttpRequest, ref: str) -> HttpResponse:
+@router.get(
+    "/people/{ref}/timeline",
+    summary="A person's status events in order",
+    response=responses(list[EventOut]),
+    openapi_extra=WITH_CSV,
+)
+def timeline(request: HttpRequest, ref: str, params: Query[FormatQuery]) -> HttpResponse:
     """As ``vigil cases timeline --format json``."""
     from vigil.cases import registry
 
@@ -154,22 +259,32 @@ def timeline(request: HttpRequest, ref: str) -> HttpResponse:
         frame = registry.timeline(found.ref, level)
     except VigilError:
         raise _not_found("ref", "person", ref) from None
-    return _respond(request, _records(frame), level)
+    return _respond(request, params, _records(frame), level)
 
 
-@router.get("/find", summary="People whose names match, in any script or spelling")
-def find(request: HttpRequest, q: str, limit: int = 10) -> HttpResponse:
+class FindQuery(FormatQuery):
+    q: str = param(..., "A name, in any script or spelling.")
+    limit: int = param(10, f"At most this many (1 to {views.SEARCH_LIMIT}).", kind="integer")
+
+
+@router.get(
+    "/find",
+    summary="People whose names match, in any script or spelling",
+    response=responses(list[FoundOut]),
+    openapi_extra=WITH_CSV,
+)
+def find(request: HttpRequest, params: Query[FindQuery]) -> HttpResponse:
     """As ``vigil cases find --format json``: ref, name, matched, language, score."""
     from vigil.cases import registry
 
     level = _level(request)
-    if not 1 <= limit <= views.SEARCH_LIMIT:
-        raise ApiError(400, "limit", f"limit: expected 1 to {views.SEARCH_LIMIT}, got {limit}")
+    if not 1 <= params.limit <= views.SEARCH_LIMIT:
+        raise InputError(f"expected 1 to {views.SEARCH_LIMIT}, got {params.limit}", param="limit")
     try:
-        frame = registry.find(q[:200], level, limit=limit)
+        frame = registry.find(params.q[:200], level, limit=params.limit)
     except VigilError as exc:
-        raise ApiError(400, "q", f"q: {_message(exc)}") from None
-    return _respond(request, _records(frame), level)
+        raise InputError(" ".join(str(exc).split()), param="q") from None
+    return _respond(request, params, _records(frame), level)
 
 
 # -- cases --------------------------------------------------------------------------------
@@ -182,43 +297,72 @@ def _case(ref: str, level: Actor) -> Any:
     return found
 
 
-@router.get("/cases/{ref}", summary="A case: fields, courts, articles, people and sources")
-def case(request: HttpRequest, ref: str) -> HttpResponse:
+@router.get(
+    "/cases/{ref}",
+    summary="A case: fields, courts, articles, people and sources",
+    response=responses(CaseOut),
+    openapi_extra=WITH_CSV,
+)
+def case(request: HttpRequest, ref: str, params: Query[FormatQuery]) -> HttpResponse:
     level = _level(request)
-    return _respond(request, views.case_record(_case(ref, level), level), level)
+    return _respond(request, params, views.case_record(_case(ref, level), level), level)
 
 
-@router.get("/cases/{ref}/hearings", summary="A case's hearings and chain of postponements")
-def hearings(request: HttpRequest, ref: str, on: str | None = None) -> HttpResponse:
+class HearingsQuery(FormatQuery):
+    on: str | None = date_param("The chain as known on this date (default: today).")
+
+
+@router.get(
+    "/cases/{ref}/hearings",
+    summary="A case's hearings and chain of postponements",
+    response=responses(ChainOut),
+    openapi_extra=WITH_CSV,
+)
+def hearings(request: HttpRequest, ref: str, params: Query[HearingsQuery]) -> HttpResponse:
     """As ``vigil cases hearings --format json``: the chain's record with its hearings."""
     from vigil.cases.hearings import chain
 
     level = _level(request)
     found = _case(ref, level)
-    result = chain(found.ref, level, _date(on, "on"))
+    result = chain(found.ref, level, parse_optional_date(params.on, "on"))
     record = result.record()
     record["hearings"] = _records(result.hearings)
-    return _respond(request, record, level)
+    return _respond(request, params, record, level)
 
 
 # -- list releases ------------------------------------------------------------------------
-@router.get("/releases/diff", summary="Who was added to and removed from a list, and why")
-def release_diff(request: HttpRequest, a: str, b: str) -> HttpResponse:
+class DiffQuery(FormatQuery):
+    a: str = param(..., "The earlier list: a release ref, or ORG@DATE.")
+    b: str = param(..., "The later list: a release ref, or ORG@DATE.")
+
+
+@router.get(
+    "/releases/diff",
+    summary="Who was added to and removed from a list, and why",
+    response=responses(list[DiffOut]),
+    openapi_extra=WITH_CSV,
+)
+def release_diff(request: HttpRequest, params: Query[DiffQuery]) -> HttpResponse:
     """As ``vigil cases diff-release A B --format json`` (refs or ``ORG@DATE``)."""
     from vigil.cases import registry
     from vigil.cases.releases import diff
 
     level = _level(request)
-    for name, key in (("a", a), ("b", b)):
+    for name, key in (("a", params.a), ("b", params.b)):
         try:
             registry.release(key, level)
         except VigilError:
             raise _not_found(name, "list release", key) from None
-    return _respond(request, _records(diff(a, b, level)), level)
+    return _respond(request, params, _records(diff(params.a, params.b, level)), level)
 
 
-@router.get("/releases/{org}", summary="The lists an organisation published")
-def releases(request: HttpRequest, org: str) -> HttpResponse:
+@router.get(
+    "/releases/{org}",
+    summary="The lists an organisation published",
+    response=responses(list[ReleaseOut]),
+    openapi_extra=WITH_CSV,
+)
+def releases(request: HttpRequest, org: str, params: Query[FormatQuery]) -> HttpResponse:
     """As ``vigil cases releases ORG --format json``."""
     from vigil.cases import registry
     from vigil.cases.releases import releases as list_releases
@@ -228,28 +372,48 @@ def releases(request: HttpRequest, org: str) -> HttpResponse:
         registry.organisation(org, level)
     except VigilError:
         raise _not_found("org", "organisation", org) from None
-    return _respond(request, _records(list_releases(org, level)), level)
+    return _respond(request, params, _records(list_releases(org, level)), level)
 
 
 # -- counts -------------------------------------------------------------------------------
-@router.get("/stats", summary="How many people were held on each date, by group")
-def stats(request: HttpRequest) -> HttpResponse:
+class StatsQuery(FormatQuery):
+    date_from: str | None = date_param("First date counted.", alias="from")
+    date_to: str | None = date_param("Last date counted (default: today).", alias="to")
+    freq: str | None = param(
+        None, "Count on each day, week, month (default) or year.", enum=views.FREQS
+    )
+    by: str | None = param(None, "Group by (default: none).", enum=views.GROUPS)
+    on: str | None = date_param("Count on this one day instead of from/to.")
+
+
+@router.get(
+    "/stats",
+    summary="How many people were held on each date, by group",
+    response=responses(list[CountOut]),
+    openapi_extra=WITH_CSV,
+)
+def stats(request: HttpRequest, params: Query[StatsQuery]) -> HttpResponse:
     """As ``vigil cases stats --format json``: ``from``, ``to``, ``freq`` (day, week,
     month, year), ``by`` (none, organisation, charge, status), or ``on`` one day."""
     from vigil.cases import stats as cases_stats
 
     level = _level(request)
-    get = request.GET
-    on = _date(get.get("on"), "on")
-    by = _one_of(get.get("by"), "by", list(views.GROUPS)) or "none"
+    on = parse_optional_date(params.on, "on")
+    by = _one_of(params.by, "by", list(views.GROUPS)) or "none"
     if on is not None:
         frame = cases_stats.held(level, on=on, by=cases_stats.GroupBy(by))
-        return _respond(request, _records(frame), level)
-    query, problems = views.stats_query({**get.dict(), "by": by})
+        return _respond(request, params, _records(frame), level)
+    asked = {
+        "from": params.date_from or "",
+        "to": params.date_to or "",
+        "freq": params.freq or "",
+        "by": by,
+    }
+    query, problems = views.stats_query(asked)
     if problems:
-        raise ApiError(400, problems[0].parameter or None, problems[0].message)
+        raise _problem(problems)
     try:
         frame = views.stats_frame(query, level)
     except VigilError as exc:
-        raise ApiError(400, None, _message(exc)) from None
-    return _respond(request, _records(frame), level)
+        raise InputError(" ".join(str(exc).split())) from None
+    return _respond(request, params, _records(frame), level)
