@@ -320,7 +320,7 @@ def test_no_store_is_a_page_saying_so(settings, tmp_path):
         assert response.status_code == 503
         assert b"no territory store" in response.content
     response = client.get("/figures/chart/weekly.png")
-    assert response.status_code == 404 and response.json()["error"]["message"]
+    assert response.status_code == 503 and response.json()["error"]["message"]
 
 
 def test_pages_are_read_only(client):
@@ -423,7 +423,7 @@ def _csv(response) -> pd.DataFrame:
 )
 def test_csv_downloads_equal_the_library_series(client, territory, url, query, freq, start, end):
     got = _csv(client.get(url, query))
-    expected = territory.series(freq, start=start, end=end)
+    expected = territory.series(freq, date_from=start, date_to=end)
     assert list(got.columns) == list(expected.columns)
     for col in ("period_start", "period_end", "snapshot_start", "snapshot_end"):
         assert list(got[col]) == [d.isoformat() for d in expected[col]]

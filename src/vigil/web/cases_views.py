@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.cache import patch_vary_headers
@@ -30,10 +30,11 @@ from django.views.decorators.http import require_safe
 from vigil.cases import policy
 from vigil.cases.policy import Actor
 from vigil.cases.vocab import Custody, StatusKind
-from vigil.errors import VigilError
-from vigil.output import frame_csv
+from vigil.dates import parse_date
+from vigil.errors import InputError, VigilError
 from vigil.web import cache as web_cache
-from vigil.web import pages
+from vigil.web import errors, pages
+from vigil.web import render as web_render
 from vigil.web.pages import Problem
 
 ERROR_STATUS = 400
@@ -85,13 +86,13 @@ def _message(exc: Exception) -> str:
 
 # -- query parameters ---------------------------------------------------------------------
 def _date(value: str, parameter: str, problems: list[Problem]) -> dt.date | None:
+    """``value`` as a day (:func:`vigil.dates.parse_date`), or None with a problem."""
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        message = f"{parameter}: expected a date such as 2026-06-01, got {value!r}"
-        problems.append(Problem(parameter, message))
+        return parse_date(value, parameter)
+    except InputError as exc:
+        problems.append(Problem.of(exc))
         return None
 
 
@@ -553,22 +554,19 @@ def stats_frame(query: StatsQuery, level: Actor) -> pd.DataFrame:
     return _cached("frame", level, query, make)
 
 
-def stats_csv(frame: pd.DataFrame) -> str:
-    out = frame.copy()
-    if "date" in out:
-        out["date"] = pd.to_datetime(out["date"]).dt.date.astype(str)
-    return frame_csv(out)
-
-
 def _stats_error(problems: list[Problem]) -> HttpResponse:
+    """The first problem as the site's one JSON error body (400)."""
     first = problems[0]
-    body = {"error": {"parameter": first.parameter, "message": first.message}}
-    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    return errors.error_response(400, first.parameter or None, first.message)
 
 
 def _download(data: bytes | str, content_type: str, name: str, level: Actor) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{name}"'
+    return _download_cache(response, level)
+
+
+def _download_cache(response: HttpResponse, level: Actor) -> HttpResponse:
     if policy.is_public(level):
         response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     return _private(response, level)
@@ -655,7 +653,10 @@ def stats_data(request: HttpRequest) -> HttpResponse:
     if isinstance(asked, HttpResponse):
         return asked
     _query, frame = asked
-    return _download(stats_csv(frame), "text/csv; charset=utf-8", "vigil-prisoners-held.csv", level)
+    csv = web_render.csv_download(
+        web_render.table_csv(frame), "vigil-prisoners-held.csv", inline=True
+    )
+    return _download_cache(csv, level)
 
 
 def _stats_asked(

@@ -21,14 +21,16 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from vigil.errors import NoDataError, VigilError
-from vigil.output import frame_csv, jsonable
 from vigil import periods as P
+from vigil.dates import parse_date
+from vigil.errors import InputError, NoDataError, VigilError
+from vigil.output import jsonable
 from vigil.territory import render
 from vigil.territory import series as S
 from vigil.territory.api import Territory
 from vigil.web import cache as web_cache
 from vigil.web import territory
+from vigil.web.render import table_csv
 
 T = TypeVar("T")
 
@@ -43,13 +45,8 @@ FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 WEEKS_SHOWN = 52  # the weekly chart's default span: the last year
 DAILY_LIMIT_DAYS = 366  # a daily series longer than this is refused (one overlay a day)
 
-
-class QueryError(VigilError):
-    """A query parameter a page or chart cannot use: which one, and why."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
-        self.parameter, self.message = parameter, message
+# A query parameter a page or chart cannot use is an InputError whose ``param`` is the
+# page's own parameter name ("from", "as_of"); ``str(error)`` starts with that name.
 
 
 @dataclass(frozen=True)
@@ -59,20 +56,19 @@ class Problem:
     parameter: str
     message: str
 
+    @classmethod
+    def of(cls, exc: VigilError) -> Problem:
+        """The problem an error states (``parameter`` empty when it names none)."""
+        return cls(exc.param or "", " ".join(str(exc).split()))
+
 
 # -- query parameters --------------------------------------------------------------------
-def parse_date(value: str, parameter: str, first: dt.date, last: dt.date) -> dt.date:
-    """An ISO date within the store's data [first, last]."""
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise QueryError(
-            parameter, f"{parameter}: expected a date such as 2024-10-28, got {value!r}"
-        ) from None
+def date_in_data(value: str, parameter: str, first: dt.date, last: dt.date) -> dt.date:
+    """An ISO date (:func:`vigil.dates.parse_date`) within the store's data [first, last]."""
+    day = parse_date(value, parameter)
     if not first <= day <= last:
-        raise QueryError(
-            parameter,
-            f"{parameter}: {day} is outside the data, which run from {first} to {last}",
+        raise InputError(
+            f"{day} is outside the data, which run from {first} to {last}", param=parameter
         )
     return day
 
@@ -83,17 +79,17 @@ def parse_bool(value: str, parameter: str) -> bool:
         return True
     if key in FALSE:
         return False
-    raise QueryError(parameter, f"{parameter}: expected true or false, got {value!r}")
+    raise InputError(f"expected true or false, got {value!r}", param=parameter)
 
 
 def parse_layers(value: str) -> tuple[str, ...]:
     names = [n.strip().lower() for n in value.split(",") if n.strip()]
     unknown = [n for n in names if n not in LAYERS]
     if unknown:
-        raise QueryError(
-            "layers",
-            f"layers: expected a comma-separated list of {', '.join(LAYERS)}, "
+        raise InputError(
+            f"expected a comma-separated list of {', '.join(LAYERS)}, "
             f"got {', '.join(map(repr, unknown))}",
+            param="layers",
         )
     return tuple(n for n in LAYERS if n in names)
 
@@ -104,8 +100,8 @@ def parse_number(value: str, parameter: str, low: float, high: float) -> float:
     except ValueError:
         number = float("nan")
     if not low <= number <= high:  # also false for NaN
-        raise QueryError(
-            parameter, f"{parameter}: expected a number from {low:g} to {high:g}, got {value!r}"
+        raise InputError(
+            f"expected a number from {low:g} to {high:g}, got {value!r}", param=parameter
         )
     return number
 
@@ -150,12 +146,12 @@ def map_state(
         if name in query:
             try:
                 values[name] = parse(query[name])
-            except QueryError as exc:
-                problems.append(Problem(exc.parameter, exc.message))
+            except InputError as exc:
+                problems.append(Problem.of(exc))
 
-    take("date", lambda v: parse_date(v, "date", first, last))
-    take("from", lambda v: parse_date(v, "from", first, last))
-    take("to", lambda v: parse_date(v, "to", first, last))
+    take("date", lambda v: date_in_data(v, "date", first, last))
+    take("from", lambda v: date_in_data(v, "from", first, last))
+    take("to", lambda v: date_in_data(v, "to", first, last))
     take("grey", lambda v: parse_bool(v, "grey"))
     take("layers", parse_layers)
     take("zoom", lambda v: int(parse_number(v, "zoom", *ZOOMS)))
@@ -209,18 +205,17 @@ class Span:
 
 
 def span(query: Mapping[str, str], first: dt.date, last: dt.date) -> Span:
-    """``from``/``to`` of a query, checked (QueryError on the first bad one)."""
-    start = parse_date(query["from"], "from", first, last) if query.get("from") else None
-    end = parse_date(query["to"], "to", first, last) if query.get("to") else None
+    """``from``/``to`` of a query, checked (InputError on the first bad one)."""
+    start = date_in_data(query["from"], "from", first, last) if query.get("from") else None
+    end = date_in_data(query["to"], "to", first, last) if query.get("to") else None
     if start and end and end <= start:
-        raise QueryError("to", f"to: {end} must be after from ({start})")
+        raise InputError(f"{end} must be after from ({start})", param="to")
     return Span(start, end)
 
 
 def parse_freq(value: str | None) -> str:
-    if value not in [f.value for f in P.Freq]:
-        raise QueryError("freq", f"freq: expected day, week, month or year, got {value!r}")
-    return value
+    """A frequency (day, week, month, year) by the one period engine."""
+    return P.freq(value if value is not None else "").value
 
 
 # -- the cache ---------------------------------------------------------------------------
@@ -237,7 +232,9 @@ def etag(parts: tuple[object, ...]) -> str:
 # -- series, records ---------------------------------------------------------------------
 def series(t: Territory, freq: str, where: Span) -> pd.DataFrame:
     """``t.series(freq)`` over ``where`` (cached)."""
-    return cached(("series", freq, where), lambda: t.series(freq, start=where.start, end=where.end))
+    return cached(
+        ("series", freq, where), lambda: t.series(freq, date_from=where.start, date_to=where.end)
+    )
 
 
 def chart_span(t: Territory, freq: str, asked: Span) -> Span:
@@ -253,22 +250,17 @@ def chart_span(t: Territory, freq: str, asked: Span) -> Span:
         dates = t.dates()
         days = ((where.end or dates[-1]) - (where.start or dates[0])).days
         if days > DAILY_LIMIT_DAYS:
-            raise QueryError(
-                "from", f"freq=day: at most {DAILY_LIMIT_DAYS} days at once; narrow from and to"
+            raise InputError(
+                f"freq=day: at most {DAILY_LIMIT_DAYS} days at once; narrow from and to",
+                param="from",
             )
     return where
 
 
 def chart_freq(name: str, query: Mapping[str, str], table: Mapping[str, str | None]) -> str:
     if name not in table:
-        raise QueryError("name", f"no chart or data named {name!r} ({', '.join(table)})")
+        raise InputError(f"no chart or data named {name!r} ({', '.join(table)})", param="name")
     return table[name] or parse_freq(query.get("freq"))
-
-
-def csv_text(frame: pd.DataFrame) -> str:
-    """A frame as CSV the way the CLI writes it (ISO dates, full precision, formulas
-    neutralised: :func:`vigil.output.frame_csv`)."""
-    return frame_csv(frame.map(jsonable))
 
 
 @dataclass(frozen=True)
@@ -338,16 +330,16 @@ def table_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
 def chart(t: Territory, name: str, ext: str, query: Mapping[str, str]) -> bytes:
     """A chart's bytes (PNG or SVG): ``weekly``/``monthly``/``series`` (?freq=) draw a
     series (gained, lost, net, area); ``change`` maps the change between ?from= and ?to=
-    (default: the last week). Raises QueryError or NoDataError."""
+    (default: the last week). Raises InputError or NoDataError."""
     if ext not in FORMATS:
-        raise QueryError("ext", f"expected a .png or .svg chart, got .{ext}")
+        raise InputError(f"expected a .png or .svg chart, got .{ext}", param="ext")
     dates = t.dates()
     asked = span(query, dates[0], dates[-1])
     if name == "change":
         a = asked.start or max(dates[0], (asked.end or dates[-1]) - dt.timedelta(days=7))
         b = asked.end or dates[-1]
         if b < a:
-            raise QueryError("to", f"to: {b} is before from ({a})")
+            raise InputError(f"{b} is before from ({a})", param="to")
         return cached(("chart", name, ext, a, b), lambda: _change_chart(t, a, b, ext))
     freq = chart_freq(name, query, CHARTS)
     where = chart_span(t, freq, asked)
@@ -359,7 +351,7 @@ def chart_data(t: Territory, name: str, query: Mapping[str, str]) -> str:
     dates = t.dates()
     asked = span(query, dates[0], dates[-1])
     freq = chart_freq(name, query, DATA)
-    return csv_text(series(t, freq, chart_span(t, freq, asked)))
+    return table_csv(series(t, freq, chart_span(t, freq, asked)))
 
 
 def _series_chart(t: Territory, freq: str, where: Span, ext: str) -> bytes:

@@ -3,9 +3,10 @@
 Views only check the query, call the library (through :mod:`vigil.web.pages`) and
 render. A bad query parameter never makes a 500: the page renders with a message
 naming the parameter (status 400) and the defaults in its place; charts and data
-files answer the API's JSON error. Nothing on a page is inline (the CSP forbids inline
-script and style): the map's state travels in a ``<script type="application/json">``
-block, which is data, never executed.
+files answer the site's one JSON error body (:mod:`vigil.web.errors`), and the data
+files are written by the one CSV renderer (:mod:`vigil.web.render`). Nothing on a
+page is inline (the CSP forbids inline script and style): the map's state travels in a
+``<script type="application/json">`` block, which is data, never executed.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import get_script_prefix, path
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from vigil.errors import NoDataError, StoreError, VigilError
+from vigil.errors import InputError, NoDataError, VigilError
 from vigil.territory.api import Territory
 from vigil.territory.render import fmt_km2
-from vigil.web import pages, territory
-from vigil.web.pages import Problem, QueryError
+from vigil.web import errors, pages, territory
+from vigil.web import render as web_render
+from vigil.web.pages import Problem
 
 ERROR_STATUS = 400  # a page rendered with a rejected parameter
 
@@ -33,12 +35,6 @@ def _unavailable(request: HttpRequest, exc: VigilError, section: str) -> HttpRes
     """The page when there is no store (or nothing in it) to show: a message, 503."""
     context = {"section": section, "message": " ".join(str(exc).split())}
     return render(request, "web/unavailable.html", context, status=503)
-
-
-def _json_error(status: int, parameter: str | None, message: str) -> HttpResponse:
-    """The API's error shape: ``{"error": {"parameter": …, "message": …}}``."""
-    body = {"error": {"parameter": parameter, "message": message}}
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _base(t: Territory) -> dict[str, Any]:
@@ -110,8 +106,8 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         base = _base(t)
         try:
             asked = pages.span(request.GET, base["first"], base["last"])
-        except QueryError as exc:
-            problems.append(Problem(exc.parameter, exc.message))
+        except InputError as exc:
+            problems.append(Problem.of(exc))
             asked = pages.Span()
         charts = [_figure(t, name, asked) for name in ("weekly", "monthly")]
         records = pages.records(t)
@@ -164,7 +160,11 @@ def _figure(t: Territory, name: str, asked: pages.Span) -> dict[str, Any]:
 def _chart_response(
     data: bytes | str, content_type: str, parts: tuple[object, ...]
 ) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
+    return _cache_headers(HttpResponse(data, content_type=content_type), parts)
+
+
+def _cache_headers(response: HttpResponse, parts: tuple[object, ...]) -> HttpResponse:
+    """ETag and Last-Modified from the store's version, public for 5 minutes."""
     response["ETag"] = pages.etag(parts)
     response["Last-Modified"] = http_date(territory.version().modified.timestamp())
     response["Cache-Control"] = "public, max-age=300"
@@ -175,15 +175,11 @@ def _chart_response(
 def chart(request: HttpRequest, name: str, ext: str) -> HttpResponse:
     """A chart as PNG or SVG: weekly, monthly, series (?freq=) or change (?from=&to=)."""
     if name not in pages.CHARTS or ext not in pages.FORMATS:
-        return _json_error(404, "name", f"no chart {name}.{ext}")
+        return errors.error_response(404, "name", f"no chart {name}.{ext}")
     try:
         data = pages.chart(territory.store(), name, ext, request.GET)
-    except QueryError as exc:
-        return _json_error(400, exc.parameter, exc.message)
-    except (NoDataError, StoreError) as exc:
-        return _json_error(404, None, " ".join(str(exc).split()))
     except VigilError as exc:
-        return _json_error(400, None, " ".join(str(exc).split()))
+        return errors.vigil_error_response(exc)
     query = sorted(request.GET.items())
     response = _chart_response(data, pages.FORMATS[ext], ("chart", name, ext, query))
     response["Content-Disposition"] = f'inline; filename="vigil-{name}.{ext}"'
@@ -194,19 +190,13 @@ def chart(request: HttpRequest, name: str, ext: str) -> HttpResponse:
 def chart_data(request: HttpRequest, name: str) -> HttpResponse:
     """The CSV of a series chart (same name and parameters), as the CLI writes it."""
     if name not in pages.DATA:
-        return _json_error(404, "name", f"no data named {name}.csv")
+        return errors.error_response(404, "name", f"no data named {name}.csv")
     try:
         text = pages.chart_data(territory.store(), name, request.GET)
-    except QueryError as exc:
-        return _json_error(400, exc.parameter, exc.message)
-    except (NoDataError, StoreError) as exc:
-        return _json_error(404, None, " ".join(str(exc).split()))
     except VigilError as exc:
-        return _json_error(400, None, " ".join(str(exc).split()))
+        return errors.vigil_error_response(exc)
     query = sorted(request.GET.items())
-    response = _chart_response(text, "text/csv; charset=utf-8", ("data", name, query))
-    response["Content-Disposition"] = f'attachment; filename="vigil-{name}.csv"'
-    return response
+    return _cache_headers(web_render.csv_download(text, f"vigil-{name}.csv"), ("data", name, query))
 
 
 # -- the brief -----------------------------------------------------------------------------
@@ -220,9 +210,11 @@ def brief_page(request: HttpRequest) -> HttpResponse:
         as_of: dt.date | None = None
         if request.GET.get("as_of"):
             try:
-                as_of = pages.parse_date(request.GET["as_of"], "as_of", base["first"], base["last"])
-            except QueryError as exc:
-                problems.append(Problem(exc.parameter, exc.message))
+                as_of = pages.date_in_data(
+                    request.GET["as_of"], "as_of", base["first"], base["last"]
+                )
+            except InputError as exc:
+                problems.append(Problem.of(exc))
         download = request.GET.get("download", "")
         if download and download != "html":
             problems.append(Problem("download", f"download: expected html, got {download!r}"))
