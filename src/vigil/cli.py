@@ -141,13 +141,48 @@ def command() -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``vigil`` console script."""
+    """Entry point of the ``vigil`` console script.
+
+    Every mistake is one line on stderr: a library error (:class:`VigilError`) as
+    ``Error: …`` with exit code 1, its parameter shown as the flag; a command line the
+    parser refuses (unknown option, a value not among an enum's choices, a missing
+    argument) as ``Error: …`` with the parser's exit code 2. Help asked for, or a
+    group called bare, prints the help as typer does.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        command()(args=argv, prog_name="vigil")
+        code = command().main(args=args, prog_name="vigil", standalone_mode=False)
     except VigilError as exc:
-        message = " ".join(cli_message(exc, sys.argv[1:] if argv is None else argv).split())
-        sys.stderr.write(f"Error: {message}\n")  # plain write: a rich console would wrap it
-        sys.exit(exc.exit_code)
+        _fail(cli_message(exc, args), exc.exit_code)
+    except typer.TyperException as exc:  # click's own exceptions, which typer vendors
+        if not _is_usage_error(exc):
+            _show_as_typer(exc)
+        where = getattr(getattr(exc, "ctx", None), "command_path", "vigil")
+        # typer checks values through pydantic, whose messages start "Value error, "
+        said = exc.format_message().replace("Value error, ", "")
+        _fail(f"{said} (see: {where} --help)", exc.exit_code)
+    # as click's standalone mode does: always exit, with typer.Exit's code if one was given
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """A refused command line, not help shown because a group was called bare."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "UsageError" in names and "NoArgsIsHelpError" not in names
+
+
+def _show_as_typer(exc: Any) -> None:
+    """What typer prints in standalone mode (help for a bare group, Abort)."""
+    from typer import rich_utils
+
+    rich_utils.rich_format_error(exc)
+    sys.exit(exc.exit_code)
+
+
+def _fail(message: str, code: int) -> None:
+    message = " ".join(message.split())  # one line, whatever the message held
+    sys.stderr.write(f"Error: {message}\n")  # plain write: a rich console would wrap it
+    sys.exit(code)
 
 
 def cli_message(exc: VigilError, argv: list[str]) -> str:

@@ -31,12 +31,15 @@ FormatOpt = Annotated[
     typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    Path | None,
+    typer.Option("--output", "-o", metavar="<file>", help="Write to this file instead of stdout."),
 ]
 FromOpt = Annotated[
-    str | None, typer.Option("--from", help="First date (YYYY-MM-DD).", show_default=False)
+    str | None,
+    typer.Option("--from", metavar="<date>", help="First date (YYYY-MM-DD).", show_default=False),
 ]
 ToOpt = Annotated[
-    str | None, typer.Option("--to", help="Last date (YYYY-MM-DD).", show_default=False)
+    str | None,
+    typer.Option("--to", metavar="<date>", help="Last date (YYYY-MM-DD).", show_default=False),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progress display.")]

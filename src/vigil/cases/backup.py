@@ -483,7 +483,7 @@ def restore(
             raise InputError(
                 f"{source}: a {ENGINE_NAMES[manifest['engine']]} backup; the configured "
                 f"database is {ENGINE_NAMES[engine]} (restore it into a "
-                f"{ENGINE_NAMES[manifest['engine']]} database, e.g. with --database)"
+                f"{ENGINE_NAMES[manifest['engine']]} database, e.g. with `--database`)"
             )
         _check_migrations(source, manifest)
         replaced = registry_counts()
@@ -492,7 +492,7 @@ def restore(
             held = ", ".join(f"{n:,} {labels.get(t, t)}" for t, n in replaced.items() if n)
             raise StoreError(
                 f"the registry is not empty ({held}); restoring {source} would replace it: "
-                "back it up first, then restore with --force"
+                "back it up first, then restore with `--force`"
             )
         data = _read_verified(source, manifest)
         facts["sha256"] = manifest["sha256"]
@@ -620,7 +620,7 @@ def authenticate(
         if not unauthenticated:
             raise InputError(
                 f"{mpath}: a format-1 manifest, which has no HMAC: nothing proves the "
-                "backup was not changed; restore it with --unauthenticated only if you "
+                "backup was not changed; restore it with `--unauthenticated` only if you "
                 "trust the file; nothing was restored"
             )
         if "hmac" in manifest or manifest.get("encryption") is not None:
@@ -641,7 +641,7 @@ def authenticate(
         secret = passphrase() if callable(passphrase) else passphrase
         if not secret:
             raise InputError(
-                f"{source}: an encrypted backup: give its passphrase (--passphrase-stdin, "
+                f"{source}: an encrypted backup: give its passphrase (`--passphrase-stdin`, "
                 "$VIGIL_BACKUP_PASSPHRASE, or type it at the prompt); nothing was restored"
             )
         try:
@@ -663,7 +663,7 @@ def authenticate(
         raise InputError(
             f"{source}: signed with a backup key, and this machine has none (no "
             f"${KEY_ENV}, no {vigil_home() / KEY_FILE}): give the key of the machine "
-            f"that made it with --key-file or ${KEY_ENV}; nothing was restored"
+            f"that made it with `--key-file` or ${KEY_ENV}; nothing was restored"
         )
     if not hmac.compare_digest(_mac(mine.encode("utf-8"), manifest), mac):
         theirs, ours = str(auth.get("key_id", "?"))[:16], key_id(mine)

@@ -41,8 +41,9 @@ def brief_data(
     first = dates[0]
     if week_end <= first or month_end <= first:
         raise NoDataError(
-            f"--as-of {day}: a brief needs a complete week and part of a finished month of"
-            f" data before it; {src} begins on {first}"
+            f"a brief as of {day} needs a complete week and part of a finished month of"
+            f" data before it; {src} begins on {first}",
+            param="as_of",
         )
     last_week = t.change(max(week_start_day, first), week_end, source=src)
     last_month = t.change(max(month_start, first), month_end, source=src)

@@ -994,7 +994,10 @@ def export(
         )
         if fmt is None:
             choices = ", ".join(f.value for f in ExportFormat)
-            raise UsageError(f"--format: expected one of {choices}, got none for {target.name!r}")
+            raise UsageError(
+                f"--format: cannot tell the format of {target.name!r} from its suffix "
+                f"{target.suffix or '(none)'!r}; expected one of {choices}"
+            )
     if not target.parent.is_dir():
         raise VigilError(f"{target}: cannot write: the folder {target.parent} does not exist")
     with _open(store) as t:

@@ -22,7 +22,9 @@ def prepare(store: Path | None = None, *, debug: bool = False) -> Path:
     """Environment and Django for serving ``store``; returns the store's path."""
     path = resolve_store(store)
     if not path.exists():
-        raise StoreError(f"{path}: no territory store (run `vigil territory ingest`, or --store)")
+        raise StoreError(
+            f"{path}: no territory store (run `vigil territory ingest`, or give `--store`)"
+        )
     os.environ["VIGIL_STORE"] = str(path.resolve())
     os.environ.setdefault("VIGIL_SECRET_KEY", secret_key())
     if debug:

@@ -185,12 +185,12 @@ def _unmapped(contents: reading.Contents, path: Path) -> dict[str, list[InRow]]:
     if contents.kind == "xlsx" and unknown:
         raise InputError(
             f"{path.name}: sheet {unknown[0]!r} is not a table of the interchange format "
-            f"({', '.join(TABLE)}); for a flat sheet give a mapping (--mapping FILE)"
+            f"({', '.join(TABLE)}); for a flat sheet give a mapping (`--mapping FILE`)"
         )
     if unknown:
         raise InputError(
             f"{path.name}: a {'CSV' if contents.kind == 'csv' else 'JSON list'} needs a "
-            "mapping (--mapping FILE), unless it is one table of the interchange format "
+            "mapping (`--mapping FILE`), unless it is one table of the interchange format "
             f"named after it ({', '.join(f'{t}.csv' for t in TABLE)})"
         )
     return _interchange(contents.sheets)

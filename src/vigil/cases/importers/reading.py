@@ -95,7 +95,7 @@ def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
             f"{origin}: not valid UTF-8 at byte {exc.start} (line {line}); if the file is "
-            "in a legacy encoding, name it, e.g. --encoding cp1251 (Cyrillic), cp1254 "
+            "in a legacy encoding, name it, e.g. `--encoding cp1251` (Cyrillic), cp1254 "
             "(Turkish, Azerbaijani Latin) or latin-1"
         ) from None
 
