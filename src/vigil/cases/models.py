@@ -14,6 +14,9 @@ stop them from entering the same fact at their level (the answer would reveal it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
 from django.db import models
 
 from vigil.cases import vocab
@@ -54,7 +57,7 @@ class Organisation(models.Model):
     visibility = visibility_field()
     notes = models.TextField(blank=True)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.key = fold(self.name)
         super().save(*args, **kwargs)
 
@@ -117,7 +120,7 @@ class PersonName(models.Model):
             )
         ]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.fill_keys()
         super().save(*args, **kwargs)
 
@@ -225,14 +228,17 @@ def at_least(level: int) -> models.Func:
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuses the bulk edits and deletes that would bypass :class:`AppendOnly`."""
 
-    def _refuse(self, *args, **kwargs):
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError(f"{self.model.__name__} is append-only: add a new record")
 
     update = delete = _refuse
 
-    def bulk_update(self, objs, fields, *args, **kwargs):
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], *args: Any, **kwargs: Any
+    ) -> int:
         """Only the self-references an importer sets right after inserting a batch
         (``SET_AFTER_INSERT``, e.g. the event a correction withdraws)."""
+        objs, fields = list(objs), list(fields)
         names = {f.removesuffix("_id") for f in fields}
         if not names or names - set(getattr(self.model, "SET_AFTER_INSERT", ())):
             self._refuse()
@@ -243,7 +249,7 @@ class AppendOnlyQuerySet(models.QuerySet):
             models.QuerySet.update(self.filter(pk=obj.pk), **values)
         return len(objs)
 
-    def repoint(self, **targets) -> int:
+    def repoint(self, **targets: Any) -> int:
         """The one permitted change: a merge moves rows to the person kept (only the
         foreign keys listed in the model's ``REPOINTABLE``; the fact stays the same)."""
         allowed = getattr(self.model, "REPOINTABLE", ())
@@ -273,12 +279,12 @@ class AppendOnly(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.pop("allow_update", False):
             raise PermissionError(f"{type(self).__name__} is append-only: add a new record")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError(f"{type(self).__name__} is append-only: it cannot be deleted")
 
 

@@ -9,7 +9,7 @@ person ended in that window; otherwise *unexplained*.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,6 +18,9 @@ from vigil.cases.dates import PartialDate
 from vigil.cases.policy import Who
 from vigil.cases.status import events_frame
 from vigil.cases.vocab import Custody, RemovalReason
+
+if TYPE_CHECKING:
+    from vigil.cases.models import Designation, ListRelease
 
 
 def releases(org_key: str, level: Who) -> pd.DataFrame:
@@ -45,7 +48,7 @@ def releases(org_key: str, level: Who) -> pd.DataFrame:
     return frame.astype({"entries": "int64", "added": "Int64", "removed": "Int64"})
 
 
-def members(rel, level: Who) -> set[int]:
+def members(rel: ListRelease, level: Who) -> set[int]:
     """Ids of the people on a release whom the reader may see there."""
     return set(_entries(rel, level))
 
@@ -106,15 +109,15 @@ def diff(a_key: str, b_key: str, level: Who) -> pd.DataFrame:
     )
 
 
-def _entries(rel, level: Who) -> dict[int, str]:
+def _entries(rel: ListRelease, level: Who) -> dict[int, str]:
     return dict(policy.visible(rel.entries.all(), level).values_list("person_id", "category"))
 
 
-def _describe(event) -> str:
+def _describe(event: pd.Series) -> str:
     return f"{str(event['kind']).replace('_', ' ')} {PartialDate.parse(event['stored'])}"
 
 
-def _why(events: pd.DataFrame, designation) -> tuple[str, str]:
+def _why(events: pd.DataFrame, designation: Designation | None) -> tuple[str, str]:
     dead = events[events["custody"] == Custody.DEAD.value]
     if len(dead):
         return RemovalReason.DIED.value, _describe(dead.iloc[-1])

@@ -9,6 +9,7 @@ many people at once from one query.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from django.db.models import CharField, ExpressionWrapper, F
@@ -17,10 +18,15 @@ from vigil.cases import policy
 from vigil.cases.policy import Who
 from vigil.cases.vocab import CUSTODY
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from vigil.cases.models import StatusEvent
+
 _CUSTODY = {kind: custody.value for kind, custody in CUSTODY.items()}
 
 
-def _visible_events(level: Who):
+def _visible_events(level: Who) -> QuerySet[StatusEvent]:
     """Visible, non-withdrawn events of people not merged into another."""
     return policy.current_events(level).filter(person__merged_into__isnull=True)
 

@@ -151,7 +151,9 @@ class Gazetteer:
             dist, az = np.where(use, t_dist, dist), np.where(use, t_az, az)
         return self._frame(idx, dist, az)
 
-    def _nearest(self, lon: np.ndarray, lat: np.ndarray):
+    def _nearest(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = len(lon)
         idx, dist, az = np.full(n, -1), np.full(n, np.nan), np.full(n, np.nan)
         ok = np.isfinite(lon) & np.isfinite(lat)

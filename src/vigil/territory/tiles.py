@@ -78,7 +78,9 @@ def cut(geometry: BaseGeometry, size: float = TILE_DEG) -> Tiles:
     return Tiles(ix.astype(np.int64), iy.astype(np.int64), pieces, [piece_hash(w) for w in wkbs])
 
 
-def _clip_each(geoms: NDArray[np.object_], ix: NDArray, iy: NDArray, size: float):
+def _clip_each(
+    geoms: NDArray[np.object_], ix: NDArray, iy: NDArray, size: float
+) -> NDArray[np.object_]:
     """Clip geoms[i] to cell (ix[i], iy[i]); keep only polygonal, valid results.
 
     GEOS's rectangle clipper is fast but does not promise valid output; an invalid
