@@ -119,7 +119,7 @@ def test_frame_csv_neutralises_cells_and_column_names_and_keeps_numbers():
 
 
 def test_api_csv_neutralises_and_otherwise_writes_what_dictwriter_wrote():
-    from vigil.web.api import _csv
+    from vigil.web.render import rows_csv as _csv
 
     rows = [{"code": "ZZ-W", "name": p, "net_km2": -5.5, "nested": {"a": 1}} for p in PAYLOADS]
     assert column(_csv(rows), "name") == ["'" + p for p in PAYLOADS]

@@ -487,6 +487,3 @@ def settlements(request: HttpRequest, params: Query[SettlementsQuery]) -> list[d
 
 
 api.add_router("/territory/", router)
-
-# tests/test_csv_safety.py imports the API's CSV writer by its old name.
-_csv = render.rows_csv
