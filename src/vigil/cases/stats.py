@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from vigil.cases import policy, registry
-from vigil.cases.policy import Who
-from vigil.cases.status import events_frame, status_series
-from vigil.cases.vocab import DEPRIVED
+from vigil import periods as P
+from vigil.dates import DateLike, check_order, parse_optional_date
 from vigil.errors import InputError
+
+if TYPE_CHECKING:  # pandas and Django are imported by the functions that use them
+    import pandas as pd
+
+    from vigil.cases.policy import Who
 
 
 class GroupBy(StrEnum):
@@ -28,56 +30,75 @@ class GroupBy(StrEnum):
     STATUS = "status"
 
 
-FREQS = {"day": "D", "week": "W-MON", "month": "MS", "year": "YS"}
+def group_by(value: GroupBy | str) -> GroupBy:
+    """``value`` as a :class:`GroupBy` (``"organisation"`` or ``GroupBy.ORGANISATION``)."""
+    try:
+        return GroupBy(str(value).strip().lower())
+    except ValueError:
+        expected = ", ".join(g.value for g in GroupBy)
+        raise InputError(f"expected one of {expected}, got {value!r}", param="by") from None
 
 
-def dates(start: dt.date, end: dt.date, freq: str) -> list[dt.date]:
-    """Dates from ``start`` to ``end`` (inclusive) at ``freq``: day, week (Mondays),
-    month or year (first days); ``end`` itself is always included."""
-    if freq not in FREQS:
-        raise InputError(f"--freq: expected one of {', '.join(FREQS)}, got {freq!r}")
-    if end < start:
-        raise InputError(f"--from {start} is after --to {end}")
-    out = [d.date() for d in pd.date_range(start, end, freq=FREQS[freq])]
-    if not out or out[-1] != end:
-        out.append(end)
+def dates(date_from: dt.date, date_to: dt.date, freq: P.Freq | str) -> list[dt.date]:
+    """The dates of a series from ``date_from`` to ``date_to`` (both included): the
+    period starts of ``freq`` within them (every day; Mondays; first days of months;
+    1 January), then ``date_to`` itself, always (:func:`vigil.periods.starts_within`)."""
+    f = P.freq(freq)
+    check_order(date_from, date_to)
+    out = P.starts_within(date_from, date_to, f)
+    if not out or out[-1] != date_to:
+        out.append(date_to)
     return out
 
 
 def held(
     level: Who,
     *,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    freq: str = "month",
-    by: GroupBy = GroupBy.NONE,
-    on: dt.date | None = None,
+    date_from: DateLike | None = None,
+    date_to: DateLike | None = None,
+    freq: P.Freq | str = P.Freq.MONTH,
+    by: GroupBy | str = GroupBy.NONE,
+    on: DateLike | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
 ) -> pd.DataFrame:
     """A wide table: one row per date, a column ``all`` and one per group.
 
-    ``on`` alone gives one date. Without ``start``, the series begins with the first
-    event on record; ``end`` defaults to today.
+    ``on`` alone gives one date. Without ``date_from``, the series begins with the
+    first event on record; ``date_to`` defaults to today. Dates are days
+    (``YYYY-MM-DD`` or ``datetime.date``, :func:`vigil.dates.parse_date`). ``start``
+    and ``end`` are the former names of ``date_from`` and ``date_to``.
     """
+    import pandas as pd
+
+    from vigil.cases.status import events_frame, status_series
+    from vigil.cases.vocab import DEPRIVED
+
+    group = group_by(by)
+    f = P.freq(freq)
+    first = parse_optional_date(date_from if date_from is not None else start, "date_from")
+    last = parse_optional_date(date_to if date_to is not None else end, "date_to")
+    day = parse_optional_date(on, "on")
     events = events_frame(level)
-    if on is not None:
-        days = [on]
+    if day is not None:
+        days = [day]
     else:
-        end = end or dt.date.today()
-        if start is None:
+        last = last or dt.date.today()
+        if first is None:
             if events.empty:
                 return pd.DataFrame(columns=["date", "all"])
-            start = events["day"].min().date()
-        days = dates(start, end, freq)
+            first = events["day"].min().date()
+        days = dates(first, last, f)
     status = status_series(events, days)
     deprived = status[status["custody"].isin([c.value for c in DEPRIVED])]
     out = deprived.groupby("date").size().rename("all").to_frame()
-    if by is GroupBy.STATUS:
+    if group is GroupBy.STATUS:
         wide = deprived.groupby(["date", "custody"]).size().unstack(fill_value=0)
         out = out.join(wide)
-    elif by is not GroupBy.NONE:
-        groups = _groups(level, by)
+    elif group is not GroupBy.NONE:
+        groups = _groups(level, group)
         joined = deprived.merge(groups, on="person_id")
-        if by is GroupBy.ORGANISATION:
+        if group is GroupBy.ORGANISATION:
             joined = joined[
                 (joined["start"].isna() | (joined["start"] <= joined["date"]))
                 & (joined["end"].isna() | (joined["end"] > joined["date"]))
@@ -91,6 +112,9 @@ def held(
 
 def _groups(level: Who, by: GroupBy) -> pd.DataFrame:
     """person_id → group label (with the affiliation's dates for organisations)."""
+    import pandas as pd
+
+    from vigil.cases import policy, registry
     from vigil.cases.models import Affiliation
 
     if by is GroupBy.ORGANISATION:
@@ -112,6 +136,7 @@ def _groups(level: Who, by: GroupBy) -> pd.DataFrame:
 def chart(frame: pd.DataFrame, path, title: str = "People held") -> None:
     """A line chart of the counts (PNG or SVG by the file's suffix)."""
     import matplotlib
+    import pandas as pd
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
