@@ -121,10 +121,17 @@ def test_list_known_answers_and_filters(sample):
         "P2",
         "P4",
     ]
-    with pytest.raises(InputError, match="--status"):
+    # library errors name the library parameter, not a flag (the CLI adds the flag)
+    with pytest.raises(InputError, match=r"^status: expected one of deprived, held") as bad:
         list_people(PUBLIC, status="asleep")
-    with pytest.raises(InputError, match="--charge"):
+    assert bad.value.param == "status"
+    with pytest.raises(InputError, match=r"^charge: no legal article '999'") as bad:
         list_people(PUBLIC, charge="999")
+    assert bad.value.param == "charge"
+    with pytest.raises(InputError, match=r"^on: expected a date as YYYY-MM-DD") as bad:
+        list_people(PUBLIC, on="2026-02-30")
+    assert bad.value.param == "on"
+    assert list_people(PUBLIC, on="2026-06-01").equals(list_people(PUBLIC, on=on))
 
 
 def test_internal_release_is_hidden_from_the_public(sample):
@@ -263,7 +270,7 @@ def _brute_held(level: Level, day: dt.date) -> int:
 def test_stats_match_brute_force(sample, level):
     from vigil.cases.stats import held
 
-    frame = held(level, start=dt.date(2025, 11, 1), end=dt.date(2026, 11, 25), freq="week")
+    frame = held(level, date_from=dt.date(2025, 11, 1), date_to=dt.date(2026, 11, 25), freq="week")
     assert len(frame) > 50
     for row in frame.itertuples():
         assert row.all == _brute_held(level, row.date.date()), row.date

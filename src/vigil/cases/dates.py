@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vigil.dates import parse_date
 from vigil.errors import InputError
 
 
@@ -213,8 +214,6 @@ def before(day: dt.date) -> str:
 
 
 def parse_day(value: object, field: str = "date") -> dt.date:
-    """An exact day (for query options such as ``--on``)."""
-    date = PartialDate.parse(value, field)
-    if date is None or date.precision is not Precision.DAY or date.qualifier != "exact":
-        raise InputError(f"{field}: expected a day such as 2024-06-03, got {value!r}")
-    return date.earliest
+    """An exact day (for query options such as ``--on``): :func:`vigil.dates.parse_date`,
+    the one parser of exact days (``YYYY-MM-DD``); the error names ``field``."""
+    return parse_date(value, field)

@@ -21,6 +21,7 @@ from vigil.cases.names import fold, skeleton
 from vigil.cases.policy import Who
 from vigil.cases.status import date_texts, events_frame, latest_on, status_on
 from vigil.cases.vocab import CUSTODY, Custody, StatusKind
+from vigil.dates import DateLike, parse_optional_date
 from vigil.errors import InputError, NotFound
 
 #: A name scoring at least this (0–100, see names.similarity) is a match in `find`.
@@ -154,7 +155,7 @@ def find(query: str, level: Who, limit: int = 10) -> pd.DataFrame:
     """
     text = str(query).strip()
     if not fold(text):
-        raise InputError(f"find: {query!r} has no letters to match")
+        raise InputError(f"{query!r} has no letters to match", param="query")
     names = names_frame(level)
     columns = ["ref", "name", "matched", "language", "score"]
     if names.empty:
@@ -189,14 +190,14 @@ def find(query: str, level: Who, limit: int = 10) -> pd.DataFrame:
 def list_people(
     level: Who,
     *,
-    on: dt.date | None = None,
+    on: DateLike | None = None,
     status: str | None = None,
     organisation_key: str | None = None,
     charge: str | None = None,
     designation: str | None = None,
     release_key: str | None = None,
 ) -> pd.DataFrame:
-    """Visible people with their status on ``on`` (default today), filtered.
+    """Visible people with their status on ``on`` (a day, default today), filtered.
 
     ``status`` is an event kind (``arrested``) or a custody (``held``, ``house_arrest``,
     ``free``, ``dead``; ``deprived`` = held or house arrest). ``charge`` is an article
@@ -205,7 +206,7 @@ def list_people(
     """
     from vigil.cases import models as m
 
-    on = on or dt.date.today()
+    on = parse_optional_date(on, "on") or dt.date.today()
     people = policy.people(level)
     if organisation_key:
         org = organisation(organisation_key, level)
@@ -250,7 +251,7 @@ def _status_mask(frame: pd.DataFrame, status: str) -> pd.Series:
     if wanted in StatusKind.values:
         return frame["status"] == wanted
     allowed = ", ".join(["deprived", *Custody.values, *StatusKind.values])
-    raise InputError(f"--status: expected one of {allowed}, got {status!r}")
+    raise InputError(f"expected one of {allowed}, got {status!r}", param="status")
 
 
 def _article_filter(charge: str) -> Any:
@@ -269,7 +270,7 @@ def _charged(charge: str, level: Who) -> Any:
 
     articles = m.LegalArticle.objects.filter(_article_filter(charge))
     if not articles.exists():
-        raise InputError(f"--charge: no legal article {charge!r} in the registry")
+        raise InputError(f"no legal article {charge!r} in the registry", param="charge")
     cases = policy.visible(m.Case, level).filter(articles__in=articles).distinct()
     shown = [c.id for c in cases if policy.shows(c, "articles", level)]
     return (

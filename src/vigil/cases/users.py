@@ -31,7 +31,7 @@ RESTRICTED = ("cases", "view_restricted")
 def _role(role: str) -> str:
     value = (role or "").strip().lower()
     if value not in ROLES:
-        raise InputError(f"role: expected {', '.join(ROLES)}, got {role!r}")
+        raise InputError(f"expected {', '.join(ROLES)}, got {role!r}", param="role")
     return value
 
 
@@ -110,7 +110,7 @@ def add_user(
         try:
             validate_email(email)
         except ValidationError:
-            raise InputError(f"--email: not an e-mail address: {email!r}") from None
+            raise InputError(f"not an e-mail address: {email!r}", param="email") from None
     if User.objects.filter(username=username).exists():
         raise InputError(f"user {username!r} exists already")
     if restricted:
