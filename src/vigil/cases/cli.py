@@ -13,45 +13,85 @@ they see and change nothing above internal, as an internal editor on the site wo
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
+from vigil.cases.levels import Level, LevelName
+from vigil.cases.stats import GroupBy
+from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, ToOpt
 from vigil.errors import InputError
-from vigil.output import OutputFormat, console, emit_frame, emit_record, output_format
-from vigil.output import table as rich_table
+from vigil.periods import Freq
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Importing this module must stay cheap (every `vigil cases …` command does, and builds
+# its options from the enums above): pandas, Django and the renderers (vigil.output) are
+# imported inside the commands that use them.
 
 app = typer.Typer(
     help="The registry of political prisoners: cases, hearings, status, published lists.",
     no_args_is_help=True,
 )
 
+
+class StatusFilter(StrEnum):
+    """``list --status``: a custody (``deprived`` is held or house arrest) or an event
+    kind (:class:`vigil.cases.vocab.Custody`, :class:`vigil.cases.vocab.StatusKind`;
+    a test checks this list against them)."""
+
+    DEPRIVED = "deprived"
+    HELD = "held"
+    HOUSE_ARREST = "house_arrest"
+    FREE = "free"
+    DEAD = "dead"
+    DETAINED = "detained"
+    ARRESTED = "arrested"
+    RELEASED_PENDING_TRIAL = "released_pending_trial"
+    CONVICTED = "convicted"
+    SENTENCED = "sentenced"
+    TRANSFERRED = "transferred"
+    RELEASED = "released"
+    PARDONED = "pardoned"
+    AMNESTIED = "amnestied"
+    ACQUITTED = "acquitted"
+    SENTENCE_SERVED = "sentence_served"
+    EXILED = "exiled"
+    DIED_IN_CUSTODY = "died_in_custody"
+    DIED = "died"
+
+
+class ExportFormat(StrEnum):
+    """``export --format``: the interchange file written (not a printed table), the
+    values of :class:`vigil.cases.exporters.ExportFormat` (a test checks them)."""
+
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
 LevelOpt = Annotated[
-    str,
+    LevelName,
     typer.Option(
         "--level",
         "-l",
         envvar="VIGIL_LEVEL",
-        help="Reader's level: public, internal or restricted (default $VIGIL_LEVEL or public).",
+        case_sensitive=False,
+        help="Reader's level (default $VIGIL_LEVEL or public).",
         show_envvar=False,
     ),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
-OutOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
-]
 WriteLevelOpt = Annotated[
-    str,
+    LevelName,
     typer.Option(
         "--level",
         "-l",
+        case_sensitive=False,
         help="Act at this level: nothing above it is read or changed (default restricted).",
     ),
 ]
@@ -82,27 +122,36 @@ def cases(
     _database = database
 
 
-def _open(level: str | None = None):
-    """Configure Django and the schema; return the reader's level."""
+def _open(level: LevelName | None = None) -> Level:
+    """Configure Django and the schema; return the reader's level (public when none)."""
     from vigil.cases import setup
-    from vigil.cases.levels import Level
 
-    parsed = Level.parse(level or "public", "--level") if level is not None else None
     setup(_database)
-    return parsed
+    return Level.parse(str(level or LevelName.PUBLIC))
+
+
+def _printable(fmt: OutputFormat, output: Path | None) -> OutputFormat:
+    """``fmt``, checked against ``output`` before any work is done (a table goes to the
+    terminal; a file gets CSV or JSON)."""
+    if output is not None and fmt is OutputFormat.TABLE:
+        raise InputError("--output needs --format csv or json")
+    return fmt
 
 
 def _busy(message: str, quiet: bool = False) -> AbstractContextManager[object]:
     """A spinner on stderr while long work runs; nothing when not a terminal or quiet."""
     if quiet or not sys.stderr.isatty():
         return nullcontext()
+    from vigil.output import console
+
     return console(stderr=True).status(message)
 
 
-def _day(value: str | None, flag: str) -> dt.date | None:
-    from vigil.cases.dates import parse_day
+def _day(value: str | None, param: str):
+    """An exact day from an option (``param``: the option's name, for the error)."""
+    from vigil.dates import parse_optional_date
 
-    return parse_day(value, flag) if value else None
+    return parse_optional_date(value, param)
 
 
 @app.command("import")
@@ -120,16 +169,23 @@ def import_(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the valid rows, report the others.")
     ] = False,
-    level: WriteLevelOpt = "restricted",
+    level: WriteLevelOpt = LevelName.RESTRICTED,
     actor: ActorOpt = None,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only problems.")] = False,
 ) -> None:
-    """Import people, cases, hearings, lists… in one transaction (all rows or none)."""
+    """Import people, cases, hearings, lists… in one transaction (all rows or none).
+    The input's kind is read from its name (.csv, .xlsx, .json, .zip); --format is
+    the report's."""
+    import pandas as pd
+
     from vigil.cases.importers import import_file
     from vigil.cases.policy import Actor
+    from vigil.output import console, emit_frame
+    from vigil.output import table as rich_table
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     who = Actor.operator_at(_open(level), name=actor)
     with _busy(f"Importing {file.name}…", quiet):
         report = import_file(
@@ -142,7 +198,7 @@ def import_(
         )
     frame = report.frame()
     if fmt is not OutputFormat.TABLE:
-        emit_frame(frame, fmt)
+        emit_frame(frame, fmt, path=output)
     else:
         counts = _import_counts(frame)
         if not quiet and not counts.empty:
@@ -175,29 +231,35 @@ def _import_counts(frame: pd.DataFrame) -> pd.DataFrame:
 @app.command()
 def export(
     level: Annotated[
-        str, typer.Option("--level", "-l", help="public, internal or restricted (required).")
+        LevelName,
+        typer.Option("--level", "-l", case_sensitive=False, help="Reader's level (required)."),
     ],
-    format: Annotated[str, typer.Option("--format", "-f", help="json, csv or xlsx.")] = "json",
-    output: OutOpt = None,
+    format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="The file written (csv: a zip of tables)."
+        ),
+    ] = ExportFormat.JSON,
+    output: OutputOpt = None,
     table: Annotated[
         str | None, typer.Option("--table", help="CSV: only this table (e.g. people), as text.")
     ] = None,
     actor: ActorOpt = None,
 ) -> None:
     """Export the registry at a reader's level: nothing above it ever leaves."""
+    import hashlib
+
     from vigil.cases import audit
-    from vigil.cases.exporters import ExportFormat, export
+    from vigil.cases import exporters as ex
+    from vigil.output import console
 
     reader = _open(level)
-    try:
-        fmt = ExportFormat(format.lower())
-    except ValueError:
-        raise InputError(f"--format: expected json, csv or xlsx, got {format!r}") from None
-    binary = fmt is ExportFormat.XLSX or (fmt is ExportFormat.CSV and table is None)
+    fmt = ex.ExportFormat(format.value)
+    binary = fmt is ex.ExportFormat.XLSX or (fmt is ex.ExportFormat.CSV and table is None)
     if binary and output is None:
         raise InputError(f"--format {fmt}: give a file with --output (the export is binary)")
     with _busy(f"Exporting at level {reader.label}…"):
-        data = export(reader, fmt, table)
+        data = ex.export(reader, fmt, table)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
     else:
@@ -219,52 +281,58 @@ def export(
 
 @app.command()
 def find(
-    name: Annotated[str, typer.Argument(help="A name in any script or spelling.")],
+    query: Annotated[str, typer.Argument(metavar="NAME", help="A name in any script or spelling.")],
     limit: Annotated[int, typer.Option(help="At most this many people.")] = 10,
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Find people by name across scripts and spellings (Əli Kərimli = Али Керимли)."""
     from vigil.cases import registry
+    from vigil.output import console, emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
-    frame = registry.find(name, reader, limit=limit)
+    frame = registry.find(query, reader, limit=limit)
     if frame.empty and fmt is OutputFormat.TABLE:
-        console().print(f"No person matches {name!r}.")
+        console().print(f"No person matches {query!r}.")
         return
-    emit_frame(frame, fmt, title=f"People matching {name!r}")
+    emit_frame(frame, fmt, title=f"People matching {query!r}", path=output)
 
 
 @app.command()
 def duplicates(
     threshold: Annotated[float, typer.Option(help="Lowest similarity to propose (0–100).")] = 90,
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Propose pairs of records that may be the same person (merge with `merge`)."""
     from vigil.cases.merge import duplicates as find_duplicates
+    from vigil.output import emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
     frame = find_duplicates(reader, threshold)
     caption = "Merge with: vigil cases merge KEEP DROP" if len(frame) else None
-    emit_frame(frame, fmt, title="Possible duplicates", caption=caption)
+    emit_frame(frame, fmt, title="Possible duplicates", caption=caption, path=output)
 
 
 @app.command()
 def merge(
     keep: Annotated[str, typer.Argument(help="The person to keep (ref).")],
     drop: Annotated[str, typer.Argument(help="The duplicate, merged into KEEP (ref).")],
-    level: WriteLevelOpt = "restricted",
+    level: WriteLevelOpt = LevelName.RESTRICTED,
     actor: ActorOpt = None,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Merge a duplicate into a person; history is kept and the old ref still resolves."""
     from vigil.cases.merge import merge as do_merge
     from vigil.cases.policy import Actor
+    from vigil.output import emit_record
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     who = Actor.operator_at(_open(level), name=actor)
     result = do_merge(keep, drop, actor=who)
     record = {
@@ -273,15 +341,22 @@ def merge(
         **{f"moved_{k}": v for k, v in result["moved"].items()},
         "filled": ", ".join(result["filled"]),
     }
-    emit_record(record, fmt, title="Merged")
+    emit_record(record, fmt, title="Merged", path=output)
 
 
 @app.command("list")
 def list_(
     on: OnOpt = None,
     status: Annotated[
-        str | None,
-        typer.Option(help="held, house_arrest, deprived, free, dead, or an event kind."),
+        StatusFilter | None,
+        typer.Option(
+            case_sensitive=False,
+            metavar="STATUS",
+            help="A custody (deprived: held or house arrest) or an event kind: "
+            + ", ".join(StatusFilter)
+            + ".",
+            show_default=False,
+        ),
     ] = None,
     organisation: Annotated[
         str | None, typer.Option("--organisation", "--org", help="Member of (ref or name).")
@@ -296,16 +371,19 @@ def list_(
     release: Annotated[
         str | None, typer.Option(help="On this list release (ref or ORG@DATE).")
     ] = None,
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """List people with their status on a date, filtered."""
-    from vigil.cases import registry
+    import datetime as dt
 
-    fmt = output_format(format)
+    from vigil.cases import registry
+    from vigil.output import emit_frame
+
+    fmt = _printable(format, output)
     reader = _open(level)
-    day = _day(on, "--on") or dt.date.today()
+    day = _day(on, "on") or dt.date.today()
     frame = registry.list_people(
         reader,
         on=day,
@@ -321,18 +399,20 @@ def list_(
 @app.command()
 def show(
     person: Annotated[str, typer.Argument(help="Ref or name.")],
-    level: LevelOpt = "public",
+    level: LevelOpt = LevelName.PUBLIC,
     actor: ActorOpt = None,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Everything on one person at your level (restricted reads are audited)."""
     from vigil.cases import registry
+    from vigil.output import emit_record
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
     record = registry.show(person, reader, actor=actor)
     if fmt is OutputFormat.JSON:
-        emit_record(record, fmt)
+        emit_record(record, fmt, path=output)
         return
     flat = {k: v for k, v in record.items() if not isinstance(v, list | dict)}
     flat["names"] = "; ".join(
@@ -344,23 +424,25 @@ def show(
         flat[key] = "; ".join(", ".join(str(v) for v in item.values() if v) for item in record[key])
     if record.get("merged_from"):
         flat["merged_from"] = ", ".join(record["merged_from"])
-    emit_record(flat, fmt, title=record["name"])
+    emit_record(flat, fmt, title=record["name"], path=output)
 
 
 @app.command()
 def timeline(
     person: Annotated[str, typer.Argument(help="Ref or name.")],
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """A person's detention timeline (status events in order)."""
     from vigil.cases import registry
+    from vigil.output import emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
     found = registry.person(person, reader)
     frame = registry.timeline(found.ref, reader)
-    emit_frame(frame, fmt, title=f"Timeline of {found.name} ({found.ref})")
+    emit_frame(frame, fmt, title=f"Timeline of {found.name} ({found.ref})", path=output)
 
 
 @app.command()
@@ -369,22 +451,24 @@ def hearings(
     on: Annotated[
         str | None, typer.Option("--on", help="Count as of this day (default today).")
     ] = None,
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """The hearings of a case and its chain of postponements."""
     from vigil.cases.hearings import chain
+    from vigil.output import console, emit_frame, emit_record
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
-    result = chain(case, reader, _day(on, "--on"))
+    result = chain(case, reader, _day(on, "on"))
     if fmt is OutputFormat.JSON:
         record = result.record()
         record["hearings"] = result.hearings.to_dict(orient="records")
-        emit_record(record, fmt)
+        emit_record(record, fmt, path=output)
         return
     if fmt is OutputFormat.CSV:
-        emit_frame(result.hearings, fmt)
+        emit_frame(result.hearings, fmt, path=output)
         return
     emit_frame(result.hearings, fmt, title=f"Hearings of {result.title} ({result.case})")
     console().print(f"{result.title}: {result.summary}.")
@@ -393,68 +477,68 @@ def hearings(
 @app.command()
 def releases(
     organisation: Annotated[str, typer.Argument(help="Publishing organisation (ref or name).")],
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """The list releases an organisation published, with their size and changes."""
     from vigil.cases.releases import releases as list_releases
+    from vigil.output import emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
-    emit_frame(list_releases(organisation, reader), fmt, title=f"Lists published by {organisation}")
+    frame = list_releases(organisation, reader)
+    emit_frame(frame, fmt, title=f"Lists published by {organisation}", path=output)
 
 
 @app.command("diff-release")
 def diff_release(
     a: Annotated[str, typer.Argument(help="Earlier release (ref or ORG@DATE).")],
     b: Annotated[str, typer.Argument(help="Later release (ref or ORG@DATE).")],
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Who was added to and removed from a list between two releases, and why."""
     from vigil.cases.releases import diff
+    from vigil.output import emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
     frame = diff(a, b, reader)
     added = int((frame["change"] == "added").sum())
     removed = int((frame["change"] == "removed").sum())
-    emit_frame(frame, fmt, title=f"{a} → {b}: {added} added, {removed} removed")
+    title = f"{a} → {b}: {added} added, {removed} removed"
+    emit_frame(frame, fmt, title=title, path=output)
 
 
 @app.command()
 def stats(
-    on: Annotated[str | None, typer.Option("--on", help="Only this day.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day (default today).")] = None,
-    freq: Annotated[str, typer.Option("--freq", help="day, week, month or year.")] = "month",
-    by: Annotated[str, typer.Option("--by", help="none, organisation, charge or status.")] = "none",
+    on: Annotated[str | None, typer.Option("--on", help="Only this day (YYYY-MM-DD).")] = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    freq: Annotated[
+        Freq, typer.Option("--freq", case_sensitive=False, help="Dates of the series.")
+    ] = Freq.MONTH,
+    by: Annotated[
+        GroupBy, typer.Option("--by", case_sensitive=False, help="A column per group.")
+    ] = GroupBy.NONE,
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Also draw the counts (PNG or SVG).")
     ] = None,
-    level: LevelOpt = "public",
-    format: FormatOpt = "table",
-    output: OutOpt = None,
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
-    """How many people were held (custody or house arrest) on each date, by group."""
+    """How many people were held (custody or house arrest) on each date, by group:
+    the period starts from --from (default: the first event) to --to (default: today),
+    and --to itself; or --on alone."""
     from vigil.cases import stats as cases_stats
+    from vigil.output import console, emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     reader = _open(level)
-    try:
-        group = cases_stats.GroupBy(by.lower())
-    except ValueError:
-        raise InputError(
-            f"--by: expected none, organisation, charge or status, got {by!r}"
-        ) from None
-    frame = cases_stats.held(
-        reader,
-        start=_day(start, "--from"),
-        end=_day(end, "--to"),
-        freq=freq,
-        by=group,
-        on=_day(on, "--on"),
-    )
+    frame = cases_stats.held(reader, date_from=date_from, date_to=date_to, freq=freq, by=by, on=on)
     if chart is not None:
         cases_stats.chart(frame, chart)
     emit_frame(frame, fmt, title="People held", path=output)
@@ -466,10 +550,17 @@ def stats(
 def audit_(
     last: Annotated[int, typer.Option("--last", help="The last N events.")] = 20,
     action: Annotated[str | None, typer.Option(help="Only this action (import, merge…).")] = None,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """The audit trail: who imported, merged, exported or read restricted data, when."""
-    fmt = output_format(format)
+    import json
+
+    import pandas as pd
+
+    from vigil.output import emit_frame
+
+    fmt = _printable(format, output)
     _open()
     from vigil.cases import audit
     from vigil.cases.policy import Actor
@@ -492,7 +583,7 @@ def audit_(
     frame = pd.DataFrame(rows, columns=["at", "actor", "action", "target", "detail"])
     if fmt is OutputFormat.TABLE:
         frame["detail"] = frame["detail"].str.slice(0, 80)
-    emit_frame(frame.iloc[::-1], fmt, title="Audit trail")
+    emit_frame(frame.iloc[::-1], fmt, title="Audit trail", path=output)
 
 
 # Administration (backups, users) lives in its own module; mounted last so that its

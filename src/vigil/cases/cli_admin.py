@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from vigil.cli_options import FormatOpt, OutputFormat, OutputOpt
 from vigil.errors import InputError
-from vigil.output import console, emit_frame, emit_record, output_format
+
+# Cheap to import, like vigil.cases.cli: the renderers (vigil.output, pandas) and the
+# library are imported inside the commands.
 
 app = typer.Typer(help="Backups and users of the cases registry.", no_args_is_help=True)
 user_app = typer.Typer(
@@ -27,8 +31,15 @@ ActorOpt = Annotated[
     str | None,
     typer.Option("--as", help="Who is acting, for the audit trail (default $VIGIL_ACTOR or user)."),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 NameArg = Annotated[str, typer.Argument(help="User name.")]
+
+
+class Role(StrEnum):
+    """A user's role: :data:`vigil.cases.roles.ROLES` (a test checks them)."""
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
 
 
 def mount(cases_app: typer.Typer) -> None:
@@ -45,6 +56,12 @@ def _open() -> None:
     from vigil.cases import cli
 
     cli._open()
+
+
+def _printable(fmt: OutputFormat, output: Path | None) -> OutputFormat:
+    from vigil.cases import cli
+
+    return cli._printable(fmt, output)
 
 
 # -- backups --------------------------------------------------------------------------
@@ -85,14 +102,16 @@ def backup(
     passphrase_stdin: PassphraseStdinOpt = False,
     key_file: KeyFileOpt = None,
     actor: ActorOpt = None,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """A consistent backup of the registry (SQLite snapshot or pg_dump), mode 0600, with
     a signed manifest; --encrypt encrypts it with a passphrase."""
     from vigil.cases.backup import backup as do_backup
     from vigil.cases.backup import check_new_passphrase
+    from vigil.output import console, emit_record
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     passphrase = None
     if encrypt:
         if key_file is not None:
@@ -109,7 +128,7 @@ def backup(
     _open()
     report = do_backup(file, actor=actor, passphrase=passphrase, key=key)
     title = "Encrypted backup written" if report.encrypted else "Backup written"
-    emit_record(report.record(), fmt, title=title)
+    emit_record(report.record(), fmt, title=title, path=output)
 
 
 @app.command()
@@ -129,13 +148,15 @@ def restore(
         ),
     ] = False,
     actor: ActorOpt = None,
-    format: FormatOpt = "table",
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
 ) -> None:
     """Restore a backup: verified whole first (signature, sha256, integrity, row counts,
     schema), then swapped in at once; refuses a non-empty registry without --force."""
     from vigil.cases.backup import restore as do_restore
+    from vigil.output import emit_record
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     key = _read_key_file(key_file) if key_file is not None else None
     read: list[str] = []
 
@@ -153,7 +174,7 @@ def restore(
         key=key,
         unauthenticated=unauthenticated,
     )
-    emit_record(report.record(), fmt, title="Backup verified and restored")
+    emit_record(report.record(), fmt, title="Backup verified and restored", path=output)
 
 
 def _passphrase(stdin: bool, *, confirm: bool, what: str) -> str:
@@ -163,7 +184,7 @@ def _passphrase(stdin: bool, *, confirm: bool, what: str) -> str:
     if stdin:
         passphrase = sys.stdin.readline().rstrip("\r\n")
         if not passphrase:
-            raise InputError("--passphrase-stdin: no passphrase on standard input")
+            raise InputError("no passphrase on standard input", param="passphrase_stdin")
         return passphrase
     env = os.environ.get(PASSPHRASE_ENV)
     if env:
@@ -187,11 +208,11 @@ def _read_key_file(path: Path) -> str:
     try:
         key = path.expanduser().read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise InputError(f"--key-file {path}: no such file") from None
+        raise InputError(f"{path}: no such file", param="key_file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--key-file {path}: cannot read it ({exc})") from None
+        raise InputError(f"{path}: cannot read it ({exc})", param="key_file") from None
     if not key:
-        raise InputError(f"--key-file {path}: the file is empty")
+        raise InputError(f"{path}: the file is empty", param="key_file")
     return key
 
 
@@ -202,14 +223,14 @@ def _read_password() -> str:
     text = sys.stdin.readline()
     password = text.rstrip("\r\n")
     if not password:
-        raise InputError("--password-stdin: no password on standard input")
+        raise InputError("no password on standard input", param="password_stdin")
     return password
 
 
 @user_app.command("add")
 def user_add(
     name: NameArg,
-    role: Annotated[str, typer.Option("--role", "-r", help="viewer, editor or admin.")],
+    role: Annotated[Role, typer.Option("--role", "-r", case_sensitive=False, help="Their role.")],
     restricted: Annotated[
         bool, typer.Option("--restricted", help="May read restricted fields.")
     ] = False,
@@ -226,28 +247,29 @@ def user_add(
         name, role, password=password, email=email, restricted=restricted, by=actor
     )
     access = " with restricted access" if restricted else ""
-    typer.echo(f"User {user.username} added as {role.lower()}{access}.")
+    typer.echo(f"User {user.username} added as {role}{access}.")
     if generated:
         typer.echo(f"Password (shown once, give it over a safe channel): {generated}")
-    if role.lower() in ("editor", "admin"):
+    if role in (Role.EDITOR, Role.ADMIN):
         typer.echo(f"Two-factor sign-in is required: vigil cases user totp {user.username}")
 
 
 @user_app.command("list")
-def user_list(format: FormatOpt = "table") -> None:
+def user_list(format: FormatOpt = OutputFormat.TABLE, output: OutputOpt = None) -> None:
     """Users with their roles, restricted access, state and second factor."""
     from vigil.cases import users
+    from vigil.output import emit_frame
 
-    fmt = output_format(format)
+    fmt = _printable(format, output)
     _open()
     frame = users.list_users()
-    emit_frame(frame, fmt, title=f"{len(frame)} users")
+    emit_frame(frame, fmt, title=f"{len(frame)} users", path=output)
 
 
 @user_app.command("role")
 def user_role(
     name: NameArg,
-    role: Annotated[str, typer.Argument(help="viewer, editor or admin.")],
+    role: Annotated[Role, typer.Argument(case_sensitive=False, help="The new role.")],
     actor: ActorOpt = None,
 ) -> None:
     """Give a user another role."""
@@ -255,7 +277,7 @@ def user_role(
 
     _open()
     users.set_role(name, role, by=actor)
-    typer.echo(f"{name} is now {role.lower()}.")
+    typer.echo(f"{name} is now {role}.")
 
 
 @user_app.command("restricted")
@@ -319,6 +341,7 @@ def user_totp(
 ) -> None:
     """Set up two-factor sign-in: prints the otpauth:// URL (and a QR code) to scan."""
     from vigil.cases import users
+    from vigil.output import console
 
     _open()
     _device, url = users.totp_setup(name, by=actor)
