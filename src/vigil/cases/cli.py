@@ -28,6 +28,8 @@ from vigil.errors import InputError
 from vigil.periods import Freq
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
 # Importing this module must stay cheap (every `vigil cases …` command does, and builds
@@ -147,7 +149,7 @@ def _busy(message: str, quiet: bool = False) -> AbstractContextManager[object]:
     return console(stderr=True).status(message)
 
 
-def _day(value: str | None, param: str):
+def _day(value: str | None, param: str) -> dt.date | None:
     """An exact day from an option (``param``: the option's name, for the error)."""
     from vigil.dates import parse_optional_date
 

@@ -13,6 +13,7 @@ fifth of a second.
 from __future__ import annotations
 
 from enum import EnumType, IntEnum, StrEnum, nonmember
+from typing import Any
 
 from vigil.errors import InputError
 
@@ -23,30 +24,32 @@ class _LevelType(EnumType):
 
     @property
     def choices(cls) -> list[tuple[int, str]]:
-        return [(int(level), level.label) for level in cls]  # type: ignore[attr-defined]
+        return [(int(level), level.label) for level in _members(cls)]
 
     @property
     def labels(cls) -> list[str]:
-        return [level.label for level in cls]  # type: ignore[attr-defined]
+        return [level.label for level in _members(cls)]
 
     @property
     def values(cls) -> list[int]:
-        return [int(level) for level in cls]  # type: ignore[call-overload]
+        return [int(level) for level in _members(cls)]
+
+
+def _members(cls: Any) -> list[Level]:
+    return list(cls)
 
 
 class Level(IntEnum, metaclass=_LevelType):
-    PUBLIC = 0, "public"
-    INTERNAL = 1, "internal"
-    RESTRICTED = 2, "restricted"
+    PUBLIC = 0
+    INTERNAL = 1
+    RESTRICTED = 2
 
-    label: str
     do_not_call_in_templates = nonmember(True)  # as Django's choices: a class, not a call
 
-    def __new__(cls, value: int, label: str) -> Level:
-        member = int.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        return member
+    @property
+    def label(self) -> str:
+        """The level's name as people write it: ``public``, ``internal``, ``restricted``."""
+        return self.name.lower()
 
     @classmethod
     def parse(cls, value: object, field: str = "level") -> Level:

@@ -10,7 +10,7 @@ directly.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -144,7 +144,7 @@ def display_names(level: Who, names: pd.DataFrame | None = None) -> pd.DataFrame
 
 def primary_names(level: Who, names: pd.DataFrame | None = None) -> dict[int, str]:
     """Each visible person's display name (see :func:`display_names`)."""
-    return display_names(level, names)["name"].to_dict()
+    return cast(dict[int, str], display_names(level, names)["name"].to_dict())
 
 
 def find(query: str, level: Who, limit: int = 10) -> pd.DataFrame:

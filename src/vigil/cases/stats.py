@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vigil import periods as P
@@ -133,7 +134,7 @@ def _groups(level: Who, by: GroupBy) -> pd.DataFrame:
     return pd.DataFrame(rows2, columns=["person_id", "group"])
 
 
-def chart(frame: pd.DataFrame, path, title: str = "People held") -> None:
+def chart(frame: pd.DataFrame, path: str | Path, title: str = "People held") -> None:
     """A line chart of the counts (PNG or SVG by the file's suffix)."""
     import matplotlib
     import pandas as pd

@@ -104,7 +104,7 @@ def add_user(
         User.username_validator(username)
     except ValidationError as exc:
         raise InputError(f"user name {username!r}: {' '.join(exc.messages)}") from None
-    if len(username) > User._meta.get_field("username").max_length:
+    if len(username) > (User._meta.get_field("username").max_length or len(username)):
         raise InputError(f"user name {username!r}: too long")
     if email:
         try:
