@@ -630,23 +630,13 @@ def test_the_cli_names_the_flag_of_the_same_error(capsys, store):
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "vigil"
 FLAG = re.compile(r"(?<![\w`-])--[a-z][a-z0-9-]*")
-# Modules whose messages are the command line's own (a CLI module, or advice on which
-# command line to run) are not libraries. Others still converting (issue 12) are
-# listed in PENDING: the test fails for them (strict xfail) once they are clean.
-PENDING = {
-    "cases/registry.py",
-    "cases/stats.py",
-    "cases/users.py",
-}
+# Modules whose messages are the command line's own (cli*.py) are not libraries.
 
 
 def _library_modules():
     for path in sorted(SRC.rglob("*.py")):
-        rel = path.relative_to(SRC).as_posix()
-        if path.name.startswith("cli"):
-            continue
-        marks = [pytest.mark.xfail(strict=True, reason="being converted")] if rel in PENDING else []
-        yield pytest.param(path, id=rel, marks=marks)
+        if not path.name.startswith("cli"):
+            yield pytest.param(path, id=path.relative_to(SRC).as_posix())
 
 
 @pytest.mark.parametrize("path", list(_library_modules()))

@@ -1,12 +1,12 @@
 """The `vigil` command: mounts the territory and cases commands, and `vigil serve`.
 
 The two command families are imported only when their name is on the command line
-(:class:`LazyGroup`): importing ``vigil.cases.cli`` sets up Django and importing the
-territory commands may pull the numerical stack, seconds that ``vigil --version`` or
-``vigil territory area`` should not pay (issue 12; figures in docs/performance.md).
+(:class:`LazyGroup`), so that ``vigil --version`` pays for neither (issue 12; figures
+in docs/performance.md).
 
-Errors raised as VigilError are printed on one line (``Error: …``) with exit code 1;
-anything else is a bug and keeps its traceback.
+Errors raised as VigilError are printed on one line (``Error: …``) with exit code 1,
+a command line the parser refuses on one line with exit code 2; anything else is a
+bug and keeps its traceback.
 """
 
 from __future__ import annotations

@@ -561,8 +561,8 @@ def test_stats_chart_and_csv(demo):
     csv_text = text(get(client, "/prisoners/stats/data.csv?from=2026-06-01&to=2026-11-01"))
     frame = stats.held(
         Level.PUBLIC,
-        start=__import__("datetime").date(2026, 6, 1),
-        end=__import__("datetime").date(2026, 11, 1),
+        date_from="2026-06-01",
+        date_to="2026-11-01",
         by=stats.GroupBy.ORGANISATION,
     )
     lines = csv_text.strip().splitlines()

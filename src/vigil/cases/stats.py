@@ -60,15 +60,12 @@ def held(
     freq: P.Freq | str = P.Freq.MONTH,
     by: GroupBy | str = GroupBy.NONE,
     on: DateLike | None = None,
-    start: DateLike | None = None,
-    end: DateLike | None = None,
 ) -> pd.DataFrame:
     """A wide table: one row per date, a column ``all`` and one per group.
 
     ``on`` alone gives one date. Without ``date_from``, the series begins with the
     first event on record; ``date_to`` defaults to today. Dates are days
-    (``YYYY-MM-DD`` or ``datetime.date``, :func:`vigil.dates.parse_date`). ``start``
-    and ``end`` are the former names of ``date_from`` and ``date_to``.
+    (``YYYY-MM-DD`` or ``datetime.date``, :func:`vigil.dates.parse_date`).
     """
     import pandas as pd
 
@@ -77,8 +74,8 @@ def held(
 
     group = group_by(by)
     f = P.freq(freq)
-    first = parse_optional_date(date_from if date_from is not None else start, "date_from")
-    last = parse_optional_date(date_to if date_to is not None else end, "date_to")
+    first = parse_optional_date(date_from, "date_from")
+    last = parse_optional_date(date_to, "date_to")
     day = parse_optional_date(on, "on")
     events = events_frame(level)
     if day is not None:

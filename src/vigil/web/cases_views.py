@@ -545,8 +545,8 @@ def stats_frame(query: StatsQuery, level: Actor) -> pd.DataFrame:
     def make() -> pd.DataFrame:
         return stats.held(
             level,
-            start=query.start,
-            end=query.end,
+            date_from=query.start,
+            date_to=query.end,
             freq=query.freq,
             by=stats.GroupBy(query.by),
         )
