@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
 
-from vigil.errors import InputError
+from vigil.choices import choice, not_one_of
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -43,11 +43,7 @@ class Weekday(StrEnum):
 
 def freq(value: Freq | str) -> Freq:
     """``value`` as a :class:`Freq` (``"week"`` or ``Freq.WEEK``)."""
-    try:
-        return Freq(str(value).strip().lower())
-    except ValueError:
-        expected = ", ".join(f.value for f in Freq)
-        raise InputError(f"expected one of {expected}, got {value!r}", param="freq") from None
+    return choice(Freq, value, "freq")
 
 
 def weekday_index(name: str | int) -> int:
@@ -58,7 +54,7 @@ def weekday_index(name: str | int) -> int:
     for i, (short, full) in enumerate(zip(WEEKDAYS, FULL_WEEKDAYS, strict=True)):
         if key in (short, full):
             return i
-    raise InputError(f"expected one of {', '.join(WEEKDAYS)}, got {name!r}", param="week_start")
+    raise not_one_of(name, WEEKDAYS, "week_start")
 
 
 def floor(date: dt.date, freq: Freq, week_start: int = 0) -> dt.date:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import EnumType, IntEnum, StrEnum, nonmember
 from typing import Any
 
-from vigil.errors import InputError
+from vigil.choices import not_one_of
 
 
 class _LevelType(EnumType):
@@ -61,8 +61,7 @@ class Level(IntEnum, metaclass=_LevelType):
         for level in cls:
             if text in (level.label, str(level.value)):
                 return level
-        names = ", ".join(level.label for level in cls)
-        raise InputError(f"expected one of {names}, got {value!r}", param=field)
+        raise not_one_of(value, (level.label for level in cls), field)
 
 
 class LevelName(StrEnum):

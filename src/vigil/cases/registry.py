@@ -21,6 +21,7 @@ from vigil.cases.names import fold, skeleton
 from vigil.cases.policy import Who
 from vigil.cases.status import date_texts, events_frame, latest_on, status_on
 from vigil.cases.vocab import CUSTODY, Custody, StatusKind
+from vigil.choices import not_one_of
 from vigil.dates import DateLike, parse_optional_date
 from vigil.errors import InputError, NotFound
 
@@ -250,8 +251,7 @@ def _status_mask(frame: pd.DataFrame, status: str) -> pd.Series:
         return frame["custody"] == wanted
     if wanted in StatusKind.values:
         return frame["status"] == wanted
-    allowed = ", ".join(["deprived", *Custody.values, *StatusKind.values])
-    raise InputError(f"expected one of {allowed}, got {status!r}", param="status")
+    raise not_one_of(status, ["deprived", *Custody.values, *StatusKind.values], "status")
 
 
 def _article_filter(charge: str) -> Any:

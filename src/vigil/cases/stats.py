@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vigil import periods as P
+from vigil.choices import choice
 from vigil.dates import DateLike, check_order, parse_optional_date
-from vigil.errors import InputError
 
 if TYPE_CHECKING:  # pandas and Django are imported by the functions that use them
     import pandas as pd
@@ -33,11 +33,7 @@ class GroupBy(StrEnum):
 
 def group_by(value: GroupBy | str) -> GroupBy:
     """``value`` as a :class:`GroupBy` (``"organisation"`` or ``GroupBy.ORGANISATION``)."""
-    try:
-        return GroupBy(str(value).strip().lower())
-    except ValueError:
-        expected = ", ".join(g.value for g in GroupBy)
-        raise InputError(f"expected one of {expected}, got {value!r}", param="by") from None
+    return choice(GroupBy, value, "by")
 
 
 def dates(date_from: dt.date, date_to: dt.date, freq: P.Freq | str) -> list[dt.date]:

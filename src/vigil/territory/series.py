@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from vigil import periods as P
-from vigil.errors import InputError
+from vigil.choices import not_one_of
 from vigil.territory import change as overlay_mod
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 
@@ -126,8 +126,7 @@ def records(series: pd.DataFrame, freq: P.Freq, metric: str = "gained") -> pd.Da
     "Largest since X" means no period between X and this one had a larger value.
     """
     if metric not in METRICS:
-        expected = ", ".join(METRICS)
-        raise InputError(f"expected one of {expected}, got {metric!r}", param="metric")
+        raise not_one_of(metric, METRICS, "metric")
     metric = str(metric)  # an enum member is written as its value
     done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
     values = done[METRICS[metric]].to_numpy(dtype=float)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vigil.choices import not_one_of
 from vigil.errors import InputError
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
 from vigil.territory.sources.files import is_archive, iter_members
@@ -94,7 +95,7 @@ def read(
         from vigil.territory.sources import vector
 
         return vector.read(paths, report=report, **options)
-    raise InputError(f"expected one of {', '.join(FORMATS)}, got {format!r}", param="format")
+    raise not_one_of(format, FORMATS, "format")
 
 
 @dataclass(frozen=True)
