@@ -394,3 +394,26 @@ def test_a_held_hearing_starts_a_new_chain(sample):
     result = chain("C1", PUBLIC, as_of=dt.date(2026, 11, 25))
     assert (result.postponements, result.total_postponements) == (1, 3)
     assert result.summary == "postponed once since October 2026; next hearing 2 December 2026"
+
+
+@pytest.mark.parametrize("date", ["", None])
+def test_add_hearing_needs_a_date(sample, date):
+    from vigil.cases import edits, policy
+
+    who = policy.Actor.operator_at(name="t")
+    with pytest.raises(InputError) as info:
+        edits.add_hearing(who, "C1", date=date)
+    assert str(info.value) == "date: a hearing needs a date, such as 2026-11-25"
+
+
+def test_postpone_needs_a_next_date(sample):
+    from vigil.cases import edits, policy
+    from vigil.cases.models import Hearing
+
+    who = policy.Actor.operator_at(name="t")
+    h = Hearing.objects.filter(outcome="scheduled").first()
+    with pytest.raises(InputError) as info:
+        edits.postpone_hearing(who, h.pk, reason="x", next_date="")
+    assert str(info.value) == "next_date: a hearing needs a date, such as 2026-11-25"
+    h.refresh_from_db()
+    assert h.outcome == "scheduled"
