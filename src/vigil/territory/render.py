@@ -24,12 +24,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, SupportsFloat, SupportsInt, TypeGuard
 
 import numpy as np
 import pandas as pd
 import shapely
 from matplotlib import dates as mdates
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
@@ -76,7 +79,7 @@ def fmt_km2(x: float | None, signed: bool = False) -> str:
 
     One decimal, thousands separators; ``n/a`` for None or NaN.
     """
-    return f"{fmt_number(x, signed=signed)} km²" if _is_number(x) else "n/a"
+    return f"{fmt_number(float(x), signed=signed)} km²" if _is_number(x) else "n/a"
 
 
 def fmt_number(x: float | None, signed: bool = False) -> str:
@@ -423,7 +426,12 @@ def chart_change_map(
 
 
 def _locator(
-    fig: Figure, ax, extent: BaseGeometry, changed: BaseGeometry, view: tuple, cos0: float
+    fig: Figure,
+    ax: Axes,
+    extent: BaseGeometry,
+    changed: BaseGeometry,
+    view: tuple[float, float, float, float],
+    cos0: float,
 ) -> None:
     """A small map in a corner: the whole controlled extent, simplified, and a red box
     where the main map looks, so a reader sees where on the front the change is. The
@@ -469,7 +477,7 @@ def _locator(
         spine.set_color("#999999")
 
 
-def _date_axis(ax, start: pd.Series, unit: str) -> None:
+def _date_axis(ax: Axes, start: pd.Series, unit: str) -> None:
     """Date ticks: period starts for up to 30 weeks ("21 Oct", with the year on the first and
     at each new year), months for monthly series, matplotlib's choice otherwise."""
     if unit == "week" and len(start) <= 30:
@@ -482,6 +490,7 @@ def _date_axis(ax, start: pd.Series, unit: str) -> None:
             year = t.year
         ax.set_xticks(mdates.date2num(ticks), labels)
         return
+    locator: mdates.DateLocator
     if unit == "month":
         locator = mdates.MonthLocator(interval=max(1, math.ceil(len(start) / 12)))
     else:
@@ -527,7 +536,7 @@ def _change_bounds(change: Change) -> tuple[float, float, float, float] | None:
     return shapely.union_all(parts).bounds if len(parts) > 1 else parts[0].bounds
 
 
-def _add_geometry(ax, geom: BaseGeometry, face: str, edge: str, lw: float) -> None:
+def _add_geometry(ax: Axes, geom: BaseGeometry, face: str, edge: str, lw: float) -> None:
     """Add the polygonal parts of ``geom`` as one compound patch (holes left open).
 
     Exteriors are oriented counter-clockwise and holes clockwise, so matplotlib's
@@ -550,7 +559,7 @@ def _add_geometry(ax, geom: BaseGeometry, face: str, edge: str, lw: float) -> No
     ax.add_patch(patch)
 
 
-def _scale_bar(ax, cos0: float) -> None:
+def _scale_bar(ax: Axes, cos0: float) -> None:
     """An approximate scale bar in km, about a fifth of the map's width, lower left."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     width_km = (x1 - x0) * KM_PER_DEGREE * cos0
@@ -597,10 +606,9 @@ def _degrees(v: float, pos: str, neg: str) -> str:
 
 def _figure(size: tuple[float, float], dpi: int) -> Figure:
     """A figure whose constrained layout leaves a strip at the bottom for the credit."""
-    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     strip = 0.3 / size[1]  # 0.3 inch
-    fig.get_layout_engine().set(rect=(0, strip, 1, 1 - strip))
-    return fig
+    layout = ConstrainedLayoutEngine(rect=(0, strip, 1, 1 - strip))
+    return Figure(figsize=size, dpi=dpi, layout=layout)
 
 
 def _credit(fig: Figure, credit: str) -> None:
@@ -822,7 +830,8 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     blocks.append(_Heading("Controlled area"))
     blocks.append(_Para(_area_text(data)))
 
-    where = _regions_table(data.extra.get("regions_week"))
+    regions = data.extra.get("regions_week")
+    where = _regions_table(regions if isinstance(regions, pd.DataFrame) else None)
     if where is not None:
         blocks += [_Heading("Where, last week"), where]
         blocks.append(
@@ -831,7 +840,8 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
 
     places = data.extra.get("settlements_week")
     if isinstance(places, pd.DataFrame):
-        blocks += _settlement_blocks(places, data.extra.get("settlements_coverage") or [])
+        coverage = data.extra.get("settlements_coverage")
+        blocks += _settlement_blocks(places, coverage if isinstance(coverage, list) else [])
 
     table = _weeks_table(data.weekly, 12)
     if table is not None:
@@ -1117,12 +1127,18 @@ def _present(v: object) -> bool:
     if v is None:
         return False
     try:
-        return not bool(pd.isna(v))
+        # pd.isna takes any object at runtime; its stubs list only typed overloads
+        return not bool(pd.isna(v))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return True
 
 
-def _is_number(v: object) -> bool:
+class _Real(SupportsFloat, SupportsInt, Protocol):
+    """A number float() and int() both take: Python, numpy and decimal numbers."""
+
+
+def _is_number(v: object) -> TypeGuard[_Real]:
+    """True for a finite number (not a bool, None or NaN)."""
     if v is None or isinstance(v, bool):
         return False
     try:
@@ -1132,7 +1148,7 @@ def _is_number(v: object) -> bool:
 
 
 def _as_int(v: object) -> int | None:
-    return int(v) if _is_number(v) else None  # type: ignore[arg-type]
+    return int(v) if _is_number(v) else None
 
 
 def _as_date(v: object) -> dt.date | None:
