@@ -305,7 +305,7 @@ def write_xlsx(doc: Document, level: Level) -> bytes:
 
     level = Level.parse(level)
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     for name, (header, rows) in _flat_rows(doc, level).items():
         sheet = book.create_sheet(name)
         sheet.append(header)

@@ -119,7 +119,7 @@ HIDDEN_POINTERS = {
 }
 M2M_KINDS = MANY
 #: Values a new record's audit event leaves out (a blank field is blank).
-BLANK = (None, "", frozenset(), {})
+BLANK: tuple[object, ...] = (None, "", frozenset(), {})
 MODEL = {name: table.model for name, table in READ_TABLES.items()}
 
 
@@ -223,8 +223,9 @@ class Loader:
             self.ids[table] = dict(pairs)
             self.refs[table] = {pk: ref for ref, pk in pairs}
             self.taken[table] = set(every.values_list("ref", flat=True)) - set(self.ids[table])
-        self.ids["courts"] = dict(models.Court.objects.values_list("name", "id"))
-        self.refs["courts"] = {pk: name for name, pk in self.ids["courts"].items()}
+        courts = list(models.Court.objects.values_list("name", "id"))  # names are unique
+        self.ids["courts"] = dict(courts)
+        self.refs["courts"] = {pk: name for name, pk in courts}
         self.pendings: dict[str, list[Pending]] = {t: [] for t in ORDER}
         self.problems: list[RowProblem] = []
         self.bad_groups: set[tuple[str, int]] = set()
@@ -235,7 +236,8 @@ class Loader:
         self._rows: dict[str, list[Any]] = {}  # existing records of the ref tables
         self.m2m_existing: dict[tuple[str, str], dict[int, frozenset[int]]] = {}
         self.articles: dict[tuple[str, str], Any] = {}
-        self.withdrawn: dict[int, int] = {}  # withdrawn event id -> withdrawing event id
+        # withdrawn event -> withdrawing event: ids, or the Pending of a new event
+        self.withdrawn: dict[int | Pending, int | Pending] = {}
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._seen_ids: dict[str, set[int]] = {}  # ids visible at self.blind, per table
         self.before: dict[int, dict[str, Any]] = {}  # id(Pending) -> audited values
@@ -940,7 +942,8 @@ class Loader:
         taken = self.ids[table]
         hidden = self.taken.get(table, set())  # a ref the importer cannot see is taken too
         in_use = _Either(taken, hidden)
-        simple, odd = [], []
+        simple: list[Any] = []
+        odd: list[Any] = []
         for record in fresh:
             record.ref = new_ref(table, record.pk, in_use)
             taken[record.ref] = record.pk
