@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import shapely
@@ -174,7 +174,8 @@ def _geometry(geom: Any, tolerance: float) -> dict[str, Any]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict(orient="records")
+    # the stubs key records by Hashable; these frames' column names are all str
+    return cast("list[dict[str, Any]]", frame.to_dict(orient="records"))
 
 
 # -- what the endpoints answer -----------------------------------------------------------

@@ -14,7 +14,7 @@ a name holds.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from django.http import HttpRequest, HttpResponse
@@ -44,7 +44,8 @@ def _respond(request: HttpRequest, params: FormatQuery, data: Any, level: Actor)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict(orient="records")
+    # the stubs key records by Hashable; these frames' column names are all str
+    return cast("list[dict[str, Any]]", frame.to_dict(orient="records"))
 
 
 def _not_found(param: str, what: str, key: str) -> NotFound:

@@ -315,14 +315,15 @@ def table_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     """A series frame as display rows (period, gained, lost, net, area; km², 1 decimal)."""
     return [
         {
-            "period": f"{render.fmt_date(r.period_start)} to {render.fmt_date(r.period_end)}",
-            "gained": render.fmt_number(r.gained_km2),
-            "lost": render.fmt_number(r.lost_km2),
-            "net": render.fmt_number(r.net_km2, signed=True),
-            "area": render.fmt_number(r.area_km2),
-            "note": "gap" if r.gap else ("incomplete" if not r.complete else ""),
+            "period": f"{render.fmt_date(r['period_start'])} to {render.fmt_date(r['period_end'])}",
+            "gained": render.fmt_number(r["gained_km2"]),
+            "lost": render.fmt_number(r["lost_km2"]),
+            "net": render.fmt_number(r["net_km2"], signed=True),
+            "area": render.fmt_number(r["area_km2"]),
+            "note": "gap" if r["gap"] else ("incomplete" if not r["complete"] else ""),
         }
-        for r in frame.itertuples()
+        # records, not itertuples: the stubs type a tuple's fields as any pandas scalar
+        for r in frame.to_dict(orient="records")
     ]
 
 

@@ -45,7 +45,7 @@ _versions: dict[tuple, Version] = {}
 
 def _stat(path: Path) -> tuple:
     """What changes when the store is written: the file's and its journal's stamps."""
-    out = []
+    out: list[tuple[int, int] | None] = []  # (mtime in ns, size); None: no such file
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")):
         try:
             s = p.stat()
