@@ -844,7 +844,9 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _chain(first: list[Snapshot], second: list[Snapshot], rest: Iterator[list[Snapshot]]):
+def _chain(
+    first: list[Snapshot], second: list[Snapshot], rest: Iterator[list[Snapshot]]
+) -> Iterator[list[Snapshot]]:
     yield first
     yield second
     yield from rest

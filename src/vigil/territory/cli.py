@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -185,9 +185,11 @@ def _either(word: str | None, flag: str | None, metavar: str, name: str) -> str:
     """The value given as the word ``metavar`` or as the option ``name``: exactly one."""
     if word is not None and flag is not None:
         raise UsageError(f"{name}: given twice, as {metavar} ({word}) and as {name} ({flag})")
-    if word is None and flag is None:
-        raise UsageError(f"{name}: missing; give {metavar} or {name}")
-    return flag if flag is not None else word  # type: ignore[return-value]
+    if flag is not None:
+        return flag
+    if word is not None:
+        return word
+    raise UsageError(f"{name}: missing; give {metavar} or {name}")
 
 
 def _open(store: Path | None, *, create: bool = False) -> Territory:
@@ -529,8 +531,10 @@ def change(
         payload = dict(summary, fragments=frags.head(top).to_dict(orient="records"))
         emit_record(payload, OutputFormat.JSON, path=output)
     elif format is GeoFormat.CSV:
+        # summary() is typed dict[str, object]; its values are scalars, one column each
+        constants = cast("dict[str, Any]", {k: v for k, v in summary.items() if k != "kind"})
         emit_frame(
-            frags.assign(**{k: v for k, v in summary.items() if k != "kind"}),
+            frags.assign(**constants),
             OutputFormat.CSV,
             path=output,
         )
@@ -812,6 +816,7 @@ def settlements(
     from vigil.output import console, emit_frame, emit_record
     from vigil.territory.settlements import coverage_sentence
 
+    assert date_from is not None and date_to is not None  # required: typer asks for both
     with _open(store) as t:
         changed, cover = t.settlement_changes(date_from, date_to, source=source)
     notes = [coverage_sentence(r) for r in cover.to_dict(orient="records")]

@@ -538,8 +538,9 @@ class Store:
             rows = self.db.execute(
                 f"SELECT hash, geometry FROM tile_pieces WHERE hash IN ({marks})", chunk
             ).fetchall()
-            geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
-            out.update({r[0]: g for r, g in zip(rows, geoms, strict=True)})
+            if rows:
+                geoms = shapely.from_wkb([r[1] for r in rows])
+                out.update({r[0]: g for r, g in zip(rows, geoms, strict=True)})
         return out
 
     # -- reference geography -----------------------------------------------------------
