@@ -1142,6 +1142,7 @@ def _is_number(v: object) -> TypeGuard[_Real]:
     if v is None or isinstance(v, bool):
         return False
     try:
+        # any object is tried: what float() refuses is not a number (caught below)
         return math.isfinite(float(v))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
