@@ -55,6 +55,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy  # mypy.ini: src/, with django-stubs
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks scripts
