@@ -62,6 +62,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/startup.py --ingest
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/regions.py
 	$(BIN)/python benchmarks/cases.py

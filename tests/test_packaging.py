@@ -9,6 +9,8 @@ import sys
 import tomllib
 from importlib import metadata
 
+import pytest
+
 import vigil
 from tests.conftest import REPO
 
@@ -54,7 +56,7 @@ def test_the_core_install_has_no_web_stack_and_the_extras_do():
     assert {"shapely", "pyproj", "typer", "pandas", "matplotlib"} <= core
     assert {"django", "django-ninja", "dj-database-url", "argon2-cffi"} <= _names(extras["web"])
     assert "psycopg" in _names(extras["postgres"])
-    assert {"pytest-xdist", "mypy", "django-stubs"} <= _names(extras["dev"])
+    assert {"pytest-xdist", "django-stubs", "pandas-stubs"} <= _names(extras["dev"])
     assert set(extras["all"]) == {"vigil[web,postgres]"}
 
 
@@ -90,3 +92,23 @@ main(sys.argv[1:])
     assert run.stderr == (
         "Error: /nonexistent/v.sqlite: no store here (run `vigil territory ingest` first)\n"
     )
+
+
+@pytest.mark.parametrize("command", [["cases", "list"], ["cases", "find", "Ali"]])
+def test_the_web_commands_without_the_web_stack_say_what_to_install(command):
+    """Without the web extra, `vigil cases …` answers one line naming the
+    extra to install, not a traceback (simulated by refusing to import the web stack)."""
+    code = f"""
+import sys
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {sorted(WEB_STACK)!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, Refuse())
+from vigil.cli import main
+main(sys.argv[1:])
+"""
+    run = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("Error: vigil "), run.stderr
+    assert "needs the web extra" in run.stderr and "pip install 'vigil[web]'" in run.stderr

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
@@ -133,6 +135,41 @@ def serve(
     web.serve(host, port, store=path, threads=threads)
 
 
+#: What `pip install 'vigil[web]'` brings (the cases registry and the site are one
+#: Django project); the territory engine needs none of it.
+WEB_EXTRA = frozenset(
+    [
+        "django",
+        "ninja",
+        "whitenoise",
+        "waitress",
+        "django_otp",
+        "axes",
+        "qrcode",
+        "openpyxl",
+        "unidecode",
+        "rapidfuzz",
+        "pyrage",
+        "dj_database_url",
+        "argon2",
+    ]
+)
+
+
+@contextmanager
+def web_extra_needed(what: str) -> Iterator[None]:
+    """Turn the import error of a missing web-extra package into one line that says
+    what to install (a plain `pip install vigil` has the territory engine only)."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in WEB_EXTRA:
+            raise
+        raise VigilError(
+            f"{what} needs the web extra ({exc.name} is not installed): pip install 'vigil[web]'"
+        ) from None
+
+
 @cache
 def command() -> Any:
     """The click command typer builds from ``app`` (built once per process: building it
@@ -151,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = command().main(args=args, prog_name="vigil", standalone_mode=False)
+        with web_extra_needed(" ".join(["vigil", *args[:1]])):
+            code = command().main(args=args, prog_name="vigil", standalone_mode=False)
     except VigilError as exc:
         _fail(cli_message(exc, args), exc.exit_code)
     except typer.TyperException as exc:  # click's own exceptions, which typer vendors
