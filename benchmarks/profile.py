@@ -56,9 +56,9 @@ def open_or_build(path: Path | None, tmp: Path) -> Any:
 
 # -- queries ---------------------------------------------------------------------------
 def queries(t: Any) -> None:
+    from vigil import periods as P
     from vigil.territory import change as C
     from vigil.territory import geodesy
-    from vigil import periods as P
     from vigil.territory import series as S
 
     st, src = t.store, t.resolve_source()
