@@ -325,7 +325,7 @@ def test_records_for_one_period(territory):
 def test_records_refuse_a_period_without_data(territory):
     from vigil.errors import NoDataError
 
-    with pytest.raises(NoDataError, match="^period: no complete week with data holds 2030-01-01"):
+    with pytest.raises(NoDataError, match=r"^period: no complete week with data holds 2030-01-01"):
         territory.records("week", period="2030-01-01")
 
 
