@@ -645,7 +645,7 @@ def test_a_format_1_backup_is_restored_only_with_unauthenticated(tmp_path, trail
     _rewrite(path, manifest, sign=False)
     _change_everything(trail)
     before = _all_rows()
-    with pytest.raises(InputError, match="--unauthenticated only if you trust") as caught:
+    with pytest.raises(InputError, match="`--unauthenticated` only if you trust") as caught:
         restore(path, force=True)
     before = _refused_and_untouched(before, caught)
     # Accepted unsigned, but still checked: a file that changed since is refused.
