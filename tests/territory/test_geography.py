@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import lzma
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -462,11 +463,15 @@ README_OBLAST_KM2 = {
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, int]]:
+def shipped(daily_geo_store: Path) -> Iterator[tuple[Store, dict[str, int]]]:
+    """The shipped files as imported once per run (tests/conftest.py daily_geo_store:
+    `import_geography` of the shipped files, what `make demo` does), read only; the
+    counts are what the store holds of each level."""
     if not (G.shipped_folder() / "oblasts.geojson.xz").exists():
         pytest.skip("data/geography/ not present")
-    store = Store(tmp_path_factory.mktemp("shipped") / "s.sqlite")
-    counts = G.import_shipped(store)  # its time: benchmarks/regions.py, not a test
+    store = Store(daily_geo_store)
+    counts = {level: len(store.regions(level)) for level in ("oblast", "raion", "hromada")}
+    counts["settlement"] = len(store.settlements())
     yield store, counts
     store.close()
 
