@@ -145,7 +145,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
         _submit(driver)
         assert urlsplit(driver.current_url).path == "/editors/", driver.page_source[-2000:]
         # sign out and in again with a code: the second factor at sign-in proper
-        driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
+        _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.signout"))  # and wait
         driver.get(f"{base}/editors/login/")
         _fill(driver, "id_username", "ed")
         _fill(driver, "id_password", PASSWORD)
@@ -178,7 +178,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
     assert console_errors(driver) == []
 
     # 5. The public, signed out: the edit and the postponement show, the contact never.
-    driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.signout"))  # and wait for it
     driver.delete_all_cookies()
     driver.get(f"{base}/prisoners/VRW-001/")
     page = driver.page_source
