@@ -32,14 +32,6 @@ if TYPE_CHECKING:  # pandas costs over a second to import: only commands with fr
     import pandas as pd
 
 
-def output_format(value: str) -> OutputFormat:
-    """``--format`` checked: table, csv or json (one plain error line otherwise)."""
-    try:
-        return OutputFormat(value.lower())
-    except ValueError:
-        raise InputError(f"expected table, csv or json, got {value!r}", param="format") from None
-
-
 def console(stderr: bool = False) -> Console:
     """A console; when not a terminal, wide enough that tables never wrap."""
     stream = sys.stderr if stderr else sys.stdout

@@ -22,6 +22,7 @@ from vigil.cases import policy
 from vigil.cases.levels import Level
 from vigil.cases.policy import Who
 from vigil.cases.schema import COURTS, MANY, TABLE, TABLES, Column, Table
+from vigil.choices import not_one_of
 from vigil.errors import InputError
 
 Document = dict[str, list[dict[str, Any]]]
@@ -356,8 +357,7 @@ def export(level: Who, fmt: ExportFormat | str, table: str | None = None) -> byt
     try:
         fmt = ExportFormat(str(fmt).lower())
     except ValueError:
-        names = ", ".join(f.value for f in ExportFormat)
-        raise InputError(f"expected one of {names}, got {fmt!r}", param="format") from None
+        raise not_one_of(fmt, (f.value for f in ExportFormat), "format") from None
     if table is not None and fmt is not ExportFormat.CSV:
         raise InputError(
             f"a single table is written as CSV only, not {fmt.value} "
@@ -365,7 +365,7 @@ def export(level: Who, fmt: ExportFormat | str, table: str | None = None) -> byt
             param="table",
         )
     if table is not None and table not in TABLE:
-        raise InputError(f"expected one of {', '.join(TABLE)}, got {table!r}", param="table")
+        raise not_one_of(table, TABLE, "table")
     doc = document(who)
     if table is not None:
         return write_csv_table(doc, table, level)
