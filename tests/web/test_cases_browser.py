@@ -128,13 +128,29 @@ def _submit(driver, form=None) -> None:
     )
 
 
+def _open(driver, url: str) -> None:
+    """Open ``url`` and wait until its document has loaded and has a body. A bare
+    ``driver.get`` right after a sign-out and a cookie purge has returned with the
+    page source still empty on a loaded CI machine (stop 20): the test then read ''
+    instead of the page."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && !!document.body"
+            " && document.body.innerHTML.length > 0"
+        )
+    )
+
+
 def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, browser):
     from selenium.webdriver.common.by import By
 
     base, secret, env = site
     driver = browser
     # 1. Sign in: the device set up with the CLI is confirmed on the enrolment page.
-    driver.get(f"{base}/editors/login/")
+    _open(driver, f"{base}/editors/login/")
     _fill(driver, "id_username", "ed")
     _fill(driver, "id_password", PASSWORD)
     _submit(driver)
@@ -146,7 +162,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
         assert urlsplit(driver.current_url).path == "/editors/", driver.page_source[-2000:]
         # sign out and in again with a code: the second factor at sign-in proper
         _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.signout"))  # and wait
-        driver.get(f"{base}/editors/login/")
+        _open(driver, f"{base}/editors/login/")
         _fill(driver, "id_username", "ed")
         _fill(driver, "id_password", PASSWORD)
         _fill(driver, "id_otp_token", _code(secret, 1))
@@ -154,7 +170,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
     assert urlsplit(driver.current_url).path == "/editors/", driver.page_source[:500]
 
     # 2. Edit a person: a new occupation, public by default.
-    driver.get(f"{base}/editors/people/VRW-001/edit/")
+    _open(driver, f"{base}/editors/people/VRW-001/edit/")
     _fill(driver, "id_occupation", "iqtisadçı, yazıçı")
     _submit(driver)
     assert urlsplit(driver.current_url).path == "/editors/people/VRW-001/", driver.current_url
@@ -163,7 +179,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
     assert CONTACT not in driver.page_source
 
     # 3. Postpone the scheduled hearing of the AVB case in two clicks.
-    driver.get(f"{base}/editors/cases/AVB-2026/")
+    _open(driver, f"{base}/editors/cases/AVB-2026/")
     details = driver.find_element(By.CSS_SELECTOR, "details.postpone")
     details.find_element(By.TAG_NAME, "summary").click()
     details.find_element(By.ID, "id_reason").send_keys("the defendant's lawyer was not admitted")
@@ -172,7 +188,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
     assert "postponed 5 times since August 2026; next hearing 13 January 2027" in driver.page_source
 
     # 4. Both are in the audit trail.
-    driver.get(f"{base}/editors/audit/")
+    _open(driver, f"{base}/editors/audit/")
     audit = driver.page_source
     assert "person:VRW-001" in audit and "postpone" in audit
     assert console_errors(driver) == []
@@ -180,11 +196,11 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
     # 5. The public, signed out: the edit and the postponement show, the contact never.
     _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.signout"))  # and wait for it
     driver.delete_all_cookies()
-    driver.get(f"{base}/prisoners/VRW-001/")
+    _open(driver, f"{base}/prisoners/VRW-001/")
     page = driver.page_source
     assert "iqtisadçı, yazıçı" in page
     assert CONTACT not in page and "+000 55 000 00 01" not in page
-    driver.get(f"{base}/cases/AVB-2026/")
+    _open(driver, f"{base}/cases/AVB-2026/")
     assert "postponed 5 times since August 2026" in driver.page_source
     api = json.loads(
         _vigil("cases", "hearings", "AVB-2026", "--on", "2026-11-25", "-f", "json", env=env)
