@@ -274,7 +274,7 @@ def test_every_printing_command_takes_output_and_format(capsys):
             assert "-o" in opts and "--output" in opts, full
             fmt = opts["--format"]
             expected = ["json", "csv", "xlsx"] if full == "export" else ["table", "csv", "json"]
-            assert [str(v) for v in fmt.type_descriptor.annotation] == expected, full
+            assert [str(getattr(v, "value", v)) for v in fmt.type.choices] == expected, full
             seen.append(full)
     assert {"find", "list", "stats", "show", "audit", "user list", "backup"} <= set(seen)
 
