@@ -90,3 +90,17 @@ def test_the_root_help_texts_are_the_families_own():
 def test_territory_area_reads_stored_figures_only(store):
     """The area on a date is a stored figure: no numerical or geometry library loads."""
     assert loaded_by("territory", "area", "--store", store, "2024-10-21") == []
+
+
+def test_cases_find_imports_django_but_no_numbers(tmp_path):
+    """A name search needs the ORM, not pandas or numpy (vigil.cases.search)."""
+    demo = Path(__file__).resolve().parents[1] / "data" / "cases-demo"
+    database = tmp_path / "cases.sqlite"
+    vigil = [sys.executable, "-m", "vigil.cli", "cases", "--database", database]
+    mapping = demo / "prisoners.mapping.toml"
+    subprocess.run(
+        [*vigil, "import", "-q", demo / "prisoners.csv", "-m", mapping],
+        capture_output=True,
+        check=True,
+    )
+    assert loaded_by("cases", "--database", database, "find", "Gulbeyli") == ["django"]

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,12 +84,26 @@ def cell(value: Any, column: str = "") -> str:
 def table(frame: pd.DataFrame, title: str | None = None, caption: str | None = None) -> Table:
     import pandas as pd
 
+    columns = [str(c) for c in frame.columns]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool for c in frame.columns
+    ]
+    return rows_table(columns, frame.itertuples(index=False), numeric, title, caption)
+
+
+def rows_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    numeric: Sequence[bool],
+    title: str | None = None,
+    caption: str | None = None,
+) -> Table:
+    """A rich table of ``rows``; a ``numeric`` column is right-aligned."""
     out = Table(title=title, caption=caption, caption_justify="left")
-    for col in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[col]) and frame[col].dtype != bool
-        out.add_column(col, justify="right" if numeric else "left")
-    for row in frame.itertuples(index=False):
-        out.add_row(*(cell(v, c) for v, c in zip(row, frame.columns, strict=True)))
+    for col, right in zip(columns, numeric, strict=True):
+        out.add_column(col, justify="right" if right else "left")
+    for row in rows:
+        out.add_row(*(cell(v, c) for v, c in zip(row, columns, strict=True)))
     return out
 
 
@@ -107,12 +121,43 @@ def emit_frame(
         return
     if fmt is OutputFormat.CSV:
         text = frame_csv(frame)
-    elif fmt is OutputFormat.JSON:
-        text = json.dumps(jsonable(frame.to_dict(orient="records")), indent=2, ensure_ascii=False)
-        text += "\n"
     else:
-        raise InputError("a file is written as csv or json, not as a table", param="output")
+        text = _json_records(fmt, frame.to_dict(orient="records"))
     write_text(text, path)
+
+
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    path: Path | None = None,
+) -> None:
+    """As :func:`emit_frame`, for rows (dicts with ``columns``) that are not a DataFrame,
+    with the same output: a command that needs no pandas does not import it. A column
+    whose values are all numbers (not booleans) is right-aligned in a table."""
+    if fmt is OutputFormat.TABLE and path is None:
+        numeric = [
+            all(isinstance(r[c], int | float) and not isinstance(r[c], bool) for r in rows)
+            and bool(rows)
+            for c in columns
+        ]
+        values = ([r[c] for c in columns] for r in rows)
+        console().print(rows_table(columns, values, numeric, title, caption))
+        return
+    if fmt is OutputFormat.CSV:
+        text = write_csv(list(columns), ([jsonable(r[c]) for c in columns] for r in rows))
+    else:
+        text = _json_records(fmt, [{c: r[c] for c in columns} for r in rows])
+    write_text(text, path)
+
+
+def _json_records(fmt: OutputFormat, records: Sequence[Mapping[Any, Any]]) -> str:
+    if fmt is not OutputFormat.JSON:
+        raise InputError("a file is written as csv or json, not as a table", param="output")
+    return json.dumps(jsonable(records), indent=2, ensure_ascii=False) + "\n"
 
 
 def emit_record(

@@ -290,16 +290,16 @@ def find(
     output: OutputOpt = None,
 ) -> None:
     """Find people by name across scripts and spellings (Əli Kərimli = Али Керимли)."""
-    from vigil.cases import registry
-    from vigil.output import console, emit_frame
+    from vigil.cases import search  # not registry: no pandas for a name search
+    from vigil.output import console, emit_rows
 
     fmt = _printable(format, output)
     reader = _open(level)
-    frame = registry.find(query, reader, limit=limit)
-    if frame.empty and fmt is OutputFormat.TABLE:
+    rows = search.find(query, reader, limit=limit)
+    if not rows and fmt is OutputFormat.TABLE:
         console().print(f"No person matches {query!r}.")
         return
-    emit_frame(frame, fmt, title=f"People matching {query!r}", path=output)
+    emit_rows(rows, search.COLUMNS, fmt, title=f"People matching {query!r}", path=output)
 
 
 @app.command()

@@ -13,21 +13,16 @@ import datetime as dt
 from typing import Any, cast
 
 import pandas as pd
-from rapidfuzz import fuzz, process
 
-from vigil.cases import audit, policy
+from vigil.cases import audit, policy, search
 from vigil.cases.dates import PartialDate, on_or_before
-from vigil.cases.names import fold, skeleton
+from vigil.cases.names import fold
 from vigil.cases.policy import Who
 from vigil.cases.status import date_texts, events_frame, latest_on, status_on
 from vigil.cases.vocab import CUSTODY, Custody, StatusKind
 from vigil.choices import not_one_of
 from vigil.dates import DateLike, parse_optional_date
 from vigil.errors import InputError, NotFound
-
-#: A name scoring at least this (0–100, see names.similarity) is a match in `find`.
-FIND_THRESHOLD = 80.0
-
 
 # -- resolving what the user typed ----------------------------------------------------
 
@@ -108,11 +103,7 @@ def release(key: str, level: Who) -> Any:
 # -- names ----------------------------------------------------------------------------
 
 
-def _names(level: Who) -> Any:
-    """Visible names of visible, unmerged people."""
-    from vigil.cases.models import PersonName
-
-    return policy.visible(PersonName, level).filter(person__merged_into__isnull=True)
+_names = search.visible_names
 
 
 def names_frame(level: Who) -> pd.DataFrame:
@@ -152,37 +143,10 @@ def find(query: str, level: Who, limit: int = 10) -> pd.DataFrame:
     """People whose names match ``query`` in any script or spelling, best first.
 
     Columns: ref, name (display), matched (the name that matched), language, score
-    (0–100: 100 is the same folded name; 95 the same consonant skeleton).
+    (0–100: 100 is the same folded name; 95 the same consonant skeleton). The rows of
+    :func:`vigil.cases.search.find`, as a DataFrame.
     """
-    text = str(query).strip()
-    if not fold(text):
-        raise InputError(f"{query!r} has no letters to match", param="query")
-    names = names_frame(level)
-    columns = ["ref", "name", "matched", "language", "score"]
-    if names.empty:
-        return pd.DataFrame(columns=columns)
-    folded, skel = fold(text), skeleton(text)
-    keys = names["key"].tolist()
-    scores = process.cdist([folded], keys, scorer=fuzz.token_sort_ratio, workers=1)[0]
-    if len(folded.split()) == 1:  # one word: a surname or a given name alone
-        partial = process.cdist([folded], keys, scorer=fuzz.token_set_ratio, workers=1)[0]
-        scores = scores.clip(min=partial * 0.9)
-    same_skeleton = (names["skeleton"] == skel).to_numpy() if skel else False
-    names = names.assign(score=scores.clip(min=same_skeleton * 95.0))
-    hits = names[names["score"] >= FIND_THRESHOLD]
-    hits = hits.sort_values(["score", "person_id"], ascending=[False, True])
-    best = hits.groupby("person_id", sort=False).head(1).head(limit)
-    display = primary_names(level, names)
-    out = pd.DataFrame(
-        {
-            "ref": best["ref"],
-            "name": best["person_id"].map(display),
-            "matched": best["name"],
-            "language": best["language"],
-            "score": best["score"].round(1),
-        }
-    )
-    return out.reset_index(drop=True)
+    return pd.DataFrame(search.find(query, level, limit), columns=list(search.COLUMNS))
 
 
 # -- list ----------------------------------------------------------------------------
