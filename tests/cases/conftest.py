@@ -7,7 +7,19 @@ pytest-django with the checked-in migrations and rolled back after every test.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+URL = os.environ.get("DATABASE_URL", "")
+ENGINE = "postgresql" if URL.startswith(("postgres://", "postgresql://", "pgsql://")) else "sqlite"
+#: A test whose database is not the test database (it makes its own SQLite file) or
+#: whose work does not touch a database (a file format written from a document): the
+#: PostgreSQL pass would run the very same thing again, so it runs in the SQLite pass.
+engine_independent = pytest.mark.skipif(
+    ENGINE != "sqlite",
+    reason="engine-independent: its own SQLite database; run in make test's SQLite pass",
+)
 
 
 @pytest.fixture

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cases.conftest import ENGINE
 from tests.cli_runner import vigil
 
-URL = os.environ.get("DATABASE_URL", "")
-ENGINE = "postgresql" if URL.startswith(("postgres://", "postgresql://", "pgsql://")) else "sqlite"
 only_postgres = pytest.mark.skipif(
     ENGINE != "postgresql",
     reason="needs DATABASE_URL=postgres://… (scripts/with-postgres; pg_dump/pg_restore)",

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.cases.conftest import engine_independent
 from tests.cli_runner import vigil
 
 
@@ -429,29 +430,42 @@ def test_import_missing_file_is_one_line(registry, capsys, tmp_path):
     assert len(run.err.strip().splitlines()) == 1
 
 
-def test_every_query_command_in_a_fresh_process(tmp_path):
-    """In-process tests run with Django already set up by pytest-django; a user's
-    `vigil cases …` starts cold. Each read command must set Django up itself."""
-    import os
+def _cold(env: dict[str, str], *args: str) -> str:
+    """``vigil cases ARGS`` in a new process with ``env``; its stdout (exit 0 asserted)."""
     import subprocess
     import sys
+    from pathlib import Path
 
+    vigil_bin = str(Path(sys.executable).with_name("vigil"))
+    done = subprocess.run([vigil_bin, "cases", *args], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, (args, done.stderr[-2000:])
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def cold_env(tmp_path_factory) -> dict[str, str]:
+    """The environment of a user's shell whose DATABASE_URL names a SQLite file holding
+    the demo registry, imported by two cold `vigil cases import` processes."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cold")
     env = dict(
         os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cases.sqlite'}",
+        DATABASE_URL=f"sqlite:///{folder / 'cases.sqlite'}",
         DJANGO_SETTINGS_MODULE="vigil.web.settings",
-        VIGIL_HOME=str(tmp_path / "home"),
+        VIGIL_HOME=str(folder / "home"),
     )
-    vigil_bin = str(__import__("pathlib").Path(sys.executable).with_name("vigil"))
+    _cold(
+        env, "import", "-q", str(DEMO / "prisoners.csv"), "-m", str(DEMO / "prisoners.mapping.toml")
+    )
+    _cold(env, "import", "-q", str(DEMO / "registry.json"))
+    return env
 
-    def run(*args: str) -> str:
-        done = subprocess.run([vigil_bin, "cases", *args], env=env, capture_output=True, text=True)
-        assert done.returncode == 0, (args, done.stderr[-2000:])
-        return done.stdout
 
-    run("import", "-q", str(DEMO / "prisoners.csv"), "-m", str(DEMO / "prisoners.mapping.toml"))
-    run("import", "-q", str(DEMO / "registry.json"))
-    for args in (
+@engine_independent
+@pytest.mark.parametrize(
+    "args",
+    [
         ("audit", "-f", "json"),
         ("find", "Rashad"),
         ("list", "--on", "2026-11-25"),
@@ -464,8 +478,14 @@ def test_every_query_command_in_a_fresh_process(tmp_path):
         ("duplicates",),
         ("export", "--level", "public"),
         ("user", "list"),
-    ):
-        assert run(*args).strip(), args
+    ],
+    ids=" ".join,
+)
+def test_every_query_command_in_a_fresh_process(cold_env, args):
+    """In-process tests run with Django already set up by pytest-django; a user's
+    `vigil cases …` starts cold. Each read command must set Django up itself (one
+    process per command, on a database two cold imports made)."""
+    assert _cold(cold_env, *args).strip(), args
 
 
 def test_start_up_skips_the_migration_plan_when_nothing_is_new(registry, monkeypatch):

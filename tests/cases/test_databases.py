@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-URL = os.environ.get("DATABASE_URL", "")
-ENGINE = "postgresql" if URL.startswith(("postgres://", "postgresql://", "pgsql://")) else "sqlite"
+from tests.cases.conftest import ENGINE, URL
+
 only_postgres = pytest.mark.skipif(
     ENGINE != "postgresql", reason="needs DATABASE_URL=postgres://… (make test's PostgreSQL pass)"
 )

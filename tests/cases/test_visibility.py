@@ -35,6 +35,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.cases.conftest import ENGINE
 from vigil.cases.levels import Level
 from vigil.cases.schema import OVERRIDABLE, TABLE, TABLES
 from vigil.errors import InputError
@@ -574,12 +575,17 @@ def check_xlsx(ex: Expected, level: Level, doc, data: bytes) -> None:
 
 
 def check_everything(ex: Expected) -> None:
+    """The document at each level, then each file format written from it. The writers
+    are functions of the document alone (no query): the PostgreSQL pass, which checks
+    the queries, leaves them to the SQLite pass, where they take two thirds of the time."""
     from vigil.cases.exporters import document, write_csv_zip, write_json, write_xlsx
 
     for level in Level:
         doc = document(level)
         check_document(ex, level, doc)
         assert_sentinels(ex, level, json.dumps(doc, ensure_ascii=False).encode(), "document")
+        if ENGINE != "sqlite":
+            continue
         data = write_json(doc, level)
         assert_sentinels(ex, level, data, "json")
         payload = json.loads(data)
