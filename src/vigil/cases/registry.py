@@ -149,6 +149,13 @@ def find(query: str, level: Who, limit: int = 10) -> pd.DataFrame:
     return pd.DataFrame(search.find(query, level, limit), columns=list(search.COLUMNS))
 
 
+def _texts(ids: pd.Series, values: Any) -> pd.Series:
+    """``values`` (a mapping or Series by person id) for each id, "" where it has none
+    (as text: filling a column with no match at all, float NaNs, with "" is refused by
+    pandas from version 4)."""
+    return ids.map(values).astype(object).fillna("")
+
+
 # -- list ----------------------------------------------------------------------------
 
 
@@ -190,19 +197,19 @@ def list_people(
     ids = list(refs)
     current = latest_on(level, on)
     frame = pd.DataFrame({"person_id": ids})
-    frame["status"] = frame["person_id"].map(current["kind"]).fillna("")
-    frame["custody"] = frame["person_id"].map(current["custody"]).fillna("")
-    frame["since"] = frame["person_id"].map(date_texts(current["stored"])).fillna("")
+    frame["status"] = _texts(frame["person_id"], current["kind"])
+    frame["custody"] = _texts(frame["person_id"], current["custody"])
+    frame["since"] = _texts(frame["person_id"], date_texts(current["stored"]))
     if status:
         frame = frame[_status_mask(frame, status)]
     names = display_names(level)
     orgs = _organisations(level)
     charges = charges_by_person(level)
     frame.insert(0, "ref", frame["person_id"].map(refs))
-    frame.insert(1, "name", frame["person_id"].map(names["name"]).fillna(""))
-    frame["organisations"] = frame["person_id"].map(orgs).fillna("")
-    frame["charges"] = frame["person_id"].map(charges).fillna("")
-    frame["key"] = frame["person_id"].map(names["key"]).fillna("")
+    frame.insert(1, "name", _texts(frame["person_id"], names["name"]))
+    frame["organisations"] = _texts(frame["person_id"], orgs)
+    frame["charges"] = _texts(frame["person_id"], charges)
+    frame["key"] = _texts(frame["person_id"], names["key"])
     frame = frame.sort_values(["key", "ref"], kind="stable")  # by name in any script
     return frame.drop(columns=["person_id", "key"]).reset_index(drop=True)
 
