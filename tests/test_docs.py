@@ -134,14 +134,15 @@ def test_every_territory_command_has_help_and_a_readme_example(capsys):
 
 
 @pytest.mark.slow
-def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily_store):
+def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily_geo_store):
     """Run every `$ vigil …` line of the README, then its Python block, as a user would
     from the repository root after `make demo` (data/ linked in, the store under demo/
-    already holding the archive, as `make demo` leaves it: the README's ingest then
-    finds every day unchanged; a fresh ingest is tested in tests/territory)."""
+    already holding the archive and the shipped geography, as `make demo` leaves it: the
+    README's ingest and geography import then find their files unchanged; fresh imports
+    are tested in tests/territory)."""
     (tmp_path / "data").symlink_to(REPO / "data")
     (tmp_path / "demo").mkdir()
-    copy_store(daily_store, tmp_path / "demo" / "vigil.sqlite")
+    copy_store(daily_geo_store, tmp_path / "demo" / "vigil.sqlite")
     monkeypatch.chdir(tmp_path)
     commands = _console_commands()
     assert commands[0] == "export VIGIL_STORE=demo/vigil.sqlite"

@@ -462,6 +462,74 @@ README_OBLAST_KM2 = {
 }
 
 
+# --- an unchanged import is not read again ---------------------------------------------
+
+
+def _imports(store: Store) -> int:
+    return store.db.execute("SELECT count(*) FROM geography_imports").fetchone()[0]
+
+
+def test_the_same_file_again_is_not_read_and_says_so(store: Store, tmp_path: Path) -> None:
+    path = write(regions_frame(), tmp_path / "r.geojson")
+    first = G.import_level(store, path, "hromada", oblast_field="oblast_iso")
+    assert dict(first) == {"hromada": 3} and first.unchanged == []
+    before, logged = dump_store(store.path), _imports(store)
+    again = G.import_level(store, path, "hromada", oblast_field="oblast_iso")
+    assert dict(again) == {"hromada": 3} and again.unchanged == ["hromada"]
+    assert dump_store(store.path) == before and _imports(store) == logged  # nothing written
+    # read again: forced; other bytes; another field mapping; the rows gone meanwhile
+    assert (
+        G.import_level(store, path, "hromada", force=True, oblast_field="oblast_iso").unchanged
+        == []
+    )
+    assert G.import_level(store, path, "hromada").unchanged == []  # mapping differs
+    assert G.import_level(store, path, "hromada").unchanged == ["hromada"]
+    frame = regions_frame()
+    frame.loc[0, "name_uk"] = "Інша"
+    write(frame, path)
+    assert G.import_level(store, path, "hromada").unchanged == []
+    assert store.regions("hromada").set_index("code").loc["A1", "name_uk"] == "Інша"
+    store.db.execute("DELETE FROM regions WHERE code = 'A2'")
+    assert G.import_level(store, path, "hromada").unchanged == []
+    assert len(store.regions("hromada")) == 3
+    assert _imports(store) == logged + 4  # forced, remapped, changed, made whole
+
+
+def test_an_unchanged_level_is_per_level(store: Store, tmp_path: Path) -> None:
+    """The same file as another level, or a gazetteer beside it, is its own import."""
+    path = write(regions_frame(), tmp_path / "r.geojson")
+    assert G.import_level(store, path, "raion").unchanged == []
+    assert G.import_level(store, path, "hromada").unchanged == []
+    assert G.import_level(store, path, "raion").unchanged == ["raion"]
+    gazetteer = write_csv(tmp_path)
+    assert G.import_level(store, gazetteer, "settlement").unchanged == []
+    assert G.import_level(store, gazetteer, "settlement").unchanged == ["settlement"]
+
+
+def test_a_shapefile_is_read_again_when_a_companion_changes(store: Store, tmp_path: Path) -> None:
+    frame = regions_frame()[["katotth", "name_uk", "name_en", "geometry"]]  # 10-letter names
+    path = write(frame, tmp_path / "r.shp")
+    assert G.import_level(store, path, "hromada").unchanged == []
+    assert G.import_level(store, path, "hromada").unchanged == ["hromada"]
+    shp = path.read_bytes()
+    frame.loc[1, "name_en"] = "Changed"  # lives in r.dbf, not in r.shp
+    write(frame, path)
+    assert path.read_bytes() == shp
+    assert G.import_level(store, path, "hromada").unchanged == []
+    assert store.regions("hromada").set_index("code").loc["A2", "name_en"] == "Changed"
+
+
+def test_cli_says_unchanged_and_force_reads_again(tmp_path: Path, capsys) -> None:
+    from tests.cli_runner import vigil
+
+    path = write(regions_frame(), tmp_path / "r.geojson")
+    args = ["territory", "geography", "import", path, "--level", "raion"]
+    args += ["--store", tmp_path / "s.sqlite"]
+    assert vigil(capsys, *args).out.strip() == "raion: 3 rows"
+    assert vigil(capsys, *args).out.strip() == "raion: 3 rows (unchanged)"
+    assert vigil(capsys, *args, "--force").out.strip() == "raion: 3 rows"
+
+
 @pytest.fixture(scope="module")
 def shipped(daily_geo_store: Path) -> Iterator[tuple[Store, dict[str, int]]]:
     """The shipped files as imported once per run (tests/conftest.py daily_geo_store:

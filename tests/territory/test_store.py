@@ -23,6 +23,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from vigil.errors import InputError, StoreError
 from vigil.territory import open_store
 from vigil.territory import sources as sources_mod
+from vigil.territory.store import SCHEMA_VERSION
 from vigil.testing import (
     assert_km2_close,
     dump_store,
@@ -357,6 +358,14 @@ def test_tile_index_decodes_to_the_cut_cells(seeded):
     assert np.isclose(total, row.area_km2, rtol=1e-6)
 
 
+def after_columns(path, table: str) -> list[tuple]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(f"PRAGMA table_info({table})").fetchall()
+    finally:
+        db.close()
+
+
 def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, path):
     """Schema 2 added the reference geography; a store written before it opens, gains
     the new tables and keeps every snapshot row."""
@@ -375,7 +384,9 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, pa
         assert upgraded.store.regions("oblast").empty
     after = dump_store(path)
     assert after["snapshots"] == before["snapshots"]
-    assert dict(after["meta"])["schema_version"] == "3"
+    assert dict(after["meta"])["schema_version"] == str(SCHEMA_VERSION)
+    # schema 4's column is there: geography imports record what they read
+    assert any(c[1] == "fingerprint" for c in after_columns(path, "geography_imports"))
 
 
 def test_a_store_from_a_newer_vigil_is_refused(path, seeded):

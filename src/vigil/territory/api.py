@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # each costs from a tenth of a second to over one to import
     from shapely.geometry.base import BaseGeometry
 
     from vigil.territory import change as overlay_mod
+    from vigil.territory import geography
     from vigil.territory.prepare import Prepared
 
 DateLike = dt.date | str
@@ -484,22 +485,22 @@ class Territory:
 
     # -- regions and the front line ----------------------------------------------------
     def import_geography(
-        self, path: str | os.PathLike[str] | None, level: str, **mapping: Any
-    ) -> dict[str, int]:
+        self,
+        path: str | os.PathLike[str] | None,
+        level: str,
+        *,
+        force: bool = False,
+        **mapping: Any,
+    ) -> geography.Imported:
         """Load reference geography: ``level`` oblast, raion, hromada or settlement from
         ``path`` (field names mapped by keyword), or every shipped file when ``path`` is
-        None. Returns rows imported per level."""
+        None. Returns rows held per level; a level whose last import read the same
+        bytes the same way is not read again (``.unchanged`` lists it) unless ``force``."""
         from vigil.territory import geography
 
         if path is None:
-            return geography.import_shipped(self.store)
-        if level == "settlement":
-            return {level: geography.import_settlements(self.store, path, **mapping)}
-        if level not in REGION_LEVELS:
-            raise InputError(
-                f"expected {', '.join(REGION_LEVELS)} or settlement, got {level!r}", param="level"
-            )
-        return {level: geography.import_regions(self.store, path, level, **mapping)}
+            return geography.import_shipped(self.store, force=force)
+        return geography.import_level(self.store, path, level, force=force, **mapping)
 
     def _regions(self, level: str) -> pd.DataFrame:
         if level not in REGION_LEVELS:

@@ -700,8 +700,17 @@ def geography_import(
     located_field: Annotated[
         str | None, _field("Settlements: 1 where the point is the settlement's own location.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Read the files even if unchanged since the last import.", metavar=""
+        ),
+    ] = False,
 ) -> None:
-    """Import boundaries or a settlement gazetteer (replaces that level, one transaction)."""
+    """Import boundaries or a settlement gazetteer (replaces that level, one transaction).
+
+    A level whose last import read the same file (same bytes, same fields) is not read
+    again and is reported unchanged; --force reads it anyway."""
     from vigil.output import console
 
     if shipped == (path is not None):
@@ -735,8 +744,13 @@ def geography_import(
         raise UsageError(f"{flags}: not for --level {level}")
     mapping = {k: v for k, v in {**given, **only}.items() if v is not None}
     with _open(store, create=True) as t:
-        counts = t.import_geography(path, level.value if level else "", **mapping)
-    console().print(", ".join(f"{name}: {n:,} rows" for name, n in counts.items()))
+        counts = t.import_geography(path, level.value if level else "", force=force, **mapping)
+    console().print(
+        ", ".join(
+            f"{name}: {n:,} rows" + (" (unchanged)" if name in counts.unchanged else "")
+            for name, n in counts.items()
+        )
+    )
 
 
 @app.command()

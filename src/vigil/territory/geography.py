@@ -9,6 +9,8 @@ Three jobs, each a library call the CLI (`vigil territory geography import`) wra
 - :func:`import_settlements` reads a gazetteer: a CSV with lat/lon columns (UTF-8,
   optionally compressed) or a vector file of points.
 - :func:`import_shipped` loads the four files in the repository's ``data/geography/``.
+- :func:`import_level` is either import, skipped when the level's last import read the
+  same bytes the same way (nothing to do: the level is reported unchanged).
 
 Every import replaces its level in one transaction; any bad input raises
 :class:`InputError` (naming the file, the row or field, and what was expected) before the
@@ -30,6 +32,7 @@ hyphens); see :func:`name_key` for every rule.
 from __future__ import annotations
 
 import bz2
+import glob
 import gzip
 import io
 import lzma
@@ -132,6 +135,7 @@ def import_regions(
     oblast_field: str | None = None,
     parent_field: str | None = None,
     layer: str | None = None,
+    fingerprint: str | None = None,
 ) -> int:
     """Replace the regions of ``level`` (oblast, raion or hromada) with the polygons of
     ``path``; returns the number of regions stored.
@@ -180,7 +184,7 @@ def import_regions(
     cleaned = np.array([clean(g)[0] for g in geoms], dtype=object)
     out["area_km2"] = geodesy.area_km2(cleaned)
     out["geometry"] = cleaned
-    return store.replace_regions(level, out, source=str(path))
+    return store.replace_regions(level, out, source=str(path), fingerprint=fingerprint)
 
 
 def _polygons_wgs84(frame: gpd.GeoDataFrame, origin: str) -> np.ndarray:
@@ -255,6 +259,7 @@ def import_settlements(
     raion_field: str | None = "raion_katotth",
     oblast_field: str | None = "oblast_iso",
     layer: str | None = None,
+    fingerprint: str | None = None,
 ) -> int:
     """Replace the settlement gazetteer with ``path``; returns the number of settlements.
 
@@ -328,7 +333,9 @@ def import_settlements(
         out["located"] = (flag & has_point).astype(int)
     else:
         out["located"] = has_point.astype(int)
-    return store.replace_settlements(out[SETTLEMENT_COLUMNS], source=str(path))
+    return store.replace_settlements(
+        out[SETTLEMENT_COLUMNS], source=str(path), fingerprint=fingerprint
+    )
 
 
 def _is_csv(path: Path) -> bool:
@@ -455,9 +462,11 @@ def shipped_folder() -> Path:
     return Path(__file__).resolve().parents[3] / "data" / "geography"
 
 
-def import_shipped(store: Store, folder: str | os.PathLike[str] | None = None) -> dict[str, int]:
+def import_shipped(
+    store: Store, folder: str | os.PathLike[str] | None = None, *, force: bool = False
+) -> Imported:
     """Import the four shipped files (oblasts, raions, hromadas, settlements) from ``folder``
-    (default :func:`shipped_folder`); returns rows imported per level."""
+    (default :func:`shipped_folder`) with :func:`import_level`; returns rows per level."""
     folder = Path(folder) if folder is not None else shipped_folder()
     missing = [n for n in SHIPPED_FILES.values() if not (folder / n).is_file()]
     if missing:
@@ -465,11 +474,65 @@ def import_shipped(store: Store, folder: str | os.PathLike[str] | None = None) -
             f"{folder}: the shipped geography is missing ({', '.join(missing)}); it comes with "
             "a checkout of the Vigil repository (data/geography/), or import your own files"
         )
-    counts = {
-        level: import_regions(store, folder / SHIPPED_FILES[level], level) for level in LEVELS
-    }
-    counts["settlement"] = import_settlements(store, folder / SHIPPED_FILES["settlement"])
-    return counts
+    out = Imported()
+    for level in (*LEVELS, "settlement"):
+        got = import_level(store, folder / SHIPPED_FILES[level], level, force=force)
+        out.update(got)
+        out.unchanged += got.unchanged
+    return out
+
+
+class Imported(dict[str, int]):
+    """Rows held per level after an import, and which levels were ``unchanged`` (the
+    same file, read the same way, as the level's last import: not read again)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unchanged: list[str] = []
+
+
+def import_level(
+    store: Store,
+    path: str | os.PathLike[str],
+    level: str,
+    *,
+    force: bool = False,
+    **mapping: Any,
+) -> Imported:
+    """:func:`import_regions` (``level`` oblast, raion or hromada) or
+    :func:`import_settlements` (``settlement``) of ``path`` with the field ``mapping``,
+    unless the level's last import read the same bytes the same way (same file name
+    and content, a shapefile's companion files included, same mapping, same Vigil
+    version): then nothing is read and the level is reported unchanged. ``force`` reads
+    it anyway."""
+    if level != "settlement" and level not in LEVELS:
+        raise InputError(
+            f"expected {', '.join(LEVELS)} or settlement, got {level!r}", param="level"
+        )
+    key = fingerprint(path, level, mapping)
+    out = Imported()
+    held = None if force or key is None else store.unchanged_geography(level, key)
+    if held is not None:
+        out[level] = held
+        out.unchanged.append(level)
+    elif level == "settlement":
+        out[level] = import_settlements(store, path, fingerprint=key, **mapping)
+    else:
+        out[level] = import_regions(store, path, level, fingerprint=key, **mapping)
+    return out
+
+
+def fingerprint(path: str | os.PathLike[str], level: str, mapping: dict[str, Any]) -> str | None:
+    """What a geography import reads, by content (see :func:`import_level`); None when
+    the file cannot be read (the import then gives its own error)."""
+    from vigil.territory.sources import fingerprint as input_fingerprint
+
+    path = Path(path)
+    paths = [path]
+    if path.suffix.lower() == ".shp":  # its .dbf, .prj, .shx… are part of what is read
+        paths += sorted(p for p in path.parent.glob(f"{glob.escape(path.stem)}.*") if p != path)
+    seen = input_fingerprint(f"geography:{level}", None, paths, mapping)
+    return seen.key if seen is not None else None
 
 
 # --- names --------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # numpy, pandas and shapely are imported by the methods that use them: a query that
 # reads stored figures (``vigil territory area``) needs only sqlite3 (issue 12).
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -124,6 +124,11 @@ CREATE TABLE input_fingerprints (
     ingest_id INTEGER NOT NULL REFERENCES ingests(id),
     PRIMARY KEY (source_id, fingerprint)
 );
+""",
+    # 4: what each geography import read, by content (vigil.territory.geography), so that
+    # importing the same file again with the same fields can be skipped
+    """
+ALTER TABLE geography_imports ADD COLUMN fingerprint TEXT;
 """,
 ]
 REGION_COLUMNS = ["level", "code", "name_uk", "name_en", "name_ru", "oblast", "parent", "area_km2"]
@@ -544,7 +549,9 @@ class Store:
         return out
 
     # -- reference geography -----------------------------------------------------------
-    def replace_regions(self, level: str, frame: pd.DataFrame, *, source: str) -> int:
+    def replace_regions(
+        self, level: str, frame: pd.DataFrame, *, source: str, fingerprint: str | None = None
+    ) -> int:
         """Replace every region of ``level`` with ``frame`` (REGION_COLUMNS but ``level``,
         plus ``geometry`` as shapely), in one transaction. Returns the row count."""
         import shapely
@@ -560,7 +567,7 @@ class Store:
                 f" VALUES ({', '.join('?' * (len(REGION_COLUMNS) + 1))})",
                 rows,
             )
-            self._log_geography(db, level, source, len(rows))
+            self._log_geography(db, level, source, len(rows), fingerprint)
         return len(rows)
 
     def regions(self, level: str) -> pd.DataFrame:
@@ -577,7 +584,9 @@ class Store:
         frame["geometry"] = shapely.from_wkb(frame["geometry"].tolist()) if len(frame) else []
         return frame
 
-    def replace_settlements(self, frame: pd.DataFrame, *, source: str) -> int:
+    def replace_settlements(
+        self, frame: pd.DataFrame, *, source: str, fingerprint: str | None = None
+    ) -> int:
         """Replace the settlement gazetteer with ``frame`` (SETTLEMENT_COLUMNS)."""
         clean = frame[SETTLEMENT_COLUMNS].astype(object).where(frame[SETTLEMENT_COLUMNS].notna())
         rows = [tuple(r) for r in clean.itertuples(index=False)]
@@ -588,7 +597,7 @@ class Store:
                 f" VALUES ({', '.join('?' * len(SETTLEMENT_COLUMNS))})",
                 rows,
             )
-            self._log_geography(db, "settlement", source, len(rows))
+            self._log_geography(db, "settlement", source, len(rows), fingerprint)
         return len(rows)
 
     def settlements(self) -> pd.DataFrame:
@@ -615,11 +624,31 @@ class Store:
             "SELECT level, source, imported_at, rows FROM geography_imports ORDER BY id", self.db
         )
 
-    def _log_geography(self, db: sqlite3.Connection, level: str, source: str, rows: int) -> None:
+    def _log_geography(
+        self, db: sqlite3.Connection, level: str, source: str, rows: int, fingerprint: str | None
+    ) -> None:
         db.execute(
-            "INSERT INTO geography_imports (level, source, imported_at, rows) VALUES (?, ?, ?, ?)",
-            (level, source, _now(), rows),
+            "INSERT INTO geography_imports (level, source, imported_at, rows, fingerprint)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (level, source, _now(), rows, fingerprint),
         )
+
+    def unchanged_geography(self, level: str, fingerprint: str) -> int | None:
+        """The rows of ``level`` (oblast, raion, hromada or settlement) when its last
+        import had ``fingerprint`` and the store still holds that many rows; else None."""
+        last = self.db.execute(
+            "SELECT fingerprint, rows FROM geography_imports WHERE level = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (level,),
+        ).fetchone()
+        if last is None or last[0] != fingerprint:
+            return None
+        if level == "settlement":
+            held = self.db.execute("SELECT count(*) FROM settlements").fetchone()[0]
+        else:
+            sql = "SELECT count(*) FROM regions WHERE level = ?"
+            held = self.db.execute(sql, (level,)).fetchone()[0]
+        return int(held) if held == last[1] else None
 
     def ingests(self) -> pd.DataFrame:
         import pandas as pd
