@@ -91,3 +91,14 @@ def test_freq_and_weekday_errors_name_the_library_parameter():
         P.weekday_index("someday")
     assert [P.weekday_index(w) for w in P.Weekday] == list(range(7))
     assert P.weekday_index(3) == 3
+
+
+def test_a_long_closed_set_is_counted_not_listed():
+    """Up to 30 allowed values are listed; more are counted (an organisation filter on a
+    large registry would print hundreds). One wording for the CLI, library and API."""
+    from vigil.choices import LISTED_AT_MOST, not_one_of
+
+    few = [f"v{i}" for i in range(LISTED_AT_MOST)]
+    assert str(not_one_of("x", few, "p")) == f"p: expected one of {', '.join(few)}, got 'x'"
+    many = [*few, "one more"]
+    assert str(not_one_of("x", iter(many), "p")) == "p: expected one of 31 values, got 'x'"

@@ -26,6 +26,13 @@ def choice(enum: type[E], value: E | str, param: str) -> E:
         raise not_one_of(value, (m.value for m in enum), param) from None
 
 
+#: Above this many allowed values an error names how many there are, not each one
+#: (an organisation filter on a large registry would otherwise print hundreds).
+LISTED_AT_MOST = 30
+
+
 def not_one_of(value: object, allowed: Iterable[str], param: str | None) -> InputError:
     """The error for ``value`` outside ``allowed`` (to raise)."""
-    return InputError(f"expected one of {', '.join(allowed)}, got {value!r}", param=param)
+    values = list(allowed)
+    shown = ", ".join(values) if len(values) <= LISTED_AT_MOST else f"{len(values)} values"
+    return InputError(f"expected one of {shown}, got {value!r}", param=param)

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from vigil.cases import policy
 from vigil.cases.policy import Actor
+from vigil.choices import not_one_of
 from vigil.dates import parse_optional_date
 from vigil.errors import InputError, NotFound, VigilError
 from vigil.web import cases_views as views
@@ -58,8 +59,7 @@ def _one_of(value: str | None, param: str, allowed: list[str]) -> str | None:
         return None
     if value in allowed:
         return value
-    shown = ", ".join(allowed) if len(allowed) <= 30 else f"{len(allowed)} values"
-    raise InputError(f"expected one of {shown}, got {value!r}", param=param)
+    raise not_one_of(value, allowed, param)
 
 
 def _problem(problems: list[Problem]) -> InputError:
