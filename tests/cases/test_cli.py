@@ -274,7 +274,9 @@ def test_every_printing_command_takes_output_and_format(capsys):
             opts = {o: p for p in sub.params for o in getattr(p, "opts", [])}
             assert "-o" in opts and "--output" in opts, full
             fmt = opts["--format"]
-            expected = ["json", "csv", "xlsx"] if full == "export" else ["table", "csv", "json"]
+            expected = {"export": ["json", "csv", "xlsx"], "extract": ["csv", "xlsx"]}.get(
+                full, ["table", "csv", "json"]
+            )
             assert [str(getattr(v, "value", v)) for v in fmt.type.choices] == expected, full
             seen.append(full)
     assert {"find", "list", "stats", "show", "audit", "user list", "backup"} <= set(seen)
@@ -519,3 +521,68 @@ def test_start_up_skips_the_migration_plan_when_nothing_is_new(registry, monkeyp
     monkeypatch.setattr(db, "_MIGRATED", set())
     db.setup()
     assert migrated == [True]  # one file not applied: Django decides
+
+
+# -- extract: a list published as a document --------------------------------------------
+
+
+def test_extract_writes_a_review_sheet_that_imports(registry, capsys, tmp_path, monkeypatch):
+    """The demo list as published (HTML): three prisoners under two headings, the
+    lawyers left out; the sheet imports with the review mapping, dates in words read."""
+    import csv
+
+    from vigil.cases.models import Person, StatusEvent
+
+    monkeypatch.chdir(tmp_path)
+    run = vigil(capsys, "cases", "extract", DEMO / "published-list.html")
+    assert run.code == 0, run.err
+    sheet = tmp_path / "published-list.review.csv"
+    assert "3 entries in 2 categories" in run.err and str(sheet.name) in run.err
+    assert 'numbered items under "Vəkillər" skipped' in run.err
+    rows = list(csv.DictReader(sheet.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r["name"] for r in rows] == [
+        "Nərmin Səfərova Elçin qızı",
+        "Kamran Quliyev",
+        "Orxan Əhmədli Vüqar oğlu",
+    ]
+    assert [r["category"] for r in rows] == ["Jurnalistlər", "Jurnalistlər", "Siyasi fəallar"]
+    assert rows[1]["alias_1"] == "Kamran Gulu" and rows[1]["date_of_arrest"] == "2 dekabr 2025"
+    mapping = DEMO / "review.mapping.toml"
+    done = vigil(capsys, "cases", "import", sheet, "-m", mapping)
+    assert done.code == 0, done.err
+    assert Person.objects.count() == 3
+    from vigil.cases.dates import PartialDate
+
+    dates = sorted(StatusEvent.objects.values_list("date", flat=True))
+    # 14 mart 2025, 2 dekabr 2025¹ (the footnote mark dropped), iyul 2026: a month
+    assert dates == [PartialDate(2025, 3, 14), PartialDate(2025, 12, 2), PartialDate(2026, 7)]
+
+
+def test_extract_never_overwrites_a_sheet_and_names_bad_files(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sheet = tmp_path / "corrected.csv"
+    sheet.write_text("corrected by hand\n", encoding="utf-8")
+    run = vigil(capsys, "cases", "extract", DEMO / "published-list.html", "-o", sheet)
+    assert run.code == 1 and "exists" in run.err and "--force" in run.err
+    assert sheet.read_text(encoding="utf-8") == "corrected by hand\n"
+    forced = vigil(
+        capsys, "cases", "extract", DEMO / "published-list.html", "-o", sheet, "--force", "-q"
+    )
+    assert (
+        forced.code == 0 and forced.err == "" and "Nərmin" in sheet.read_text(encoding="utf-8-sig")
+    )
+    xlsx = vigil(
+        capsys, "cases", "extract", DEMO / "published-list.html", "-o", tmp_path / "s.xlsx", "-q"
+    )
+    assert xlsx.code == 0 and (tmp_path / "s.xlsx").read_bytes()[:2] == b"PK"
+    wrong = vigil(
+        capsys, "cases", "extract", DEMO / "published-list.html", "-o", "s.csv", "-f", "xlsx"
+    )
+    assert wrong.code == 1 and "*.xlsx" in wrong.err
+    for bad, says in (("list.doc", "save it as .docx"), ("missing.pdf", "no such file")):
+        if bad.endswith(".doc"):
+            (tmp_path / bad).write_bytes(b"\xd0\xcf\x11\xe0")
+        failed = vigil(capsys, "cases", "extract", tmp_path / bad)
+        assert failed.code == 1 and says in failed.err, failed.err
+        assert len(failed.err.strip().splitlines()) == 1 and "Traceback" not in failed.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrected.csv", "list.doc", "s.xlsx"]

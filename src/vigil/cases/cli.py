@@ -23,7 +23,7 @@ import typer
 
 from vigil.cases.levels import Level, LevelName
 from vigil.cases.stats import GroupBy
-from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, ToOpt
+from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, QuietOpt, ToOpt
 from vigil.errors import InputError
 from vigil.periods import Freq
 
@@ -73,6 +73,13 @@ class ExportFormat(StrEnum):
     values of :class:`vigil.cases.exporters.ExportFormat` (a test checks them)."""
 
     JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+class SheetFormat(StrEnum):
+    """``extract --format``: the review sheet written."""
+
     CSV = "csv"
     XLSX = "xlsx"
 
@@ -279,6 +286,63 @@ def export(
     audit.record("export", str(output or "stdout"), detail, by=actor)
     if output is not None:
         console(stderr=True).print(f"{reader.label} export written to {output} ({len(data):,} B)")
+
+
+@app.command()
+def extract(
+    file: Annotated[
+        Path, typer.Argument(help="The published list: .pdf, .docx, .html/.htm or .txt.")
+    ],
+    format: Annotated[
+        SheetFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="The review sheet written (default: the suffix of --output, else csv).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The review sheet (default: the stem of FILE + .review.csv, in this folder).",
+            metavar="<file>",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing sheet.", metavar="")
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Extract the numbered entries of a list published as a document into a review
+    sheet; correct it, then `vigil cases import SHEET -m data/cases-demo/review.mapping.toml`.
+
+    Reads no database and writes nothing but the sheet. An existing sheet (perhaps
+    already corrected) is never overwritten without --force."""
+    from vigil.cases.extract import extract as find_entries
+    from vigil.cases.extract import write_review
+    from vigil.output import console
+
+    if format is None:
+        by_suffix = output is not None and output.suffix.lower() == ".xlsx"
+        format = SheetFormat.XLSX if by_suffix else SheetFormat.CSV
+    if output is None:
+        output = Path(f"{file.stem}.review.{format}")
+    elif output.suffix.lower() != f".{format}":
+        raise InputError(f"{output.name}: the sheet is written as {format}: name it *.{format}")
+    if output.exists() and not force:
+        raise InputError(f"{output}: exists (a corrected sheet?); give --force to overwrite it")
+    with _busy(f"Reading {file.name}…", quiet):
+        found = find_entries(file)
+    write_review(found, output)
+    if not quiet:
+        err = console(stderr=True)
+        err.print(f"{found.summary()}; review sheet written to {output}", soft_wrap=True)
+        for note in found.problems:
+            err.print(f"  note: {note}", soft_wrap=True, markup=False)
 
 
 @app.command()
