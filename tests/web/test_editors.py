@@ -502,6 +502,63 @@ def test_import_dry_run_then_confirm(editor_client, sample):
     assert Person.objects.filter(ref="P100").count() == 1
 
 
+def test_extract_a_published_list_into_a_review_sheet(editor_client, sample):
+    """The demo list as published (HTML) → a CSV review sheet download; nothing is
+    written to the registry; the audit trail says who extracted which file."""
+    import csv
+    import hashlib
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vigil.cases.models import Person
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "cases-demo" / "published-list.html"
+    data = demo.read_bytes()
+    people = Person.objects.count()
+    form = editor_client.get("/editors/import/extract/")
+    assert form.status_code == 200 and b'type="file"' in form.content
+    got = editor_client.post(
+        "/editors/import/extract/",
+        {"file": SimpleUploadedFile("list.html", data, "text/html"), "format": "csv"},
+    )
+    assert got.status_code == 200, got.content.decode()[:2000]
+    assert got["Content-Disposition"] == 'attachment; filename="list.review.csv"'
+    rows = list(csv.DictReader(got.content.decode("utf-8-sig").splitlines()))
+    assert [r["name"] for r in rows][:2] == ["Nərmin Səfərova Elçin qızı", "Kamran Quliyev"]
+    assert len(rows) == 3 and Person.objects.count() == people
+    (entry,) = audit("extract")
+    assert entry.actor == "edna" and entry.target == "list.html"
+    assert entry.detail["entries"] == 3
+    assert entry.detail["sha256"] == hashlib.sha256(data).hexdigest()
+    assert "Nərmin" not in json.dumps(entry.detail, ensure_ascii=False)  # no content
+
+
+def test_extract_refuses_what_it_cannot_read_in_one_line(editor_client, sample):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for name, data, says in (
+        ("list.txt", b"Just a paragraph, no numbered entries.", "no numbered entries"),
+        ("list.pdf", b"%PDF-1.4 truncated", "list.pdf"),
+        ("list.exe", b"MZ", ".exe"),
+    ):
+        got = editor_client.post(
+            "/editors/import/extract/", {"file": SimpleUploadedFile(name, data), "format": "csv"}
+        )
+        assert got.status_code == 400, name
+        assert says in got.content.decode(), (name, got.content.decode()[-1500:])
+        assert b"Traceback" not in got.content
+    assert audit("extract") == []
+
+
+def test_extract_needs_an_editor(sample):
+    viewer = make_user("vic", "viewer")
+    client = Client()
+    sign_in(client, viewer)
+    assert client.get("/editors/import/extract/").status_code in (302, 403)
+    assert Client().get("/editors/import/extract/").status_code == 302  # to the sign-in
+
+
 def test_audit_viewer(sample):
     admin = make_user("ada", "admin")
     editor = make_user("edna", "editor")

@@ -239,6 +239,7 @@ def requests_for(name: str, k: Keys) -> list[str]:
         "editors:release-new": lambda: [_url(name)],
         "editors:release-edit": lambda: [_url(name, ref=r) for r in k.releases],
         "editors:import": lambda: [_url(name)],
+        "editors:extract": lambda: [_url(name)],
         "editors:audit": lambda: [_url(name), _url(name, {"format": "csv"})],
         "editors:users": lambda: [_url(name)],
         "editors:user-new": lambda: [_url(name)],

@@ -726,6 +726,34 @@ def absent_key(hidden: Any) -> Any:
     return missing(hidden) if HIDDEN_MARK in str(hidden) else "2025-03-09"  # a date
 
 
+@attacks("editors:extract")
+def test_web_extract_writes_nothing_but_its_audit_line(
+    world: Any, editor: Client, guard: Guard
+) -> None:
+    """Extracting a published list reads the upload only: the registry is as it was
+    (above internal and below: no person, no event), the audit line names the file."""
+    from vigil.cases.models import AuditEvent, Person, StatusEvent
+
+    before = (Person.objects.count(), StatusEvent.objects.count())
+    text = (
+        "Political prisoners\n\n1. Walk Person One\nArrested: 3 June 2024\n\n2. Walk Person Two\n"
+    )
+    for fmt in ("csv", "xlsx"):
+        upload = SimpleUploadedFile("walk-list.txt", text.encode())
+        got = editor.post("/editors/import/extract/", {"file": upload, "format": fmt})
+        assert got.status_code == 200, got.content[:2000]
+        guard.check(f"web extract ({fmt})", typed=("walk-list.txt",), kind="web extract")
+    assert (Person.objects.count(), StatusEvent.objects.count()) == before
+    assert AuditEvent.objects.filter(action="extract", target="walk-list.txt").count() == 2
+    viewer = signed_in(make_user("vic", "viewer"))
+    refused = viewer.post(
+        "/editors/import/extract/",
+        {"file": SimpleUploadedFile("walk-list.txt", text.encode()), "format": "csv"},
+    )
+    assert refused.status_code in (302, 403)
+    assert AuditEvent.objects.filter(action="extract").count() == 2
+
+
 @attacks("editors:import", "editors:import-confirm")
 def test_web_import_hidden_same_as_missing(world: Any, editor: Client, guard: Guard) -> None:
     for whats, rows, hidden in reference_docs(world):

@@ -19,6 +19,7 @@ from vigil.errors import InputError
 MAX_UPLOAD = 10 * 1024 * 1024  # bytes
 DATA_SUFFIXES = (".csv", ".xlsx", ".json", ".zip")
 MAPPING_SUFFIXES = (".toml",)
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".txt")  # vigil.cases.extract
 
 
 def level_choices(who: Who) -> list[tuple[int, str]]:
@@ -235,6 +236,22 @@ class ImportForm(forms.Form):
             return tomllib.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise forms.ValidationError(f"{upload.name}: not a TOML mapping ({exc})") from None
+
+
+class ExtractForm(forms.Form):
+    file = forms.FileField(
+        help_text="a list published as PDF, Word (.docx), a web page (.html) or text; at most 10 MB"
+    )
+    format = forms.ChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "Excel workbook (.xlsx)")],
+        initial="csv",
+        help_text="the review sheet to download",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        check_upload(upload, DOCUMENT_SUFFIXES)
+        return upload
 
 
 class AuditFilterForm(forms.Form):

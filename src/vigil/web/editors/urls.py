@@ -28,6 +28,7 @@ urlpatterns = [
     path("releases/<str:ref>/edit/", release_views.release_edit, name="release-edit"),
     path("import/", views.import_upload, name="import"),
     path("import/confirm/", views.import_confirm, name="import-confirm"),
+    path("import/extract/", views.extract_list, name="extract"),
     path("audit/", views.audit_trail, name="audit"),
     path("hearings/<int:pk>/outcome/", views.hearing_outcome, name="hearing-outcome"),
     path("users/", admin_views.user_list, name="users"),

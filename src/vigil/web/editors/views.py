@@ -750,6 +750,59 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return page(request, "import.html", context)
 
 
+@editor_required
+@require_http_methods(["GET", "POST"])
+def extract_list(request: HttpRequest) -> HttpResponse:
+    """A list published as a document → its review sheet, downloaded (vigil cases
+    extract). The upload lives in a private temporary folder for the request only;
+    nothing is written to the registry. The audit trail records who extracted which
+    file (its name, size, SHA-256 and the number of entries), not what it holds."""
+    import hashlib
+
+    from vigil.cases.extract import extract, write_review
+
+    form = forms.ExtractForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        status = 400 if request.method == "POST" else 200
+        return page(request, "extract.html", {"form": form}, status=status)
+    upload = form.cleaned_data["file"]
+    fmt = form.cleaned_data["format"]
+    name = _safe_name(upload.name)
+    with tempfile.TemporaryDirectory(prefix="vigil-extract-") as tmp:
+        path = Path(tmp) / name
+        digest = hashlib.sha256()
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                digest.update(chunk)
+                out.write(chunk)
+        try:
+            found = extract(path)
+            sheet = write_review(found, Path(tmp) / f"{path.stem}.review.{fmt}")
+        except InputError as exc:
+            form.add_error("file", str(exc))
+            return page(request, "extract.html", {"form": form}, status=400)
+        except Exception:  # a malformed document must never become a 500 with a trace
+            form.add_error("file", f"{upload.name}: not a document Vigil can read")
+            return page(request, "extract.html", {"form": form}, status=400)
+        data = sheet.read_bytes()
+    detail = {
+        "file": name,
+        "bytes": upload.size,
+        "sha256": digest.hexdigest(),
+        "entries": len(found.entries),
+        "format": fmt,
+    }
+    audit.record("extract", name, detail, by=username(request))
+    types = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(data, content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{sheet.name}"'
+    response["X-Vigil-Summary"] = found.summary().encode("ascii", "replace").decode()
+    return response
+
+
 # -- audit trail ------------------------------------------------------------------------
 
 AUDIT_COLUMNS = ["at", "actor", "action", "target", "detail"]
