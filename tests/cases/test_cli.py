@@ -398,7 +398,8 @@ def test_import_bad_rows_reports_and_writes_nothing(registry, capsys, tmp_path):
     sheet.write_text("\n".join(text) + "\n", encoding="utf-8")
     run = vigil(capsys, "cases", "import", sheet, "-m", DEMO / "prisoners.mapping.toml")
     assert run.code == 1
-    assert "Rejected rows" in run.err and "Tarix" in run.err and "Cins" in run.err
+    assert "Problems" in run.err and "Tarix" in run.err and "Cins" in run.err
+    assert "row rejected" in run.err
     assert "nothing written" in run.out and "imported" not in run.out
     assert run.err.strip().splitlines()[-1].startswith("Error: ")
     assert "nothing was imported" in run.err

@@ -715,20 +715,39 @@ def test_text_the_databases_cannot_hold_is_a_row_problem(registry, tmp_path):
 
 
 def test_skip_invalid_writes_the_valid_rows(registry, tmp_path):
+    """--skip-invalid: a bad cell that does not say which record a row is (row 4's
+    sex) is left out and reported, the person kept; a bad event date (row 5) or a
+    missing name (row 6) still rejects its row (issue 13)."""
     report = import_file(
         write(tmp_path, "bad.csv", csv_text(bad_sheet())), MAPPING, skip_invalid=True
     )
     assert report.committed and not report.ok and len(report.problems) == 3
+    dropped = [p for p in report.problems if p.dropped]
+    assert [(p.row, p.column) for p in dropped] == [(4, "Cins")]
     m = models()
     assert sorted(m.Person.objects.values_list("ref", flat=True)) == sorted(
         [o.key for o in report.outcomes if o.table == "people" and o.action == "create"]
     )
-    assert not m.Person.objects.filter(ref__in=["P-3", "P-4", "P-5"]).exists()
-    assert m.Person.objects.count() == 2 and m.StatusEvent.objects.count() == 2
+    assert m.Person.objects.get(ref="P-3").sex == ""  # the cell left out, the person kept
+    assert not m.Person.objects.filter(ref__in=["P-4", "P-5"]).exists()
+    assert m.Person.objects.count() == 3 and m.StatusEvent.objects.count() == 3
     assert m.AuditEvent.objects.filter(action="import").count() == 1
     assert not m.AuditEvent.objects.filter(
-        action="import-create", target__in=["person:P-3", "person:P-4", "person:P-5"]
+        action="import-create", target__in=["person:P-4", "person:P-5"]
     ).exists()
+
+
+def test_skip_invalid_rejects_the_row_when_the_mapping_says_no_cell_is_optional(
+    registry, tmp_path
+):
+    strict = {**MAPPING, "optional": False}
+    report = import_file(
+        write(tmp_path, "bad.csv", csv_text(bad_sheet())), strict, skip_invalid=True
+    )
+    assert report.committed and not any(p.dropped for p in report.problems)
+    m = models()
+    assert not m.Person.objects.filter(ref__in=["P-3", "P-4", "P-5"]).exists()
+    assert m.Person.objects.count() == 2
 
 
 def test_events_are_append_only(registry, tmp_path):

@@ -216,10 +216,19 @@ def import_(
             emit_frame(counts, fmt, title=title)
         if report.problems:
             problems = pd.DataFrame(
-                [(p.table, p.row, p.column, p.problem) for p in report.problems],
-                columns=["table", "row", "column", "problem"],
+                [
+                    (
+                        p.table,
+                        f"{p.row} ({p.where})" if p.where else str(p.row),
+                        p.column,
+                        "cell left out" if p.dropped else "row rejected",
+                        p.problem,
+                    )
+                    for p in report.problems
+                ],
+                columns=["table", "row", "column", "outcome", "problem"],
             )
-            console(stderr=True).print(rich_table(problems, "Rejected rows"))
+            console(stderr=True).print(rich_table(problems, "Problems"))
     if report.problems and not skip_invalid:
         raise InputError(
             f"{file}: {len(report.problems)} problem(s) in the rows listed above; "

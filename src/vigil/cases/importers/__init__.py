@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping as MappingABC
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,10 @@ def import_file(
     ``encoding``: the text encoding of a CSV/JSON file in a legacy encoding (default
     UTF-8, with or without a BOM). ``actor``: who imports (an
     :class:`~vigil.cases.policy.Actor`; a name or nothing is the operator at the
-    restricted level, as on the command line).
+    restricted level, as on the command line). ``skip_invalid``: write the valid rows;
+    a bad cell of an ``optional`` column (by default every column but those that say
+    which record a row is or who may read it) is then left out and reported
+    (:attr:`RowProblem.dropped`), its row kept.
     """
     _ensure_django()
     from django.db import transaction
@@ -106,14 +110,15 @@ def import_file(
         encoding=encoding or (spec.encoding if spec else None),
         delimiter=spec.delimiter if spec else None,
         sheet=spec.sheet if spec else None,
+        records=spec.records if spec else None,
     )
     sha256 = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
-        loader = Loader(_level(contents, path), who)
+        loader = Loader(_level(contents, path), who, drop_cells=skip_invalid)
         rows, ignored = _rows(contents, spec, loader, path)
         loader.plan(rows)
         loader.write()
-        problems = sorted(loader.problems, key=lambda p: (p.file, p.row))
+        problems = sorted(_placed(loader.problems, contents), key=lambda p: (p.file, p.row))
         commit = not dry_run and (not problems or skip_invalid)
         report = ImportReport(
             file=path.name,
@@ -169,14 +174,23 @@ def _rows(
     spec.check_header(sheet.header, sheet.origin)
     ignored = tuple(h for h in sheet.header if h not in spec.columns or spec.columns[h] == IGNORE)
     if spec.format == "people":
-        flat = FlatReader(sheet, spec, loader.is_ref)
+        flat = FlatReader(sheet, spec, loader.is_ref, drop_cells=loader.drop_cells)
         rows = flat.rows()
-        loader.reject_groups(flat.problems)
+        loader.reject_groups(p for p in flat.problems if not p.dropped)
+        loader.problems.extend(p for p in flat.problems if p.dropped)
         return rows, ignored
     assert spec.table is not None  # a "table" mapping names its table (mapping.parse checks)
     return {spec.table: list(_table_rows(sheet, spec))}, tuple(
         h for h in ignored if h not in TABLE[spec.table].names
     )
+
+
+def _placed(problems: list[RowProblem], contents: reading.Contents) -> list[RowProblem]:
+    """Problems with the place of their record in a nested JSON file."""
+    where = {s.origin: s.where for s in contents.sheets if s.where}
+    if not where:
+        return problems
+    return [replace(p, where=where.get(p.file, {}).get(p.row, "")) for p in problems]
 
 
 def _unmapped(contents: reading.Contents, path: Path) -> dict[str, list[InRow]]:

@@ -78,6 +78,7 @@ class InRow:
     create_only: frozenset[str] = frozenset()  # columns used only when creating
     group: tuple[str, int] | None = None  # rows derived from one flat row: all or nothing
     label: str = ""  # how to name the record in the report when it has no ref
+    optional: frozenset[str] = frozenset()  # columns whose bad cell may be dropped
 
     def column(self, name: str) -> str:
         return self.origin.get(name, name)
@@ -201,9 +202,18 @@ def pk_of(value: Any) -> Any:
 class Loader:
     """Plans and writes one import (see the module docstring)."""
 
-    def __init__(self, doc_level: Level | None = None, actor: policy.Actor | None = None) -> None:
+    def __init__(
+        self,
+        doc_level: Level | None = None,
+        actor: policy.Actor | None = None,
+        *,
+        drop_cells: bool = False,
+    ) -> None:
+        """``drop_cells`` (``--skip-invalid``): a bad cell of a row's ``optional``
+        column is left out and reported, the row kept."""
         from vigil.cases import models
 
+        self.drop_cells = drop_cells
         self.models = models
         self.actor = actor if actor is not None else policy.Actor.operator_at()
         # a restricted export hides nothing: only a lower one is read as redacted
@@ -307,6 +317,17 @@ class Loader:
         label = p.row.column(column) if column else ""
         self.problems.append(RowProblem(p.row.file, p.table, p.row.row, label, problem))
 
+    def _bad_cell(self, p: Pending, column: str, problem: str) -> None:
+        """A cell that cannot be read: the row is rejected, or, for an optional column
+        when bad cells are dropped, the cell is left out (as if absent) and reported."""
+        if not (self.drop_cells and column in p.row.optional):
+            self._problem(p, column, problem)
+            return
+        text = f"{problem}; the cell was left out, the row kept"
+        self.problems.append(
+            RowProblem(p.row.file, p.table, p.row.row, p.row.column(column), text, dropped=True)
+        )
+
     def _visible_columns(self, p: Pending) -> Iterable[str]:
         """The row's columns, less those this import cannot see: above the level of a
         redacted export (left out, not emptied: it must not blank a value) or above the
@@ -355,10 +376,10 @@ class Loader:
             try:
                 value = self._cell(p, column, col, raw)
             except Bad as exc:
-                self._problem(p, column, str(exc))
+                self._bad_cell(p, column, str(exc))
                 continue
             except InputError as exc:
-                self._problem(p, column, _message(exc, column))
+                self._bad_cell(p, column, _message(exc, column))
                 continue
             if col.read in M2M_KINDS:
                 p.m2m[col.field] = value
@@ -423,8 +444,8 @@ class Loader:
             return PartialDate.parse(raw, column)
         except InputError as exc:
             text = _message(exc, column)
-            if "expected a date" in text:
-                raise
+            if "expected a date" in text or "is ambiguous" in text:
+                raise  # says what was expected already (03/04/2024: which is the day)
             reason = text.rpartition(": ")[2]
             raise Bad(f"expected a date such as 2024-06-03, got {raw!r} ({reason})") from None
 

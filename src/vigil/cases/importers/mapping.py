@@ -1,4 +1,4 @@
-"""Mapping files: how a source's columns and words map onto the registry.
+r"""Mapping files: how a source's columns and words map onto the registry.
 
 A mapping is a small TOML file (read with :mod:`tomllib`)::
 
@@ -32,6 +32,29 @@ visibility), ``sentence.*`` (term, term_months, regime, start, expected_release,
 visibility), ``designation.*`` (organisation, criteria, since, until, visibility) and
 ``ignore``; see :mod:`vigil.cases.importers.flat` for how a row becomes records.
 
+Published lists need more than one column per target (see docs/cases.md, "Imports")::
+
+    records = "categories[].prisoners[]"   # JSON: where the records are (see reading)
+    person_key = ["No."]        # rows with the same values here are one person
+    optional = ["Phone"]        # --skip-invalid may drop a bad cell of these (default:
+                                # true, every column but the KEYS; false: none)
+
+    [columns."Aliases"]         # a column as a table instead of a target
+    target = "name:en:alias"
+    split = ";"                 # several values per cell (a list of separators too)
+
+    [columns."Sentence"]        # one column to several targets by pattern
+    patterns = [
+      { match = '(?i)life|detention', target = "sentence.term" },
+      { match = '(\d{4}-\d\d-\d\d)', target = "sentence.start" },
+    ]
+
+A pattern must match the whole value (after ``split`` and ``[values]``); the first
+that matches wins; ``target`` takes the value (or its first group), ``targets`` one
+target per group. A value no pattern matches goes to the column's ``target``, else it
+is a problem of its row. ``source.url`` makes a source of each URL, cited by the
+row's event, case and (the first) designation.
+
 ``table = "events"`` instead of ``format`` reads a single table of the interchange
 format; its ``[columns]`` then rename source columns to the table's column names
 (columns already named like the table need no entry), and ``[values]`` and
@@ -40,6 +63,7 @@ format; its ``[columns]`` then rename source columns to the table's column names
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
@@ -80,13 +104,105 @@ PEOPLE_TARGETS: dict[str, tuple[str, ...]] = {
     "event": ("kind", "date", "place", "facility", "notes", "visibility"),
     "sentence": ("term", "term_months", "regime", "start", "expected_release", "visibility"),
     "designation": ("organisation", "criteria", "since", "until", "visibility"),
+    "source": ("url",),
 }
 #: Targets that only [defaults] may set: how records created from a name are filled in.
-DEFAULT_ONLY = ("organisation.kind", "organisation.country", "article.code")
+DEFAULT_ONLY = (
+    "organisation.kind",
+    "organisation.country",
+    "article.code",
+    "source.publisher",
+    "source.reliability",
+    "source.visibility",
+)
 NAME_KINDS = ("primary", "transliteration", "birth", "alias")
 IGNORE = "ignore"
+#: Targets a cell may give several values of (one record, or one link, per value).
+MULTI = (
+    "affiliation.organisation",
+    "designation.organisation",
+    "case.articles",
+    "case.courts",
+    "source.url",
+)
+#: Targets whose cell is never dropped (``optional``): they say which record a row is,
+#: or who may read it; without them the row would land on another record or level.
+KEYS = (
+    "person.ref",
+    "person.birth_date",
+    "person.visibility",
+    "person.field_visibility",
+    "affiliation.organisation",
+    "affiliation.role",
+    "affiliation.start",
+    "affiliation.visibility",
+    "case.ref",
+    "case.number",
+    "case.country",
+    "case.visibility",
+    "case.field_visibility",
+    "event.kind",
+    "event.date",
+    "event.visibility",
+    "sentence.start",
+    "sentence.visibility",
+    "designation.organisation",
+    "designation.since",
+    "designation.visibility",
+)
 
-_KEYS = {"format", "table", "sheet", "encoding", "delimiter", "columns", "values", "defaults"}
+_KEYS = {
+    "format",
+    "table",
+    "sheet",
+    "encoding",
+    "delimiter",
+    "columns",
+    "values",
+    "defaults",
+    "records",
+    "person_key",
+    "optional",
+}
+_COLUMN_KEYS = ("target", "split", "patterns", "optional")
+
+
+class CellError(ValueError):
+    """A cell the mapping cannot route (no pattern matches it): a row problem."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """``match``: a regular expression the whole value must match; ``targets``: where
+    the value (one target) or each group (several) goes."""
+
+    regex: re.Pattern[str]
+    targets: tuple[str, ...]
+
+    def route(self, value: str) -> list[tuple[str, str]] | None:
+        found = self.regex.fullmatch(value)
+        if found is None:
+            return None
+        if len(self.targets) > 1:
+            pairs = zip(self.targets, found.groups(), strict=True)
+            return [(t, v.strip()) for t, v in pairs if v and v.strip()]
+        return [(self.targets[0], (found.group(1) if self.regex.groups else value).strip())]
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one source column is read: its target, separators and patterns."""
+
+    target: str  # "" when only patterns route its values
+    split: re.Pattern[str] | None = None
+    patterns: tuple[Pattern, ...] = ()
+    optional: bool = False
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        out = [self.target] if self.target else []
+        out += [t for p in self.patterns for t in p.targets]
+        return tuple(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -102,6 +218,46 @@ class Mapping:
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, Column] = field(default_factory=dict)  # column -> how it is read
+    records: str | None = None  # JSON: the path to the records
+    person_key: tuple[str, ...] = ()  # columns whose values say "the same person"
+
+    def column(self, name: str) -> Column:
+        """How the source column ``name`` is read (its target alone by default)."""
+        return self.cells.get(name) or Column(self.columns[name])
+
+    def pieces(self, column: str, raw: Any) -> list[tuple[str, Any]]:
+        """(target, value) for each value of ``column``'s cell ``raw``: split at the
+        column's separators (a JSON list is already split), put through ``[values]``,
+        routed by its patterns. An empty cell is one empty value of the column's
+        target (it clears it), or nothing for a column of patterns only. Raises
+        :class:`CellError` for a value no pattern takes."""
+        spec = self.column(column)
+        if spec.split is None and not spec.patterns and not isinstance(raw, list | tuple):
+            return [(spec.target, self.word(column, raw))]  # the usual cell: one value
+        if isinstance(raw, list | tuple):
+            items: list[Any] = list(raw)
+        elif spec.split is not None and isinstance(raw, str):
+            items = spec.split.split(raw)
+        else:
+            items = [raw]
+        items = [i.strip() if isinstance(i, str) else i for i in items]
+        items = [i for i in items if i is not None and i != ""]
+        if not items:
+            empty = "" if isinstance(raw, list | tuple) else raw  # [] is an empty cell
+            return [(spec.target, empty)] if spec.target else []
+        out: list[tuple[str, Any]] = []
+        for item in items:
+            value = self.word(column, item)
+            routed = None
+            if spec.patterns and value is not None:
+                text = _as_text(value)  # a workbook's date or number cell, as written
+                routed = next((r for p in spec.patterns if (r := p.route(text)) is not None), None)
+            if routed is None and spec.patterns and not spec.target:
+                shown = ", ".join(p.regex.pattern for p in spec.patterns)
+                raise CellError(f"{value!r} matches none of the patterns ({shown})")
+            out += routed if routed is not None else [(spec.target, value)]
+        return out
 
     def word(self, column: str, value: Any) -> Any:
         """``value`` of source ``column`` through its ``[values]`` table (exact text
@@ -124,6 +280,17 @@ class Mapping:
                     f'{self.origin}: [columns] "{column}": {file} has no such column '
                     f"(its columns: {shown})"
                 )
+
+
+def _as_text(value: Any) -> str:
+    """A cell as the text patterns match: a date as 2024-06-03, 7.0 as 7."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "date") and callable(value.date):  # a datetime from a workbook
+        value = value.date()
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def load(mapping: str | Path | Mapping | MappingABC[str, Any]) -> Mapping:
@@ -157,15 +324,39 @@ def parse(raw: dict[str, Any], origin: str) -> Mapping:
         raise InputError(f'{origin}: format: expected "people", or table = "<name>"; got {fmt!r}')
     if fmt == "table" and table not in TABLE:
         raise InputError(f"{origin}: table: expected one of {', '.join(TABLE)}; got {table!r}")
-    columns = _strings(raw.get("columns", {}), origin, "columns")
+    for key in ("optional", "person_key"):
+        if key in raw and fmt != "people":
+            raise InputError(f'{origin}: {key} is for format = "people"')
+    cells = _columns(raw.get("columns", {}), origin, fmt)
+    columns = {name: spec.target for name, spec in cells.items()}
     values = raw.get("values", {})
     if not isinstance(values, dict):
         raise InputError(f"{origin}: [values] must be a table of tables")
     words = {col: _strings(v, origin, f'values."{col}"') for col, v in values.items()}
     defaults = _strings(raw.get("defaults", {}), origin, "defaults")
     check = _check_people if fmt == "people" else _check_table(table)
-    for column, target in columns.items():
-        check(target, f'{origin}: [columns] "{column}" = "{target}"', defaults=False)
+    for column, spec in cells.items():
+        for target in spec.targets:
+            check(target, f'{origin}: [columns] "{column}" = "{target}"', defaults=False)
+    optional = _optional_columns(raw.get("optional", True), cells, origin)
+    cells = {
+        name: Column(spec.target, spec.split, spec.patterns, spec.optional or name in optional)
+        for name, spec in cells.items()
+    }
+    for column, spec in cells.items():
+        fixed = [t for t in spec.targets if t in KEYS or split_name(t) is not None]
+        if spec.optional and fixed:
+            raise InputError(
+                f'{origin}: [columns] "{column}": cannot be optional, its target {fixed[0]} '
+                "says which record the row is (or who may read it)"
+            )
+    person_key = raw.get("person_key", ())
+    if isinstance(person_key, str):
+        person_key = (person_key,)
+    if not isinstance(person_key, list | tuple) or not all(
+        isinstance(c, str) and c in cells for c in person_key
+    ):
+        raise InputError(f"{origin}: person_key: expected a column of [columns] or a list of them")
     for target in defaults:
         check(target, f'{origin}: [defaults] "{target}"', defaults=True)
     for column in words:
@@ -181,7 +372,102 @@ def parse(raw: dict[str, Any], origin: str) -> Mapping:
         columns=columns,
         values=words,
         defaults=defaults,
+        cells=cells,
+        records=_optional(raw, "records", origin),
+        person_key=tuple(person_key),
     )
+
+
+def _columns(value: Any, origin: str, fmt: str) -> dict[str, Column]:
+    """``[columns]``: a target per column, or a table (target, split, patterns,
+    optional) for a column of a "people" sheet."""
+    if not isinstance(value, dict):
+        raise InputError(f"{origin}: [columns] must be a table of names")
+    out: dict[str, Column] = {}
+    for name, item in value.items():
+        if not isinstance(item, dict):
+            out[str(name)] = Column(_strings({name: item}, origin, "columns")[str(name)])
+            continue
+        where = f'{origin}: [columns."{name}"]'
+        if fmt != "people":
+            raise InputError(f'{where}: a column table (split, patterns) is for format = "people"')
+        unknown = sorted(set(item) - set(_COLUMN_KEYS))
+        if unknown:
+            raise InputError(
+                f"{where}: unknown key {unknown[0]!r} (expected: {', '.join(_COLUMN_KEYS)})"
+            )
+        target = item.get("target", "")
+        if not isinstance(target, str):
+            raise InputError(f"{where}: target: expected text, got {target!r}")
+        patterns = tuple(
+            _pattern(p, f"{where} patterns[{i + 1}]")
+            for i, p in enumerate(_list(item.get("patterns", []), where, "patterns"))
+        )
+        if not target and not patterns:
+            raise InputError(f"{where}: give a target, or patterns")
+        optional = item.get("optional", False)
+        if not isinstance(optional, bool):
+            raise InputError(f"{where}: optional: expected true or false, got {optional!r}")
+        out[str(name)] = Column(target, _separators(item.get("split"), where), patterns, optional)
+    return out
+
+
+def _list(value: Any, where: str, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InputError(f"{where}: {key}: expected a list, got {value!r}")
+    return value
+
+
+def _separators(value: Any, where: str) -> re.Pattern[str] | None:
+    """``split``: a separator, or a list of them (any of them separates)."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+        raise InputError(f'{where}: split: expected a separator such as ";" or a list of them')
+    return re.compile("|".join(re.escape(i) for i in sorted(items, key=len, reverse=True)))
+
+
+def _pattern(value: Any, where: str) -> Pattern:
+    if (
+        not isinstance(value, dict)
+        or "match" not in value
+        or set(value) - {"match", "target", "targets"}
+    ):
+        raise InputError(f'{where}: expected {{ match = "…", target = "…" }} (or targets = [ … ])')
+    try:
+        regex = re.compile(value["match"])
+    except (re.error, TypeError) as exc:
+        raise InputError(f"{where}: match: not a regular expression ({exc})") from None
+    if "target" in value and isinstance(value["target"], str) and "targets" not in value:
+        return Pattern(regex, (value["target"],))
+    targets = value.get("targets")
+    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
+        raise InputError(f'{where}: expected target = "…", or targets = ["…", …] (one per group)')
+    if len(targets) != regex.groups:
+        raise InputError(
+            f"{where}: {len(targets)} targets for {regex.groups} groups in {value['match']!r}"
+        )
+    return Pattern(regex, tuple(targets))
+
+
+def _optional_columns(value: Any, cells: dict[str, Column], origin: str) -> set[str]:
+    """``optional``: true (every column that can be; the default), false, or a list."""
+    if value is True:
+        return {
+            n
+            for n, c in cells.items()
+            if not any(t in KEYS or split_name(t) is not None for t in c.targets)
+            and c.target != IGNORE
+        }
+    if value is False:
+        return set()
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise InputError(f"{origin}: optional: expected true, or a list of columns")
+    for column in value:
+        if column not in cells:
+            raise InputError(f'{origin}: optional: "{column}" is not in [columns]')
+    return set(value)
 
 
 def _strings(value: Any, origin: str, where: str) -> dict[str, str]:

@@ -1,9 +1,12 @@
 """Reading import files into sheets of rows: size limits, encodings, containers.
 
-Four containers: a CSV file, an XLSX workbook, a JSON file (an interchange document
-or a list of objects) and a zip of CSV files (the interchange CSV export). Text is
-UTF-8 (a byte-order mark is accepted) unless an ``encoding`` is named; invalid UTF-8
-is an :class:`~vigil.errors.InputError` that says where and suggests ``--encoding``.
+Four containers: a CSV file, an XLSX workbook, a JSON file (an interchange document,
+a list of objects, or the records at a path of any JSON: :func:`records_at`) and a zip
+of CSV files (the interchange CSV export). Text is UTF-8 unless a byte-order mark says
+UTF-8, UTF-16 LE or UTF-16 BE, or an ``encoding`` is named; invalid UTF-8, and UTF-16
+without a mark, are an :class:`~vigil.errors.InputError` that says where and suggests
+``--encoding``. A CSV row with more cells than the header (beyond empty ones) or fewer
+(a file cut off in its last line) is refused with its row number.
 Cell values are kept as given (no Unicode normalisation); XLSX cells that look like
 formulas are read as their text, never evaluated. In every CSV (a flat file or a zip
 member) one leading ``'`` is taken off a cell when ``=``, ``+``, ``-``, ``@``, a tab, a
@@ -25,7 +28,7 @@ import json
 import re
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,7 @@ class Sheet:
     name: str  # the sheet, member or table name
     header: tuple[str, ...]
     rows: tuple[Row, ...]
+    where: dict[int, str] = field(default_factory=dict)  # row -> path in nested JSON
 
 
 @dataclass(frozen=True)
@@ -80,15 +84,33 @@ def read_bytes(path: Path) -> bytes:
 
 
 def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
-    """``data`` as text: UTF-8 (with or without a BOM), or the named ``encoding``."""
+    """``data`` as text: the encoding its byte-order mark names (UTF-8, UTF-16 LE or
+    BE), else UTF-8, or the named ``encoding``. UTF-16 without a mark is refused with a
+    hint: its NUL bytes would otherwise read as valid, wrong, UTF-8."""
     if encoding and _codec(encoding, origin) != "utf-8":
         try:
-            return data.decode(encoding)
+            return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InputError(
                 f"{origin}: not valid {encoding} at byte {exc.start} (line {line})"
             ) from None
+    for bom, codec in _BOMS:
+        if data.startswith(bom) and not encoding:
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{origin}: starts with a {codec.upper()} byte-order mark but is not "
+                    f"valid {codec.upper()} at byte {exc.start + len(bom)}"
+                ) from None
+    sample = data[:4096]
+    if sample.count(0) * 10 > len(sample):  # ASCII text in UTF-16: every other byte NUL
+        nul = sample.index(0)
+        raise InputError(
+            f"{origin}: holds NUL bytes (byte {nul}): it looks like UTF-16 "
+            "without a byte-order mark; name it, e.g. `--encoding utf-16-le` (or utf-16-be)"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -98,6 +120,10 @@ def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
             "in a legacy encoding, name it, e.g. `--encoding cp1251` (Cyrillic), cp1254 "
             "(Turkish, Azerbaijani Latin) or latin-1"
         ) from None
+
+
+#: Byte-order marks and their codecs (a UTF-8 mark is taken off by utf-8-sig).
+_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def _codec(encoding: str, origin: str) -> str:
@@ -117,8 +143,10 @@ def read(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    records: str | None = None,
 ) -> Contents:
-    """Open ``data`` (the bytes of ``path``) by its content and extension."""
+    """Open ``data`` (the bytes of ``path``) by its content and extension; in JSON,
+    ``records`` is the path to the records (:func:`records_at`)."""
     name, suffix = path.name, path.suffix.lower()
     if suffix in (".xls", ".ods", ".numbers"):
         raise InputError(f"{name}: {suffix} workbooks are not read; save it as .xlsx or .csv")
@@ -131,7 +159,9 @@ def read(
         return _csv_zip(archive, name, encoding)
     text = decode(data, name, encoding)
     if suffix == ".json" or (suffix not in (".csv", ".tsv", ".txt") and text.lstrip()[:1] in "{["):
-        return _json(text, name)
+        return _json(text, name, records)
+    if records is not None:
+        raise InputError(f"{name}: records = {records!r} is for a JSON file")
     return Contents("csv", (read_csv(text, name, Path(name).stem, delimiter),))
 
 
@@ -170,13 +200,15 @@ def _csv_zip(archive: zipfile.ZipFile, name: str, encoding: str | None) -> Conte
     return Contents("zip", tuple(sheets), level)
 
 
-def _json(text: str, name: str) -> Contents:
+def _json(text: str, name: str, records: str | None = None) -> Contents:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    if records is not None:
+        return Contents("rows", (records_at(payload, records, name),))
     if isinstance(payload, dict) and "vigil_cases" in payload:
         return _document(payload, name)
     if isinstance(payload, list) and all(isinstance(r, dict) for r in payload):
@@ -234,6 +266,14 @@ def read_csv(text: str, origin: str, name: str, delimiter: str | None = None) ->
                 f"{origin}: row {number} has {len(record)} cells but the header has "
                 f"{len(header)} columns"
             )
+        if len(record) < len(header) and any(header[len(record) :]):
+            # A short row shifts nothing but loses its last cells: often a file cut off
+            # in the middle of its last line. Reading it as empty cells would clear data.
+            missing = next(h for h in header[len(record) :] if h)
+            raise InputError(
+                f'{origin}: row {number}, column "{missing}": the row has {len(record)} '
+                f"cells but the header has {len(header)} columns (a truncated row?)"
+            )
         rows.append((number, {h: v for h, v in zip(header, record, strict=False) if h}))
     return Sheet(origin, name, tuple(h for h in header if h), tuple(rows))
 
@@ -290,3 +330,105 @@ def _xlsx_sheet(sheet: Any, origin: str, name: str) -> Sheet:
 
 def _cell_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+# -- nested JSON -------------------------------------------------------------------
+
+_STEP = re.compile(r"([^.\[\]]*)(\[\])?")
+
+
+def records_at(payload: Any, path: str, name: str) -> Sheet:
+    """The objects at ``path`` of a JSON document as rows, numbered from 1 in document
+    order, with the fields of the objects that hold them.
+
+    ``path`` is keys separated by dots, ``[]`` after a key (or alone, for a document
+    that is a list) stepping into each item of a list: ``categories[].prisoners[]``.
+    A record's own fields are its columns (a nested object's as ``detention.date``, a
+    list of objects' as ``sources[].url``: a list of values, as is a list of text);
+    each object on the way contributes its other fields under its path:
+    ``categories[].title``, and the document's top object its text and number fields
+    under ``$.``: ``$.published``. :attr:`Sheet.where` gives each row's place,
+    ``categories[2].prisoners[5]`` (counting from 1)."""
+    steps = _steps(path, name)
+    rows: list[Row] = []
+    where: dict[int, str] = {}
+    top: dict[str, Any] = {}
+    if isinstance(payload, dict):  # the document's own fields, such as its date
+        top = {f"$.{k}": v for k, v in payload.items() if not isinstance(v, list | dict)}
+    for record, inherited, place in _walk(payload, steps, 0, "", top, name, path):
+        if not isinstance(record, dict):
+            raise InputError(f"{name}: {place} is not an object (records = {path!r})")
+        number = len(rows) + 1
+        rows.append((number, {**inherited, **_flatten(record, "")}))
+        where[number] = place
+    if not rows:
+        raise InputError(f"{name}: no record at {path!r}")
+    header = tuple(dict.fromkeys(k for _, r in rows for k in r))
+    return Sheet(name, Path(name).stem, header, tuple(rows), where)
+
+
+def _steps(path: str, name: str) -> list[tuple[str, bool]]:
+    steps = []
+    for part in path.split("."):
+        match = _STEP.fullmatch(part)
+        if match is None or not (match.group(1) or match.group(2)):
+            raise InputError(
+                f"{name}: records = {path!r}: expected keys and [] separated by dots, "
+                'such as "categories[].prisoners[]"'
+            )
+        steps.append((match.group(1), bool(match.group(2))))
+    if not steps[-1][1]:
+        raise InputError(f"{name}: records = {path!r} must end in [] (a list of records)")
+    return steps
+
+
+def _walk(
+    node: Any,
+    steps: list[tuple[str, bool]],
+    i: int,
+    place: str,
+    inherited: dict[str, Any],
+    name: str,
+    path: str,
+) -> Any:
+    """Yield (record, fields of the objects above it, place) below ``node``."""
+    if i == len(steps):
+        yield node, inherited, place
+        return
+    key, many = steps[i]
+    prefix = ".".join(f"{k}{'[]' if m else ''}" for k, m in steps[: i + 1])
+    if key:
+        if not isinstance(node, dict):
+            raise InputError(f"{name}: {place or 'the document'} is not an object with {key!r}")
+        if key not in node:
+            return  # a group without this list holds no record
+        node, place = node[key], f"{place}.{key}" if place else key
+    if not many:
+        yield from _walk(node, steps, i + 1, place, inherited, name, path)
+        return
+    if not isinstance(node, list):
+        raise InputError(f"{name}: {place or 'the document'} is not a list (records = {path!r})")
+    child = steps[i + 1][0] if i + 1 < len(steps) else None
+    for n, item in enumerate(node, start=1):
+        fields = dict(inherited)
+        if child is not None and isinstance(item, dict):
+            own = {k: v for k, v in item.items() if k != child}
+            fields.update(_flatten(own, f"{prefix}."))
+        yield from _walk(item, steps, i + 1, f"{place}[{n}]", fields, name, path)
+
+
+def _flatten(record: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A JSON object as columns: nested objects by dotted keys, lists of objects as
+    lists of their fields' values (``sources[].url``)."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        column = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{column}."))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for item in value:
+                for sub, v in _flatten(item, "").items():
+                    out.setdefault(f"{column}[].{sub}", []).append(v)
+        else:
+            out[column] = value
+    return out

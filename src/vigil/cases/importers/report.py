@@ -17,16 +17,21 @@ ACTIONS = ("create", "update", "unchanged", "reject")
 
 @dataclass(frozen=True)
 class RowProblem:
-    """Why a row (or one cell of it) was rejected."""
+    """Why a row was rejected, or (``dropped``) one optional cell of it left out
+    while the row was kept (``--skip-invalid`` with a mapping's ``optional``).
+    ``where``: the record's place in a nested JSON file (``categories[2].prisoners[5]``)."""
 
     file: str
     table: str
     row: int
     column: str
     problem: str
+    dropped: bool = False
+    where: str = ""
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f', column "{self.column}"' if self.column else "")
+        where = f"row {self.row}" + (f" ({self.where})" if self.where else "")
+        where += f', column "{self.column}"' if self.column else ""
         return f"{self.file}: {where}: {self.problem}"
 
 
@@ -82,10 +87,10 @@ class ImportReport:
 
     def frame(self) -> pd.DataFrame:
         """One line per outcome: table, row, action, key, changed, problem."""
-        problems: dict[tuple[str, str, int], list[str]] = {}
+        problems: dict[tuple[str, str, int, bool], list[str]] = {}
         for p in self.problems:
             text = f"{p.column}: {p.problem}" if p.column else p.problem
-            problems.setdefault((p.file, p.table, p.row), []).append(text)
+            problems.setdefault((p.file, p.table, p.row, p.dropped), []).append(text)
         rows: list[dict[str, Any]] = [
             {
                 "table": o.table,
@@ -93,9 +98,9 @@ class ImportReport:
                 "action": o.action,
                 "key": o.key,
                 "changed": ", ".join(o.changed),
-                "problem": "; ".join(problems.get((o.file, o.table, o.row), []))
-                if o.action == "reject"
-                else "",
+                "problem": "; ".join(
+                    problems.get((o.file, o.table, o.row, o.action != "reject"), [])
+                ),
             }
             for o in self.outcomes
         ]
