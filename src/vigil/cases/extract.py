@@ -624,15 +624,15 @@ def _docx_lines(name: str, data: bytes, problems: list[str]) -> list[Line]:
         cont = False
         num = _num_pr(para)
         if num is not None and not heading:
-            num_id, level = num
-            fmt, start = numbering.get((num_id, level), ("decimal", 1))
+            num_id, depth = num
+            fmt, start = numbering.get((num_id, depth), ("decimal", 1))
             if fmt not in ("bullet", "none"):
                 count = counters.setdefault(num_id, [])
-                while len(count) <= level:
+                while len(count) <= depth:
                     count.append(0)
-                del count[level + 1 :]  # deeper levels restart
-                count[level] = count[level] + 1 if count[level] else start
-                if level == 0:
+                del count[depth + 1 :]  # deeper levels restart
+                count[depth] = count[depth] + 1 if count[depth] else start
+                if depth == 0:
                     item = count[0]
                 else:
                     cont = True  # a sub-item: part of the entry above it
@@ -655,14 +655,14 @@ def _docx_lines(name: str, data: bytes, problems: list[str]) -> list[Line]:
 
 
 def _num_pr(para: Any) -> tuple[str, int] | None:
-    """(numId, level) of a numbered paragraph: its own w:numPr or its style's."""
+    """(numId, depth) of a numbered paragraph: its own w:numPr or its style's."""
     elements = [para._p.pPr]
     style = para.style
     while style is not None:
         elements.append(style.element.pPr)
         style = style.base_style
     num_id: str | None = None
-    level: int | None = None
+    depth: int | None = None
     for ppr in elements:
         if ppr is None:
             continue
@@ -673,11 +673,11 @@ def _num_pr(para: Any) -> tuple[str, int] | None:
         lvl = npr.find(f"{_W}ilvl")
         if num_id is None and nid is not None:
             num_id = nid.get(f"{_W}val")
-        if level is None and lvl is not None:
-            level = int(lvl.get(f"{_W}val") or 0)
+        if depth is None and lvl is not None:
+            depth = int(lvl.get(f"{_W}val") or 0)
     if num_id is None or num_id == "0":
         return None
-    return num_id, level or 0
+    return num_id, depth or 0
 
 
 def _outline(para: Any) -> bool:
@@ -686,7 +686,7 @@ def _outline(para: Any) -> bool:
 
 
 def _numbering(document: Any) -> dict[tuple[str, int], tuple[str, int]]:
-    """(numId, level) -> (number format, start) from the numbering part."""
+    """(numId, depth) -> (number format, start) from the numbering part."""
     try:
         root = document.part.numbering_part.element
     except (KeyError, NotImplementedError, AttributeError):
