@@ -1,7 +1,10 @@
 """Duplicates and merges: one person entered twice under two spellings.
 
-:func:`duplicates` proposes pairs whose names are alike across scripts (see
-:mod:`vigil.cases.names`) and whose birth dates do not contradict each other.
+:func:`duplicates` proposes pairs of people whose names are one name by
+:func:`vigil.cases.name_parts.pair_score` (order-free parts, patronymics apart,
+Chinese by characters and pinyin) and whose other facts do not contradict it: birth
+dates that cannot be the same day, or a different sex, rule a pair out; the same
+birth date, organisation or place of detention count for it.
 :func:`merge` moves everything of the duplicate that the actor may see onto the
 person kept, adds the duplicate's names as names of the kept person, fills the kept
 person's blank fields, and marks the duplicate ``merged_into`` the kept one: nothing
@@ -11,18 +14,114 @@ trail, and the duplicate's ref still resolves.
 
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
 from typing import Any
 
 import pandas as pd
 from django.db import transaction
 from rapidfuzz import fuzz, process
 
-from vigil.cases import audit, policy, registry
+from vigil.cases import audit, name_parts, policy, registry
 from vigil.cases.levels import Level
+from vigil.cases.names import fold
 from vigil.cases.policy import Who
 from vigil.errors import InputError
 
 DUPLICATE_THRESHOLD = 90.0
+#: What each fact two records share adds to their names' score (at most 100).
+EVIDENCE_BONUS = 4.0
+#: Blocks of names sharing a part larger than this are compared by the fuzzy pass only
+#: (a surname shared by thousands is no evidence on its own).
+_BLOCK_LIMIT = 400
+
+
+def _blocks(spellings: tuple[name_parts.Spelling, ...]) -> set[str]:
+    """Keys two names share when they may be one name (candidates for the score)."""
+    keys: set[str] = set()
+    for s in spellings:
+        if s.han:
+            keys.add("h:" + s.han)
+            keys.update("y:" + p for p in s.pinyin)
+            continue
+        if s.compact:
+            keys.add("y:" + s.compact)
+        loose = sorted({name_parts.loose(p) for p in s.parts})
+        if len(loose) == 1:
+            keys.add("1:" + loose[0])
+        keys.update("2:" + a + "|" + b for a, b in itertools.combinations(loose, 2))
+    return keys
+
+
+def _name_score(
+    a: list[tuple[name_parts.Spelling, ...]], b: list[tuple[name_parts.Spelling, ...]]
+) -> tuple[float, str]:
+    """Two people's best name score and why. When both have a name in Chinese
+    characters, those decide: equal pinyin on their Latin names proves nothing."""
+    flat_a = [s for spellings in a for s in spellings]
+    flat_b = [s for spellings in b for s in spellings]
+    han_a, han_b = [s for s in flat_a if s.han], [s for s in flat_b if s.han]
+    if han_a and han_b:
+        flat_a, flat_b = han_a, han_b
+    best, why = 0.0, ""
+    for sx in flat_a:
+        for sy in flat_b:
+            value = name_parts.spellings_score((sx,), (sy,))
+            if value > best:
+                best, why = value, _why(sx, sy, value)
+    return best, why
+
+
+def _why(a: name_parts.Spelling, b: name_parts.Spelling, value: float) -> str:
+    if a.han and b.han:
+        return "same characters" if a.han == b.han else "same pinyin, other characters"
+    if a.han or b.han:
+        return "pinyin of the Chinese name"
+    if value >= 100:
+        return "same name across scripts"
+    return "similar spelling"
+
+
+def _facts(level: Who) -> dict[str, dict[int, Any]]:
+    """What may confirm or rule out a pair, as ``level`` may see it: birth dates, sex,
+    organisations and places of detention (folded) by person id."""
+    from vigil.cases.models import Affiliation, StatusEvent
+
+    births: dict[int, Any] = {}
+    sexes: dict[int, str] = {}
+    for p in policy.people(level).only("id", "birth_date", "sex", "field_visibility"):
+        if p.birth_date and policy.shows(p, "birth_date", level):
+            births[p.id] = p.birth_date
+        if p.sex and policy.shows(p, "sex", level):
+            sexes[p.id] = p.sex
+    orgs: dict[int, set[int]] = defaultdict(set)
+    for pid, org in policy.visible(Affiliation, level).values_list("person_id", "organisation_id"):
+        orgs[pid].add(org)
+    places: dict[int, set[str]] = defaultdict(set)
+    rows = policy.visible(StatusEvent, level).values_list("person_id", "place", "facility")
+    for pid, place, facility in rows:
+        places[pid].update(fold(t) for t in (place, facility) if t and fold(t))
+    return {"birth": births, "sex": sexes, "orgs": orgs, "places": places}
+
+
+def _evidence(a: int, b: int, facts: dict[str, dict[int, Any]]) -> tuple[float, list[str]] | None:
+    """What the two records' other facts add to their names' score, and why; None when
+    a fact rules the pair out."""
+    ba, bb = facts["birth"].get(a), facts["birth"].get(b)
+    bonus, why = 0.0, list[str]()
+    if ba and bb:
+        if not (ba.earliest <= bb.latest and bb.earliest <= ba.latest):
+            return None  # born on different dates: namesakes, not duplicates
+        if ba.day and bb.day and ba.earliest == bb.earliest:
+            bonus, why = bonus + EVIDENCE_BONUS, [*why, "same birth date"]
+    sa, sb = facts["sex"].get(a), facts["sex"].get(b)
+    if sa and sb and sa != sb:
+        return None
+    if facts["orgs"].get(a, set()) & facts["orgs"].get(b, set()):
+        bonus, why = bonus + EVIDENCE_BONUS, [*why, "same organisation"]
+    if facts["places"].get(a, set()) & facts["places"].get(b, set()):
+        bonus, why = bonus + EVIDENCE_BONUS, [*why, "same place"]
+    return bonus, why
 
 
 def duplicates(level: Who, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataFrame:
@@ -32,61 +131,64 @@ def duplicates(level: Who, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataFra
     columns = ["ref_a", "name_a", "ref_b", "name_b", "score", "reason"]
     if names.empty:
         return pd.DataFrame(columns=columns)
-    births = {
-        p.id: p.birth_date
-        for p in policy.people(level).only("id", "birth_date", "field_visibility")
-        if policy.shows(p, "birth_date", level)
-    }
-    pairs: dict[tuple[int, int], tuple[float, str]] = {}
-
-    def propose(a: int, b: int, score: float, why: str) -> None:
-        if a == b:
-            return
-        key = (min(a, b), max(a, b))
-        ba, bb = births.get(key[0]), births.get(key[1])
-        if ba and bb and not (ba.earliest <= bb.latest and bb.earliest <= ba.latest):
-            return  # born on different dates: namesakes, not duplicates
-        if score > pairs.get(key, (0.0, ""))[0]:
-            pairs[key] = (score, why)
-
-    for _, group in names[names["skeleton"] != ""].groupby("skeleton"):
-        ids = group["person_id"].unique()
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                propose(int(a), int(b), 95.0, "same consonants across scripts")
-    # Fuzzy pairs within blocks that share each word's first consonant skeleton letter.
-    block = names["skeleton"].str.replace("a-", "", regex=False).str[:1]
-    for _, group in names.groupby(block):
+    read: dict[int, list[tuple[name_parts.Spelling, ...]]] = defaultdict(list)
+    blocks: dict[str, set[int]] = defaultdict(set)
+    for pid, name, key in zip(names["person_id"], names["name"], names["key"], strict=True):
+        spellings = name_parts.parse_stored(name, key)
+        read[int(pid)].append(spellings)
+        for shared in _blocks(spellings):
+            blocks[shared].add(int(pid))
+    candidates: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= _BLOCK_LIMIT:
+            candidates.update(itertools.combinations(sorted(members), 2))
+    # Spellings a letter or two apart (no shared part key): the fuzzy pass of the
+    # folded names, within blocks of the same first consonant.
+    plain = names[~names["name"].map(name_parts.is_han)]
+    first = plain["skeleton"].str.replace("a-", "", regex=False).str[:1]
+    for _, group in plain.groupby(first):
         keys, ids = group["key"].tolist(), group["person_id"].to_numpy()
         if len(keys) < 2:
             continue
         scores = process.cdist(
-            keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, workers=-1
+            keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=85, workers=-1
         )
         for i, j in zip(*scores.nonzero(), strict=True):
-            if i < j:
-                score = float(scores[i, j])
-                why = "same name across scripts" if score == 100 else "similar spelling"
-                propose(int(ids[i]), int(ids[j]), score, why)
+            a, b = int(ids[i]), int(ids[j])
+            if a != b:
+                candidates.add((min(a, b), max(a, b)))
+    facts = _facts(level)
+    pairs: dict[tuple[int, int], tuple[float, str]] = {}
+    for a, b in candidates:
+        value, why = _name_score(read[a], read[b])
+        if value + 3 * EVIDENCE_BONUS < threshold:
+            continue
+        evidence = _evidence(a, b, facts)
+        if evidence is None:
+            continue
+        bonus, more = evidence
+        value = min(value + bonus, 100.0)
+        if value >= threshold:
+            pairs[(a, b)] = (value, "; ".join([why, *more]))
     display = registry.primary_names(level, names)
     refs = dict(policy.people(level).values_list("id", "ref"))
     rows = [
         (refs[a], display.get(a, ""), refs[b], display.get(b, ""), round(s, 1), why)
         for (a, b), (s, why) in pairs.items()
-        if s >= threshold
     ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["score", "ref_a"], ascending=[False, True]).reset_index(drop=True)
 
 
 # Relations moved from the duplicate to the person kept, with what makes two rows the
-# same fact there (then the duplicate's row "collapses": it stays where it is, since
-# the person kept already holds it).
-_MOVABLE: dict[str, tuple[str, ...] | None] = {
-    "affiliations": None,
+# same fact there: the natural key of the interchange format (vigil.cases.schema) less
+# the person, so that a merged registry exports and imports again. A duplicate's row
+# the person kept already holds "collapses": it stays where it is.
+_MOVABLE: dict[str, tuple[str, ...]] = {
+    "affiliations": ("organisation_id", "role", "start"),
     "participations": ("case_id", "role"),
-    "events": None,
-    "sentences": None,
+    "events": ("kind", "date", "case_id"),
+    "sentences": ("case_id", "start"),
     "designations": ("organisation_id", "since"),
     "list_entries": ("release_id",),
 }
@@ -133,16 +235,12 @@ def merge(
         collapsed: dict[str, list[int]] = {}
         for relation, same in _MOVABLE.items():
             rows = list(policy.visible(getattr(drop, relation).all(), who))
-            if same is not None:
-                held = {
-                    tuple(getattr(r, f) for f in same)
-                    for r in policy.visible(getattr(keep, relation).all(), who)
-                }
-                collapsed[relation] = [
-                    r.id for r in rows if tuple(getattr(r, f) for f in same) in held
-                ]
-                gone = set(collapsed[relation])
-                rows = [r for r in rows if r.id not in gone]
+            # Against every row of the person kept, those the actor cannot see too: a
+            # second row with the same key would make the export refused on import.
+            held = {tuple(getattr(r, f) for f in same) for r in getattr(keep, relation).all()}
+            collapsed[relation] = [r.id for r in rows if tuple(getattr(r, f) for f in same) in held]
+            gone = set(collapsed[relation])
+            rows = [r for r in rows if r.id not in gone]
             ids = [r.id for r in rows]
             model = getattr(drop, relation).model
             if relation == "events":
@@ -182,7 +280,9 @@ def _move_names(keep: Any, drop: Any, who: policy.Actor, hidden_at: Level) -> in
     names at the level they were hidden at; the duplicate keeps its own."""
     from vigil.cases.models import PersonName
 
-    known = {(n.name, n.kind) for n in policy.visible(keep.names.all(), who)}
+    # Every name of the person kept, hidden ones too: (person, name, kind) is a name's
+    # key in an export.
+    known = {(n.name, n.kind) for n in keep.names.all()}
     added = 0
     for n in policy.visible(drop.names.all(), who):
         kind = n.kind if n.kind != "primary" else "merged"

@@ -63,8 +63,29 @@ _BEFORE_UNIDECODE = str.maketrans(
         "Ө": "O",
         "ү": "u",
         "Ү": "U",
+        # An apostrophe inside a name is a soft sign (Il'ja, Igor'), not a word break.
+        "'": "",
+        "’": "",
+        "ʹ": "",
+        "ʼ": "",
+        # ISO 9 / scholarly romanisation of Cyrillic: Ljubovʹ Lizunova, Čerkasov, Šuvalov.
+        "č": "ch",
+        "Č": "Ch",
+        "š": "sh",
+        "Š": "Sh",
+        "ž": "zh",
+        "Ž": "Zh",
+        "ŝ": "shch",
+        "Ŝ": "Shch",
+        "û": "ju",
+        "Û": "Ju",
+        "â": "ja",
+        "Â": "Ja",
     }
 )
+# Letters only Ukrainian has among the Cyrillic alphabets read here.
+_UKRAINIAN = re.compile("[іїєґІЇЄҐ]")
+_UKRAINIAN_H = str.maketrans({"г": "h", "Г": "H", "ґ": "g", "Ґ": "G"})
 # Russian е after a vowel (or a hard or soft sign) is read "ye": Рзаев, Rzayev.
 _CYRILLIC_YE = re.compile(r"(?<=[аеёиоуыэюяәАЕЁИОУЫЭЮЯӘьъЬЪ])([еЕ])")
 # Order matters: longer spellings first.
@@ -97,6 +118,8 @@ _VOWELS = re.compile(r"[aeiou]")
 def fold(name: str) -> str:
     """Plain lowercase ASCII words, the same for a name in any script or spelling."""
     text = unicodedata.normalize("NFC", name)
+    if _UKRAINIAN.search(text):
+        text = text.translate(_UKRAINIAN_H)  # Ukrainian г is h: Сергій, Serhii
     text = _CYRILLIC_YE.sub(lambda m: "й" + m.group(1), text).translate(_BEFORE_UNIDECODE)
     text = unidecode(text).lower()
     text = _NOT_LETTER.sub(" ", text)
@@ -108,6 +131,32 @@ def fold(name: str) -> str:
     text = _INITIAL_H.sub("g", text).replace("h", "x")
     text = _DOUBLE.sub(r"\1", text)
     return " ".join(text.split())
+
+
+# Brackets that hold another name of the same person: 王玉文（王藏）, Ali (Aliyev).
+_BRACKETED = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
+_ALIAS_SEPARATORS = re.compile(r"[,，、;；/]")
+
+
+def aliases(name: str) -> list[str]:
+    """The names ``name`` holds: itself without its brackets, then each name written in
+    round or square brackets (full-width or ASCII), in order, without repeats.
+
+    ``王玉文（王藏）`` is 王玉文 and 王藏; ``Ali Karimli (Ali Kerimov, Ali Kerimli)`` three
+    names. A name without brackets is itself alone.
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    found = [text.strip()] if not _BRACKETED.search(text) else []
+    if not found:
+        main = " ".join(_BRACKETED.sub(" ", text).split())
+        found = [main] if main else []
+        for inside in _BRACKETED.findall(text):
+            found += [a.strip() for a in _ALIAS_SEPARATORS.split(inside)]
+    out: list[str] = []
+    for a in found:
+        if a and a not in out:
+            out.append(a)
+    return out
 
 
 def _word_skeleton(word: str) -> str:
