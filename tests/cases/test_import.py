@@ -737,9 +737,7 @@ def test_skip_invalid_writes_the_valid_rows(registry, tmp_path):
     ).exists()
 
 
-def test_skip_invalid_rejects_the_row_when_the_mapping_says_no_cell_is_optional(
-    registry, tmp_path
-):
+def test_skip_invalid_rejects_the_row_when_the_mapping_says_no_cell_is_optional(registry, tmp_path):
     strict = {**MAPPING, "optional": False}
     report = import_file(
         write(tmp_path, "bad.csv", csv_text(bad_sheet())), strict, skip_invalid=True
