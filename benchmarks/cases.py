@@ -156,6 +156,15 @@ def document(n: int, seed: int = 42) -> dict:
     }
 
 
+#: Issue 13's "today": this benchmark at ec72948 (before the name matching, the
+#: duplicate finder and the importer's mappings changed), run in a `git worktree` with
+#: this checkout's virtualenv on the 2-core reference machine, 2026-12-02, one run
+#: before the run after. (The issue quotes 6.2 s and 8.2 s, the figures of 2026-11-25,
+#: when the same machine ran about twice as fast: docs/performance.md.) Printed beside
+#: the run for comparison; the ratio column stays against the naive baseline.
+BEFORE_ISSUE_13 = {"import": 20.0, "duplicates": 11.6}
+
+
 def timed(fn: Callable[[], object], n: int) -> tuple[list[float], object]:
     times, result = [], None
     for _ in range(n):
@@ -258,6 +267,7 @@ def main() -> int:
         naive_import_s = base_times[0] * args.people / sample
         times, report = timed(lambda: import_file(path), 1)
         assert report.ok, report.problems[:3]
+        import_s = statistics.median(times)
         lines.append(
             row(f"import {args.people:,} people, {n_events:,} events", 30.0, times, naive_import_s)
         )
@@ -279,6 +289,7 @@ def main() -> int:
         from vigil.cases.merge import duplicates
 
         times, pairs = timed(lambda: duplicates(Level.PUBLIC), 1)
+        duplicates_s = statistics.median(times)
         lines.append(
             row(f"duplicates among {args.people:,} people ({len(pairs)} pairs)", None, times)
         )
@@ -290,6 +301,10 @@ def main() -> int:
     print(f"list agrees with the naive per-person query for {agree:,} of {len(naive):,} people")
     print(f"find: best match {found.iloc[0]['ref']} (naive loop: {naive_hits[0][1]})")
     print(f"(naive import measured on {sample:,} people and scaled ×{args.people / sample:g})")
+    if args.people == 10_000:
+        for what, seconds in (("import", import_s), ("duplicates", duplicates_s)):
+            before = BEFORE_ISSUE_13[what]
+            print(f"{what}: {seconds:.1f} s now, {before:.1f} s before issue 13 (ec72948)")
     return 0
 
 
