@@ -601,3 +601,24 @@ def test_mapping_errors_name_the_column(registry, tmp_path, column, message):
     with pytest.raises(InputError) as info:
         import_file(sheet, mapping)
     assert message in str(info.value) and '"S"' in str(info.value)
+
+
+def test_a_former_name_is_a_kind_of_its_own(registry, tmp_path):
+    """Names have parts and kinds: primary, transliteration, birth, former, alias. A
+    former name (given up on marriage) maps with ``name:LANG:former`` and is found."""
+    from vigil.cases import search
+    from vigil.cases.levels import Level
+
+    rows = [["ID", "Name", "Former"], ["F1", "Leyla Həsənova", "Leyla Quliyeva"]]
+    mapping = {
+        "format": "people",
+        "columns": {"ID": "person.ref", "Name": "name:az-Latn", "Former": "name:az-Latn:former"},
+    }
+    report = import_file(write(tmp_path, "f.csv", csv_text(rows)), mapping)
+    assert report.ok, [str(p) for p in report.problems]
+    assert names_of("F1") == [
+        ("Leyla Həsənova", "az-Latn", "primary"),
+        ("Leyla Quliyeva", "az-Latn", "former"),
+    ]
+    (hit,) = search.find("Leyla Quliyeva", Level.PUBLIC)
+    assert (hit["ref"], hit["name"], hit["matched"]) == ("F1", "Leyla Həsənova", "Leyla Quliyeva")

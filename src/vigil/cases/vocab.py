@@ -73,6 +73,7 @@ class NameKind(models.TextChoices):
     PRIMARY = "primary", "primary"
     TRANSLITERATION = "transliteration", "transliteration"
     BIRTH = "birth", "birth name"
+    FORMER = "former", "former name"  # given up: before a marriage, a change of name
     ALIAS = "alias", "alias"
     MERGED = "merged", "name of a merged record"
 

@@ -70,6 +70,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vigil.cases import vocab
 from vigil.cases.schema import TABLE
 from vigil.errors import InputError
 
@@ -115,7 +116,8 @@ DEFAULT_ONLY = (
     "source.reliability",
     "source.visibility",
 )
-NAME_KINDS = ("primary", "transliteration", "birth", "alias")
+#: The kinds a mapping may give a name: every kind but "merged" (a merge writes it).
+NAME_KINDS = tuple(k.value for k in vocab.NameKind if k != vocab.NameKind.MERGED)
 IGNORE = "ignore"
 #: Targets a cell may give several values of (one record, or one link, per value).
 MULTI = (
