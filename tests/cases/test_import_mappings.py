@@ -622,3 +622,27 @@ def test_a_former_name_is_a_kind_of_its_own(registry, tmp_path):
     ]
     (hit,) = search.find("Leyla Quliyeva", Level.PUBLIC)
     assert (hit["ref"], hit["name"], hit["matched"]) == ("F1", "Leyla Həsənova", "Leyla Quliyeva")
+
+
+def test_aliases_in_brackets_become_names_of_their_own(registry, tmp_path):
+    """A name cell that writes aliases in brackets (full-width too) gives the person
+    one name and an alias per bracketed name; brackets holding a digit are a note,
+    kept as written. Re-importing changes nothing."""
+    rows = [
+        ["ID", "Name"],
+        ["C1", "王玉文（王藏）"],
+        ["C2", "Ali Karimli (Ali Kerimov; Əli Kərimov)"],
+        ["C3", "Tofiq Yaqublu (b. 1961)"],
+    ]
+    mapping = {"format": "people", "columns": {"ID": "person.ref", "Name": "name:und"}}
+    path = write(tmp_path, "a.csv", csv_text(rows))
+    assert import_file(path, mapping).ok
+    assert names_of("C1") == [("王玉文", "und", "primary"), ("王藏", "und", "alias")]
+    assert names_of("C2") == [
+        ("Ali Karimli", "und", "primary"),
+        ("Ali Kerimov", "und", "alias"),
+        ("Əli Kərimov", "und", "alias"),
+    ]
+    assert names_of("C3") == [("Tofiq Yaqublu (b. 1961)", "und", "primary")]
+    again = import_file(path, mapping)
+    assert {o.action for o in again.outcomes} == {"unchanged"}

@@ -58,7 +58,7 @@ from vigil.cases.importers.mapping import (
 )
 from vigil.cases.importers.reading import Sheet
 from vigil.cases.importers.report import RowProblem
-from vigil.cases.names import fold
+from vigil.cases.names import aliases, fold
 from vigil.errors import InputError
 
 IsRef = Callable[[str, str], bool]
@@ -227,7 +227,8 @@ class FlatReader:
                 return ("key", key)
         if row.names:
             birth = row.get("person.birth_date")
-            return ("name", fold(_text(row.names[0][2].value)), _birth(birth and birth.value))
+            main = written_names(_text(row.names[0][2].value))[0]
+            return ("name", fold(main), _birth(birth and birth.value))
         return None
 
     def _merge(self, row: _Row) -> None:
@@ -315,7 +316,7 @@ class FlatReader:
                 number, name_col, "a new person needs a name (this column or another name column)"
             )
             return None
-        label = _text(primary.value) if primary else ref
+        label = written_names(_text(primary.value))[0] if primary else ref
         opt = frozenset(optional)
         if ref:
             values["ref"] = ref
@@ -323,7 +324,7 @@ class FlatReader:
             return ref, origin.get("ref", "person.ref")
         assert primary is not None  # a row without a name or a known ref returned above
         alias = ("person", self.sheet.origin, number)
-        hint = ("person", fold(_text(primary.value)), _birth(values.get("birth_date")))
+        hint = ("person", fold(label), _birth(values.get("birth_date")))
         self._add(
             "people",
             number,
@@ -338,19 +339,24 @@ class FlatReader:
 
     def _names(self, number: int, row: _Row, ref: Any, person_col: str) -> None:
         later = row.first is not row
-        known = {fold(_text(c.value)) for _, _, c in row.first.names} if later else set()
+        known = (
+            {fold(n) for _, _, c in row.first.names for n in written_names(_text(c.value))}
+            if later
+            else set()
+        )
         for i, (language, kind, cell) in enumerate(row.names):
-            if later and fold(_text(cell.value)) in known:
-                continue  # the person's first row has it
-            primary = i == 0 and not later
-            values = {
-                "person": ref,
-                "name": _text(cell.value),
-                "language": language,
-                "kind": kind or ("primary" if primary else "transliteration"),
-            }
-            origin = {"person": person_col, "name": cell.column, "language": cell.column}
-            self._add("names", number, values, origin=origin)
+            for j, name in enumerate(written_names(_text(cell.value))):
+                if later and fold(name) in known:
+                    continue  # the person's first row has it
+                primary = i == 0 and j == 0 and not later
+                values = {
+                    "person": ref,
+                    "name": name,
+                    "language": language,
+                    "kind": "alias" if j else kind or ("primary" if primary else "transliteration"),
+                }
+                origin = {"person": person_col, "name": cell.column, "language": cell.column}
+                self._add("names", number, values, origin=origin)
 
     def _source(self, number: int, row: _Row, cell: Cell) -> str:
         """A source for a URL: matched by URL in the registry, else created. Its alias
@@ -509,6 +515,18 @@ class FlatReader:
                 group=None,
             )
         return labels
+
+
+def written_names(text: str) -> list[str]:
+    """The names a name cell writes: the name, then the aliases it gives in brackets
+    (``王玉文（王藏）``, ``Ali Karimli (Ali Kerimov; Əli Kərimov)``: see
+    :func:`vigil.cases.names.aliases`). A cell whose brackets hold anything with a
+    digit (``Ali Karimli (b. 1970)``, ``(2 cases)``) is one name, as written: a note is
+    not an alias."""
+    found = aliases(text)
+    if len(found) > 1 and not any(ch.isdigit() for ch in text):
+        return found
+    return [text]
 
 
 def _birth(value: Any) -> PartialDate | None:
