@@ -453,13 +453,7 @@ def _pdf_lines(name: str, data: bytes, problems: list[str]) -> tuple[list[Line],
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # pdfminer raises many kinds for a damaged file
-        if _encrypted(exc):
-            raise InputError(
-                f"{name}: the PDF is encrypted (password-protected); save an unprotected copy first"
-            ) from None
-        raise InputError(
-            f"{name}: not a readable PDF (damaged or truncated: {_why(exc)})"
-        ) from None
+        raise _unreadable_pdf(name, exc) from None
     out: list[Line] = []
     try:
         with pdf:
@@ -483,13 +477,7 @@ def _pdf_lines(name: str, data: bytes, problems: list[str]) -> tuple[list[Line],
     except InputError:
         raise
     except Exception as exc:
-        if _encrypted(exc):
-            raise InputError(
-                f"{name}: the PDF is encrypted (password-protected); save an unprotected copy first"
-            ) from None
-        raise InputError(
-            f"{name}: not a readable PDF (damaged or truncated: {_why(exc)})"
-        ) from None
+        raise _unreadable_pdf(name, exc) from None
     repeated = _running_heads(per_page)
     small = 0
     for number, lines in enumerate(per_page, 1):
@@ -517,6 +505,15 @@ def _pdf_lines(name: str, data: bytes, problems: list[str]) -> tuple[list[Line],
     if small:
         problems.append(f"{small} lines in small print (footnotes) left out")
     return out, len(per_page)
+
+
+def _unreadable_pdf(name: str, exc: BaseException) -> InputError:
+    """The one-line error for a PDF pdfplumber cannot open or read."""
+    if _encrypted(exc):
+        return InputError(
+            f"{name}: the PDF is encrypted (password-protected); save an unprotected copy first"
+        )
+    return InputError(f"{name}: not a readable PDF (damaged or truncated: {_why(exc)})")
 
 
 def _pdf_page(page: Any, body: float) -> list[dict[str, Any]]:
