@@ -290,3 +290,37 @@ def test_a_chinese_list_proposes_the_same_characters_only(registry):
     got = _pairs(duplicates(PUBLIC))
     assert got == expected
     assert expected  # the draw holds some namesakes: the test compares something
+
+
+def test_a_hidden_twin_on_the_person_kept_changes_nothing_a_lower_merger_sees(sample):
+    """Hidden same as missing: an internal merger gets the same answer, and then sees
+    the same person kept, whether or not that person holds a restricted row with the
+    key of a row being moved (a restricted merger would collapse it instead)."""
+    from django.db import transaction
+
+    from vigil.cases import models as m
+    from vigil.cases import registry
+    from vigil.cases.merge import merge
+    from vigil.cases.policy import Actor
+
+    internal = Actor.operator_at(Level.INTERNAL, name="internal")
+    seen = {}
+    for twin in ("none", "event", "name"):
+        with transaction.atomic():
+            p1, p5 = sample["P1"], sample["P5"]
+            m.StatusEvent.objects.create(person=p5, kind="detained", date="2025-11-28")
+            m.PersonName.objects.create(person=p5, name="Əli Kərimov", kind="alias")
+            if twin == "event":
+                m.StatusEvent.objects.create(
+                    person=p1, kind="detained", date="2025-11-28", visibility=Level.RESTRICTED
+                )
+            elif twin == "name":
+                m.PersonName.objects.create(
+                    person=p1, name="Əli Kərimov", kind="alias", visibility=Level.RESTRICTED
+                )
+            result = merge("P1", "P5", actor=internal)
+            shown = registry.show("P1", internal)
+            seen[twin] = (result, repr(shown))
+            transaction.set_rollback(True)
+    assert seen["event"] == seen["none"] and seen["name"] == seen["none"]
+    assert seen["none"][0]["moved"]["events"] >= 1

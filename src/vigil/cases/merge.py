@@ -235,9 +235,13 @@ def merge(
         collapsed: dict[str, list[int]] = {}
         for relation, same in _MOVABLE.items():
             rows = list(policy.visible(getattr(drop, relation).all(), who))
-            # Against every row of the person kept, those the actor cannot see too: a
-            # second row with the same key would make the export refused on import.
-            held = {tuple(getattr(r, f) for f in same) for r in getattr(keep, relation).all()}
+            # Against the rows of the person kept that the actor sees: a row they may
+            # not see must change nothing they can observe (hidden same as missing), or
+            # what moved would tell them it exists. A merge at a lower level than a
+            # hidden twin can thus leave two rows with one key (the restricted export
+            # then refuses to import): merge at the restricted level, the CLI's default.
+            visible_keep = policy.visible(getattr(keep, relation).all(), who)
+            held = {tuple(getattr(r, f) for f in same) for r in visible_keep}
             collapsed[relation] = [r.id for r in rows if tuple(getattr(r, f) for f in same) in held]
             gone = set(collapsed[relation])
             rows = [r for r in rows if r.id not in gone]
@@ -280,9 +284,9 @@ def _move_names(keep: Any, drop: Any, who: policy.Actor, hidden_at: Level) -> in
     names at the level they were hidden at; the duplicate keeps its own."""
     from vigil.cases.models import PersonName
 
-    # Every name of the person kept, hidden ones too: (person, name, kind) is a name's
-    # key in an export.
-    known = {(n.name, n.kind) for n in keep.names.all()}
+    # The names of the person kept that ``who`` sees ((person, name, kind) is a name's
+    # key in an export); a hidden one must change nothing ``who`` observes (see merge).
+    known = {(n.name, n.kind) for n in policy.visible(keep.names.all(), who)}
     added = 0
     for n in policy.visible(drop.names.all(), who):
         kind = n.kind if n.kind != "primary" else "merged"
