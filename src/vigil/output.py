@@ -33,10 +33,13 @@ if TYPE_CHECKING:  # pandas costs over a second to import: only commands with fr
 
 
 def console(stderr: bool = False) -> Console:
-    """A console; when not a terminal, wide enough that tables never wrap."""
+    """A console; when not a terminal, wide enough that tables never wrap. Markup is
+    off: what is printed holds user data (names, notes, file names, queries), and rich
+    would read "[b]" as bold and stop at "[/]" with an error. Style with Text objects
+    (or ``markup=True`` and :func:`rich.markup.escape` on the data)."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 200
-    return Console(file=stream, width=width, soft_wrap=False, highlight=False)
+    return Console(file=stream, width=width, soft_wrap=False, highlight=False, markup=False)
 
 
 def jsonable(value: Any) -> Any:

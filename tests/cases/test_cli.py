@@ -587,3 +587,28 @@ def test_extract_never_overwrites_a_sheet_and_names_bad_files(capsys, tmp_path, 
         assert failed.code == 1 and says in failed.err, failed.err
         assert len(failed.err.strip().splitlines()) == 1 and "Traceback" not in failed.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corrected.csv", "list.doc", "s.xlsx"]
+
+
+def test_extract_prints_a_file_name_as_written(capsys, tmp_path, monkeypatch):
+    """Rich markup in a file name ("[b]", "[i]") is printed, not interpreted."""
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "list [b]x[i].html"
+    shutil.copy(DEMO / "published-list.html", source)
+    run = vigil(capsys, "cases", "extract", source, "-o", "s.csv")
+    assert run.code == 0, run.err
+    assert run.err.startswith("list [b]x[i].html: 3 entries")
+
+
+def test_names_that_look_like_markup_are_printed_as_written(registry, capsys):
+    """A name or a query holding "[/]" or "[b]" is data: the table shows it as it is
+    (rich would read it as markup: bold, or an error that ended the command)."""
+    from vigil.cases.models import Person, PersonName
+
+    person = Person.objects.create(ref="M1")
+    PersonName.objects.create(person=person, name="Ali [/] Karimli [b]", language="en")
+    for args in (("find", "Ali Karimli"), ("find", "Ali [/] Karimli"), ("list",), ("show", "M1")):
+        run = vigil(capsys, "cases", *args)
+        assert run.code == 0, (args, run.err)
+        assert "Ali [/] Karimli [b]" in run.out, (args, run.out)

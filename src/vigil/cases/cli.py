@@ -349,9 +349,10 @@ def extract(
     write_review(found, output)
     if not quiet:
         err = console(stderr=True)
-        err.print(f"{found.summary()}; review sheet written to {output}", soft_wrap=True)
+        line = f"{found.summary()}; review sheet written to {output}"
+        err.print(line, soft_wrap=True)
         for note in found.problems:
-            err.print(f"  note: {note}", soft_wrap=True, markup=False)
+            err.print(f"  note: {note}", soft_wrap=True)
 
 
 @app.command()

@@ -348,14 +348,17 @@ def ingest(
 
 
 def _print_ingest(report: IngestReport) -> None:
+    from rich.markup import escape
+
     from vigil.output import console
 
     out = console()
     span = f"{report.first} … {report.last}" if report.first else "nothing"
     out.print(
-        f"[bold]{report.source}[/] ({report.format}): {report.added} added,"
+        f"[bold]{escape(report.source)}[/] ({report.format}): {report.added} added,"
         f" {len(report.replaced)} replaced, {report.unchanged} unchanged — {span}"
-        f" in {report.seconds:.1f} s"
+        f" in {report.seconds:.1f} s",
+        markup=True,  # the source's name in bold; the name itself as written
     )
     if report.replaced:
         out.print("replaced (content changed): " + ", ".join(report.replaced))
@@ -661,7 +664,7 @@ def records(
     title = f"{_ADJECTIVE[freq.value]} {metric.value} records (km²)"
     emit_frame(frame, format, title=title, path=output)
     if period is not None and format is OutputFormat.TABLE and output is None and len(frame):
-        console().print(records_sentence(frame.iloc[0], metric.value, freq.value), markup=False)
+        console().print(records_sentence(frame.iloc[0], metric.value, freq.value))
 
 
 # -- regions and the front line ------------------------------------------------------------
