@@ -223,6 +223,15 @@ FILLED = {
         {"release": "R1", "person": "P2", "position": 1, "category": "c",
          "visibility": "public"},
     ],
+    "incidents": [
+        {"ref": "I1", "date": "2026-03-05", "place": "Velora, Azadlıq meydanı",
+         "country": "XV", "kind": "protest_detention", "organiser": "Party",
+         "detained": 258, "summary": "258 detained at the rally", "notes": "n",
+         "sources": ["S1"], "visibility": "public"},
+    ],
+    "incident_people": [
+        {"incident": "I1", "person": "P1", "visibility": "public"},
+    ],
 }  # fmt: skip
 
 

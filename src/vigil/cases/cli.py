@@ -622,6 +622,47 @@ def stats(
         console(stderr=True).print(f"Chart written to {chart}")
 
 
+class IncidentCount(StrEnum):
+    """``incidents --by``: list them, or count them by month or place."""
+
+    NONE = "none"
+    MONTH = "month"
+    PLACE = "place"
+
+
+@app.command()
+def incidents(
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    by: Annotated[
+        IncidentCount,
+        typer.Option("--by", case_sensitive=False, help="Count by month or place."),
+    ] = IncidentCount.NONE,
+    level: LevelOpt = LevelName.PUBLIC,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Incidents counted by heads (detentions at a protest, raids, searches): each one,
+    or per month or place the incidents and the people detained."""
+    from vigil.cases import incidents as inc
+    from vigil.output import console, emit_rows
+
+    fmt = _printable(format, output)
+    reader = _open(level)
+    if by is IncidentCount.NONE:
+        rows = inc.listing(reader, date_from=date_from, date_to=date_to)
+        columns: tuple[str, ...] = inc.COLUMNS
+        title = "Incidents"
+    else:
+        rows = inc.counts(reader, by.value, date_from=date_from, date_to=date_to)
+        columns = (by.value, "incidents", "detained", "without_count")
+        title = f"Incidents by {by.value}"
+    if not rows and fmt is OutputFormat.TABLE:
+        console().print("No incident in the registry for these dates.")
+        return
+    emit_rows(rows, columns, fmt, title=title, path=output)
+
+
 @app.command("audit")
 def audit_(
     last: Annotated[int, typer.Option("--last", help="The last N events.")] = 20,

@@ -426,6 +426,43 @@ class ListEntry(models.Model):
         ]
 
 
+class Incident(models.Model):
+    """An event counted by heads, as groups record protest detentions ("258 detained
+    at the rally of 5 March"): when, where, what, who organised it, how many, with
+    sources and, optionally, the people of the registry who were there."""
+
+    ref = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    date = PartialDateField(null=False, blank=False)
+    place = models.CharField(max_length=300, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    kind = models.CharField(max_length=30, choices=vocab.IncidentKind.choices)
+    organiser = models.CharField(max_length=300, blank=True)
+    detained = models.PositiveIntegerField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
+    visibility = visibility_field()
+
+    class Meta:
+        ordering = ["date", "id"]
+
+
+class IncidentPerson(models.Model):
+    """A person of the registry at an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="incidents")
+    visibility = visibility_field()
+
+    class Meta:
+        ordering = ["incident", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "person", "visibility"], name="unique_incident_person"
+            )
+        ]
+
+
 class AuditEvent(AppendOnly):
     """Who did what, when: every create, update, merge, import and export."""
 

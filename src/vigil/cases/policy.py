@@ -69,6 +69,7 @@ REQUIRED: dict[str, tuple[tuple[str, bool], ...]] = {
     "Designation": (("person", False), ("organisation", False)),
     "ListRelease": (("organisation", False),),
     "ListEntry": (("release", False), ("person", False)),
+    "IncidentPerson": (("incident", False), ("person", False)),
 }
 #: Reference data without a level: public (legal articles, courts).
 UNLEVELLED = frozenset({"LegalArticle", "Court"})
@@ -90,6 +91,8 @@ NOUN = {
     "ListRelease": "release",
     "ListEntry": "entry",
     "Source": "source",
+    "Incident": "incident",
+    "IncidentPerson": "incident's person",
 }
 
 

@@ -488,6 +488,52 @@ TABLES: tuple[Table, ...] = (
         order=("release__ref", "release_id", "position", "person__ref", "person_id"),
         doc="A person on a list release.",
     ),
+    Table(
+        "incidents",
+        "Incident",
+        (
+            _ref("I00001", "The incident's ref."),
+            Column("date", read="date", required=True, doc="When (partial date)."),
+            Column("place", doc="Where (a city, a square)."),
+            Column("country", doc="ISO 3166-1 alpha-2 code."),
+            Column(
+                "kind",
+                read="vocab",
+                vocab=vocab.IncidentKind,
+                required=True,
+                doc="What happened.",
+            ),
+            Column("organiser", doc="Who organised the protest (or carried out the raid)."),
+            Column("detained", read="int", doc="How many people were detained."),
+            Column("summary", doc="What happened, as published."),
+            _notes(),
+            _sources(),
+            _vis(),
+        ),
+        key=("ref",),
+        order=("date", "ref", "id"),
+        named_by=("ref",),
+        doc="An event counted by heads: detentions at a protest, a raid, a search.",
+    ),
+    Table(
+        "incident_people",
+        "IncidentPerson",
+        (
+            Column(
+                "incident",
+                read="ref",
+                attr="incident_id",
+                target="incidents",
+                required=True,
+                doc="The incident (ref).",
+            ),
+            _person(),
+            _vis(),
+        ),
+        key=("incident", "person"),
+        order=("incident__ref", "incident_id", "person__ref", "person_id"),
+        doc="A person of the registry at an incident.",
+    ),
 )
 
 TABLE = {t.name: t for t in TABLES}

@@ -139,3 +139,14 @@ def choice(vocabulary: type[models.TextChoices], value: object, field: str) -> s
             return member.value
     allowed = ", ".join(m.value for m in vocabulary if m.value)
     raise InputError(f"{field}: expected one of {allowed}, got {value!r}")
+
+
+class IncidentKind(models.TextChoices):
+    """What happened at an incident: an event counted by heads, not (only) by names."""
+
+    PROTEST_DETENTION = "protest_detention", "detentions at a protest"
+    SEARCH = "search", "search"
+    RAID = "raid", "raid"
+    ABDUCTION = "abduction", "abduction"
+    ATTACK = "attack", "attack"
+    OTHER = "other", "other"

@@ -57,6 +57,7 @@ NOUN = {
     "sources": "source",
     "releases": "release",
     "events": "event",
+    "incidents": "incident",
 }
 #: Write order: courts (implicit, by name) first, then the schema's order.
 ORDER = ("courts", *(t.name for t in TABLES))

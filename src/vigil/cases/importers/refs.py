@@ -1,4 +1,4 @@
-"""References for new records: ``P00001`` (people), ``O…``, ``C…``, ``S…``, ``R…``.
+"""References for new records: ``P00001`` (people), ``O…``, ``C…``, ``S…``, ``R…``, ``I…``.
 
 A record created without a ref gets one from its database id after the insert, so the
 ref is stable, short and never reused. Should a user have already taken that ref for
@@ -16,6 +16,7 @@ REF_PREFIX: dict[str, str] = {
     "cases": "C",
     "sources": "S",
     "releases": "R",
+    "incidents": "I",
 }
 
 
