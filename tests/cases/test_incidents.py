@@ -109,3 +109,19 @@ def test_cli_lists_and_counts(incidents, capsys):
     assert none.code == 0 and "No incident" in none.out
     bad = vigil(capsys, "cases", "incidents", "--from", "2026-05-01", "--to", "2026-04-01")
     assert bad.code == 1 and bad.err.startswith("Error: --from: the start 2026-05-01")
+
+
+def test_the_public_page_counts_and_lists_what_the_reader_may_see(incidents, client):
+    page = client.get("/prisoners/incidents/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2026, month unknown" in html and ">299<" in html  # the two March rallies
+    assert "2026-10-02" not in html  # the internal incident
+    assert "P9" not in html and "P1" in html  # a restricted person is not named
+    bad = client.get("/prisoners/incidents/", {"from": "2026-05-01", "to": "2026-04-01"})
+    assert (
+        bad.status_code == 400 and "the start 2026-05-01 is after the end" in bad.content.decode()
+    )
+    api = client.get("/api/cases/incidents/counts", {"by": "place", "format": "json"})
+    assert api.status_code == 200 and api.json()[0]["detained"] == 299
+    assert client.get("/api/cases/incidents", {"from": "x"}).json()["error"]["parameter"] == "from"

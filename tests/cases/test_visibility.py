@@ -175,6 +175,19 @@ def registries(draw) -> dict[str, Any]:
         if n_releases
         else []
     )
+    n_incidents = draw(st.integers(0, 2))
+    spec["incidents"] = [(draw(LEVELS), draw(some(n_sources))) for _ in range(n_incidents)]
+    spec["incident_people"] = (
+        draw(
+            st.lists(
+                st.tuples(st.integers(0, n_incidents - 1), st.integers(0, n_people - 1), LEVELS),
+                max_size=3,
+                unique_by=lambda t: t[:2],
+            )
+        )
+        if n_incidents
+        else []
+    )
     return spec
 
 
@@ -451,6 +464,32 @@ def build(spec: dict[str, Any]) -> Expected:
             release=releases[ri], person=people[pi], position=k + 1, category=category,
             visibility=level,
         )  # fmt: skip
+
+    incidents = []
+    incident_level: list[Level] = []
+    for k, (level, source_ids) in enumerate(spec["incidents"]):
+        ref = s(level)
+        col = ex.row("incidents", level, ref)
+        incident = m.Incident.objects.create(
+            ref=ref,
+            date=f"2026-03-{k + 1:02d}",
+            place=s(col["place"]),
+            country="XV",
+            kind="protest_detention",
+            organiser=s(col["organiser"]),
+            detained=258,
+            summary=s(col["summary"]),
+            notes=s(col["notes"]),
+            visibility=level,
+        )
+        incident.sources.set([sources[i] for i in source_ids])
+        incidents.append(incident)
+        incident_level.append(level)
+
+    for ii, pi, level in spec["incident_people"]:
+        row_level = lowest(level, incident_level[ii], person_level[pi])
+        ex.row("incident_people", row_level, (incidents[ii].ref, people[pi].ref))
+        m.IncidentPerson.objects.create(incident=incidents[ii], person=people[pi], visibility=level)
     return ex
 
 
@@ -470,6 +509,7 @@ IDENTITY = {
     "designations": "criteria",
     "releases": "ref",
     "entries": "category",
+    "incidents": "ref",
 }
 POINTERS = {  # column -> the table it points into
     "person": "people",
@@ -478,12 +518,15 @@ POINTERS = {  # column -> the table it points into
     "release": "releases",
     "source": "sources",
     "merged_into": "people",
+    "incident": "incidents",
 }
 
 
 def _identity(table: str, row: dict[str, Any]) -> Any:
     if table == "participants":
         return (row["case"], row["person"], row["role"])
+    if table == "incident_people":
+        return (row["incident"], row["person"])
     return row[IDENTITY[table]]
 
 
@@ -507,7 +550,7 @@ def check_document(ex: Expected, level: Level, doc: dict[str, list[dict[str, Any
     assert list(doc) == [t.name for t in TABLES]
     visible_refs = {
         table: {row["ref"] for row in doc[table]}
-        for table in ("sources", "organisations", "people", "cases", "releases")
+        for table in ("sources", "organisations", "people", "cases", "releases", "incidents")
     }
     visible_events = {(r["person"], r["kind"], r["date"], r["case"]) for r in doc["events"]}
     for table in TABLES:

@@ -187,6 +187,7 @@ def requests_for(name: str, k: Keys) -> list[str]:
         ],
         "cases-person": lambda: [_url(name, ref=r) for r in k.people],
         "cases-case": lambda: [_url(name, ref=c) for c in k.cases],
+        "cases-incidents": lambda: [_url(name), _url(name, {"from": "2026-03-02"})],
         "cases-stats": lambda: [
             _url(name, {"by": b}) for b in ("organisation", "charge", "status")
         ],
@@ -217,6 +218,10 @@ def requests_for(name: str, k: Keys) -> list[str]:
         "api:hearings": lambda: [_url(name, ref=c) for c in k.cases],
         "api:release_diff": lambda: [_url(name, {"a": a, "b": b}) for a, b in pairs],
         "api:releases": lambda: [_url(name, org=o) for o in k.orgs],
+        "api:incidents": lambda: [_url(name), _csv(_url(name))],
+        "api:incident_counts": lambda: (
+            [_url(name, {"by": b}) for b in ("month", "place")] + [_csv(_url(name))]
+        ),
         "api:stats": lambda: (
             [_url(name, {"by": b}) for b in ("none", "organisation", "charge", "status")]
             + [_csv(_url(name, {"by": "organisation"}))]

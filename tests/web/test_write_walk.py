@@ -63,6 +63,7 @@ READ_ONLY_GET = {
     "chart",
     "chart-data",
     "cases-list",
+    "cases-incidents",
     "cases-stats",
     "cases-stats-chart",
     "cases-stats-data",

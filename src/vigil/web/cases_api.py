@@ -376,6 +376,72 @@ def releases(request: HttpRequest, org: str, params: Query[FormatQuery]) -> Http
     return _respond(request, params, _records(list_releases(org, level)), level)
 
 
+# -- incidents ----------------------------------------------------------------------------
+class IncidentRow(Schema):
+    ref: str
+    date: str
+    place: str
+    country: str
+    kind: str
+    organiser: str
+    detained: int | None
+    people: str
+
+
+class IncidentCountOut(Schema):
+    """One month (``YYYY-MM``, or ``YYYY, month unknown``) or one place."""
+
+    month: str | None = None
+    place: str | None = None
+    incidents: int
+    detained: int
+    without_count: int
+
+
+class IncidentsQuery(FormatQuery):
+    date_from: str | None = date_param(
+        "From this day (the earliest day of the date).", alias="from"
+    )
+    date_to: str | None = date_param("To this day, included.", alias="to")
+
+
+class IncidentCountsQuery(IncidentsQuery):
+    by: str | None = param(None, "Count by month (default) or place.", enum=("month", "place"))
+
+
+@router.get(
+    "/incidents",
+    summary="Incidents counted by heads: detentions at protests, raids, searches",
+    response=responses(list[IncidentRow]),
+    openapi_extra=WITH_CSV,
+)
+def incidents(request: HttpRequest, params: Query[IncidentsQuery]) -> HttpResponse:
+    """As ``vigil cases incidents --format json``: each incident the reader may see,
+    by date, with the refs of the visible people linked to it."""
+    from vigil.cases import incidents as inc
+
+    level = _level(request)
+    rows = inc.listing(level, date_from=params.date_from, date_to=params.date_to)
+    return _respond(request, params, rows, level)
+
+
+@router.get(
+    "/incidents/counts",
+    summary="Incidents and people detained per month or place",
+    response=responses(list[IncidentCountOut]),
+    openapi_extra=WITH_CSV,
+)
+def incident_counts(request: HttpRequest, params: Query[IncidentCountsQuery]) -> HttpResponse:
+    """As ``vigil cases incidents --by month|place --format json``: ``detained`` sums
+    the counts given, ``without_count`` says how many incidents gave none."""
+    from vigil.cases import incidents as inc
+
+    level = _level(request)
+    by = params.by or "month"
+    rows = inc.counts(level, by, date_from=params.date_from, date_to=params.date_to)
+    return _respond(request, params, rows, level)
+
+
 # -- counts -------------------------------------------------------------------------------
 class StatsQuery(FormatQuery):
     date_from: str | None = date_param("First date counted.", alias="from")

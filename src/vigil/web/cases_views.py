@@ -673,9 +673,35 @@ def _stats_asked(
         return _private(_stats_error([Problem("", _message(exc))]), level)
 
 
+@require_safe
+def incidents_page(request: HttpRequest) -> HttpResponse:
+    """Incidents counted by heads (detentions at protests, raids, searches): per month,
+    per place, and each one, between two optional dates."""
+    from vigil.cases import incidents as inc
+
+    level = reader_level(request)
+    problems: list[Problem] = []
+    start = _date(request.GET.get("from", ""), "from", problems)
+    end = _date(request.GET.get("to", ""), "to", problems)
+    if start and end and end < start:
+        problems.append(Problem("from", f"from: the start {start} is after the end {end}"))
+        start = end = None
+    context = {
+        "problems": problems,
+        "start": start,
+        "end": end,
+        "by_month": inc.counts(level, "month", date_from=start, date_to=end),
+        "by_place": inc.counts(level, "place", date_from=start, date_to=end),
+        "incidents": inc.listing(level, date_from=start, date_to=end),
+    }
+    status = ERROR_STATUS if problems else 200
+    return _page(request, "web/cases/incidents.html", context, level, status)
+
+
 # The lead's vigil.web.urls includes these (stats before <ref>: "stats" is no person).
 urlpatterns = [
     path("prisoners/", prisoners_page, name="cases-list"),
+    path("prisoners/incidents/", incidents_page, name="cases-incidents"),
     path("prisoners/stats/", stats_page, name="cases-stats"),
     path("prisoners/stats/chart.<slug:ext>", stats_chart, name="cases-stats-chart"),
     path("prisoners/stats/data.csv", stats_data, name="cases-stats-data"),
