@@ -125,3 +125,20 @@ def test_the_public_page_counts_and_lists_what_the_reader_may_see(incidents, cli
     api = client.get("/api/cases/incidents/counts", {"by": "place", "format": "json"})
     assert api.status_code == 200 and api.json()[0]["detained"] == 299
     assert client.get("/api/cases/incidents", {"from": "x"}).json()["error"]["parameter"] == "from"
+
+
+def test_a_merge_moves_the_links_to_incidents(incidents):
+    """P2, a duplicate of P1 linked to I1 (which P1 already is) and to I2, merged into
+    P1: the I2 link moves, the I1 link collapses; the export keeps one link per pair."""
+    from vigil.cases import models as m
+    from vigil.cases.exporters import document
+    from vigil.cases.merge import merge
+
+    p2 = m.Person.objects.create(ref="P2")
+    m.IncidentPerson.objects.create(incident=incidents["I1"], person=p2)
+    m.IncidentPerson.objects.create(incident=incidents["I2"], person=p2)
+    result = merge("P1", "P2")
+    assert result["moved"]["incidents"] == 1
+    links = [(r["incident"], r["person"]) for r in document(R)["incident_people"]]
+    assert sorted(links) == [("I1", "P1"), ("I1", "P2"), ("I1", "P9"), ("I2", "P1")]
+    assert len(links) == len(set(links))

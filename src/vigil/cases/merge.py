@@ -191,6 +191,7 @@ _MOVABLE: dict[str, tuple[str, ...]] = {
     "sentences": ("case_id", "start"),
     "designations": ("organisation_id", "since"),
     "list_entries": ("release_id",),
+    "incidents": ("incident_id",),  # the person's links to incidents (IncidentPerson)
 }
 _FILLABLE = ("sex", "birth_date", "occupation", "photo", "notes", "contacts")
 
