@@ -14,7 +14,6 @@ earliest-day rule of the filters would put it in January, a count must not.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import Any
 
@@ -114,10 +113,3 @@ def _month_order(key: str) -> tuple[int, int]:
     """``2026-03`` before ``2026, month unknown`` before ``2027-01``."""
     year, _, rest = key.partition("-") if "-" in key[:5] else (key[:4], "", "")
     return int(year), int(rest) if rest.isdigit() else 13
-
-
-def period_label(date_from: dt.date | None, date_to: dt.date | None) -> str:
-    """``2026-01-01 … 2026-06-30``, or ``all dates``, for titles."""
-    if date_from is None and date_to is None:
-        return "all dates"
-    return f"{date_from or '…'} … {date_to or '…'}"
