@@ -10,6 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No deadline for any property test: how long an example takes is the benchmarks' job,
+# never a test's. Hypothesis's default (200 ms) failed CI when the first example paid a
+# lazy import (pypinyin, 0.3 s) on a loaded machine while the code was right.
+settings.register_profile("vigil", deadline=None)
+settings.load_profile("vigil")
 
 REPO = Path(__file__).resolve().parents[1]
 # The reference data sits beside the repository (../shared/data), read-only.
