@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from vigil.cases import policy
+from vigil.cases.dates import before, on_or_before
 from vigil.cases.policy import Who
 from vigil.choices import choice
 from vigil.dates import DateLike, check_order, parse_optional_date
@@ -39,12 +40,12 @@ def _visible(who: Who, date_from: DateLike | None, date_to: DateLike | None) -> 
     end = parse_optional_date(date_to, "date_to")
     if start and end:
         check_order(start, end)
-    rows = [
-        i
-        for i in policy.visible(Incident, who).order_by("date", "ref", "id")
-        if (start is None or i.date.earliest >= start) and (end is None or i.date.earliest <= end)
-    ]
-    return rows
+    rows = policy.visible(Incident, who)
+    if start is not None:  # stored dates sort by their earliest day: bounds on the text
+        rows = rows.exclude(date__lte=before(start))
+    if end is not None:
+        rows = rows.filter(date__lte=on_or_before(end))
+    return list(rows.order_by("date", "ref", "id"))
 
 
 def listing(

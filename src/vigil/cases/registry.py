@@ -103,13 +103,10 @@ def release(key: str, level: Who) -> Any:
 # -- names ----------------------------------------------------------------------------
 
 
-_names = search.visible_names
-
-
 def names_frame(level: Who) -> pd.DataFrame:
     """Visible names of visible, unmerged people: person_id, ref, name, language, key,
     skeleton, kind."""
-    rows = _names(level).values_list(
+    rows = search.visible_names(level).values_list(
         "person_id", "person__ref", "name", "language", "key", "skeleton", "kind"
     )
     return pd.DataFrame(
@@ -121,7 +118,7 @@ def display_names(level: Who, names: pd.DataFrame | None = None) -> pd.DataFrame
     """Each visible person's display name and its folded key, indexed by person_id:
     the first visible primary name, else the first visible name."""
     if names is None:
-        visible = _names(level)
+        visible = search.visible_names(level)
         fields = ("person_id", "name", "key", "kind")
         primary = visible.filter(kind="primary")
         rows = list(primary.order_by("id").values_list(*fields))

@@ -370,7 +370,7 @@ def _print_ingest(report: IngestReport) -> None:
     if report.counts:
         out.print("read: " + ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())))
     for note in report.notes:
-        out.print(f"note: {note}", markup=False)
+        out.print(f"note: {note}")
 
 
 # -- fetch -------------------------------------------------------------------------------
@@ -849,7 +849,7 @@ def settlements(
             cols = ["name_uk", "name_en", "oblast", "from_status", "to_status", "since"]
             shown = changed[[*cols, "transitions"]] if len(changed) else changed
         emit_frame(shown, format, title="Settlements whose status changed", path=output)
-        console(stderr=format is not OutputFormat.TABLE).print(caption, markup=False)
+        console(stderr=format is not OutputFormat.TABLE).print(caption)
 
 
 @app.command()
@@ -879,7 +879,7 @@ def settlement(
         emit_record(payload, format, path=output)
     else:
         emit_frame(runs, format, title=title, path=output)
-        console(stderr=format is not OutputFormat.TABLE).print(note, markup=False)
+        console(stderr=format is not OutputFormat.TABLE).print(note)
 
 
 # -- charts, brief, export ---------------------------------------------------------------
@@ -1070,4 +1070,4 @@ def _warn_gap(gap: bool, detail: str) -> None:
     if gap:
         from vigil.output import console
 
-        console(stderr=True).print(f"note: {detail} (no snapshot on the date asked)", markup=False)
+        console(stderr=True).print(f"note: {detail} (no snapshot on the date asked)")

@@ -664,6 +664,18 @@ def _safe_name(name: str) -> str:
     return stem or "upload"
 
 
+def _save(upload: Any, path: Path) -> str:
+    """Write an uploaded file to ``path`` chunk by chunk; its SHA-256 (hex)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
 def _report_context(report: Any) -> dict[str, Any]:
     frame = report.frame()
     return {
@@ -691,9 +703,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         folder.mkdir(parents=True, mode=0o700)
         upload = form.cleaned_data["file"]
         path = folder / _safe_name(upload.name)
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        _save(upload, path)
         mapping = form.cleaned_data["mapping"]
         try:
             report = import_file(path, mapping, dry_run=True, actor=actor(request))
@@ -757,8 +767,6 @@ def extract_list(request: HttpRequest) -> HttpResponse:
     extract). The upload lives in a private temporary folder for the request only;
     nothing is written to the registry. The audit trail records who extracted which
     file (its name, size, SHA-256 and the number of entries), not what it holds."""
-    import hashlib
-
     from vigil.cases.extract import extract, write_review
 
     form = forms.ExtractForm(request.POST or None, request.FILES or None)
@@ -770,11 +778,7 @@ def extract_list(request: HttpRequest) -> HttpResponse:
     name = _safe_name(upload.name)
     with tempfile.TemporaryDirectory(prefix="vigil-extract-") as tmp:
         path = Path(tmp) / name
-        digest = hashlib.sha256()
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                out.write(chunk)
+        sha256 = _save(upload, path)
         try:
             found = extract(path)
             sheet = write_review(found, Path(tmp) / f"{path.stem}.review.{fmt}")
@@ -788,7 +792,7 @@ def extract_list(request: HttpRequest) -> HttpResponse:
     detail = {
         "file": name,
         "bytes": upload.size,
-        "sha256": digest.hexdigest(),
+        "sha256": sha256,
         "entries": len(found.entries),
         "format": fmt,
     }
