@@ -8,6 +8,7 @@ Each reader yields :class:`~vigil.territory.sources.base.Snapshot` values:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -29,7 +30,22 @@ CREDITS = {
     "vector": "",
 }
 
+#: DeepState's daily file made on day D holds the map of Kyiv date D - DAILY_MAP_LAG
+#: (docs/method.md, "The daily archive's files are dated one day late").
+DAILY_MAP_LAG = dt.timedelta(days=1)
+
+# What each reader's dates mean (stored per source; a source re-read under another
+# convention is re-dated whole, see Store.write). The method's rule: a snapshot's date is
+# the Kyiv date of the map it holds (docs/method.md, "Dates").
+DATINGS = {
+    "deepstate-daily": "map date: the file of day D holds the map of Kyiv date D-1",
+    "deepstate-raw": "map date: the Kyiv date of the snapshot's timestamp, last of the day",
+    "vector": "",
+}
+
 __all__ = [
+    "DAILY_MAP_LAG",
+    "DATINGS",
     "FORMATS",
     "Fingerprint",
     "Kind",

@@ -21,11 +21,16 @@ class Kind(StrEnum):
     """What a stored geometry represents.
 
     ``CONTROLLED`` is the Russian-controlled area (for DeepState: occupied + ORDLO +
-    Crimea). ``GREY`` is the unknown-status zone, reported separately.
+    Crimea). ``GREY`` is the unknown-status zone, reported separately. ``PRE_2022`` is
+    the part a source draws as held before 24 February 2022 (DeepState's ORDLO, Crimea
+    and Tuzla layers): not a figure of its own, it tells redraws there from advances
+    (vigil.territory.redraws). A reader may yield it only on the days it changes: the
+    snapshot standing for a date is the latest on or before it.
     """
 
     CONTROLLED = "controlled"
     GREY = "grey"
+    PRE_2022 = "pre-2022"
 
 
 #: The stored kind holding the union of the controlled area and the grey zone
