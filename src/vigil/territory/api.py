@@ -16,6 +16,7 @@ figures (``area``) starts in a fraction of a second (issue 12, docs/performance.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 import signal
@@ -30,7 +31,7 @@ from vigil.dates import check_order, parse_date
 from vigil.errors import InputError, NoDataError
 from vigil.territory.results import AreaOnDate, Change
 from vigil.territory.sources.base import CONTROLLED_GREY, Kind, Snapshot, SourceReport
-from vigil.territory.store import IngestOutcome, Store
+from vigil.territory.store import JOINED, IngestOutcome, Part, SnapshotRow, Store
 
 if TYPE_CHECKING:  # each costs from a tenth of a second to over one to import
     from concurrent.futures import Executor
@@ -44,6 +45,8 @@ if TYPE_CHECKING:  # each costs from a tenth of a second to over one to import
     from vigil.territory.prepare import Prepared
 
 DateLike = dt.date | str
+#: The source joining DeepState's raw archive and its daily archive (Territory.join).
+JOINED_DEEPSTATE = "deepstate"
 REGION_LEVELS = ("oblast", "raion", "hromada")
 # Share of differing tiles above which one change is overlaid whole (measured: a month
 # of the DeepState map differs in ~15 % of tiles, a year in ~40 %).
@@ -108,6 +111,7 @@ class Territory:
         jobs: int | None = None,
         progress: Progress | None = None,
         force: bool = False,
+        credit: str | None = None,
         **options: Any,
     ) -> IngestReport:
         """Read ``paths`` and store their snapshots in one transaction.
@@ -119,14 +123,15 @@ class Territory:
         to an earlier ingest of the source, with the same format and options, and the
         store still holds every snapshot that ingest gave with the same content, the
         report says so (``skipped``, a note with the hashes) in a fraction of a second.
-        ``force`` reads them anyway.
+        ``force`` reads them anyway. ``credit`` (e.g. from a rules file) is the
+        source's attribution, shown on charts and briefs (default: the format's own).
         """
         started = time.perf_counter()
         paths = list(paths)
         reader_report = SourceReport()
         try:
             name, fmt, outcome, skipped = self._ingest(
-                paths, format, source, jobs, progress, reader_report, options, force
+                paths, format, source, jobs, progress, reader_report, options, force, credit
             )
         except BaseException:
             self.store.discard_if_new()  # a store this ingest created goes away with it
@@ -159,6 +164,7 @@ class Territory:
         reader_report: SourceReport,
         options: dict[str, Any],
         force: bool,
+        credit: str | None = None,
     ) -> tuple[str, str, IngestOutcome, bool]:
         from vigil.territory import sources
 
@@ -173,6 +179,9 @@ class Territory:
                 note = f"unchanged since the last ingest ({seen.shown()}); nothing was re-read"
                 self.store.log_unchanged(name, inputs, seen.key, len(keys), note)
                 reader_report.note(note)
+                joined = self._join_deepstate(refresh=False)
+                if joined is not None:
+                    reader_report.note(joined)
                 return name, self.store.source_format(name) or format, _unchanged(keys), True
         fmt = sources.detect(paths) if format == "auto" else format
         if fmt not in sources.FORMATS:
@@ -190,27 +199,201 @@ class Territory:
             prepared,
             source=name,
             format=fmt,
-            credit=sources.CREDITS.get(fmt, ""),
+            credit=credit if credit is not None else sources.CREDITS.get(fmt, ""),
             inputs=inputs,
             # read once the input is consumed: the reader fills its report as it goes
             report=lambda: {"counts": dict(reader_report.counts), "notes": reader_report.notes},
             fingerprint=seen.key if seen is not None else None,
+            dating=sources.DATINGS.get(fmt, ""),
         )
+        if outcome.redated:
+            reader_report.note(
+                f"{outcome.redated} snapshots held under another date convention were"
+                f" dropped and stored again under this one ({sources.DATINGS[fmt]})"
+            )
+        joined = self._join_deepstate()
+        if joined is not None:
+            reader_report.note(joined)
         return name, fmt, outcome, False
 
     def _check_source_format(self, name: str, fmt: str) -> None:
         held = self.store.source_format(name)
+        if held == JOINED:
+            parts = ", ".join(p.name for p in self.store.parts(name))
+            raise InputError(
+                f"{name!r} is joined from other sources ({parts}); ingest into one of them",
+                param="source",
+            )
         if held is not None and held != fmt:
             raise InputError(
                 f"{name!r} holds {held} data, not {fmt}; name another source", param="source"
             )
+
+    # -- joined sources ----------------------------------------------------------------
+    def join(
+        self,
+        name: str,
+        parts: Sequence[str],
+        *,
+        until: Sequence[DateLike] | None = None,
+    ) -> list[Part]:
+        """Define ``name`` as one source made of ``parts`` in date order: part i stands
+        for the dates up to ``until[i]`` (default: its last snapshot), the last part for
+        every later date. Queries on ``name`` read each date from the part standing for
+        it and name that part (``archive``). Each seam is measured (:meth:`_seam`) and
+        kept with the join. Returns the parts."""
+        if len(parts) < 2:
+            raise InputError("name at least two sources to join", param="parts")
+        held = self.source_names()
+        for part in parts:
+            if part not in held:
+                raise NoDataError(f"{part!r} is not in this store", param="parts")
+            if self.store.parts(part):
+                raise InputError(f"{part!r} is itself joined; join its parts", param="parts")
+        if name in parts:
+            raise InputError(f"{name!r} cannot be one of its own parts", param="name")
+        if until is None:
+            ends = [self._last_date(p) for p in parts[:-1]]
+        else:
+            if len(until) != len(parts) - 1:
+                raise InputError(
+                    f"expected {len(parts) - 1} dates (one per seam), got {len(until)}",
+                    param="until",
+                )
+            ends = [parse_date(u, "until") for u in until]
+        for earlier, later in itertools.pairwise(ends):
+            check_order(earlier, later)
+        joined = [
+            Part(p, end, self._seam(p, nxt, end))
+            for p, nxt, end in zip(parts[:-1], parts[1:], ends, strict=True)
+        ]
+        joined.append(Part(parts[-1], None))
+        datings = {self.store.source_dating(p).partition(":")[0] for p in parts}
+        credit = "; ".join(dict.fromkeys(c for p in parts if (c := self.store.source_credit(p))))
+        self.store.join(
+            name,
+            joined,
+            credit=credit,
+            dating=f"{datings.pop()}, each part by its own rule" if len(datings) == 1 else "",
+        )
+        return joined
+
+    def _last_date(self, source: str) -> dt.date:
+        dates = self.store.dates(source, Kind.CONTROLLED)
+        if not dates:
+            raise NoDataError(f"{source!r} holds no controlled snapshot", param="parts")
+        return dates[-1]
+
+    def _seam(self, before: str, after: str, day: dt.date) -> dict[str, Any]:
+        """The step where ``after`` takes over from ``before`` on the day after ``day``:
+        both maps of ``day`` (each source's latest on or before it; ``after``'s first
+        when it has none yet) overlaid whole, and, over the days both hold, how their
+        areas and their 7-day net changes differ (km², geodesic)."""
+        from vigil.territory import change as overlay_mod
+
+        a = self.store.snapshot(
+            before, Kind.CONTROLLED, self._snapshot_date(before, Kind.CONTROLLED, day)
+        )
+        later = self.store.dates(after, Kind.CONTROLLED)
+        if not later:
+            raise NoDataError(f"{after!r} holds no controlled snapshot", param="parts")
+        b_day = P.snapshot_for(day, later) or later[0]
+        b = self.store.snapshot(after, Kind.CONTROLLED, b_day)
+        result = overlay_mod.whole(self.store.geometry(a.id), self.store.geometry(b.id))
+        pieces = overlay_mod.fragment_table(
+            overlay_mod.fragments(result.gained), overlay_mod.fragments(result.lost)
+        )
+        largest = [
+            {
+                "only_in": after if r["direction"] == "gained" else before,
+                "area_km2": round(float(r["area_km2"]), 3),
+                "lon": round(float(r["centroid_lon"]), 4),
+                "lat": round(float(r["centroid_lat"]), 4),
+            }
+            for r in pieces.head(3).to_dict(orient="records")
+        ]
+        seam: dict[str, Any] = {
+            "date": day.isoformat(),
+            "from": before,
+            "to": after,
+            "snapshot_from": a.date.isoformat(),
+            "snapshot_to": b.date.isoformat(),
+            "area_from_km2": a.area_km2,
+            "area_to_km2": b.area_km2,
+            "step_km2": b.area_km2 - a.area_km2,
+            "only_from_km2": result.lost_km2,
+            "only_to_km2": result.gained_km2,
+            "largest": largest,
+        }
+        seam.update(self._overlap(before, after))
+        return seam
+
+    def _overlap(self, a: str, b: str) -> dict[str, Any]:
+        """How two sources' stored areas and 7-day net changes differ on the days both
+        hold a snapshot (medians and maxima of |b - a|, km²)."""
+        import numpy as np
+
+        area_a = {r.date: r.area_km2 for r in self._rows(a)}
+        area_b = {r.date: r.area_km2 for r in self._rows(b)}
+        common = sorted(area_a.keys() & area_b.keys())
+        if not common:
+            return {"overlap_days": 0}
+        diff = np.array([area_b[d] - area_a[d] for d in common])
+        week = dt.timedelta(days=7)
+        net = np.array(
+            [
+                (area_b[d + week] - area_b[d]) - (area_a[d + week] - area_a[d])
+                for d in common
+                if d + week in area_a and d + week in area_b
+            ]
+        )
+        out: dict[str, Any] = {
+            "overlap_first": common[0].isoformat(),
+            "overlap_last": common[-1].isoformat(),
+            "overlap_days": len(common),
+            "area_diff_median_km2": float(np.median(diff)),
+            "area_diff_max_km2": float(np.max(np.abs(diff))),
+        }
+        if len(net):
+            out["weekly_net_diff_median_km2"] = float(np.median(np.abs(net)))
+            out["weekly_net_diff_max_km2"] = float(np.max(np.abs(net)))
+        return out
+
+    def _rows(self, source: str) -> list[SnapshotRow]:
+        return [
+            self.store.snapshot(source, Kind.CONTROLLED, d)
+            for d in self.store.dates(source, Kind.CONTROLLED)
+        ]
+
+    def _join_deepstate(self, *, refresh: bool = True) -> str | None:
+        """Join DeepState's raw archive (up to its last day) and its daily archive (after
+        it) as ``deepstate`` when the store holds one source of each and no other source
+        named ``deepstate``; returns a note saying so, or None. Without ``refresh``, an
+        existing join is left as it is."""
+        if not refresh and self.store.parts(JOINED_DEEPSTATE):
+            return None
+        table = self.store.sources()
+        raw = table.name[table.format == "deepstate-raw"].tolist()
+        daily = table.name[table.format == "deepstate-daily"].tolist()
+        clash = table[(table.name == JOINED_DEEPSTATE) & (table.format != JOINED)]
+        if len(raw) != 1 or len(daily) != 1 or not clash.empty:
+            return None
+        parts = self.join(JOINED_DEEPSTATE, [raw[0], daily[0]])
+        seam = parts[0].seam or {}
+        return (
+            f"{JOINED_DEEPSTATE}: {raw[0]} up to {parts[0].until}, then {daily[0]}"
+            f" (seam: {seam.get('step_km2', 0):+.2f} km², {seam.get('only_from_km2', 0):.2f}"
+            f" km² only in {raw[0]}, {seam.get('only_to_km2', 0):.2f} km² only in {daily[0]})"
+        )
 
     # -- what the store holds ----------------------------------------------------------
     def source_names(self) -> list[str]:
         return self.store.source_names()
 
     def resolve_source(self, source: str | None = None) -> str:
-        """The source to query: the one given, or the only one in the store."""
+        """The source to query: the one given, or the only one in the store that is not
+        a part of a joined source (a store with DeepState's raw and daily archives
+        answers from their join, ``deepstate``, unless told otherwise)."""
         names = self.source_names()
         if source is not None:
             if source not in names:
@@ -223,11 +406,12 @@ class Territory:
             raise NoDataError(
                 f"{self.store.path}: the store is empty; run `vigil territory ingest` first"
             )
-        if len(names) > 1:
+        top = [n for n in names if n not in self.store.part_names()]
+        if len(top) > 1:
             raise InputError(
-                f"the store holds several sources ({', '.join(names)}); name one", param="source"
+                f"the store holds several sources ({', '.join(top)}); name one", param="source"
             )
-        return names[0]
+        return top[0]
 
     def snapshots(self, source: str | None = None) -> pd.DataFrame:
         """One row per (source, kind): first and last date, count, and missing days."""
@@ -259,6 +443,50 @@ class Territory:
             )
         return pd.DataFrame(rows)
 
+    def sources_table(self) -> pd.DataFrame:
+        """One row per source: ``source``, ``format`` (``joined`` for a join), ``first``
+        and ``last`` date, ``snapshots`` (controlled), ``missing_days`` and ``gaps`` between
+        first and last, ``kinds`` held, ``dating`` (what a date means), ``parts`` (a
+        join's parts and the dates each stands for), ``seam`` (the measured step at each
+        seam: dict, see :meth:`join`) and ``credit``."""
+        import pandas as pd
+
+        table = self.store.sources()
+        rows = []
+        for r in table.to_dict(orient="records"):
+            name = str(r["name"])
+            dates = self.store.dates(name, Kind.CONTROLLED)
+            parts = self.store.parts(name)
+            held = set(dates)
+            span = (dates[-1] - dates[0]).days + 1 if dates else 0
+            missing = [
+                d for d in (dates[0] + dt.timedelta(days=i) for i in range(span)) if d not in held
+            ]
+            kinds = []
+            for k in (*Kind, CONTROLLED_GREY):
+                held_k = self.store.dates(name, str(k))
+                if held_k and k != Kind.PRE_2022 and dates and held_k[-1] < dates[-1]:
+                    kinds.append(f"{k} (until {held_k[-1]})")
+                elif held_k:
+                    kinds.append(str(k))
+            rows.append(
+                {
+                    "source": name,
+                    "format": r["format"],
+                    "first": dates[0] if dates else None,
+                    "last": dates[-1] if dates else None,
+                    "snapshots": len(dates),
+                    "missing_days": len(missing),
+                    "gaps": ", ".join(_ranges(missing)),
+                    "kinds": ", ".join(kinds),
+                    "dating": r["dating"],
+                    "parts": _describe_parts(parts),
+                    "seam": [p.seam for p in parts if p.seam] or None,
+                    "credit": r["credit"],
+                }
+            )
+        return pd.DataFrame(rows)
+
     def dates(self, source: str | None = None, kind: str = Kind.CONTROLLED) -> list[dt.date]:
         return self.store.dates(self.resolve_source(source), kind)
 
@@ -276,6 +504,16 @@ class Territory:
             first = dates[0] if dates else None
             since = f"; its data begin on {first}" if first else ""
             raise NoDataError(f"no snapshot of {source} on or before {date}{since}")
+        part = self.store.part_for(source, date)
+        if part != source and self.store.part_for(source, found) != part:
+            # a joined source whose part for ``date`` lacks ``kind`` (the daily archive
+            # has no grey zone): an older part's map must not stand in for it
+            raise NoDataError(
+                f"{source}: {part}, which stands for {date}, has no {kind} snapshot on or"
+                f" before it ({kind} is held until {found}, in"
+                f" {self.store.part_for(source, found)})",
+                param="with_grey" if kind != Kind.CONTROLLED else None,
+            )
         return found
 
     # -- questions ---------------------------------------------------------------------
@@ -287,9 +525,11 @@ class Territory:
         day = parse_date(date, "date")
         kind = self._kind(src, with_grey)
         used = self._snapshot_date(src, Kind.CONTROLLED, day)
+        if kind == CONTROLLED_GREY:
+            self._snapshot_date(src, kind, day)  # its part has a grey zone, or a clear error
         controlled = self.store.snapshot(src, Kind.CONTROLLED, used)
         grey = None
-        if self.store.dates(src, CONTROLLED_GREY):
+        if kind == CONTROLLED_GREY or self.store.dates(controlled.source, CONTROLLED_GREY):
             union = self.store.snapshot(src, CONTROLLED_GREY, used)
             grey = union.area_km2 - controlled.area_km2
         return AreaOnDate(
@@ -299,6 +539,7 @@ class Territory:
             controlled_km2=controlled.area_km2,
             grey_km2=grey,
             with_grey=kind == CONTROLLED_GREY,
+            archive=controlled.source,
         )
 
     def geometry(
@@ -319,8 +560,15 @@ class Territory:
         with_grey: bool = False,
         min_fragment_km2: float | None = None,
         min_width_km: float | None = None,
+        redraws: bool = False,
+        exclude_redraws: bool = False,
     ) -> Change:
-        """Gained, lost and net area between the snapshots standing for two dates."""
+        """Gained, lost and net area between the snapshots standing for two dates.
+
+        ``redraws``: flag the fragments a source redrew rather than gained or lost
+        (vigil.territory.redraws; a ``redraw`` column of reasons and the flagged km² in
+        the summary). ``exclude_redraws`` (implies ``redraws``): the gained, lost and net
+        figures leave the flagged fragments out."""
         from vigil.territory import change as overlay_mod
 
         src = self.resolve_source(source)
@@ -336,6 +584,17 @@ class Territory:
         table = overlay_mod.fragment_table(
             gained, lost, min_km2=min_fragment_km2, min_width_km=min_width_km
         )
+        flagged = redraws or exclude_redraws
+        if flagged:
+            from vigil.territory import redraws as redraws_mod
+
+            ctx = redraws_mod.context_between(self, src, kind, a.date, b.date)
+            table = table.assign(redraw=redraws_mod.flag(table, ctx).to_numpy())
+        gained_km2, lost_km2 = result.gained_km2, result.lost_km2
+        if exclude_redraws:
+            flag = table.redraw != ""
+            gained_km2 -= float(table.area_km2[flag & (table.direction == "gained")].sum())
+            lost_km2 -= float(table.area_km2[flag & (table.direction == "lost")].sum())
         return Change(
             source=src,
             kind=kind,
@@ -343,10 +602,14 @@ class Territory:
             date_to=b_day,
             snapshot_from=a.date,
             snapshot_to=b.date,
+            archive_from=a.source,
+            archive_to=b.source,
+            redraws_flagged=flagged,
+            exclude_redraws=exclude_redraws,
             area_from_km2=a.area_km2,
             area_to_km2=b.area_km2,
-            gained_km2=result.gained_km2,
-            lost_km2=result.lost_km2,
+            gained_km2=gained_km2,
+            lost_km2=lost_km2,
             gained=overlay_mod.as_multipolygon(gained),
             lost=overlay_mod.as_multipolygon(lost),
             fragments=table,
@@ -401,6 +664,8 @@ class Territory:
         min_width_km: float | None = None,
         region: str | None = None,
         frontline_buffer_km: float | None = None,
+        redraws: bool = False,
+        exclude_redraws: bool = False,
     ) -> pd.DataFrame:
         """One row per period (columns: vigil.territory.results.SERIES_COLUMNS).
 
@@ -409,7 +674,9 @@ class Territory:
         shown. The current, unfinished period is left out unless ``partial``. ``region`` (an
         oblast, raion or hromada, by code or name) restricts every figure to it;
         ``frontline_buffer_km`` adds ``frontline_km``, the line of contact at each
-        period's end snapshot.
+        period's end snapshot. ``redraws`` adds ``gained_redraw_km2``, ``lost_redraw_km2``
+        and ``redraw_reasons`` (fragments flagged as a source's redraws, see
+        :meth:`change`); ``exclude_redraws`` also takes them out of gained, lost and net.
         """
         from vigil.territory import series as S
 
@@ -447,6 +714,12 @@ class Territory:
         )
         if label is not None:
             table.insert(0, "region", label)
+        if (redraws or exclude_redraws) and len(table):
+            self._flag_periods(table, src, kind, plan, overlays, exclude_redraws)
+        if self.store.parts(src) and len(table):
+            # a joined source: which archive each period's two snapshots come from
+            table["archive_start"] = [rows[p.snap_a].source for p in plan]
+            table["archive_end"] = [rows[p.snap_b].source for p in plan]
         if frontline_buffer_km is not None:
             _check_buffer(frontline_buffer_km, "frontline_buffer_km")
             table["frontline_km"] = [
@@ -454,6 +727,43 @@ class Territory:
             ]
             table["frontline_buffer_km"] = frontline_buffer_km
         return table
+
+    def _flag_periods(
+        self,
+        table: pd.DataFrame,
+        src: str,
+        kind: str,
+        plan: list[Any],
+        overlays: list[overlay_mod.Overlay],
+        exclude: bool,
+    ) -> None:
+        """Add each period's km² flagged as redraws (and take them out if ``exclude``)."""
+        import numpy as np
+
+        from vigil.territory import change as overlay_mod
+        from vigil.territory import redraws as redraws_mod
+
+        gained, lost, reasons = [], [], []
+        for p, o in zip(plan, overlays, strict=True):
+            frags = overlay_mod.fragment_table(
+                overlay_mod.fragments(o.gained), overlay_mod.fragments(o.lost)
+            )
+            flag = np.array([], dtype=object)
+            if not frags.empty:
+                ctx = redraws_mod.context_between(self, src, kind, p.snap_a, p.snap_b)
+                flag = redraws_mod.flag(frags, ctx).to_numpy()
+            hit = flag != ""
+            gained.append(float(frags.area_km2[hit & (frags.direction == "gained")].sum()))
+            lost.append(float(frags.area_km2[hit & (frags.direction == "lost")].sum()))
+            reasons.append(", ".join(sorted({r for f in flag[hit] for r in f.split(",")})))
+        table["gained_redraw_km2"] = gained
+        table["lost_redraw_km2"] = lost
+        table["redraw_reasons"] = reasons
+        if exclude:
+            table["gained_km2"] -= table["gained_redraw_km2"]
+            table["lost_km2"] -= table["lost_redraw_km2"]
+            table["net_km2"] -= table["gained_redraw_km2"] - table["lost_redraw_km2"]
+        table["redraws_excluded"] = exclude
 
     def records(
         self,
@@ -464,17 +774,30 @@ class Territory:
         week_start: str | int = "mon",
         source: str | None = None,
         with_grey: bool = False,
+        redraws: bool = False,
+        exclude_redraws: bool = False,
     ) -> pd.DataFrame:
         """Each period's value, the last earlier larger one and its rank in the trailing year.
 
         ``metric``: gained, lost or net (km²). ``period``: any date inside the one period
-        to return (default: all periods).
+        to return (default: all periods). ``redraws``: flag every period's redraw
+        fragments and rank the periods both with and without them: ``redraw_km2`` is the
+        flagged part of the value, ``alt_value``, ``alt_larger_before`` and
+        ``alt_rank_in_year`` the other reading's figures, and ``depends_on_redraw`` is
+        True when the record statement (larger since, rank) differs between the two.
+        ``exclude_redraws`` (implies ``redraws``) makes the reading without them the
+        headline.
         """
         from vigil.territory import series as S
 
         f = _freq(freq)
-        table = self.series(f, week_start=week_start, source=source, with_grey=with_grey)
+        flagged = redraws or exclude_redraws
+        table = self.series(
+            f, week_start=week_start, source=source, with_grey=with_grey, redraws=flagged
+        )
         out = S.records(table, f, metric)
+        if flagged:
+            out = S.with_redraws(out, table, f, metric, exclude=exclude_redraws)
         if period is None:
             return out
         day = parse_date(period, "period")
@@ -533,17 +856,21 @@ class Territory:
                 raise InputError("give either a date, or both a start and an end", param="date")
             result = self.change(date_from, date_to, source=src)
             out = R.region_change(frame, result.gained, result.lost, stored=True)
-            return out.assign(snapshot_from=result.snapshot_from, snapshot_to=result.snapshot_to)
+            out = out.assign(snapshot_from=result.snapshot_from, snapshot_to=result.snapshot_to)
+            if self.store.parts(src):
+                out = out.assign(archive_from=result.archive_from, archive_to=result.archive_to)
+            return out
         if date is None:
             raise InputError("give a date, or a start and an end", param="date")
         day = parse_date(date, "date")
         used = self._snapshot_date(src, Kind.CONTROLLED, day)
         controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
-        grey = None
-        if self.store.dates(src, Kind.GREY):
-            grey = self.store.geometry(self.store.snapshot(src, Kind.GREY, used).id)
-        out = R.region_areas(frame, controlled, grey, stored=True)
-        return out.assign(snapshot_date=used)
+        found = self.store.find(src, Kind.GREY, used)
+        grey = self.store.geometry(found.id) if found is not None else None
+        out = R.region_areas(frame, controlled, grey, stored=True).assign(snapshot_date=used)
+        if self.store.parts(src):
+            out = out.assign(archive=self.store.part_for(src, used))
+        return out
 
     def frontline(
         self, date: DateLike, *, buffer_km: float = 5.0, source: str | None = None
@@ -592,14 +919,18 @@ class Territory:
         self, source: str, after: dt.date | None, until: dt.date
     ) -> Iterator[tuple[dt.date, BaseGeometry, BaseGeometry | None]]:
         """(date, controlled, grey) of every snapshot in (after, until], oldest first."""
-        has_grey = bool(self.store.dates(source, Kind.GREY))
+        # a joined source whose parts do not all draw a grey zone is read without one
+        # throughout, so that the seam is not a change of status (grey to free)
+        has_grey = all(
+            self.store.dates(name, Kind.GREY)
+            for name in ([p.name for p in self.store.parts(source)] or [source])
+        )
         for day in self.store.dates(source, Kind.CONTROLLED):
             if (after is not None and day <= after) or day > until:
                 continue
             controlled = self.store.geometry(self.store.snapshot(source, Kind.CONTROLLED, day).id)
-            grey = None
-            if has_grey:
-                grey = self.store.geometry(self.store.snapshot(source, Kind.GREY, day).id)
+            found = self.store.find(source, Kind.GREY, day) if has_grey else None
+            grey = self.store.geometry(found.id) if found is not None else None
             yield day, controlled, grey
 
     def settlement_changes(
@@ -784,6 +1115,14 @@ def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:
     for param, v in (("min_fragment_km2", min_km2), ("min_width_km", min_width_km)):
         if v is not None and not (v >= 0 and math.isfinite(v)):
             raise InputError(f"expected a number ≥ 0, got {v}", param=param)
+
+
+def _describe_parts(parts: list[Part]) -> str:
+    """'deepstate-raw until 2025-08-03, then deepstate-daily' ('' for no parts)."""
+    if not parts:
+        return ""
+    spans = [f"{p.name} until {p.until}" for p in parts[:-1]]
+    return ", then ".join([*spans, parts[-1].name])
 
 
 def _unchanged(keys: list[tuple[str, dt.date]]) -> IngestOutcome:

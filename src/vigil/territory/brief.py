@@ -15,7 +15,7 @@ from vigil.dates import parse_date
 from vigil.errors import NoDataError
 from vigil.territory.api import DateLike, Territory
 from vigil.territory.results import BriefData, Change
-from vigil.territory.series import period_start_before
+from vigil.territory.series import BEFORE, period_start_before
 
 
 def brief_data(
@@ -45,9 +45,11 @@ def brief_data(
             f" data before it; {src} begins on {first}",
             param="as_of",
         )
-    last_week = t.change(max(week_start_day, first), week_end, source=src)
-    last_month = t.change(max(month_start, first), month_end, source=src)
-    ytd = t.change(max(year_start, first), day, source=src)
+    # a period of days runs from the map of the day before it to the map of its last day
+    # (vigil.territory.series); the year to date ends with the map of ``day``
+    last_week = t.change(max(week_start_day - BEFORE, first), week_end - BEFORE, source=src)
+    last_month = t.change(max(month_start - BEFORE, first), month_end - BEFORE, source=src)
+    ytd = t.change(max(year_start - BEFORE, first), day, source=src)
     weekly = t.series(
         P.Freq.WEEK,
         date_from=period_start_before(week_end, P.Freq.WEEK, weeks),

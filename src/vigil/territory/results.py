@@ -67,10 +67,39 @@ class Change:
     fragments: pd.DataFrame
     min_fragment_km2: float | None = None
     min_width_km: float | None = None
+    #: The sources that hold the two snapshots: ``source`` itself, or for a joined
+    #: source (``deepstate``) the archive standing for each date (``deepstate-raw``…).
+    archive_from: str = ""
+    archive_to: str = ""
+    #: Fragments carry ``redraw`` (the reasons a fragment is a source's redraw, "" when
+    #: none; vigil.territory.redraws) when flagged; with ``exclude_redraws`` the
+    #: headline figures leave flagged fragments out (the geometries keep them).
+    redraws_flagged: bool = False
+    exclude_redraws: bool = False
 
     @property
     def net_km2(self) -> float:
-        return self.area_to_km2 - self.area_from_km2
+        """area(B) − area(A) (= gained − lost); without the flagged fragments when
+        ``exclude_redraws``."""
+        net = self.area_to_km2 - self.area_from_km2
+        if self.exclude_redraws:
+            net -= self.gained_redraw_km2 - self.lost_redraw_km2
+        return net
+
+    @property
+    def gained_redraw_km2(self) -> float:
+        """Gained area in fragments flagged as redraws (0 when not flagged)."""
+        return self._flagged("gained")
+
+    @property
+    def lost_redraw_km2(self) -> float:
+        return self._flagged("lost")
+
+    def _flagged(self, direction: str) -> float:
+        f = self.fragments
+        if not self.redraws_flagged or "redraw" not in f:
+            return 0.0
+        return float(f.loc[(f.direction == direction) & (f.redraw != ""), "area_km2"].sum())
 
     @property
     def gap(self) -> bool:
@@ -83,13 +112,20 @@ class Change:
 
     @property
     def gained_filtered_km2(self) -> float:
-        f = self.fragments
-        return float(f.loc[(f.direction == "gained") & f.kept, "area_km2"].sum())
+        return self._kept("gained")
 
     @property
     def lost_filtered_km2(self) -> float:
+        return self._kept("lost")
+
+    def _kept(self, direction: str) -> float:
+        """Area of the fragments past the sliver filter (and not flagged, when redraws
+        are excluded)."""
         f = self.fragments
-        return float(f.loc[(f.direction == "lost") & f.kept, "area_km2"].sum())
+        keep = (f.direction == direction) & f.kept
+        if self.exclude_redraws and "redraw" in f:
+            keep &= f.redraw == ""
+        return float(f.loc[keep, "area_km2"].sum())
 
     def summary(self) -> dict[str, object]:
         """A flat record of the figures (what the CLI prints and the JSON API returns)."""
@@ -101,6 +137,8 @@ class Change:
             "date_to": self.date_to,
             "snapshot_from": self.snapshot_from,
             "snapshot_to": self.snapshot_to,
+            "archive_from": self.archive_from or self.source,
+            "archive_to": self.archive_to or self.source,
             "gap": self.gap,
             "area_from_km2": self.area_from_km2,
             "area_to_km2": self.area_to_km2,
@@ -110,6 +148,13 @@ class Change:
             "gained_fragments": int((f.direction == "gained").sum()),
             "lost_fragments": int((f.direction == "lost").sum()),
         }
+        if self.redraws_flagged:
+            out.update(
+                redraws_excluded=self.exclude_redraws,
+                gained_redraw_km2=self.gained_redraw_km2,
+                lost_redraw_km2=self.lost_redraw_km2,
+                redraw_reasons=", ".join(sorted(_reasons(f))),
+            )
         if self.filtered:
             out.update(
                 min_fragment_km2=self.min_fragment_km2,
@@ -119,6 +164,11 @@ class Change:
                 net_filtered_km2=self.gained_filtered_km2 - self.lost_filtered_km2,
             )
         return out
+
+
+def _reasons(fragments: pd.DataFrame) -> set[str]:
+    """The distinct redraw reasons among the fragments."""
+    return {r for text in fragments.get("redraw", []) for r in str(text).split(",") if r}
 
 
 @dataclass(frozen=True)
@@ -131,6 +181,7 @@ class AreaOnDate:
     controlled_km2: float
     grey_km2: float | None  # None when the source has no grey-zone layer
     with_grey: bool
+    archive: str = ""  # the source holding the snapshot (a joined source's part), or ""
 
     @property
     def area_km2(self) -> float:
@@ -149,6 +200,7 @@ class AreaOnDate:
             "source": self.source,
             "date": self.date,
             "snapshot_date": self.snapshot_date,
+            "archive": self.archive or self.source,
             "gap": self.gap,
             "controlled_km2": self.controlled_km2,
             "grey_km2": self.grey_km2,

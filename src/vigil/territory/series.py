@@ -1,8 +1,12 @@
 """Series and records built from periods and overlays (pure: no I/O).
 
-A series row is the change between the snapshot standing for a period's start and
-the one standing for its end, computed from those two snapshots (never by summing
-daily changes, where advances and withdrawals in between would cancel).
+A series row is the change over a period of days [start, end): from the map standing
+for the end of the day before ``start`` to the map standing for the end of its last
+day, ``end`` − 1 (a snapshot dated D holds the map at the end of Kyiv day D). The week
+of Monday 21 October 2024 is thus the maps of Sunday 20 → Sunday 27: the changes made
+on 21–27 October, as DeepState-based weekly figures are published. It is computed
+from those two snapshots, never by summing daily changes (advances and withdrawals in
+between would cancel).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from vigil import periods as P
 from vigil.choices import not_one_of
 from vigil.territory import change as overlay_mod
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
+
+#: A period's boundary falls between two days: the map of the day before stands for it.
+BEFORE = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -42,20 +49,22 @@ def plan(
 ) -> list[PlannedPeriod]:
     """Periods of ``freq`` starting in [floor(start), end) that the data can answer.
 
-    A period is complete when the data reach its end (a snapshot dated on or after
-    it exists). An unfinished period is measured up to the last snapshot and kept
-    only when ``partial``. Periods starting before the first snapshot are skipped.
+    A period [s, e) is measured from the snapshot standing for day s − 1 (the state
+    when the period begins) to the one standing for day e − 1 (its last day). It is
+    complete when the data reach its last day. An unfinished period is measured up to
+    the last snapshot and kept only when ``partial``. Periods whose beginning no
+    snapshot covers are skipped.
     """
     last = dates[-1]
     out = []
     for s, e in P.periods(start, end, freq, week_start):
-        a = P.snapshot_for(s, dates)
+        a = P.snapshot_for(s - BEFORE, dates)
         if a is None:
             continue
-        complete = last >= e
+        complete = last >= e - BEFORE
         if not complete and (not partial or s > last):
             continue
-        b = P.snapshot_for(min(e, last), dates)
+        b = P.snapshot_for(min(e - BEFORE, last), dates)
         assert b is not None
         out.append(PlannedPeriod(s, e, a, b, complete))
     return out
@@ -96,7 +105,7 @@ def table(
             "lost_km2": o.lost_km2,
             "net_km2": areas[p.snap_b] - areas[p.snap_a],
             "area_km2": areas[p.snap_b],
-            "gap": p.snap_a < p.start or (p.complete and p.snap_b < p.end),
+            "gap": p.snap_a < p.start - BEFORE or (p.complete and p.snap_b < p.end - BEFORE),
             "complete": p.complete,
         }
         if min_fragment_km2 is not None or min_width_km is not None:
@@ -159,3 +168,59 @@ def records(series: pd.DataFrame, freq: P.Freq, metric: str = "gained") -> pd.Da
     )
     out["metric"] = metric
     return out
+
+
+_REDRAW_PART = {
+    "gained": lambda t: t["gained_redraw_km2"],
+    "lost": lambda t: t["lost_redraw_km2"],
+    "net": lambda t: t["gained_redraw_km2"] - t["lost_redraw_km2"],
+}
+
+
+def with_redraws(
+    records_all: pd.DataFrame, series: pd.DataFrame, freq: P.Freq, metric: str, *, exclude: bool
+) -> pd.DataFrame:
+    """Records read both with and without the fragments flagged as redraws.
+
+    ``records_all`` are the records of ``series`` (which carries ``gained_redraw_km2``
+    and ``lost_redraw_km2``, flagged fragments included in its figures). The headline
+    columns follow ``exclude``; ``alt_value``, ``alt_larger_before`` and
+    ``alt_rank_in_year`` give the other reading, ``redraw_km2`` the flagged part of the
+    value, and ``depends_on_redraw`` whether the record statement (the period it is
+    the largest since, its rank in the trailing year) changes between the two.
+    """
+    done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
+    part = _REDRAW_PART[str(metric)](done).to_numpy(dtype=float)
+    cleaned = done.copy()
+    cleaned["gained_km2"] = done["gained_km2"] - done["gained_redraw_km2"]
+    cleaned["lost_km2"] = done["lost_km2"] - done["lost_redraw_km2"]
+    cleaned["net_km2"] = done["net_km2"] - done["gained_redraw_km2"] + done["lost_redraw_km2"]
+    records_clean = records(cleaned, freq, metric)
+    head, alt = (records_clean, records_all) if exclude else (records_all, records_clean)
+    out = head.copy()
+    out["redraws_excluded"] = exclude
+    out["redraw_km2"] = part
+    out["alt_value"] = alt["value"].to_numpy()
+    out["alt_larger_before"] = alt["larger_before"].to_numpy()
+    out["alt_rank_in_year"] = alt["rank_in_year"].to_numpy()
+    same_since = pd.Series(  # as text: NaT equals NaT, and dates compare without inference
+        head["larger_before"].astype(str).to_numpy() == alt["larger_before"].astype(str).to_numpy()
+    )
+    # ties count too: a value that only equals the others once its redraws are out
+    # (0 km² among weeks of 0 km²) is no record
+    window = P.trailing_year_count(freq)
+    ties = _at_least_as_large(head["value"].to_numpy(dtype=float), window) != _at_least_as_large(
+        alt["value"].to_numpy(dtype=float), window
+    )
+    out["depends_on_redraw"] = (part != 0) & (
+        ~same_since.to_numpy() | (head["rank_in_year"] != alt["rank_in_year"]).to_numpy() | ties
+    )
+    return out
+
+
+def _at_least_as_large(values: np.ndarray, window: int) -> np.ndarray:
+    """For each value, how many values of its trailing window (itself included) are at
+    least as large."""
+    return np.array(
+        [int((values[max(0, i - window + 1) : i + 1] >= v).sum()) for i, v in enumerate(values)]
+    )

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # numpy, pandas and shapely are imported by the methods that use them: a query that
 # reads stored figures (``vigil territory area``) needs only sqlite3 (issue 12).
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,7 +130,31 @@ CREATE TABLE input_fingerprints (
     """
 ALTER TABLE geography_imports ADD COLUMN fingerprint TEXT;
 """,
+    # 5: what a source's dates mean (``dating``: its reader's convention; a daily archive
+    # ingested before 5 was dated by file name, the map's date + 1 day), and sources
+    # joined from others (``source_parts``: part ``position`` stands for the dates up to
+    # ``until`` inclusive, the last one for every later date; ``seam`` is the JSON
+    # measure of the step from this part to the next, see Territory.join).
+    """
+ALTER TABLE sources ADD COLUMN dating TEXT NOT NULL DEFAULT '';
+UPDATE sources SET dating = 'file date' WHERE format = 'deepstate-daily';
+UPDATE sources SET dating = 'map date: the Kyiv date of the snapshot''s timestamp, last of the day'
+    WHERE format = 'deepstate-raw';
+CREATE TABLE source_parts (
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    position INTEGER NOT NULL,
+    part_id INTEGER NOT NULL REFERENCES sources(id),
+    until TEXT,
+    seam TEXT,
+    PRIMARY KEY (source_id, position)
+);
+""",
 ]
+JOINED = "joined"  # the format of a source joined from others
+_SNAPSHOT_COLUMNS = [
+    "id", "source", "kind", "date", "taken_at", "area_km2", "n_polygons", "n_vertices",
+    "repaired", "origin", "content_hash",
+]  # fmt: skip
 REGION_COLUMNS = ["level", "code", "name_uk", "name_en", "name_ru", "oblast", "parent", "area_km2"]
 SETTLEMENT_COLUMNS = [
     "code", "name_uk", "name_en", "name_translit", "name_ru", "category",
@@ -165,6 +189,21 @@ class SnapshotRow:
     content_hash: str
 
 
+@dataclass(frozen=True)
+class Part:
+    """One part of a joined source: ``name`` stands for the dates up to ``until``
+    (inclusive; None for the last part: every later date). ``seam``: the measured step
+    from this part to the next (None for the last)."""
+
+    name: str
+    until: dt.date | None
+    seam: dict[str, Any] | None = None
+
+    def holds(self, day: dt.date, after: dt.date | None) -> bool:
+        """Whether ``day`` falls in (after, until]."""
+        return (after is None or day > after) and (self.until is None or day <= self.until)
+
+
 @dataclass
 class IngestOutcome:
     """What one ingest did to the store, per (kind, date)."""
@@ -174,6 +213,9 @@ class IngestOutcome:
     unchanged: list[tuple[str, dt.date]] = field(default_factory=list)
     repaired: int = 0
     dropped_parts: int = 0
+    #: Snapshots dropped because the source held them under another date convention
+    #: (re-dated: stored again under the new one).
+    redated: int = 0
 
 
 class Store:
@@ -195,6 +237,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a Vigil store ({exc})") from exc
         self._tile_index: dict[int, dict[tuple[int, int], bytes]] = {}
+        self._parts_cache: dict[str, list[Part]] = {}
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -270,6 +313,7 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             self._tile_index.clear()
+            self._parts_cache.clear()
             raise
         self.db.execute("COMMIT")
 
@@ -284,6 +328,7 @@ class Store:
         inputs: list[str],
         report: Callable[[], dict[str, object]] | None = None,
         fingerprint: str | None = None,
+        dating: str = "",
     ) -> IngestOutcome:
         """Store prepared snapshots of ``source`` in one transaction.
 
@@ -292,12 +337,16 @@ class Store:
         gives the reader's tallies (JSON-able), saved with the ingest. ``fingerprint``
         (of the input, see :meth:`unchanged_input`) is recorded with the snapshots it
         gave; a replacement forgets every fingerprint of the source recorded before.
+        ``dating`` is the reader's date convention: when the source holds snapshots
+        dated by another one, they are all dropped first (counted as ``redated``), so
+        that no date of the source means two things.
         """
         self._check_grid()
         outcome = IngestOutcome()
         now = _now()
         with self.transaction() as db:
-            source_id = self._source_id(source, format, credit, now)
+            source_id = self._source_id(source, format, credit, now, dating)
+            outcome.redated = self._redate(source_id, dating)
             ingest_id = db.execute(
                 "INSERT INTO ingests (source_id, started_at, inputs) VALUES (?, ?, ?)",
                 (source_id, now, json.dumps(inputs)),
@@ -307,7 +356,7 @@ class Store:
             for p in prepared:
                 self._write_one(db, p, source_id, ingest_id, outcome, known)
                 given.append((p.kind, p.date.isoformat(), p.content_hash))
-            if outcome.replaced:
+            if outcome.replaced or outcome.redated:
                 self._drop_orphan_pieces()
                 db.execute("DELETE FROM input_fingerprints WHERE source_id = ?", (source_id,))
             if fingerprint is not None:
@@ -322,6 +371,7 @@ class Store:
                 unchanged=len(outcome.unchanged),
                 repaired=outcome.repaired,
                 dropped_parts=outcome.dropped_parts,
+                redated=outcome.redated,
             )
             db.execute(
                 "UPDATE ingests SET finished_at = ?, report = ? WHERE id = ?",
@@ -373,15 +423,126 @@ class Store:
                 (now, now, json.dumps(inputs), json.dumps(report), source),
             )
 
-    def _source_id(self, name: str, format: str, credit: str, now: str) -> int:
-        row = self.db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+    def _source_id(self, name: str, format: str, credit: str, now: str, dating: str = "") -> int:
+        row = self.db.execute(
+            "SELECT id, format, credit FROM sources WHERE name = ?", (name,)
+        ).fetchone()
         if row:
+            if row[1] == JOINED:
+                raise StoreError(
+                    f"{name!r} is joined from other sources; ingest into one of its parts"
+                )
+            if credit and credit != row[2]:  # a newer attribution (e.g. a rules file's)
+                self.db.execute("UPDATE sources SET credit = ? WHERE id = ?", (credit, row[0]))
             return int(row[0])
         cur = self.db.execute(
-            "INSERT INTO sources (name, format, credit, created_at) VALUES (?, ?, ?, ?)",
-            (name, format, credit, now),
+            "INSERT INTO sources (name, format, credit, created_at, dating) VALUES (?, ?, ?, ?, ?)",
+            (name, format, credit, now, dating),
         )
         return int(cur.lastrowid or 0)
+
+    def _redate(self, source_id: int, dating: str) -> int:
+        """Drop the source's snapshots when they were dated by another convention than
+        ``dating`` (then record ``dating``); returns how many were dropped."""
+        (held,) = self.db.execute(
+            "SELECT dating FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()
+        if not held or not dating or held == dating:
+            return 0
+        dropped = self.db.execute(
+            "DELETE FROM snapshots WHERE source_id = ?", (source_id,)
+        ).rowcount
+        self.db.execute("DELETE FROM input_fingerprints WHERE source_id = ?", (source_id,))
+        self.db.execute("UPDATE sources SET dating = ? WHERE id = ?", (dating, source_id))
+        self._tile_index.clear()
+        return int(dropped)
+
+    # -- joined sources ----------------------------------------------------------------
+    def join(self, name: str, parts: list[Part], *, credit: str = "", dating: str = "") -> None:
+        """Define (or redefine) ``name`` as joined from ``parts``, in date order."""
+        now = _now()
+        with self.transaction() as db:
+            row = db.execute("SELECT id, format FROM sources WHERE name = ?", (name,)).fetchone()
+            if row is not None and row[1] != JOINED:
+                raise StoreError(
+                    f"{name!r} holds data of its own; name the joined source otherwise"
+                )
+            if row is None:
+                source_id = int(
+                    db.execute(
+                        "INSERT INTO sources (name, format, credit, created_at, dating)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (name, JOINED, credit, now, dating),
+                    ).lastrowid
+                    or 0
+                )
+            else:
+                source_id = int(row[0])
+                db.execute(
+                    "UPDATE sources SET credit = ?, dating = ? WHERE id = ?",
+                    (credit, dating, source_id),
+                )
+            db.execute("DELETE FROM source_parts WHERE source_id = ?", (source_id,))
+            for position, part in enumerate(parts):
+                (part_id,) = db.execute(
+                    "SELECT id FROM sources WHERE name = ?", (part.name,)
+                ).fetchone()
+                db.execute(
+                    "INSERT INTO source_parts VALUES (?, ?, ?, ?, ?)",
+                    (
+                        source_id,
+                        position,
+                        part_id,
+                        part.until.isoformat() if part.until else None,
+                        json.dumps(part.seam, default=str) if part.seam is not None else None,
+                    ),
+                )
+        self._parts_cache.clear()
+
+    def parts(self, source: str) -> list[Part]:
+        """The parts of a joined source, in date order; [] for a source of its own."""
+        cached = self._parts_cache.get(source)
+        if cached is None:
+            rows = self.db.execute(
+                "SELECT p.name, sp.until, sp.seam FROM source_parts sp"
+                " JOIN sources j ON j.id = sp.source_id JOIN sources p ON p.id = sp.part_id"
+                " WHERE j.name = ? ORDER BY sp.position",
+                (source,),
+            ).fetchall()
+            cached = [
+                Part(
+                    n,
+                    dt.date.fromisoformat(u) if u else None,
+                    json.loads(seam) if seam else None,
+                )
+                for n, u, seam in rows
+            ]
+            self._parts_cache[source] = cached
+        return cached
+
+    def part_names(self) -> set[str]:
+        """Every source that is a part of a joined source."""
+        sql = "SELECT DISTINCT p.name FROM source_parts sp JOIN sources p ON p.id = sp.part_id"
+        return {r[0] for r in self.db.execute(sql)}
+
+    def _spans(self, source: str) -> list[tuple[str, dt.date | None, dt.date | None]]:
+        """(part, after, until) for a joined source; [(source, None, None)] otherwise."""
+        parts = self.parts(source)
+        if not parts:
+            return [(source, None, None)]
+        spans: list[tuple[str, dt.date | None, dt.date | None]] = []
+        after: dt.date | None = None
+        for part in parts:
+            spans.append((part.name, after, part.until))
+            after = part.until
+        return spans
+
+    def part_for(self, source: str, day: dt.date) -> str:
+        """The source whose snapshots stand for ``day`` in ``source`` (itself unless joined)."""
+        for name, after, until in self._spans(source):
+            if (after is None or day > after) and (until is None or day <= until):
+                return name
+        return source  # not reached: the last part is open
 
     def _write_one(
         self,
@@ -446,12 +607,17 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------
     def sources(self) -> pd.DataFrame:
-        """One row per source: name, format, credit, created_at."""
+        """One row per source: name, format, credit, created_at, dating."""
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT name, format, credit, created_at FROM sources ORDER BY name", self.db
+            "SELECT name, format, credit, created_at, dating FROM sources ORDER BY name", self.db
         )
+
+    def source_dating(self, source: str) -> str:
+        """What ``source``'s dates mean (its reader's convention), '' when unknown."""
+        row = self.db.execute("SELECT dating FROM sources WHERE name = ?", (source,)).fetchone()
+        return row[0] if row else ""
 
     def source_names(self) -> list[str]:
         """The sources held, by name (no pandas: queries call this first)."""
@@ -467,7 +633,9 @@ class Store:
         return row[0] if row else ""
 
     def snapshot_table(self, source: str | None = None) -> pd.DataFrame:
-        """All snapshots (no geometry): source, kind, date, area_km2, origin, hash…"""
+        """All snapshots (no geometry): source, kind, date, area_km2, origin, hash… and
+        ``part``, the source that holds the row (for a joined source, the part standing
+        for its date; else the source itself)."""
         import pandas as pd
 
         sql = (
@@ -475,32 +643,75 @@ class Store:
             " s.n_polygons, s.n_vertices, s.repaired, s.origin, s.content_hash"
             " FROM snapshots s JOIN sources src ON src.id = s.source_id"
         )
-        params: tuple[str, ...] = ()
-        if source is not None:
-            sql += " WHERE src.name = ?"
-            params = (source,)
-        df = pd.read_sql_query(sql + " ORDER BY src.name, s.kind, s.date", self.db, params=params)
+        frames = []
+        names = [source] if source is not None else self.source_names()
+        for name in names:
+            for part, after, until in self._spans(name):
+                df = pd.read_sql_query(
+                    sql + " WHERE src.name = ? AND s.date > ? AND s.date <= ?"
+                    " ORDER BY s.kind, s.date",
+                    self.db,
+                    params=(
+                        part,
+                        after.isoformat() if after else "",
+                        until.isoformat() if until else "9999",
+                    ),
+                )
+                frames.append(df.assign(source=name, part=part))
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if df.empty:
+            return pd.DataFrame(columns=[*_SNAPSHOT_COLUMNS, "part"])
+        df = df.sort_values(["source", "kind", "date"], ignore_index=True)
         df["date"] = pd.to_datetime(df["date"]).dt.date
         return df
 
     def dates(self, source: str, kind: str) -> list[dt.date]:
-        rows = self.db.execute(
-            "SELECT s.date FROM snapshots s JOIN sources src ON src.id = s.source_id"
-            " WHERE src.name = ? AND s.kind = ? ORDER BY s.date",
-            (source, kind),
-        ).fetchall()
-        return [dt.date.fromisoformat(r[0]) for r in rows]
+        """The dates of ``source``'s snapshots of ``kind``; for a joined source, each
+        part's dates within its span."""
+        out: list[dt.date] = []
+        for name, after, until in self._spans(source):
+            rows = self.db.execute(
+                "SELECT s.date FROM snapshots s JOIN sources src ON src.id = s.source_id"
+                " WHERE src.name = ? AND s.kind = ? AND s.date > ? AND s.date <= ?"
+                " ORDER BY s.date",
+                (
+                    name,
+                    kind,
+                    after.isoformat() if after else "",
+                    until.isoformat() if until else "9999",
+                ),
+            ).fetchall()
+            out.extend(dt.date.fromisoformat(r[0]) for r in rows)
+        return out
 
     def snapshot(self, source: str, kind: str, date: dt.date) -> SnapshotRow:
+        """The snapshot of ``kind`` dated ``date``; in a joined source, the part standing
+        for ``date`` holds it and is named in ``SnapshotRow.source``."""
+        part = self.part_for(source, date)
         row = self.db.execute(
             "SELECT s.id, s.area_km2, s.content_hash FROM snapshots s"
             " JOIN sources src ON src.id = s.source_id"
             " WHERE src.name = ? AND s.kind = ? AND s.date = ?",
-            (source, kind, date.isoformat()),
+            (part, kind, date.isoformat()),
         ).fetchone()
         if row is None:
-            raise NoDataError(f"no {kind} snapshot of {source} dated {date}")
-        return SnapshotRow(row[0], source, kind, date, row[1], row[2])
+            raise NoDataError(f"no {kind} snapshot of {part} dated {date}")
+        return SnapshotRow(row[0], part, kind, date, row[1], row[2])
+
+    def find(self, source: str, kind: str, date: dt.date) -> SnapshotRow | None:
+        """:meth:`snapshot`, or None when there is none (e.g. a joined source's part
+        without a grey zone)."""
+        try:
+            return self.snapshot(source, kind, date)
+        except NoDataError:
+            return None
+
+    def origin(self, snapshot_id: int) -> str:
+        """The file (and archive member) a snapshot was read from."""
+        row = self.db.execute(
+            "SELECT origin FROM snapshots WHERE id = ?", (snapshot_id,)
+        ).fetchone()
+        return row[0] if row else ""
 
     def geometry(self, snapshot_id: int) -> BaseGeometry:
         import shapely
