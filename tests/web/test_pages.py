@@ -223,7 +223,11 @@ def test_map_page_has_its_controls_and_the_area_of_the_last_date(client, territo
     # the grey toggle is there, disabled: the demo source has no grey zone
     assert "disabled" in page.find("grey-toggle")
     scripts = [a["src"] for a, _ in page.scripts if a.get("src")]
-    assert scripts == ["/static/vendor/leaflet/leaflet.js", "/static/web/map.js"]
+    assert scripts == [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/web/compare.js",
+        "/static/web/map.js",
+    ]
 
 
 def test_a_permalink_restores_the_view(client, territory):

@@ -487,4 +487,10 @@ def settlements(request: HttpRequest, params: Query[SettlementsQuery]) -> list[d
     return _records(table.drop(columns=[c for c in ("geometry",) if c in table]))
 
 
+# -- compare: two sources (vigil.web.compare_api; imported here, once the names it uses
+# are defined, so that its routes are on the router before the router is mounted)
+from vigil.web.compare_api import add_routes as _add_compare_routes  # noqa: E402
+
+_add_compare_routes(router)
+
 api.add_router("/territory/", router)
