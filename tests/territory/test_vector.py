@@ -7,6 +7,8 @@ from the UTM scale factor, and round trips through pyproj for reprojected corner
 from __future__ import annotations
 
 import datetime as dt
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -539,3 +541,288 @@ def test_contradictory_options(tmp_path: Path, options: dict, message: str):
 )
 def test_default_source_name(path: str, name: str):
     assert default_source_name(path) == name
+
+
+# --- files inside archives and directories, kinds by path, date ranges --------------------
+
+
+def geojson_bytes(rows: list[dict]) -> bytes:
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(frame(rows), buffer, driver="GeoJSON", layer="x")
+    return buffer.getvalue()
+
+
+def write_container(path: Path, files: dict[str, bytes]) -> Path:
+    """``files`` (path -> bytes) as a .tar.xz, a .zip or a directory tree at ``path``."""
+    if path.name.endswith(".tar.xz"):
+        with tarfile.open(path, "w:xz") as tar:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    elif path.suffix == ".zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+    else:  # a directory named like the archives' top folder
+        for name, data in files.items():
+            target = path.parent / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        path = path.parent / "maps"
+    return path
+
+
+NESTED = {
+    "maps/occupied/2024/20241021_front.geojson": geojson_bytes([{"geometry": WEST}]),
+    "maps/occupied/2024/20241028_front.geojson": geojson_bytes([{"geometry": BOTH}]),
+    "maps/grey/2024/20241021_front.geojson": geojson_bytes([{"geometry": GREY}]),
+    "maps/liberated/2024/20241021_front.geojson": geojson_bytes([{"geometry": FAR}]),
+    "maps/README.md": b"not a map",
+}
+PATH_KINDS = {"/occupied/": Kind.CONTROLLED, "/grey/": Kind.GREY}
+
+
+@pytest.mark.parametrize("container", ["maps.tar.xz", "maps.zip", "maps-dir"])
+def test_members_and_member_kinds_read_an_archive_or_tree_by_path(tmp_path, container):
+    path = write_container(tmp_path / container, NESTED)
+    report = SourceReport()
+
+    snaps = list(
+        read(
+            [path],
+            report=report,
+            members=r"maps/(occupied|grey|liberated)/.*\.geojson$",
+            member_kinds=PATH_KINDS,
+            date_pattern=r"^(?P<date>\d{8})_",
+            date_format="%Y%m%d",
+        )
+    )
+
+    assert [(s.date, s.kind) for s in snaps] == [
+        (D1, Kind.CONTROLLED),
+        (D1, Kind.GREY),
+        (D2, Kind.CONTROLLED),
+    ]
+    assert snaps[0].geometry.equals(WEST)
+    assert snaps[1].geometry.equals(GREY)
+    assert snaps[2].geometry.equals(BOTH)
+    assert report.counts["files read"] == 3  # README.md not chosen by members
+    assert report.counts["files skipped: no member_kinds match"] == 1  # liberated
+    assert "maps/occupied/2024/20241021_front.geojson" in snaps[0].origin
+
+
+def test_member_kinds_leave_other_members_to_kind_field(tmp_path: Path):
+    files = {
+        "a/layer-occupied/20241021.geojson": geojson_bytes([{"geometry": WEST}]),
+        # a file of all layers, told apart by an attribute (it has no path rule)
+        "a/all/20241028.geojson": geojson_bytes(
+            [
+                {"layer": "occ", "geometry": BOTH},
+                {"layer": "gz", "geometry": GREY},
+                {"layer": "lib", "geometry": FAR},
+            ]
+        ),
+    }
+    path = write_container(tmp_path / "a.tar.xz", files)
+    report = SourceReport()
+
+    snaps = by_key(
+        list(
+            read(
+                path,
+                report=report,
+                members=r"\.geojson$",
+                member_kinds={"/layer-occupied/": Kind.CONTROLLED},
+                kind_field="layer",
+                kind_values={"occ": Kind.CONTROLLED, "gz": Kind.GREY},
+                date_pattern=r"(?P<date>\d{8})",
+                date_format="%Y%m%d",
+            )
+        )
+    )
+
+    assert set(snaps) == {(D1, Kind.CONTROLLED), (D2, Kind.CONTROLLED), (D2, Kind.GREY)}
+    assert snaps[D1, Kind.CONTROLLED].geometry.equals(WEST)  # read without a 'layer' field
+    assert snaps[D2, Kind.CONTROLLED].geometry.equals(BOTH)
+    assert report.counts["features skipped: kind not mapped"] == 1
+
+
+def test_member_kinds_of_two_kinds_on_one_path_is_an_error(tmp_path: Path):
+    path = write_container(tmp_path / "maps.tar.xz", NESTED)
+    with pytest.raises(InputError, match="member_kinds patterns of different kinds match"):
+        list(
+            read(
+                path,
+                report=SourceReport(),
+                members="occupied",
+                member_kinds={"occupied": Kind.CONTROLLED, "2024": Kind.GREY},
+                date_pattern=r"^(?P<date>\d{8})_",
+                date_format="%Y%m%d",
+            )
+        )
+
+
+def test_a_date_and_kind_in_several_files_is_their_union_in_date_order(tmp_path: Path):
+    later = tmp_path / "a_20241028.geojson"  # given first: output is still by date
+    frame([{"geometry": WEST}]).to_file(later, driver="GeoJSON")
+    west = tmp_path / "b_20241021.geojson"
+    frame([{"geometry": WEST}]).to_file(west, driver="GeoJSON")
+    east = tmp_path / "c_20241021.geojson"
+    frame([{"geometry": EAST}]).to_file(east, driver="GeoJSON")
+    report = SourceReport()
+
+    snaps = list(read([later, west, east], report=report, date_pattern=r"_(?P<date>\d{8})",
+                      date_format="%Y%m%d"))  # fmt: skip
+
+    assert [s.date for s in snaps] == [D1, D2]
+    assert snaps[0].geometry.equals(BOTH)  # WEST and EAST, from two files
+    assert snaps[0].origin == f"{west} + {east}"
+    assert report.counts["snapshots"] == 2
+
+
+def test_gpkg_layers_of_several_dates_come_out_date_by_date(tmp_path: Path):
+    # Per layer, a reader would give D1, D2 of one kind, then D1, D2 of the other; the
+    # ingest needs a date's kinds together to build its controlled+grey union.
+    path = tmp_path / "map.gpkg"
+    for name, geom in (("occupied", WEST), ("grey", GREY)):
+        rows = [{"date": "2024-10-21", "geometry": geom}, {"date": "2024-10-28", "geometry": geom}]
+        pyogrio.write_dataframe(frame(rows), path, layer=name, append=path.exists())
+
+    snaps = list(
+        read(
+            path,
+            report=SourceReport(),
+            date_field="date",
+            layer_kinds={"occupied": Kind.CONTROLLED, "grey": Kind.GREY},
+        )
+    )
+
+    assert [(s.date, s.kind) for s in snaps] == [
+        (D1, Kind.CONTROLLED),
+        (D1, Kind.GREY),
+        (D2, Kind.CONTROLLED),
+        (D2, Kind.GREY),
+    ]
+
+
+def test_a_layer_empty_on_its_date_gives_an_empty_snapshot(tmp_path: Path):
+    files = {
+        "m/occupied/20241021.geojson": geojson_bytes([{"geometry": WEST}]),
+        "m/grey/20241021.geojson": b'{"type": "FeatureCollection", "features": '
+        b'[{"type": "Feature", "properties": {}, "geometry": null}]}',
+    }
+    path = write_container(tmp_path / "m.zip", files)
+    report = SourceReport()
+
+    snaps = by_key(
+        list(
+            read(
+                path,
+                report=report,
+                members="json$",
+                member_kinds=PATH_KINDS,
+                date_pattern=r"(?P<date>\d{8})",
+                date_format="%Y%m%d",
+            )
+        )
+    )
+
+    assert snaps[D1, Kind.GREY].geometry.is_empty
+    assert snaps[D1, Kind.CONTROLLED].geometry.equals(WEST)
+    assert report.counts["empty snapshots (kind held, no polygon)"] == 1
+
+
+def test_date_range_skips_files_without_reading_them(tmp_path: Path):
+    inside = tmp_path / "front_20241021.geojson"
+    frame([{"geometry": WEST}]).to_file(inside, driver="GeoJSON")
+    outside = tmp_path / "front_20241028.geojson"
+    outside.write_bytes(CORRUPT["front.geojson"])  # would raise if it were read
+    report = SourceReport()
+
+    snaps = list(
+        read(
+            [inside, outside],
+            report=report,
+            date_pattern=r"_(?P<date>\d{8})",
+            date_format="%Y%m%d",
+            date_from="2024-10-01",
+            date_to=dt.date(2024, 10, 27),
+        )
+    )
+
+    assert [s.date for s in snaps] == [D1]
+    assert report.counts["files skipped: outside dates"] == 1
+
+
+def test_date_range_on_dates_from_a_field(tmp_path: Path):
+    path = tmp_path / "front.geojson"
+    frame(STATUS_ROWS).to_file(path, driver="GeoJSON")
+    report = SourceReport()
+
+    snaps = list(read(path, report=report, date_field="date", date_from=D2))
+
+    assert [(s.date, s.kind) for s in snaps] == [(D2, Kind.CONTROLLED)]
+    assert snaps[0].geometry.equals(WEST)
+    assert report.counts["features skipped: outside dates"] == 4
+
+
+def test_unmapped_values_are_noted_once_and_counted_in_every_file(tmp_path: Path):
+    paths = []
+    for day in ("20241021", "20241028"):
+        path = tmp_path / f"{day}.geojson"
+        frame([{"s": "occupied", "geometry": WEST}, {"s": "liberated", "geometry": FAR}]).to_file(
+            path, driver="GeoJSON"
+        )
+        paths.append(path)
+    report = SourceReport()
+
+    list(
+        read(
+            paths,
+            report=report,
+            date_pattern=r"(?P<date>\d{8})",
+            date_format="%Y%m%d",
+            kind_field="s",
+            kind_values={"occupied": Kind.CONTROLLED},
+        )
+    )
+
+    assert report.counts["features skipped: kind not mapped"] == 2
+    assert len([n for n in report.notes if "'liberated'" in n]) == 1
+
+
+def test_a_tar_archive_without_members_is_an_error_with_a_hint(tmp_path: Path):
+    path = write_container(tmp_path / "maps.tar.xz", NESTED)
+    with pytest.raises(InputError, match="choose the ones to read with members"):
+        list(read(path, report=SourceReport(), date_field="date"))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"members": "(x"}, "members: '\\(x' is not a valid regex"),
+        ({"member_kinds": {"[": Kind.GREY}}, "member_kinds: '\\[' is not a valid regex"),
+        ({"member_kinds": {"a": Kind.GREY}, "layer_kinds": {"b": Kind.GREY}}, "not both"),
+        ({"date_from": "2024-10-28", "date_to": "2024-10-21"}, "is after date_to"),
+        ({"date_from": "last week"}, "date_from: expected a date"),
+    ],
+)
+def test_bad_member_and_range_options(tmp_path: Path, options: dict, message: str):
+    with pytest.raises(InputError, match=message):
+        list(read([tmp_path / "x.geojson"], report=SourceReport(), date_field="d", **options))
+
+
+def test_member_paths_under_dot_start_with_the_folder_name(tmp_path, monkeypatch):
+    folder = write_container(tmp_path / "maps-dir", NESTED)
+    monkeypatch.chdir(folder)
+    snaps = list(
+        read(
+            Path("."),
+            report=SourceReport(),
+            members=r"^maps/occupied/",
+            date_pattern=r"^(?P<date>\d{8})_",
+            date_format="%Y%m%d",
+        )
+    )
+    assert [s.date for s in snaps] == [D1, D2]

@@ -27,6 +27,7 @@ import typer
 from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, QuietOpt, ToOpt
 from vigil.errors import InputError, VigilError
 from vigil.periods import Freq, Weekday
+from vigil.territory.cli_compare import register as register_compare
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -130,6 +131,24 @@ GreyOpt = Annotated[
     bool,
     typer.Option("--with-grey", help="Add the unknown-status (grey) zone to the area.", metavar=""),
 ]
+ExcludeRedrawsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exclude-redraws",
+        help="Leave out fragments flagged as the source's redraws (docs/method.md, Redraws).",
+        metavar="",
+    ),
+]
+
+
+def _redraws_opt(default: bool) -> Any:
+    return typer.Option(
+        "--redraws/--no-redraws",
+        help="Flag fragments the source redrew (layer reclassified, pre-2022 area, far"
+        " behind the line, a seam) and give their km².",
+    )
+
+
 MinKm2Opt = Annotated[
     float | None,
     typer.Option(
@@ -291,6 +310,39 @@ def ingest(
             metavar="<value=kind>",
         ),
     ] = None,
+    members: Annotated[
+        str | None,
+        typer.Option(
+            help="vector: regex on the paths inside directories and archives; "
+            "only the files it matches are read.",
+            metavar="<regex>",
+        ),
+    ] = None,
+    member_kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="vector: REGEX=controlled|grey on a file's path (repeatable); "
+            "files it misses go by --kind-field.",
+            metavar="<regex=kind>",
+        ),
+    ] = None,
+    date_from: Annotated[
+        str | None,
+        typer.Option("--from", help="vector: first date to keep (YYYY-MM-DD).", metavar="<date>"),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="vector: last date to keep (YYYY-MM-DD).", metavar="<date>"),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="vector: TOML rules file with these options (and source, credit), "
+            "e.g. data/sources/isw-assessed.toml; a flag given here wins over it.",
+            metavar="<file>",
+        ),
+    ] = None,
     jobs: Annotated[
         int | None,
         typer.Option(
@@ -305,7 +357,13 @@ def ingest(
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Ingest maps into the store: one transaction; re-ingesting the same data changes nothing."""
+    """Ingest maps into the store: one transaction; re-ingesting the same data changes nothing.
+
+    --rules FILE reads the vector options, source name and credit from a TOML file
+    (shipped ones in data/sources/); a flag given on the command line wins over it.
+    """
+    from vigil.dates import parse_date
+
     if legacy_format is not None:
         # 0.1 called this --format; it is an input format, and --format names output
         # formats everywhere else. Kept, hidden, so that scheduled scripts keep working.
@@ -315,7 +373,7 @@ def ingest(
                 f"--input-format: given twice ({format}, and --format {legacy_format})"
             )
         format = legacy_format
-    options = {
+    options: dict[str, object] = {
         "date_field": date_field,
         "date_pattern": date_pattern,
         "date_format": date_format,
@@ -325,6 +383,23 @@ def ingest(
         "kind_field": kind_field,
         "kind_values": _pairs(kind_value or [], "--kind-value") or None,
     }
+    newer = {
+        "members": members,
+        "member_kinds": _pairs(member_kind or [], "--member-kind") or None,
+        "date_from": parse_date(date_from, "date_from") if date_from is not None else None,
+        "date_to": parse_date(date_to, "date_to") if date_to is not None else None,
+    }
+    # Newer options join only when given: an ingest without them keeps the fingerprint
+    # it had before they existed (an unchanged input is still recognised as such).
+    options.update({k: v for k, v in newer.items() if v is not None})
+    credit = None
+    if rules is not None:
+        from vigil.territory.sources.recipe import load as load_recipe
+
+        recipe = load_recipe(rules)
+        options = recipe.options_with(options)
+        source = source or recipe.source
+        credit = recipe.credit
     if format is InputFormat.AUTO and any(options.values()):
         format = InputFormat.VECTOR  # vector options say what the input is
     with _open(store, create=True) as t, _progress(quiet, "Ingesting") as bar:
@@ -341,6 +416,7 @@ def ingest(
             jobs=jobs,
             progress=tick,
             force=force,
+            credit=credit,
             **options,
         )
     if not quiet:
@@ -397,10 +473,13 @@ def fetch(
 ) -> None:
     """Download new DeepState daily files (cached, conditional, with retries) and ingest them.
 
-    Days from --from (default: the day after the last one stored) to --to (default: today).
+    Files by the day they were made, from --from (default: the file after the last one
+    stored) to --to (default: today). The file of day D holds the map of D−1 and is
+    stored under D−1 (docs/method.md).
     """
     from vigil.dates import parse_date
     from vigil.output import console
+    from vigil.territory.sources import DAILY_MAP_LAG
     from vigil.territory.sources import fetch as fetcher
     from vigil.territory.sources.base import Kind
 
@@ -409,13 +488,13 @@ def fetch(
             first = parse_date(date_from, "date_from")
         else:
             held = t.store.dates(source, Kind.CONTROLLED) if source in t.source_names() else []
-            first = held[-1] + dt.timedelta(days=1) if held else dt.date(2024, 7, 8)
+            # the file after the one holding the last map stored
+            first = held[-1] + DAILY_MAP_LAG + dt.timedelta(days=1) if held else dt.date(2024, 7, 8)
         last = parse_date(date_to, "date_to") if date_to is not None else dt.date.today()
         if first > last:
             if not quiet:
-                console().print(
-                    f"{source} is up to date (last day stored: {first - dt.timedelta(1)})"
-                )
+                shown = first - DAILY_MAP_LAG - dt.timedelta(days=1)
+                console().print(f"{source} is up to date (last map stored: {shown})")
             return
         with _progress(quiet, "Downloading") as bar:
             task = (
@@ -461,6 +540,75 @@ def snapshots(
     emit_frame(frame, format, title="Snapshots held", path=output)
 
 
+@app.command()
+def sources(
+    store: StoreOpt = None,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Each source: its dates, snapshot count, gaps, kinds, date convention, and for a
+    joined source its parts and the measured step at each seam."""
+    from vigil.output import emit_frame
+
+    with _open(store) as t:
+        frame = t.sources_table()
+    if format is OutputFormat.TABLE:
+        frame = frame.assign(
+            seam=[_seam_line(s) for s in frame.seam], gaps=[_few(g) for g in frame.gaps]
+        )
+    emit_frame(frame, format, title="Sources", path=output)
+
+
+def _few(ranges: str, keep: int = 4) -> str:
+    """The first ``keep`` of a comma-separated list of gaps, and how many more."""
+    items = [r for r in ranges.split(", ") if r]
+    more = f", … ({len(items) - keep} more; --format json lists all)" if len(items) > keep else ""
+    return ", ".join(items[:keep]) + more
+
+
+def _seam_line(seams: list[dict[str, Any]] | None) -> str:
+    """A seam in a table cell: 'step -22.80 km² on 2025-08-03; median -4.35 over 382 days'."""
+    if not seams:
+        return ""
+    return "; ".join(
+        f"{s['date']}: step {s['step_km2']:+.2f} km² ({s['only_from_km2']:.2f} only in"
+        f" {s['from']}, {s['only_to_km2']:.2f} only in {s['to']}); over {s['overlap_days']}"
+        f" common days the area differs by a median {s.get('area_diff_median_km2', 0):+.2f} km²"
+        for s in seams
+    )
+
+
+@app.command()
+def join(
+    name: Annotated[str, typer.Argument(help="The joined source's name.", show_default=False)],
+    parts: Annotated[
+        list[str], typer.Argument(help="Its parts, oldest first.", show_default=False)
+    ],
+    until: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Last date each part but the last stands for (default: its last snapshot);"
+            " once per seam.",
+            metavar="<date>",
+        ),
+    ] = None,
+    store: StoreOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Join sources into one timeline (DeepState's raw and daily archives are joined as
+    `deepstate` by ingest): each date is read from the part standing for it."""
+    from vigil.output import console
+
+    with _open(store) as t:
+        joined = t.join(name, parts, until=until or None)
+    if not quiet:
+        out = console()
+        for part in joined:
+            if part.seam is not None:
+                out.print(f"{name}: {part.name} until {part.until}; " + _seam_line([part.seam]))
+        out.print(f"{name}: then {joined[-1].name}")
+
+
 # -- questions ---------------------------------------------------------------------------
 @app.command()
 def area(
@@ -495,6 +643,8 @@ def change(
     store: StoreOpt = None,
     source: SourceOpt = None,
     with_grey: GreyOpt = False,
+    redraws: Annotated[bool, _redraws_opt(True)] = True,
+    exclude_redraws: ExcludeRedrawsOpt = False,
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
     top: Annotated[
@@ -522,6 +672,8 @@ def change(
             with_grey=with_grey,
             min_fragment_km2=min_fragment_km2,
             min_width_km=min_width_km,
+            redraws=redraws,
+            exclude_redraws=exclude_redraws,
         )
         # with reference geography loaded, every fragment is placed ("4 km SW of …")
         located = t.locate_fragments(result) if t.has_geography() else result.fragments
@@ -548,8 +700,8 @@ def change(
             title=f"Change {result.date_from} → {result.date_to}",
         )
         if len(frags):
-            shown = ["direction", "area_km2", "kept", "description", "hromada_name"]
-            brief = frags[shown] if "description" in frags else frags
+            shown = ["direction", "area_km2", "kept", "redraw", "description", "hromada_name"]
+            brief = frags[[c for c in shown if c in frags]] if "description" in frags else frags
             emit_frame(
                 brief.head(top),
                 OutputFormat.TABLE,
@@ -579,6 +731,8 @@ def series(
         typer.Option("--partial", help="Include the unfinished current period.", metavar=""),
     ] = False,
     with_grey: GreyOpt = False,
+    redraws: Annotated[bool, _redraws_opt(False)] = False,
+    exclude_redraws: ExcludeRedrawsOpt = False,
     min_fragment_km2: MinKm2Opt = None,
     min_width_km: MinWidthOpt = None,
     region: Annotated[
@@ -621,6 +775,8 @@ def series(
             min_width_km=min_width_km,
             region=region,
             frontline_buffer_km=buffer_km if metric is SeriesMetric.FRONTLINE_KM else None,
+            redraws=redraws,
+            exclude_redraws=exclude_redraws,
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
@@ -643,6 +799,8 @@ def records(
     week_start: WeekStartOpt = Weekday.MON,
     last: LastOpt = None,
     with_grey: GreyOpt = False,
+    redraws: Annotated[bool, _redraws_opt(True)] = True,
+    exclude_redraws: ExcludeRedrawsOpt = False,
     format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
@@ -658,13 +816,24 @@ def records(
             week_start=week_start,
             source=source,
             with_grey=with_grey,
+            redraws=redraws,
+            exclude_redraws=exclude_redraws,
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
     title = f"{_ADJECTIVE[freq.value]} {metric.value} records (km²)"
     emit_frame(frame, format, title=title, path=output)
     if period is not None and format is OutputFormat.TABLE and output is None and len(frame):
-        console().print(records_sentence(frame.iloc[0], metric.value, freq.value))
+        row = frame.iloc[0]
+        sentence = records_sentence(row, metric.value, freq.value)
+        if bool(row.get("depends_on_redraw", False)):
+            other = "without" if not bool(row["redraws_excluded"]) else "with"
+            sentence += (
+                f" This rests on {row['redraw_km2']:.1f} km² flagged as the source's redraws:"
+                f" {other} them the value is {row['alt_value']:.1f} km², rank"
+                f" {row['alt_rank_in_year']} (docs/method.md, Redraws)."
+            )
+        console().print(sentence)
 
 
 # -- regions and the front line ------------------------------------------------------------
@@ -1071,3 +1240,7 @@ def _warn_gap(gap: bool, detail: str) -> None:
         from vigil.output import console
 
         console(stderr=True).print(f"note: {detail} (no snapshot on the date asked)")
+
+
+# `compare` and `chart compare` (vigil.territory.cli_compare)
+register_compare(app, chart_app)

@@ -99,3 +99,62 @@ def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
                 yield Member(base, f"{path}:{info.filename}", _returning(data))
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{path}: not a readable archive ({exc})") from exc
+
+
+def iter_member_paths(
+    paths: Iterable[str | os.PathLike[str]], accept: Callable[[str], bool]
+) -> Iterator[tuple[str, Member]]:
+    """Yield (member path, member) for every member whose *path* ``accept`` takes.
+
+    As :func:`iter_members`, but the choice can look at folders, not only base names.
+    The member path is '/'-separated: inside an archive, the path stored in it (a
+    leading ``./`` dropped); under a directory given, the directory's own name, then
+    the path inside it (so an unpacked archive gives the same paths as the archive);
+    for a file given directly, its path as given. An archive met inside a directory is
+    read member by member, its members' paths being those inside it. A tar member's
+    bytes are read only when it is accepted (a .tar.xz is still decompressed in full,
+    once, as the stream passes).
+    """
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            top = path.resolve().name  # "." names the folder it stands for
+            for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+                if is_archive(sub):
+                    yield from _archive_member_paths(sub, accept)
+                    continue
+                inner = f"{top}/{sub.relative_to(path).as_posix()}"
+                if accept(inner):
+                    yield inner, Member(sub.name, str(sub), sub.read_bytes)
+        elif is_archive(path):
+            yield from _archive_member_paths(path, accept)
+        elif accept(path.as_posix()):
+            yield path.as_posix(), Member(path.name, str(path), path.read_bytes)
+
+
+def _archive_member_paths(
+    path: Path, accept: Callable[[str], bool]
+) -> Iterator[tuple[str, Member]]:
+    try:
+        if path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                for zinfo in zf.infolist():
+                    inner = zinfo.filename.removeprefix("./")
+                    if zinfo.is_dir() or not accept(inner):
+                        continue
+                    data = zf.read(zinfo)
+                    base = inner.rsplit("/", 1)[-1]
+                    yield inner, Member(base, f"{path}:{zinfo.filename}", _returning(data))
+            return
+        with tarfile.open(path, mode="r:*") as tar:
+            for info in tar:
+                inner = info.name.removeprefix("./")
+                if not info.isfile() or not accept(inner):
+                    continue
+                data = _read_tar_member(tar, info, path)
+                base = inner.rsplit("/", 1)[-1]
+                yield inner, Member(base, f"{path}:{info.name}", _returning(data))
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputError(f"{path}: not a readable archive ({exc})") from exc

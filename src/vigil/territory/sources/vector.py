@@ -1,31 +1,53 @@
 """Read territory from any vector file GDAL reads: GeoJSON, GeoPackage, Shapefile, KML/KMZ.
 
 GeoParquet too: through GDAL when its Parquet driver is built in, else through
-``geopandas.read_parquet`` (pyarrow). One file gives one :class:`Snapshot` per
-(date, kind): the union of its polygonal features of that date and kind, in WGS84
-longitude/latitude, without Z.
+``geopandas.read_parquet`` (pyarrow). The reader gives one :class:`Snapshot` per
+(date, kind): the union of the selected polygonal features of that date and kind, over
+every file read, in WGS84 longitude/latitude, without Z. Snapshots come out sorted by
+date then kind, after every file is read (files may hold any dates, in any order).
 
 How each part is decided:
 
+- **Files**: each path is a vector file, or a directory or archive GDAL opens whole (a
+  zipped Shapefile, a folder of Shapefiles). With ``members`` (a regex, ``re.search``
+  on each member's path) directories and archives (.zip, .tar, .tar.gz/.tgz,
+  .tar.xz/.txz, .tar.bz2) are walked instead, and only the members whose path matches
+  are read, one file each (a Shapefile inside an archive is not: it needs its sibling
+  files). A member's path is the path inside the archive; under a directory, the
+  directory's name then the path inside it (an unpacked archive gives the same paths);
+  for a file named directly, its path as given (``members`` applies to it too).
 - **Date**: from an attribute (``date_field``) or from the file name (``date_pattern``,
-  a regex with a named group ``date``, or groups ``year``, ``month``, ``day``). String
-  values are ISO 8601 unless ``date_format`` (``strptime``) says otherwise. A
-  timezone-aware value is dated in Kyiv local time (the method's rule) and, when every
-  feature of a snapshot carries one, the latest becomes ``taken_at``.
+  a regex searched in the file's base name, with a named group ``date``, or groups
+  ``year``, ``month``, ``day``). String values are ISO 8601 unless ``date_format``
+  (``strptime``) says otherwise. A timezone-aware value is dated in Kyiv local time
+  (the method's rule) and, when every feature of a snapshot carries one, the latest
+  becomes ``taken_at``. ``date_from`` / ``date_to`` (inclusive) keep the snapshots in
+  that range; with ``date_pattern``, a file outside it is not even parsed.
 - **Selection**: ``where`` is an OGR SQL WHERE clause handed to GDAL (for GeoParquet read
   without GDAL, it is evaluated by GDAL on an in-memory FlatGeobuf copy, so the dialect
   is the same).
-- **Kind**: by layer (``layer_kinds``: unlisted layers are skipped and counted), by
-  attribute (``kind_field`` + ``kind_values``: unmapped values are skipped and counted),
-  else ``kind`` for every feature.
+- **Kind**, in this order: by member path (``member_kinds``: regex -> kind, searched in
+  the member's path; a path matching patterns of two different kinds is an error),
+  then by layer (``layer_kinds``: unlisted layers are skipped and counted), by
+  attribute (``kind_field`` + ``kind_values``: unmapped values are skipped and counted,
+  with one note per distinct set of unmapped values), else ``kind`` for every feature.
+  With ``member_kinds``, a member its patterns miss is read by ``kind_field`` when one
+  is given (so one rule set can read files of one layer each and files of all layers
+  told apart by an attribute), else skipped and counted. A file dated by its name is
+  the map of that date: a kind it can hold (its member or layer kind, else every kind
+  of ``kind_values``) but shows no polygon of gives an *empty* snapshot, so that day's
+  grey zone reads as empty, not missing. Options a user would write for a whole source
+  live in a rules file (:mod:`vigil.territory.sources.recipe`).
 - **Geometry**: reprojected to EPSG:4326 with x = longitude; a file without CRS is taken
   as WGS84 (with a note) unless its coordinates cannot be degrees. Points and lines are
   skipped and counted; invalid polygons are repaired with ``make_valid`` before the union
   (an invalid input can make the union fail) and counted as ``repaired``.
 
-Counts written to the report: ``files read``, ``layers read``, ``layers skipped (not in
-layer_kinds)``, ``features read``, ``features skipped: no geometry``, ``features
-skipped: not polygonal``, ``features skipped: kind not mapped``, ``non-polygonal parts
+Counts written to the report: ``files read``, ``files skipped: outside dates``,
+``files skipped: no member_kinds match``, ``layers read``, ``layers skipped (not in
+layer_kinds)``, ``empty snapshots (kind held, no polygon)``, ``features read``,
+``features skipped: no geometry``, ``features skipped: not polygonal``, ``features
+skipped: kind not mapped``, ``features skipped: outside dates``, ``non-polygonal parts
 dropped``, ``repaired``, ``snapshots``.
 """
 
@@ -35,9 +57,11 @@ import datetime as dt
 import io
 import os
 import re
+import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,6 +80,7 @@ from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
+from vigil.territory.sources.files import TAR_SUFFIXES, iter_member_paths
 
 KYIV = ZoneInfo("Europe/Kyiv")
 WGS84 = CRS.from_epsg(4326)
@@ -112,26 +137,32 @@ def read(
     date_field: str | None = None,
     date_pattern: str | None = None,
     date_format: str | None = None,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
     where: str | None = None,
     layer: str | None = None,
     layer_kinds: dict[str, Kind] | None = None,
     kind: Kind = Kind.CONTROLLED,
     kind_field: str | None = None,
     kind_values: dict[str, Kind] | None = None,
+    members: str | None = None,
+    member_kinds: dict[str, Kind] | None = None,
 ) -> Iterator[Snapshot]:
-    """Yield one Snapshot per (date, kind) per file (and layer) of vector ``paths``.
+    """Yield one Snapshot per (date, kind) of vector ``paths``, sorted by date then kind.
 
-    Geometries are WGS84 longitude/latitude unions of the selected polygonal features;
-    no area is computed here. Raises :class:`InputError` for contradictory options, a
-    missing or unreadable file, a missing layer or field, or a date that cannot be read
-    (naming the file, feature and value). Options are checked at the call; files are
-    read lazily, one at a time, as the snapshots are consumed.
+    Geometries are WGS84 longitude/latitude unions of the selected polygonal features
+    (over every file that holds that date and kind); no area is computed here. Raises
+    :class:`InputError` for contradictory options, a missing or unreadable file, a
+    missing layer or field, or a date that cannot be read (naming the file, feature and
+    value). Options are checked at the call; the files are read when the first snapshot
+    is asked for (all of them: a later file may hold an earlier date).
     """
-    dating = _Dating.build(date_field, date_pattern, date_format)
-    kinds = _Kinds.build(kind, layer, layer_kinds, kind_field, kind_values)
+    dating = _Dating.build(date_field, date_pattern, date_format, date_from, date_to)
+    kinds = _Kinds.build(kind, layer, layer_kinds, kind_field, kind_values, member_kinds)
+    chosen = _regex(members, "members")
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    return _read(paths, report, dating, kinds, layer, where)
+    return _read(paths, report, dating, kinds, layer, where, chosen)
 
 
 def _read(
@@ -141,18 +172,125 @@ def _read(
     kinds: _Kinds,
     layer: str | None,
     where: str | None,
+    members: re.Pattern[str] | None,
 ) -> Iterator[Snapshot]:
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InputError(f"{path}: no such file or directory")
-        file_date = dating.from_name(path)
-        dataset = _open(path)
-        report.count("files read")
-        for name, origin, layer_kind in _layers(dataset, layer, kinds, report):
-            frame = dataset.read(name, origin, dating.fields + kinds.fields, where)
-            report.count("layers read")
-            yield from _snapshots(frame, origin, dating, file_date, kinds, layer_kind, report)
+    parts: dict[tuple[dt.date, str], list[Snapshot]] = {}
+    noted: set[tuple[str, ...]] = set()
+    for file in _files(paths, members):
+        with file.opened() as path:
+            file_date = dating.from_name(file.name, file.origin)
+            if file_date is not None and not dating.keeps(file_date):
+                report.count("files skipped: outside dates")
+                continue
+            member_kind = kinds.of_member(file.path, file.origin)
+            if member_kind is None and kinds.by_member and kinds.field is None:
+                report.count("files skipped: no member_kinds match")
+                continue
+            fields = dating.fields + (kinds.fields if member_kind is None else ())
+            dataset = _open(path, file.origin)
+            report.count("files read")
+            for name, origin, layer_kind in _layers(dataset, layer, kinds, member_kind, report):
+                frame = dataset.read(name, origin, fields, where)
+                report.count("layers read")
+                found = list(
+                    _snapshots(frame, origin, dating, file_date, kinds, layer_kind, report, noted)
+                )
+                if file_date is not None:
+                    found += _empty(file_date, kinds.held(layer_kind), found, origin, report)
+                for snap in found:
+                    parts.setdefault((snap.date, snap.kind.value), []).append(snap)
+    for key in sorted(parts):
+        report.count("snapshots")
+        yield _merged(parts[key])
+
+
+def _empty(
+    date: dt.date, held: set[Kind], found: list[Snapshot], origin: str, report: SourceReport
+) -> list[Snapshot]:
+    """Empty snapshots for the kinds a file dated by its name can hold but did not.
+
+    Such a file is the map of its date: a layer of it with no polygon that day (an empty
+    file, only null geometries) means none of that kind, not "no map". Without them a
+    day's grey zone would be missing rather than empty, and the controlled+grey union of
+    that day could not be made.
+    """
+    missing = held - {s.kind for s in found}
+    report.count("empty snapshots (kind held, no polygon)", len(missing))
+    return [Snapshot(date, kind, MultiPolygon(), origin) for kind in sorted(missing)]
+
+
+def _merged(snaps: list[Snapshot]) -> Snapshot:
+    """One snapshot of a (date, kind) found in several files (or layers): their union."""
+    if len(snaps) == 1:
+        return snaps[0]
+    stamps = [s.taken_at for s in snaps]
+    return Snapshot(
+        date=snaps[0].date,
+        kind=snaps[0].kind,
+        geometry=shapely.union_all([s.geometry for s in snaps]),
+        origin=" + ".join(s.origin for s in snaps),
+        taken_at=max(t for t in stamps if t is not None) if None not in stamps else None,
+    )
+
+
+@dataclass(frozen=True)
+class _File:
+    """One file to read: a path on disk, or an archive member written to a temporary file.
+
+    ``path`` is the member path (what ``members`` and ``member_kinds`` are matched on),
+    ``name`` the base name (what ``date_pattern`` is matched on), ``origin`` the label in
+    messages and snapshots (``archive:member`` for a member).
+    """
+
+    path: str
+    name: str
+    origin: str
+    disk: Path | None = None
+    data: Callable[[], bytes] | None = None
+
+    @contextmanager
+    def opened(self) -> Iterator[Path]:
+        if self.disk is not None:
+            yield self.disk
+            return
+        assert self.data is not None
+        # GDAL reads a real file named as the member (its suffix picks the driver, its
+        # stem names a GeoJSON's layer), removed as soon as it is read.
+        with tempfile.TemporaryDirectory(prefix="vigil-member-") as folder:
+            target = Path(folder, self.name)
+            target.write_bytes(self.data())
+            yield target
+
+
+def _files(
+    paths: Iterable[str | os.PathLike[str]], members: re.Pattern[str] | None
+) -> Iterator[_File]:
+    if members is None:
+        for raw in paths:
+            path = Path(raw)
+            if not path.exists():
+                raise InputError(f"{path}: no such file or directory")
+            if path.is_file() and path.name.lower().endswith(TAR_SUFFIXES):
+                raise InputError(
+                    f"{path}: an archive of several files; choose the ones to read with "
+                    "members (a regex on the paths inside it, e.g. '\\.geojson$')"
+                )
+            yield _File(path.as_posix(), path.name, str(path), disk=path)
+        return
+    for inner, member in iter_member_paths(paths, lambda p: members.search(p) is not None):
+        if Path(member.origin).exists():  # a plain file: no copy needed
+            yield _File(inner, member.name, member.origin, disk=Path(member.origin))
+        else:
+            yield _File(inner, member.name, member.origin, data=member.read)
+
+
+def _regex(pattern: str | None, option: str) -> re.Pattern[str] | None:
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise InputError(f"{option}: {pattern!r} is not a valid regex: {exc}") from exc
 
 
 # --- options -------------------------------------------------------------------------
@@ -160,21 +298,33 @@ def _read(
 
 @dataclass(frozen=True)
 class _Dating:
-    """Where dates come from: one attribute, or the file name."""
+    """Where dates come from (one attribute, or the file name) and which are kept."""
 
     field: str | None
     pattern: re.Pattern[str] | None
     format: str | None
+    first: dt.date | None = None
+    last: dt.date | None = None
 
     @classmethod
-    def build(cls, field: str | None, pattern: str | None, fmt: str | None) -> _Dating:
+    def build(
+        cls,
+        field: str | None,
+        pattern: str | None,
+        fmt: str | None,
+        first: dt.date | str | None = None,
+        last: dt.date | str | None = None,
+    ) -> _Dating:
+        start, end = _bound(first, "date_from"), _bound(last, "date_to")
+        if start is not None and end is not None and start > end:
+            raise InputError(f"date_from {start} is after date_to {end}")
         if (field is None) == (pattern is None):
             raise InputError(
                 "vector files: give exactly one of date_field (an attribute holding the "
                 "date) or date_pattern (a regex on the file name)"
             )
         if pattern is None:
-            return cls(field, None, fmt)
+            return cls(field, None, fmt, start, end)
         try:
             compiled = re.compile(pattern)
         except re.error as exc:
@@ -185,19 +335,25 @@ class _Dating:
                 f"date_pattern {pattern!r} needs a named group 'date' "
                 "or the groups 'year', 'month' and 'day'"
             )
-        return cls(None, compiled, fmt)
+        return cls(None, compiled, fmt, start, end)
 
     @property
     def fields(self) -> tuple[str, ...]:
         return (self.field,) if self.field else ()
 
-    def from_name(self, path: Path) -> dt.date | None:
+    def keeps(self, date: dt.date) -> bool:
+        """Whether ``date`` lies in date_from..date_to (inclusive; open ends)."""
+        return (self.first is None or date >= self.first) and (
+            self.last is None or date <= self.last
+        )
+
+    def from_name(self, name: str, origin: str) -> dt.date | None:
         if self.pattern is None:
             return None
-        match = self.pattern.search(path.name)
+        match = self.pattern.search(name)
         if match is None:
             raise InputError(
-                f"{path}: file name does not match date_pattern {self.pattern.pattern!r}"
+                f"{origin}: file name does not match date_pattern {self.pattern.pattern!r}"
             )
         groups = match.groupdict()
         try:
@@ -206,19 +362,29 @@ class _Dating:
             return dt.date(int(groups["year"]), int(groups["month"]), int(groups["day"]))
         except (TypeError, ValueError) as exc:
             raise InputError(
-                f"{path}: the date {match.group(0)!r} in the file name is not a date "
+                f"{origin}: the date {match.group(0)!r} in the file name is not a date "
                 f"({_expected(self.format)})"
             ) from exc
 
 
+def _bound(value: dt.date | str | None, option: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
 @dataclass(frozen=True)
 class _Kinds:
-    """How features get their kind: per layer, per attribute value, or one for all."""
+    """How features get their kind: per member path, layer, attribute value, or one for all."""
 
     default: Kind
     by_layer: dict[str, Kind] | None
     field: str | None
     by_value: dict[str, Kind] | None
+    by_member: tuple[tuple[re.Pattern[str], Kind], ...] = ()
 
     @classmethod
     def build(
@@ -228,23 +394,45 @@ class _Kinds:
         by_layer: dict[str, Kind] | None,
         field: str | None,
         by_value: dict[str, Kind] | None,
+        by_member: dict[str, Kind] | None = None,
     ) -> _Kinds:
+        if by_member is not None and by_layer is not None:
+            raise InputError("vector files: give member_kinds or layer_kinds, not both")
         if by_layer is not None and layer is not None:
             raise InputError("vector files: give layer or layer_kinds, not both")
         if by_layer is not None and field is not None:
             raise InputError("vector files: give layer_kinds or kind_field, not both")
         if (field is None) != (by_value is None):
             raise InputError("vector files: kind_field and kind_values go together")
+        members = tuple(
+            (cast(re.Pattern[str], _regex(pattern, "member_kinds")), kind)
+            for pattern, kind in (_kind_map(by_member, "member_kinds") or {}).items()
+        )
         return cls(
             _as_kind(default, "kind"),
             _kind_map(by_layer, "layer_kinds"),
             field,
             _kind_map(by_value, "kind_values"),
+            members,
         )
 
     @property
     def fields(self) -> tuple[str, ...]:
         return (self.field,) if self.field else ()
+
+    def held(self, layer_kind: Kind | None) -> set[Kind]:
+        """The kinds a layer can give: its own kind, else every kind of kind_values."""
+        if layer_kind is not None or self.field is None or self.by_value is None:
+            return {layer_kind or self.default}
+        return set(self.by_value.values())
+
+    def of_member(self, path: str, origin: str) -> Kind | None:
+        """The kind ``member_kinds`` gives a member path, or None when none matches."""
+        hits = {kind: rx.pattern for rx, kind in self.by_member if rx.search(path)}
+        if len(hits) > 1:
+            shown = ", ".join(f"{p!r} ({k.value})" for k, p in hits.items())
+            raise InputError(f"{origin}: member_kinds patterns of different kinds match: {shown}")
+        return next(iter(hits), None)
 
 
 def _as_kind(value: Any, option: str) -> Kind:
@@ -265,10 +453,15 @@ def _kind_map(mapping: dict[str, Kind] | None, option: str) -> dict[str, Kind] |
 
 
 class _Dataset:
-    """One file opened for reading: its layer names and a reader for one layer."""
+    """One file opened for reading: its layer names and a reader for one layer.
 
-    def __init__(self, path: Path) -> None:
+    ``path`` is where it lies on disk; ``label`` names it in messages (for an archive
+    member, ``archive:member``, though it is read from a temporary copy).
+    """
+
+    def __init__(self, path: Path, label: str) -> None:
         self.path = path
+        self.label = label
 
     def layers(self) -> list[str]:
         raise NotImplementedError
@@ -283,15 +476,15 @@ class _Dataset:
 class _GdalDataset(_Dataset):
     """A file GDAL opens: ``target`` is the name handed to GDAL (maybe a /vsizip/ path)."""
 
-    def __init__(self, path: Path, target: str) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, label: str, target: str) -> None:
+        super().__init__(path, label)
         self.target = target
 
     def layers(self) -> list[str]:
         try:
             listed = pyogrio.list_layers(self.target)
         except _GDAL_ERRORS as exc:
-            raise InputError(f"{self.path}: not a readable vector file ({_line(exc)})") from exc
+            raise InputError(f"{self.label}: not a readable vector file ({_line(exc)})") from exc
         # Tables without geometry (a GeoPackage's layer_styles, attribute tables) hold no
         # territory; they are not layers for our purposes.
         return [str(name) for name, geometry_type in listed if geometry_type is not None]
@@ -340,7 +533,9 @@ class _ParquetDataset(_Dataset):
         try:
             frame = gpd.read_parquet(self.path)
         except (ValueError, OSError, pyarrow.ArrowException) as exc:
-            raise InputError(f"{self.path}: not a readable GeoParquet file ({_line(exc)})") from exc
+            raise InputError(
+                f"{self.label}: not a readable GeoParquet file ({_line(exc)})"
+            ) from exc
         frame = frame.reset_index(drop=True)
         _require_fields(fields, set(frame.columns), origin)
         if where:
@@ -348,13 +543,13 @@ class _ParquetDataset(_Dataset):
         return frame
 
 
-def _open(path: Path) -> _Dataset:
+def _open(path: Path, label: str) -> _Dataset:
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES and "Parquet" not in _drivers():
-        return _ParquetDataset(path)
+        return _ParquetDataset(path, label)
     if suffix == ".kmz":
-        return _GdalDataset(path, _kmz_target(path))
-    return _GdalDataset(path, str(path))
+        return _GdalDataset(path, label, _kmz_target(path, label))
+    return _GdalDataset(path, label, str(path))
 
 
 @cache
@@ -363,7 +558,7 @@ def _drivers() -> frozenset[str]:
     return frozenset(pyogrio.list_drivers())
 
 
-def _kmz_target(path: Path) -> str:
+def _kmz_target(path: Path, label: str) -> str:
     """What GDAL should open for a KMZ.
 
     A KMZ holding one KML (a zipped KML, as Google Earth writes) is read through
@@ -376,14 +571,14 @@ def _kmz_target(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             kmls = [n for n in archive.namelist() if n.lower().endswith(".kml")]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{path}: not a readable KMZ (zip) file ({_line(exc)})") from exc
+        raise InputError(f"{label}: not a readable KMZ (zip) file ({_line(exc)})") from exc
     if not kmls:
-        raise InputError(f"{path}: KMZ holds no .kml document")
+        raise InputError(f"{label}: KMZ holds no .kml document")
     if len(kmls) == 1:
         return f"/vsizip/{path}/{kmls[0]}"
     if "LIBKML" not in _drivers():
         raise InputError(
-            f"{path}: a KMZ of {len(kmls)} KML files needs GDAL's LIBKML driver, "
+            f"{label}: a KMZ of {len(kmls)} KML files needs GDAL's LIBKML driver, "
             "which this installation lacks; unzip it and read the KML files"
         )
     return str(path)
@@ -408,10 +603,17 @@ def _rows_matching(frame: gpd.GeoDataFrame, where: str, origin: str) -> np.ndarr
 
 
 def _layers(
-    dataset: _Dataset, layer: str | None, kinds: _Kinds, report: SourceReport
+    dataset: _Dataset,
+    layer: str | None,
+    kinds: _Kinds,
+    member_kind: Kind | None,
+    report: SourceReport,
 ) -> Iterator[tuple[str, str, Kind | None]]:
-    """(layer name, origin, kind of the whole layer or None) for each layer to read."""
-    path = dataset.path
+    """(layer name, origin, kind of the whole layer or None) for each layer to read.
+
+    ``member_kind`` is the kind member_kinds gave the whole file (None when it gave none).
+    """
+    path = dataset.label
     available = dataset.layers()
     shown = ", ".join(repr(n) for n in available) or "none"
     if kinds.by_layer is not None:
@@ -431,9 +633,9 @@ def _layers(
     elif layer is not None:
         if layer not in available:
             raise InputError(f"{path}: no layer {layer!r}; its layers: {shown}")
-        yield layer, f"{path}:{layer}", None
+        yield layer, f"{path}:{layer}", member_kind
     elif len(available) == 1:
-        yield available[0], str(path), None
+        yield available[0], str(path), member_kind
     elif not available:
         raise InputError(f"{path}: no layer with geometry")
     else:
@@ -463,12 +665,14 @@ def _snapshots(
     kinds: _Kinds,
     layer_kind: Kind | None,
     report: SourceReport,
+    noted: set[tuple[str, ...]],
 ) -> Iterator[Snapshot]:
+    """The (date, kind) unions of one layer's features (not yet counted as snapshots)."""
     report.count("features read", len(frame))
     geoms = _polygonal(shapely.force_2d(frame.geometry.to_numpy()), report)
     has_geometry = ~shapely.is_missing(geoms)
     frame, geoms = frame[has_geometry], geoms[has_geometry]
-    kind_of = _feature_kinds(frame, origin, kinds, layer_kind, report)
+    kind_of = _feature_kinds(frame, origin, kinds, layer_kind, report, noted)
     has_kind = np.array([k is not None for k in kind_of], dtype=bool)
     frame, geoms, kind_of = frame[has_kind], geoms[has_kind], kind_of[has_kind]
     if not len(frame):
@@ -485,6 +689,11 @@ def _snapshots(
         instants = np.full(len(frame), None, dtype=object)
     else:
         dates, instants = _feature_dates(frame, origin, dating)
+        kept = np.array([dating.keeps(d) for d in dates], dtype=bool)
+        report.count("features skipped: outside dates", int((~kept).sum()))
+        geoms, dates, instants, kind_of = geoms[kept], dates[kept], instants[kept], kind_of[kept]
+        if not len(geoms):
+            return
     groups = pd.DataFrame({"date": dates, "kind": kind_of.astype(str)}).groupby(
         ["date", "kind"], sort=True
     )
@@ -493,7 +702,6 @@ def _snapshots(
         date, kind_name = cast(tuple[dt.date, str], key)
         stamps = instants[rows]
         taken_at = max(stamps) if all(s is not None for s in stamps) else None
-        report.count("snapshots")
         yield Snapshot(
             date=date,
             kind=Kind(kind_name),
@@ -549,9 +757,16 @@ def _feature_kinds(
     kinds: _Kinds,
     layer_kind: Kind | None,
     report: SourceReport,
+    noted: set[tuple[str, ...]],
 ) -> np.ndarray:
-    """The Kind of each feature, or None (counted) for a value kind_values does not map."""
-    if kinds.field is None or kinds.by_value is None:
+    """The Kind of each feature, or None (counted) for a value kind_values does not map.
+
+    A kind given to the whole layer (by member_kinds or layer_kinds) wins. The note on
+    unmapped values is written once per distinct set of them (``noted``), naming the
+    first file: a source of a hundred daily files would otherwise repeat it a hundred
+    times.
+    """
+    if layer_kind is not None or kinds.field is None or kinds.by_value is None:
         return np.full(len(frame), layer_kind or kinds.default, dtype=object)
     keys = [None if _missing(v) else str(v) for v in frame[kinds.field].tolist()]
     out = np.array([kinds.by_value.get(k) if k is not None else None for k in keys], object)
@@ -559,11 +774,14 @@ def _feature_kinds(
     if unmapped:
         count = int(sum(kind is None for kind in out))
         report.count("features skipped: kind not mapped", count)
-        more = f" (and {len(unmapped) - 10} more)" if len(unmapped) > 10 else ""
-        report.note(
-            f"{origin}: {count} feature(s) skipped: {kinds.field} value(s) "
-            f"{', '.join(unmapped[:10])}{more} not in kind_values"
-        )
+        if tuple(unmapped) not in noted:
+            noted.add(tuple(unmapped))
+            more = f" (and {len(unmapped) - 10} more)" if len(unmapped) > 10 else ""
+            report.note(
+                f"{origin}: {count} feature(s) skipped: {kinds.field} value(s) "
+                f"{', '.join(unmapped[:10])}{more} not in kind_values"
+                " (noted once; later files skipping the same values are only counted)"
+            )
     return out
 
 
