@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/vigil territory ingest --store $(DEMO_STORE) $(DEMO_DATA)
 	$(BIN)/vigil territory series --store $(DEMO_STORE) --freq week --last 12
 	$(BIN)/vigil territory geography import --shipped --store $(DEMO_STORE)
-	$(BIN)/vigil territory regions --store $(DEMO_STORE) --level oblast --from 2025-08-01 --to 2026-08-22
+	$(BIN)/vigil territory regions --store $(DEMO_STORE) --level oblast --from 2025-08-01 --to 2026-08-21
 	$(BIN)/vigil territory brief --store $(DEMO_STORE) -o demo/brief.md
 	$(BIN)/vigil territory brief --store $(DEMO_STORE) -o demo/brief.html
 	@echo "Brief written to demo/brief.md and demo/brief.html (charts in demo/)"

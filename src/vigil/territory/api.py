@@ -2,7 +2,7 @@
 
 >>> from vigil.territory import open_store
 >>> t = open_store("demo/vigil.sqlite")
->>> t.change("2024-10-21", "2024-10-28").gained_km2   # doctest: +SKIP
+>>> t.change("2024-10-20", "2024-10-27").gained_km2   # doctest: +SKIP
 196.29
 
 Every CLI command and web view is one call here. Results are typed values
