@@ -66,6 +66,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/regions.py
 	$(BIN)/python benchmarks/cases.py
+	$(BIN)/python benchmarks/history.py
+	$(BIN)/python benchmarks/ingest_raw.py
 
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/web.py

@@ -87,8 +87,8 @@ def copy_store(source: Path, target: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def daily_store(tmp_path_factory: pytest.TempPathFactory, daily_archive: Path) -> Path:
-    """A store holding the bundled daily archive (769 snapshots, 2024-07-08 … 2026-08-22),
-    ingested once per run with ``Territory.ingest``. Read it, never write it: a test
+    """A store holding the bundled daily archive (769 snapshots, maps of 2024-07-07 …
+    2026-08-21), ingested once per run with ``Territory.ingest``. Read it, never write it: a test
     that changes a store takes :func:`daily_store_copy`."""
     from vigil.territory import open_store
 

@@ -294,3 +294,13 @@ def test_the_records_sentence_says_a_record_rests_on_a_redraw(
     assert excluded.code == 0 and "with them the value is" in excluded.out
     none = vigil(capsys, *args, joined.store.path, "--period", day(14), "--no-redraws")
     assert none.code == 0 and "redraw" not in none.out
+
+
+def test_the_joined_history_is_the_default_beside_another_source(
+    joined: Territory, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    joined.ingest([daily_archive(other, range(3))], source="elsewhere", jobs=1)
+    assert joined.resolve_source() == JOINED_DEEPSTATE
+    assert joined.resolve_source("elsewhere") == "elsewhere"

@@ -393,7 +393,8 @@ class Territory:
     def resolve_source(self, source: str | None = None) -> str:
         """The source to query: the one given, or the only one in the store that is not
         a part of a joined source (a store with DeepState's raw and daily archives
-        answers from their join, ``deepstate``, unless told otherwise)."""
+        answers from their join, ``deepstate``, unless told otherwise), or ``deepstate``
+        when it is one of several (ISW beside it, say)."""
         names = self.source_names()
         if source is not None:
             if source not in names:
@@ -407,6 +408,8 @@ class Territory:
                 f"{self.store.path}: the store is empty; run `vigil territory ingest` first"
             )
         top = [n for n in names if n not in self.store.part_names()]
+        if len(top) > 1 and JOINED_DEEPSTATE in top and self.store.parts(JOINED_DEEPSTATE):
+            return JOINED_DEEPSTATE  # DeepState's joined history is the default beside others
         if len(top) > 1:
             raise InputError(
                 f"the store holds several sources ({', '.join(top)}); name one", param="source"

@@ -3,7 +3,9 @@
 Each reader yields :class:`~vigil.territory.sources.base.Snapshot` values:
 - ``deepstate-daily``: cyterat/deepstate-map-data daily files (controlled area only);
 - ``deepstate-raw``: raw DeepStateMap snapshots with all their layers, classified;
-- ``vector``: any vector file GDAL reads, with dates from a field or the file name.
+- ``vector``: any vector file GDAL reads, with dates from a field or the file name; also
+  files inside folders and .zip/.tar archives chosen by pattern, kinds by path, and a
+  rules file (``--rules``, :mod:`vigil.territory.sources.recipe`) holding the options.
 """
 
 from __future__ import annotations

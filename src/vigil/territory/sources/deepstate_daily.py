@@ -71,7 +71,10 @@ def read(paths: Iterable[str | os.PathLike[str]], report: SourceReport) -> Itera
     for member in iter_members(paths, accept=lambda n: n.lower().endswith(".geojson")):
         date = date_from_name(member.name, member.origin)
         if date in seen:
-            raise InputError(f"{member.origin}: a second file for {date} (first: {seen[date]})")
+            raise InputError(
+                f"{member.origin}: a second file for {date} (the map of {date - MAP_LAG};"
+                f" first: {seen[date]})"
+            )
         seen[date] = member.origin
         geom = parse(member.read(), member.origin)
         report.count("files")
