@@ -14,6 +14,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
@@ -22,7 +23,7 @@ from vigil.errors import InputError, UnknownLayerError
 from vigil.territory.geodesy import area_km2
 from vigil.territory.sources import deepstate_raw
 from vigil.territory.sources.base import Kind, SourceReport
-from vigil.testing import assert_km2_close, geod_area_km2, square
+from vigil.testing import assert_km2_close, geod_area_km2, rectangle, square
 
 UTC = dt.UTC
 
@@ -149,12 +150,16 @@ def read_all(paths: list[Path]) -> tuple[dict[tuple[dt.date, Kind], Any], Source
 def test_the_last_snapshot_of_each_kyiv_day_wins(day_archive: Path) -> None:
     snapshots, report = read_all([day_archive])
     june1, june2 = dt.date(2024, 6, 1), dt.date(2024, 6, 2)
+    # PRE_2022 on both days: 1 June has Crimea, ORDLO and Tuzla, 2 June has none.
     assert sorted(snapshots) == [
         (june1, Kind.CONTROLLED),
         (june1, Kind.GREY),
+        (june1, Kind.PRE_2022),
         (june2, Kind.CONTROLLED),
         (june2, Kind.GREY),
+        (june2, Kind.PRE_2022),
     ]
+    assert snapshots[(june2, Kind.PRE_2022)].geometry.is_empty
     first = snapshots[(june1, Kind.CONTROLLED)]
     assert first.origin.endswith(f"geojsons/{LATE}.geojson")
     assert first.taken_at == dt.datetime(2024, 6, 1, 19, 0, tzinfo=UTC)
@@ -211,7 +216,7 @@ def test_report_counts_rules_points_lines_and_repairs(day_archive: Path) -> None
     assert counts["degenerate rings dropped"] == 1
 
 
-def test_unknown_layers_fail_before_anything_is_yielded(tmp_path: Path) -> None:
+def test_unknown_layers_fail_the_read_naming_every_one(tmp_path: Path) -> None:
     archive = write_tar_xz(
         tmp_path / "raw.tar.xz",
         {
@@ -238,7 +243,7 @@ def test_positions_with_and_without_z_in_one_ring(tmp_path: Path) -> None:
     archive = write_tar_xz(
         tmp_path / "raw.tar.xz", {f"{LATE}.geojson": collection(feature("Окуповано", mixed))}
     )
-    (controlled, _grey) = deepstate_raw.read([archive], SourceReport())
+    (controlled, _grey, _pre_2022) = deepstate_raw.read([archive], SourceReport())
     assert not shapely.has_z(controlled.geometry)
     assert_km2_close(area_km2(controlled.geometry)[0], geod_area_km2(OCCUPIED))
 
@@ -273,10 +278,10 @@ def test_a_day_geos_cannot_merge_is_named(
 ) -> None:
     merge = deepstate_raw._merge_groups
 
-    def fail_on_next_day(days):
-        if any(len(d[Kind.CONTROLLED].coords) == 1 for d in days):  # the 2 June snapshot
+    def fail_on_next_day(groups):
+        if any(len(g.coords) == 1 for g in groups):  # 2 June's controlled area
             raise shapely.errors.GEOSException("TopologyException: simulated")
-        return merge(days)
+        return merge(groups)
 
     monkeypatch.setattr(deepstate_raw, "_merge_groups", fail_on_next_day)
     with pytest.raises(InputError, match=rf"{NEXT}\.geojson: polygons cannot be merged"):
@@ -387,6 +392,14 @@ def test_real_week_of_october_2024(raw_archive: Path, daily_archive: Path, tmp_p
     grey = area_km2(snapshots[(WEEK[0], Kind.GREY)].geometry)[0]
     assert 100 < grey < 5_000
 
+    # PRE_2022: Crimea (with Sevastopol about 26,900 km²) + ORDLO (about 16,800 km²) +
+    # Tuzla, as DeepState draws them; inside the controlled area. On the first day it
+    # is always yielded; on 28 October only if DeepState redrew those layers that week.
+    pre = snapshots[(WEEK[0], Kind.PRE_2022)].geometry
+    assert 40_000 < area_km2(pre)[0] < 47_000
+    assert area_km2(pre.difference(before))[0] < 0.01
+    assert report.counts["pre-2022 snapshots"] in (1, 2)
+
 
 def _daily_geometry(archive: Path, day: dt.date) -> shapely.Geometry:
     wanted = f"deepstatemap_data_{day:%Y%m%d}.geojson"
@@ -397,3 +410,156 @@ def _daily_geometry(archive: Path, day: dt.date) -> shapely.Geometry:
                 parts = shapely.get_parts(shapely.from_geojson(data))
                 return shapely.union_all(shapely.make_valid(parts))
     raise AssertionError(f"{wanted} not in {archive}")
+
+
+# --- PRE_2022: the areas held before 24 February 2022, yielded when they change ----------
+ORDLO_NAME = "ОРДЛО /// CADR and CALR\xa0/// geoJSON.territories.ordlo"
+TUZLA_NAME = "Острів Тузла /// Occupied Tuzla Island"
+ORDLO_WIDER = square(38.0, 47.5, 0.4)  # ORDLO redrawn on the third day, and kept
+FOUR_DAYS = [stamp(f"2024-06-0{d}T12:00:00") for d in (1, 2, 3, 4)]  # 15:00 in Kyiv
+
+
+def four_days(tmp_path: Path) -> Path:
+    """Four days: the occupied area grows every day; ORDLO changes on day 3 only.
+
+    Day 4 draws the same layers as day 3 in another order: other input to the merge
+    (another digest), the same union, so no new PRE_2022 snapshot.
+    """
+    members = {}
+    for k, when in enumerate(FOUR_DAYS):
+        occupied = feature("Окуповано /// Occupied", square(37.0, 47.0, 0.2 + 0.01 * k))
+        ordlo = feature(ORDLO_NAME, ORDLO if k < 2 else ORDLO_WIDER)
+        crimea = feature(CRIMEA_NAME, CRIMEA)
+        tuzla = feature(TUZLA_NAME, TUZLA)
+        grey = feature("Статус невідомий /// Unknown status", GREY_A)
+        layers = [occupied, ordlo, crimea, tuzla, grey]
+        if k == 3:
+            layers = [grey, tuzla, crimea, ordlo, occupied]
+        members[f"{when}.geojson"] = collection(*layers)
+    return write_tar_xz(tmp_path / "four.tar.xz", members)
+
+
+def test_pre_2022_is_yielded_on_the_first_day_and_when_it_changes(tmp_path: Path) -> None:
+    snapshots, report = read_all([four_days(tmp_path)])
+    days = [dt.date(2024, 6, d) for d in (1, 2, 3, 4)]
+    pre = {d: s for (d, kind), s in snapshots.items() if kind is Kind.PRE_2022}
+    assert sorted(pre) == [days[0], days[2]]
+    assert report.counts["pre-2022 snapshots"] == 2
+    assert all((d, k) in snapshots for d in days for k in (Kind.CONTROLLED, Kind.GREY))
+    for day, ordlo in ((days[0], ORDLO), (days[2], ORDLO_WIDER)):
+        got = pre[day].geometry
+        # Figures first (pyproj on the hand-made boxes, which do not overlap), then shape.
+        expected_km2 = sum(geod_area_km2(g) for g in (CRIMEA, ordlo, TUZLA))
+        assert_km2_close(area_km2(got)[0], expected_km2, what=f"pre-2022 on {day}")
+        expected = shapely.union_all([CRIMEA, ordlo, TUZLA])
+        assert geod_area_km2(got.symmetric_difference(expected)) < 1e-6
+        assert pre[day].origin.endswith(f"{FOUR_DAYS[days.index(day)]}.geojson")
+        # Neither the occupied layer nor the grey zone is in it.
+        assert not got.intersects(square(37.0, 47.0, 0.2)) and not got.intersects(GREY_A)
+
+
+def test_prepare_group_does_not_unite_pre_2022_with_grey(tmp_path: Path) -> None:
+    from vigil.territory.prepare import prepare_group
+    from vigil.territory.sources.base import CONTROLLED_GREY
+
+    snapshots, _ = read_all([four_days(tmp_path)])
+    day = dt.date(2024, 6, 1)
+    group = [snapshots[(day, k)] for k in (Kind.CONTROLLED, Kind.GREY, Kind.PRE_2022)]
+    prepared = {p.kind: p for p in prepare_group(group)}
+    assert sorted(prepared) == sorted([Kind.CONTROLLED, Kind.GREY, Kind.PRE_2022, CONTROLLED_GREY])
+    both = sum(geod_area_km2(g) for g in (square(37.0, 47.0, 0.2), ORDLO, CRIMEA, TUZLA, GREY_A))
+    assert_km2_close(prepared[CONTROLLED_GREY].area_km2, both, what="controlled+grey")
+    alone = prepare_group([snapshots[(day, Kind.PRE_2022)]])
+    assert [p.kind for p in alone] == [Kind.PRE_2022]
+    assert alone[0].content_hash == prepared[Kind.PRE_2022].content_hash
+
+
+# --- the shortcuts change no stored byte -----------------------------------------------
+def test_an_unchanged_day_is_not_merged_again_and_gives_the_same_geometry(
+    tmp_path: Path,
+) -> None:
+    """Two days with the same map: the second reuses the first's merge (``merges
+    reused``); each read alone (nothing to reuse) gives the same WKB."""
+    same = late_snapshot()
+    days = [stamp("2024-06-01T12:00:00"), stamp("2024-06-02T12:00:00")]
+    both = write_tar_xz(tmp_path / "both.tar.xz", {f"{t}.geojson": same for t in days})
+    together, report = read_all([both])
+    assert report.counts["merges reused"] == 2  # controlled and grey of the second day
+    for k, when in enumerate(days):
+        alone_archive = write_tar_xz(tmp_path / f"alone{k}.tar.xz", {f"{when}.geojson": same})
+        alone, alone_report = read_all([alone_archive])
+        assert alone_report.counts["merges reused"] == 0
+        day = deepstate_raw.kyiv_date(when)
+        for kind in (Kind.CONTROLLED, Kind.GREY):
+            assert together[(day, kind)].geometry.wkb == alone[(day, kind)].geometry.wkb
+    assert report.counts["repaired"] == 2  # the bow-tie, on each day
+
+
+def test_a_reused_preparation_stores_the_same_bytes(
+    day_archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prepare_group reuses a result for a geometry it prepared lately; the stored
+    fields must be those of a fresh preparation, with the new day's date and origin."""
+    from dataclasses import replace
+
+    from vigil.territory import prepare
+
+    snapshots, _ = read_all([day_archive])
+    june1 = [snapshots[(dt.date(2024, 6, 1), k)] for k in (Kind.CONTROLLED, Kind.GREY)]
+    later = dt.date(2024, 6, 9)
+    again = [replace(s, date=later, origin="again.geojson") for s in june1]
+    calls = []
+    clean = prepare.clean
+    monkeypatch.setattr(prepare, "clean", lambda g: calls.append(1) or clean(g))
+    monkeypatch.setattr(prepare, "_RECENT", prepare.OrderedDict())
+    first = prepare.prepare_group(june1)
+    n_fresh = len(calls)
+    reused = prepare.prepare_group(again)
+    assert len(calls) == n_fresh, "the second group was prepared again"
+    monkeypatch.setattr(prepare, "_RECENT_SIZE", 0)  # no reuse at all
+    monkeypatch.setattr(prepare, "_RECENT", prepare.OrderedDict())
+    fresh = prepare.prepare_group(again)
+    assert len(calls) == 2 * n_fresh
+    assert [p.kind for p in reused] == [p.kind for p in fresh] == [p.kind for p in first]
+    for r, f in zip(reused, fresh, strict=True):
+        assert r == f, r.kind
+        assert (r.date, r.origin) == (later, "again.geojson")
+
+
+TRICKY = {
+    # edges on grid lines, a vertex on a cell corner, a hole, parts in separate cells
+    "on grid lines": rectangle(36.0, 47.0, 36.5, 47.75, step_deg=0.05),
+    "corner touch": MultiPolygon([square(36.0, 47.0, 0.25), square(36.25, 47.25, 0.25)]),
+    "hole": Polygon(
+        square(36.1, 47.1, 1.0).exterior.coords, [square(36.3, 47.3, 0.4).exterior.coords]
+    ),
+    "several parts": MultiPolygon([square(36.1, 47.1, 0.6), square(37.6, 47.05, 0.02), TUZLA]),
+    "thin diagonal": Polygon([(35.0, 46.0), (36.9, 47.9), (36.91, 47.9), (35.01, 46.0)]),
+    "two parts in a cell, one apart": MultiPolygon(
+        [square(36.05, 47.05, 0.05), square(36.15, 47.15, 0.05), square(36.6, 47.6, 0.3)]
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", TRICKY.values(), ids=TRICKY.keys())
+def test_the_tile_cut_gives_the_pieces_of_a_test_on_every_cell(shape: Polygon) -> None:
+    """tiles.cut decides most cells without GEOS predicates and clips crossed cells
+    against nearby polygons only; the plain cut (predicates on every cell, clipping the
+    whole geometry) must give the very same pieces."""
+    from vigil.territory import tiles
+    from vigil.territory.prepare import clean
+
+    for geometry in (shape, clean(shape)[0]):
+        fast = tiles.cut(geometry)
+        x0, y0, x1, y1 = geometry.bounds
+        size = tiles.TILE_DEG
+        cols = np.arange(int(np.floor(x0 / size)), int(np.floor(x1 / size)) + 1)
+        rows = np.arange(int(np.floor(y0 / size)), int(np.floor(y1 / size)) + 1)
+        ix, iy = (a.ravel() for a in np.meshgrid(cols, rows))
+        plain = tiles._cut_every_cell(geometry, ix, iy, size)
+        assert fast.ix.tolist() == plain.ix.tolist() and fast.iy.tolist() == plain.iy.tolist()
+        assert fast.wkbs == plain.wkbs
+        assert fast.hashes == plain.hashes
+        assert len(fast.wkbs) > 1
+        again = tiles.cut(geometry)  # whole cells now come from tiles._WHOLE
+        assert again.wkbs == fast.wkbs and again.ix.tolist() == fast.ix.tolist()

@@ -431,6 +431,8 @@ class Territory:
             missing = [
                 d for d in (dates[0] + dt.timedelta(days=i) for i in range(span)) if d not in held
             ]
+            if kind == Kind.PRE_2022:
+                missing = []  # stored only on the days it changes: no day is missing
             rows.append(
                 {
                     "source": src,
@@ -1148,7 +1150,9 @@ def _last_end(rng: str) -> dt.date:
 
 
 def _group_by_date(snapshots: Iterable[Snapshot]) -> Iterator[list[Snapshot]]:
-    """Consecutive snapshots of one date form one group (controlled + grey)."""
+    """Consecutive snapshots of one date form one group (controlled + grey). Groups need
+    not come in date order (the raw reader hands days on in archive order, and its
+    pre-2022 snapshots as groups of their own at the end); the store does not care."""
     group: list[Snapshot] = []
     for snap in snapshots:
         if group and snap.date != group[0].date:

@@ -16,25 +16,41 @@ Method (see docs and ``../shared/data/README.md``):
   union of the controlled-class polygons (occupied + ORDLO + Crimea + Tuzla), and
   ``GREY``, the union of the unknown-status polygons (possibly empty). Liberated and
   out-of-scope layers, points and lines are never counted.
+- ``PRE_2022``, the union of the layers of the rules ``crimea``, ``ordlo`` and ``tuzla``
+  (:data:`PRE_2022_RULES`: the areas held before 24 February 2022), is yielded on the
+  first chosen day and then only on the days it changes: a day whose polygons hash
+  like the previous day's (:meth:`_Rings.digest`) is skipped without building
+  anything; otherwise its union is compared with the last one yielded (normalised
+  WKB). On the 2022–2025 archive: 97 PRE_2022 snapshots for 1,145 days (51 in 2022,
+  27 in 2023, 17 in 2024, 2 in 2025), 43,127–44,002 km².
 - Z values are dropped; each polygon that GEOS finds invalid is repaired with
   ``shapely.make_valid`` before the union (counted as ``repaired``).
-- Any layer name no rule classifies makes the whole read fail with
-  :class:`UnknownLayerError` listing every such name. Nothing is yielded before all
-  inputs have been read, so an error never leaves half an ingest behind.
+- Any layer name no rule classifies makes the read fail with :class:`UnknownLayerError`
+  listing every such name, once every input has been read. Snapshots may have been
+  yielded before that (see below); the store writes an ingest as one transaction, so
+  the error rolls them back with the rest.
 
-Cost, measured on the whole 2022–2025 archive (1,359 files, 634 MB of JSON) on an idle
-2-core machine: about 19 s and 31 s of CPU, peak RSS about 0.5 GB. A first pass lists
-member names (about 1 s: decompression only); the second parses every member with
-:mod:`json` in the calling thread (about 13 s of CPU) while one worker thread builds,
-repairs and merges the chosen days with vectorised shapely 2 calls (about 15 s), in
-batches of days so that it seldom needs the GIL (GEOS runs without it). The merged
-geometries (two per day) are held until the end, so that nothing is yielded before
-every layer name has been checked.
+Order and cost. CONTROLLED and GREY are yielded day by day as soon as a day is merged,
+in the order of the input (the archive is not sorted by date), so that the ingest's
+workers prepare days while this reader is still parsing; PRE_2022 comes last, by date.
+Each kind of each day is hashed before merging; a group of polygons already merged
+for another day (an unchanged map) is not merged again (48 of 2,290 daily groups on
+the 2022–2025 archive: 34 controlled, 14 grey). Measured on the whole archive (1,359
+files, 634 MB of JSON): a first pass lists member names (about 1 s: decompression
+only); the second parses every member with :mod:`json` in the calling thread (about
+13 s of CPU on an idle 2-core machine) while one worker thread builds, repairs and
+merges the chosen days with vectorised shapely 2 calls (about 15 s), in batches of
+groups so that it seldom needs the GIL (GEOS runs without it). Merged geometries are
+held until the end (for reuse and PRE_2022); the whole ingest's main process peaked
+at 292 MiB (benchmarks/ingest_raw.py). With the preparation cheaper (issue 14), this
+reader and the store's writing, in the ingest's main process, take about 45 % of the
+ingest's CPU (59 s of 130 s on a loaded machine): the next limit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -62,6 +78,11 @@ _NAME = re.compile(r"(\d{10})\.geojson", re.IGNORECASE)
 _EXPECTED = "a file named by the unix timestamp of the snapshot, e.g. 1662846587.geojson"
 _MIN_RING = 4  # positions in a closed ring (GeoJSON, RFC 7946 §3.1.6)
 _KINDS = {LayerClass.CONTROLLED: Kind.CONTROLLED, LayerClass.GREY: Kind.GREY}
+_DAILY = (Kind.CONTROLLED, Kind.GREY)  # yielded for every chosen day
+_YIELDED = (*_DAILY, Kind.PRE_2022)
+#: The rules (vigil.territory.sources.layers) whose layers make PRE_2022: the areas
+#: held before 24 February 2022 (Crimea, ORDLO, Tuzla island).
+PRE_2022_RULES = frozenset({"crimea", "ordlo", "tuzla"})
 _POLYGON = shapely.GeometryType.POLYGON
 _BATCH = 32  # chosen days merged per worker call (see _merge_days)
 
@@ -77,18 +98,29 @@ def kyiv_date(timestamp: int) -> dt.date:
 
 
 def read(paths: Iterable[str | os.PathLike[str]], report: SourceReport) -> Iterator[Snapshot]:
-    """Yield the CONTROLLED and GREY snapshot of every day found in ``paths``, by date.
+    """Yield the CONTROLLED and GREY snapshots of every day found in ``paths``, then the
+    PRE_2022 snapshots of the days that area changed on, in date order.
+
+    CONTROLLED and GREY come day by day (one after the other) as soon as a day is
+    merged, in the order the input holds them (the DeepState archive is not sorted by
+    date), while the input is still being read. PRE_2022 comes last: the union of the
+    ``crimea``, ``ordlo`` and ``tuzla`` layers on the first chosen day, then on each
+    chosen day whose union differs from the last one yielded.
 
     ``paths`` are archives, directories or single files (see
     :func:`~vigil.territory.sources.files.iter_members`); they are read twice (a cheap
     listing, then the content), never unpacked to disk. Fills ``report.counts`` with
     ``snapshots read``, ``snapshots chosen``, ``days with several snapshots``,
     ``rule:<id>`` (polygon features each rule matched, in every snapshot), ``points
-    skipped``, ``lines skipped`` and ``repaired``.
+    skipped``, ``lines skipped``, ``repaired``, ``merges reused`` (kinds of days whose
+    polygons were those of a day already merged, so not merged twice) and ``pre-2022
+    snapshots``.
 
     Raises :class:`InputError` for a badly named file or a member that is not a GeoJSON
-    FeatureCollection, and :class:`UnknownLayerError` (after reading everything, before
-    yielding anything) when a polygon layer name matches no rule.
+    FeatureCollection, and :class:`UnknownLayerError` when a polygon layer name matches
+    no rule, after reading everything (so it lists every such name). Once such a name
+    is seen nothing more is yielded; what was yielded before belongs to an ingest that
+    the error rolls back (the store writes one transaction).
     """
     paths = list(paths)
     chosen = _choose_last_of_day(_list_timestamps(paths), report)
@@ -97,15 +129,13 @@ def read(paths: Iterable[str | os.PathLike[str]], report: SourceReport) -> Itera
         scan = _Scan(report, chosen, pool)
         for member in iter_members(paths, looks_like):
             scan.add(member)
+            yield from scan.ready(wait=False)
         if scan.unknown:
             raise UnknownLayerError(sorted(scan.unknown), scan.unknown_origin())
         scan.flush()
-        done = sorted(scan.merged(), key=lambda item: item[0].day)
-        report.count("snapshots chosen", len(done))
-        report.count("repaired", sum(merged.repaired for _, merged in done))
-        for day, merged in done:
-            for kind in (Kind.CONTROLLED, Kind.GREY):
-                yield Snapshot(day.day, kind, merged.geometry[kind], day.origin, day.taken_at)
+        yield from scan.ready(wait=True)
+        report.count("snapshots chosen", len(scan.days))
+        yield from scan.pre_2022()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -155,9 +185,14 @@ def _choose_last_of_day(stamps: list[int], report: SourceReport) -> dict[int, dt
     return {max(day_stamps): day for day, day_stamps in by_day.items()}
 
 
+_Key = tuple[Kind, bytes]  # a kind and the digest of its polygons' rings (_Rings.digest)
+
+
 @dataclass(frozen=True)
 class _Merged:
-    geometry: dict[Kind, BaseGeometry]
+    """The union of one group of polygons, and how many of them were repaired."""
+
+    geometry: BaseGeometry
     repaired: int
 
 
@@ -187,15 +222,25 @@ class _Rings:
         if kept:
             self.rings_per_polygon.append(kept)
 
+    def digest(self) -> bytes:
+        """A hash of the polygons (positions, ring sizes, rings per polygon, in order):
+        equal digests mean equal inputs to the merge, hence equal merged geometry."""
+        h = hashlib.blake2b(digest_size=20)
+        for xy in self.coords:
+            h.update(np.ascontiguousarray(xy).tobytes())
+        h.update(b"|" + np.asarray(self.ring_sizes, dtype=np.int64).tobytes())
+        h.update(b"|" + np.asarray(self.rings_per_polygon, dtype=np.int64).tobytes())
+        return h.digest()
+
 
 @dataclass(frozen=True)
 class _Day:
-    """A chosen snapshot whose polygons wait to be merged."""
+    """A chosen snapshot: the digests of its polygons by kind (see :class:`_Rings`)."""
 
     day: dt.date
     origin: str
     taken_at: dt.datetime
-    rings: dict[Kind, _Rings]
+    keys: dict[Kind, _Key]
 
 
 def _xy(ring: Any, origin: str) -> np.ndarray:
@@ -214,29 +259,28 @@ def _xy(ring: Any, origin: str) -> np.ndarray:
     return arr[:, :2]
 
 
-def _merge_days(days: list[dict[Kind, _Rings]]) -> list[_Merged | GEOSException]:
-    """Merge a batch of days (in the worker thread); a day GEOS cannot merge gets its error.
+def _merge_batch(groups: list[_Rings]) -> list[_Merged | GEOSException]:
+    """Merge a batch of groups (in the worker thread); a group GEOS cannot merge gets
+    its error.
 
     Why batches: ``json.loads`` in the main thread holds the GIL for a whole file, and
     the worker must get the GIL back after every shapely call. A batch makes about ten
-    calls for all its days instead of ten per day.
+    calls for all its groups instead of ten per group.
     """
     merged: list[_Merged | GEOSException] = []
     try:
-        merged.extend(_merge_groups(days))
+        merged.extend(_merge_groups(groups))
     except GEOSException:
-        for day in days:  # find the day at fault
+        for group in groups:  # find the group at fault
             try:
-                merged.extend(_merge_groups([day]))
+                merged.extend(_merge_groups([group]))
             except GEOSException as exc:
                 merged.append(exc)
     return merged
 
 
-def _merge_groups(days: list[dict[Kind, _Rings]]) -> list[_Merged]:
-    """Build, repair (``make_valid`` per polygon) and union every (day, kind) at once."""
-    kinds = (Kind.CONTROLLED, Kind.GREY)
-    groups = [day[kind] for day in days for kind in kinds]
+def _merge_groups(groups: list[_Rings]) -> list[_Merged]:
+    """Build, repair (``make_valid`` per polygon) and union every group at once."""
     polygons, group_of = _polygons(groups)
     invalid = ~shapely.is_valid(polygons)
     repaired = np.bincount(group_of[invalid], minlength=len(groups))
@@ -259,13 +303,7 @@ def _merge_groups(days: list[dict[Kind, _Rings]]) -> list[_Merged]:
     keep = shapely.get_type_id(parts) == _POLYGON
     merged = np.array([shapely.MultiPolygon()] * len(groups), dtype=object)
     shapely.multipolygons(parts[keep], indices=part_of[keep], out=merged)
-    return [
-        _Merged(
-            {kind: merged[2 * i + k] for k, kind in enumerate(kinds)},
-            int(repaired[2 * i] + repaired[2 * i + 1]),
-        )
-        for i in range(len(days))
-    ]
+    return [_Merged(merged[i], int(repaired[i])) for i in range(len(groups))]
 
 
 def _polygons(groups: list[_Rings]) -> tuple[np.ndarray, np.ndarray]:
@@ -286,7 +324,13 @@ def _polygons(groups: list[_Rings]) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Scan:
-    """Second pass: parse every member, classify its layers, queue the chosen days."""
+    """Second pass: parse every member, classify its layers, merge the chosen days.
+
+    Each chosen day's polygons are grouped by kind and hashed (:meth:`_Rings.digest`);
+    a group whose digest was seen before (an unchanged map: 34 of the 1,145 raw days
+    for the controlled area) is not merged again. New groups go to the worker thread
+    in batches; :meth:`ready` hands back the days whose groups are all merged.
+    """
 
     def __init__(
         self, report: SourceReport, chosen: dict[int, dt.date], pool: ThreadPoolExecutor
@@ -295,8 +339,12 @@ class _Scan:
         self.chosen = chosen
         self.pool = pool
         self.seen: set[int] = set()
-        self.pending: list[_Day] = []
-        self.batches: list[tuple[list[_Day], Future[list[_Merged | GEOSException]]]] = []
+        self.days: list[_Day] = []  # every chosen day read, in input order
+        self.waiting: list[_Day] = []  # days not yielded yet
+        self.queued: set[_Key] = set()
+        self.pending: list[tuple[_Key, _Rings]] = []
+        self.batches: list[tuple[list[_Key], Future[list[_Merged | GEOSException]]]] = []
+        self.merged: dict[_Key, _Merged | GEOSException] = {}
         self.unknown: set[str] = set()
         self.unknown_in: list[str] = []
 
@@ -310,7 +358,7 @@ class _Scan:
         features = _features(member)
         self.report.count("snapshots read")
         wanted = stamp in self.chosen and not self.unknown
-        parts = {Kind.CONTROLLED: _Rings(), Kind.GREY: _Rings()} if wanted else None
+        parts = {kind: _Rings() for kind in _YIELDED} if wanted else None
         tally: Counter[str] = Counter()
         unknown: set[str] = set()
         for feature in features:
@@ -323,37 +371,99 @@ class _Scan:
                 unknown.add(name or "<no name>")
                 continue
             tally[f"rule:{match.rule_id}"] += 1
-            kind = _KINDS.get(match.layer_class)
-            if parts is not None and kind is not None:
-                for polygon in polygons:
+            if parts is None:
+                continue
+            kinds = [_KINDS[match.layer_class]] if match.layer_class in _KINDS else []
+            if match.rule_id in PRE_2022_RULES:
+                kinds.append(Kind.PRE_2022)
+            for polygon in polygons:
+                for kind in kinds:
                     parts[kind].add(polygon, member.origin)
         self.report.counts.update(tally)
         if unknown:
             self.unknown |= unknown
             self.unknown_in.append(member.origin)
         elif parts is not None and not self.unknown:
-            dropped = sum(r.dropped for r in parts.values())
+            # PRE_2022 rings are also in CONTROLLED: count dropped ones once.
+            dropped = parts[Kind.CONTROLLED].dropped + parts[Kind.GREY].dropped
             if dropped:
                 self.report.count("degenerate rings dropped", dropped)
             taken_at = dt.datetime.fromtimestamp(stamp, dt.UTC)
-            self.pending.append(_Day(day, member.origin, taken_at, parts))
+            keys = {kind: (kind, rings.digest()) for kind, rings in parts.items()}
+            entry = _Day(day, member.origin, taken_at, keys)
+            self.days.append(entry)
+            self.waiting.append(entry)
+            for kind, key in keys.items():
+                if key in self.queued:
+                    if kind is not Kind.PRE_2022:
+                        self.report.count("merges reused")
+                    continue
+                self.queued.add(key)
+                self.pending.append((key, parts[kind]))
             if len(self.pending) >= _BATCH:
                 self.flush()
 
     def flush(self) -> None:
-        """Hand the pending days to the worker thread."""
+        """Hand the pending groups to the worker thread."""
         if self.pending:
-            rings = [d.rings for d in self.pending]
-            self.batches.append((self.pending, self.pool.submit(_merge_days, rings)))
+            keys = [key for key, _ in self.pending]
+            groups = [rings for _, rings in self.pending]
+            self.batches.append((keys, self.pool.submit(_merge_batch, groups)))
             self.pending = []
 
-    def merged(self) -> Iterator[tuple[_Day, _Merged]]:
-        """Each chosen day with its merged geometry, as the worker finishes them."""
-        for days, future in self.batches:
-            for day, merged in zip(days, future.result(), strict=True):
-                if isinstance(merged, GEOSException):
-                    raise InputError(f"{day.origin}: polygons cannot be merged ({merged})")
-                yield day, merged
+    def ready(self, wait: bool) -> Iterator[Snapshot]:
+        """CONTROLLED and GREY of each day whose groups are merged (all, when ``wait``)."""
+        if self.unknown:
+            return
+        while self.batches and (wait or self.batches[0][1].done()):
+            keys, future = self.batches.pop(0)
+            self.merged.update(zip(keys, future.result(), strict=True))
+        still: list[_Day] = []
+        for day in self.waiting:
+            if all(day.keys[kind] in self.merged for kind in _DAILY):
+                yield from self._daily(day)
+            else:
+                still.append(day)
+        self.waiting = still
+
+    def _daily(self, day: _Day) -> Iterator[Snapshot]:
+        repaired = 0
+        for kind in _DAILY:
+            merged = self._geometry(day, kind)
+            repaired += merged.repaired
+            yield Snapshot(day.day, kind, merged.geometry, day.origin, day.taken_at)
+        self.report.count("repaired", repaired)
+
+    def _geometry(self, day: _Day, kind: Kind) -> _Merged:
+        merged = self.merged[day.keys[kind]]
+        if isinstance(merged, GEOSException):
+            raise InputError(f"{day.origin}: polygons cannot be merged ({merged})")
+        return merged
+
+    def pre_2022(self) -> Iterator[Snapshot]:
+        """PRE_2022 on the first chosen day and each day its union changed, by date.
+
+        Days are compared by digest first (equal polygons: no change, nothing to
+        compare); a day whose digest differs is compared by its merged geometry
+        (normalised WKB), so that redrawing the same area in another feature order
+        yields nothing.
+        """
+        last_key: _Key | None = None
+        last_wkb = b""
+        count = 0
+        for day in sorted(self.days, key=lambda d: d.day):
+            key = day.keys[Kind.PRE_2022]
+            if key == last_key:
+                continue
+            last_key = key
+            geometry = self._geometry(day, Kind.PRE_2022).geometry
+            wkb = shapely.to_wkb(shapely.normalize(geometry), output_dimension=2)
+            if count and wkb == last_wkb:
+                continue
+            last_wkb = wkb
+            count += 1
+            yield Snapshot(day.day, Kind.PRE_2022, geometry, day.origin, day.taken_at)
+        self.report.count("pre-2022 snapshots", count)
 
     def unknown_origin(self) -> str:
         first = self.unknown_in[0] if self.unknown_in else ""
