@@ -824,13 +824,17 @@ def records(
     title = f"{_ADJECTIVE[freq.value]} {metric.value} records (km²)"
     emit_frame(frame, format, title=title, path=output)
     if period is not None and format is OutputFormat.TABLE and output is None and len(frame):
+        import pandas as pd
+
         row = frame.iloc[0]
         sentence = records_sentence(row, metric.value, freq.value)
         if bool(row.get("depends_on_redraw", False)):
             other = "without" if not bool(row["redraws_excluded"]) else "with"
+            since = row["alt_larger_before"]
+            since_txt = f"the largest since {since}" if pd.notna(since) else "none larger before"
             sentence += (
                 f" This rests on {row['redraw_km2']:.1f} km² flagged as the source's redraws:"
-                f" {other} them the value is {row['alt_value']:.1f} km², rank"
+                f" {other} them the value is {row['alt_value']:.1f} km² ({since_txt}), rank"
                 f" {row['alt_rank_in_year']} (docs/method.md, Redraws)."
             )
         console().print(sentence)
