@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+from vigil.periods import Freq
+
 
 class OutputFormat(StrEnum):
     """How a command prints its result."""
@@ -43,3 +45,15 @@ ToOpt = Annotated[
     typer.Option("--to", metavar="<date>", help="Last date (YYYY-MM-DD).", show_default=False),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No progress display.")]
+# The territory commands' store and period length (vigil.territory.cli, cli_compare).
+TerritoryStoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        envvar="VIGIL_STORE",
+        help="Territory store (SQLite). Default: $VIGIL_STORE, else the per-user data dir.",
+        show_envvar=False,
+        metavar="<file>",
+    ),
+]
+FreqOpt = Annotated[Freq, typer.Option("--freq", case_sensitive=False, help="Length of a period.")]

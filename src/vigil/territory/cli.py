@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, QuietOpt, ToOpt
+from vigil.cli_options import (
+    FormatOpt,
+    FreqOpt,
+    FromOpt,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    TerritoryStoreOpt,
+    ToOpt,
+)
 from vigil.errors import InputError, VigilError
 from vigil.periods import Freq, Weekday
 from vigil.territory.cli_compare import register as register_compare
@@ -106,16 +115,7 @@ class SeriesMetric(StrEnum):
 # -- shared options ----------------------------------------------------------------------
 # Metavars say what a value is (<date>, <km²>, <n>); flags show none. Enums show their
 # choices (<table|csv|json>) and refuse anything else in the parser, case-insensitively.
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        envvar="VIGIL_STORE",
-        help="Territory store (SQLite). Default: $VIGIL_STORE, else the per-user data dir.",
-        show_envvar=False,
-        metavar="<file>",
-    ),
-]
+StoreOpt = TerritoryStoreOpt
 SourceOpt = Annotated[
     str | None,
     typer.Option(
@@ -165,7 +165,6 @@ MinWidthOpt = Annotated[
         metavar="<km>",
     ),
 ]
-FreqOpt = Annotated[Freq, typer.Option("--freq", case_sensitive=False, help="Length of a period.")]
 WeekStartOpt = Annotated[
     Weekday, typer.Option("--week-start", case_sensitive=False, help="First day of a week.")
 ]

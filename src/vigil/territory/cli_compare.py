@@ -12,25 +12,22 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
-from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, QuietOpt, ToOpt
+from vigil.cli_options import (
+    FormatOpt,
+    FreqOpt,
+    FromOpt,
+    OutputFormat,
+    OutputOpt,
+    QuietOpt,
+    TerritoryStoreOpt,
+    ToOpt,
+)
 from vigil.periods import Freq, Weekday
 
 if TYPE_CHECKING:
     from vigil.territory.compare import Comparison, Disagreement, Lag
 
-# The same --store as every territory command (vigil.territory.cli.StoreOpt, which this
-# module cannot import: that module imports this one).
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        envvar="VIGIL_STORE",
-        help="Territory store (SQLite). Default: $VIGIL_STORE, else the per-user data dir.",
-        show_envvar=False,
-        metavar="<file>",
-    ),
-]
-FreqOpt = Annotated[Freq, typer.Option("--freq", case_sensitive=False, help="Length of a period.")]
+StoreOpt = TerritoryStoreOpt
 SourcesOpt = Annotated[
     str,
     typer.Option(

@@ -70,6 +70,7 @@ from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
 from vigil.territory import geodesy
+from vigil.territory.regions import fill_slivers
 
 if TYPE_CHECKING:
     from vigil.territory.api import Territory
@@ -447,7 +448,7 @@ class Outline:
     _CACHE_SIZE: ClassVar[int] = 4
 
     def __init__(self, country: BaseGeometry) -> None:
-        country = _fill_gaps(shapely.segmentize(country, geodesy.SEGMENT_DEG))
+        country = fill_slivers(country, _HOLE_KM2)
         c = country.envelope.centroid
         aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m")
         self._to_m = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
@@ -521,19 +522,6 @@ class Outline:
             (hit, _) = self.tree.query_nearest(lines, max_distance=distance_m, all_matches=False)
             out[hit] = True
         return out
-
-
-def _fill_gaps(country: BaseGeometry) -> BaseGeometry:
-    """``country`` without holes under 1 km² (geodesic): the gaps a union of oblast
-    polygons leaves between neighbours are not outline (``regions._fill_slivers``)."""
-    parts = shapely.get_parts(country)
-    parts = parts[shapely.get_type_id(parts) == _POLYGON]
-    kept = []
-    for poly in parts:
-        holes = np.array([shapely.Polygon(r) for r in poly.interiors], dtype=object)
-        big = holes[geodesy.area_km2(holes) >= _HOLE_KM2] if len(holes) else holes
-        kept.append(shapely.Polygon(poly.exterior, [h.exterior for h in big]))
-    return shapely.multipolygons(kept) if kept else shapely.MultiPolygon()
 
 
 # -- a context from a store --------------------------------------------------------------

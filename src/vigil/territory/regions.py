@@ -308,7 +308,7 @@ class FrontlineMeter:
     that many snapshots can be measured quickly (a front-line series)."""
 
     def __init__(self, country: BaseGeometry) -> None:
-        country = _fill_slivers(country)
+        country = fill_slivers(country)
         self.to_m, self.to_deg = _laea(country)
         self.country_m = _project(country, self.to_m)
         # Buffering the whole outline (~110,000 vertices for Ukraine) costs seconds; only
@@ -359,7 +359,7 @@ class FrontlineMeter:
         return zone
 
 
-def _fill_slivers(country: BaseGeometry, max_km2: float = SLIVER_HOLE_KM2) -> BaseGeometry:
+def fill_slivers(country: BaseGeometry, max_km2: float = SLIVER_HOLE_KM2) -> BaseGeometry:
     """``country`` without holes smaller than ``max_km2`` (geodesic).
 
     A union of oblast polygons keeps the tiny gaps between neighbours as holes (15 of
