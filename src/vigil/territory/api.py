@@ -211,9 +211,10 @@ class Territory:
                 f"{outcome.redated} snapshots held under another date convention were"
                 f" dropped and stored again under this one ({sources.DATINGS[fmt]})"
             )
-        joined = self._join_deepstate()
-        if joined is not None:
-            reader_report.note(joined)
+        if fmt in ("deepstate-raw", "deepstate-daily"):
+            joined = self._join_deepstate()  # again: the seam moves with the raw archive
+            if joined is not None:
+                reader_report.note(joined)
         return name, fmt, outcome, False
 
     def _check_source_format(self, name: str, fmt: str) -> None:

@@ -199,10 +199,6 @@ class Part:
     until: dt.date | None
     seam: dict[str, Any] | None = None
 
-    def holds(self, day: dt.date, after: dt.date | None) -> bool:
-        """Whether ``day`` falls in (after, until]."""
-        return (after is None or day > after) and (self.until is None or day <= self.until)
-
 
 @dataclass
 class IngestOutcome:
@@ -705,13 +701,6 @@ class Store:
             return self.snapshot(source, kind, date)
         except NoDataError:
             return None
-
-    def origin(self, snapshot_id: int) -> str:
-        """The file (and archive member) a snapshot was read from."""
-        row = self.db.execute(
-            "SELECT origin FROM snapshots WHERE id = ?", (snapshot_id,)
-        ).fetchone()
-        return row[0] if row else ""
 
     def geometry(self, snapshot_id: int) -> BaseGeometry:
         import shapely
