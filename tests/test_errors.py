@@ -49,7 +49,10 @@ NEW_DAYS = [dt.date(2024, 11, 5), dt.date(2024, 11, 6), dt.date(2024, 11, 7)]  #
 
 
 def daily_name(day: dt.date) -> str:
-    return f"deepstatemap_data_{day:%Y%m%d}.geojson"
+    """The published name of the file holding the map of ``day``: DeepState names it by
+    the next day (vigil.testing.daily_file_name; docs/method.md, "Snapshot for a date").
+    Every date in this module is a map date, the date Vigil stores and answers for."""
+    return f"deepstatemap_data_{day + dt.timedelta(days=1):%Y%m%d}.geojson"
 
 
 def feature_collection(geom: BaseGeometry, **properties: object) -> str:
@@ -235,7 +238,9 @@ def points_not_polygons(tmp: Path) -> tuple[list[Path], list[str]]:
 def two_files_one_day(tmp: Path) -> tuple[list[Path], list[str]]:
     first = write_daily(tmp / "a", NEW_DAYS[0], box(37.05, 47.0, 37.23, 47.2))
     second = write_daily(tmp / "b", NEW_DAYS[0], box(37.05, 47.0, 37.24, 47.2))
-    return [first, second], [str(second), f"a second file for {NEW_DAYS[0]}", str(first)]
+    # the message names the date in the file names: the day after the map's
+    published = NEW_DAYS[0] + dt.timedelta(days=1)
+    return [first, second], [str(second), f"a second file for {published}", str(first)]
 
 
 BAD_INPUTS = [

@@ -10,6 +10,15 @@ Two kinds of helper:
   way DeepState daily files are published (``deepstatemap_data_YYYYMMDD.geojson``,
   one FeatureCollection per day), so they can be ingested like the real data.
 
+Dates of synthetic daily files: every helper here takes **map dates**, the Kyiv date of
+the map a file holds, which is the date Vigil stores a snapshot under and answers for.
+DeepState publishes the map of day D in the file named D + 1 day
+(:data:`PUBLICATION_LAG`), so the helpers name each file by the day after its map, as
+published: ``write_daily(folder, {"2024-10-20": geom})`` writes
+``deepstatemap_data_20241021.geojson``, which Vigil stores as the snapshot of
+2024-10-20. The lag is stated here on its own (not imported from the reader), so a
+reader that dated files differently would fail the tests that use these helpers.
+
 The independent reference for an area is :func:`geod_area_km2`: pyproj's
 ``Geod.geometry_area_perimeter`` on the WGS84 ellipsoid, after orienting every
 polygon (exterior counter-clockwise, holes clockwise; pyproj needs that to subtract
@@ -41,11 +50,18 @@ from shapely.geometry.polygon import orient
 
 GEOD = Geod(ellps="WGS84")
 
+#: DeepState's daily file named D holds the map of Kyiv date D - 1 day (measured against
+#: the raw archive: docs/method.md, "The daily archive's files are dated one day late").
+#: Kept apart from the reader's own constant (``vigil.territory.sources.DAILY_MAP_LAG``)
+#: on purpose: see the module doc.
+PUBLICATION_LAG = dt.timedelta(days=1)
+
 DateKey = dt.date | str
 DailyContent = BaseGeometry | bytes
 
 __all__ = [
     "GEOD",
+    "PUBLICATION_LAG",
     "assert_frames_close",
     "assert_km2_close",
     "daily_file_name",
@@ -233,8 +249,11 @@ def _as_date(value: DateKey) -> dt.date:
 
 
 def daily_file_name(date: DateKey) -> str:
-    """``deepstatemap_data_YYYYMMDD.geojson``: the name that dates a daily file."""
-    return f"deepstatemap_data_{_as_date(date):%Y%m%d}.geojson"
+    """The published name of the daily file holding the map of ``date`` (a map date):
+    ``deepstatemap_data_YYYYMMDD.geojson`` of the next day, ``date`` +
+    :data:`PUBLICATION_LAG`. E.g. the map of 2024-10-20 is in
+    ``deepstatemap_data_20241021.geojson``."""
+    return f"deepstatemap_data_{_as_date(date) + PUBLICATION_LAG:%Y%m%d}.geojson"
 
 
 def daily_geojson(geometry: BaseGeometry, name: str = "deepstatemap_data") -> bytes:
@@ -262,10 +281,12 @@ def _content(date: DateKey, content: DailyContent) -> bytes:
 
 
 def write_daily(directory: str | Path, maps: Mapping[DateKey, DailyContent]) -> list[Path]:
-    """Write one daily file per date into ``directory`` (created if needed).
+    """Write one daily file per map date into ``directory`` (created if needed).
 
-    ``maps`` maps a date (``date`` or ``"YYYY-MM-DD"``) to a shapely geometry, or to
-    raw bytes written verbatim (e.g. a corrupt file). Returns the paths written.
+    ``maps`` maps a map date (``date`` or ``"YYYY-MM-DD"``: the date Vigil will store
+    the snapshot under) to a shapely geometry, or to raw bytes written verbatim (e.g. a
+    corrupt file). Each file is named as DeepState publishes it, by the next day
+    (:func:`daily_file_name`). Returns the paths written.
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -280,7 +301,8 @@ def write_daily(directory: str | Path, maps: Mapping[DateKey, DailyContent]) -> 
 def write_daily_archive(path: str | Path, maps: Mapping[DateKey, DailyContent]) -> Path:
     """Write a ``.tar.xz`` like the published daily archive: members
     ``data/deepstatemap_data_YYYYMMDD.geojson``, in the order of ``maps`` (so a test
-    can put a corrupt file in the middle). Values as for :func:`write_daily`."""
+    can put a corrupt file in the middle). Keys are map dates and members are named by
+    the next day, values as for :func:`write_daily`."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(target, mode="w:xz") as tar:

@@ -557,10 +557,12 @@ def test_vigil_territory_fetch_downloads_and_ingests_then_continues_from_the_las
 ):
     """`vigil territory fetch` against the local server: the days served land in the
     store (a 404 day is reported, not fatal); a second run starts after the last day
-    stored and asks for nothing it already has."""
+    stored and asks for nothing it already has. Files are fetched by the day they were
+    published; the file of day D holds the map of D - 1 day, which is the date stored."""
     from tests.cli_runner import vigil
     from vigil.territory import open_store
 
+    day = dt.timedelta(days=1)
     days = [D1 + dt.timedelta(days=i) for i in range(3)]
     upstream.serve(days[0], days[2])  # days[1] is missing upstream
     store, cache_dir = tmp_path / "store.sqlite", tmp_path / "cache"
@@ -569,14 +571,20 @@ def test_vigil_territory_fetch_downloads_and_ingests_then_continues_from_the_las
     assert run1.code == 0, run1.err
     assert "downloaded 2, unchanged 0, missing upstream 1" in run1.out
     with open_store(store) as t:
-        assert t.dates() == [days[0], days[2]]
+        assert t.dates() == [days[0] - day, days[2] - day]
     seen = len(upstream.requests)
     upstream.serve(days[2] + dt.timedelta(days=1))
     run2 = vigil(capsys, *args, "--cache", cache_dir, "--to", days[2] + dt.timedelta(days=1))
     assert run2.code == 0, run2.err
     assert [p for p, _ in upstream.requests[seen:]] == [url_path(days[2] + dt.timedelta(1))]
     with open_store(store) as t:
-        assert t.dates()[-1] == days[2] + dt.timedelta(days=1)
+        assert t.dates()[-1] == days[2]  # the map in the file of days[2] + 1 day
+    # nothing newer than the last file stored: no request, and the message names the map
+    seen = len(upstream.requests)
+    run_again = vigil(capsys, *args, "--cache", cache_dir, "--to", days[2] + day)
+    assert run_again.code == 0, run_again.err
+    assert len(upstream.requests) == seen
+    assert f"deepstate-daily is up to date (last map stored: {days[2]})" in run_again.out
     # offline: a closed port is one clear line, and the store is left as it was
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))

@@ -28,6 +28,7 @@ from vigil.territory.locate import (
     description,
 )
 from vigil.territory.regions import locate
+from vigil.testing import daily_file_name
 
 GEOD = Geod(ellps="WGS84")
 HOME = (37.0, 48.0)  # lon, lat of the reference place "Home"
@@ -320,16 +321,20 @@ def test_description_wording(args, expected):
 
 
 # -- real data -------------------------------------------------------------------------------
-WEEK = ("2024-10-21", "2024-10-28")
+# The published week of 21–28 October 2024 (≈196 km² gained), measured on the daily files
+# named 21 and 28 October: they hold the maps of 20 and 27 October, the dates Vigil stores
+# them under (docs/method.md, "Snapshot for a date").
+WEEK = ("2024-10-20", "2024-10-27")
 
 
 @pytest.fixture(scope="module")
 def territory(tmp_path_factory: pytest.TempPathFactory, daily_archive: Path):
     """A store with the two daily files of the week of 21 October 2024 from the bundled
     archive (a change uses only its two snapshots, so the rest of the archive would
-    only cost time: 14 s to ingest it all) and the shipped geography."""
+    only cost time: 14 s to ingest it all) and the shipped geography. The files holding
+    the maps of WEEK are named by the next day (vigil.testing.daily_file_name)."""
     tmp = tmp_path_factory.mktemp("locate")
-    names = {f"deepstatemap_data_{d.replace('-', '')}.geojson" for d in WEEK}
+    names = {daily_file_name(d) for d in WEEK}
     files = []
     with tarfile.open(daily_archive) as archive:
         for member in archive:
@@ -376,6 +381,6 @@ def test_week_of_21_october_2024_on_real_data(territory, capsys):
     assert top["distance_km"] == pytest.approx(m.min() / 1e3, rel=1e-9)
     assert top["description"].endswith("Donetsk Oblast")
     with capsys.disabled():
-        print("\nfive largest fragments, 2024-10-21 → 2024-10-28:")
+        print(f"\nfive largest fragments, {WEEK[0]} → {WEEK[1]}:")
         for text in out.sort_values("area_km2", ascending=False)["description"].head(5):
             print("  ", text)

@@ -1,10 +1,17 @@
-"""Real data: the bundled DeepState daily archive (769 daily maps, 2024-07-08 … 2026-08-22).
+"""Real data: the bundled DeepState daily archive (769 daily files named 2024-07-08 …
+2026-08-22, holding the maps of 2024-07-07 … 2026-08-21).
+
+Dates: the file named D holds the map of Kyiv date D - 1 day (docs/method.md, "Snapshot
+for a date"), and Vigil stores and answers by map date. The independent reading below
+applies that shift on its own (file-name date minus one day), not through Vigil's reader.
 
 The archive is ingested once per test run (``daily_store`` of tests/conftest.py). Each
 figure is checked against a reference that does not go through Vigil:
 
 - published figures computed by others from DeepState data (the week of 21-28 October
-  2024: 196.1 km² gained; November 2024: 725-730 km² net);
+  2024: 196.1 km² gained; November 2024: 725-730 km² net). Both were measured between
+  the files named on the boundary days, which hold the maps of the day before: the
+  week is the maps of 20 → 27 October, the month the maps of 31 October → 30 November;
 - the same maps read here with tarfile + json + shapely, overlaid whole
   (``shapely.difference`` of the two snapshots, no tiles) and measured with pyproj
   (``vigil.testing.geod_area_km2``, polygons oriented first);
@@ -36,6 +43,11 @@ pytestmark = pytest.mark.slow
 OVERLAY_ABS_KM2 = 0.01
 AREA_REL = 1e-4
 WEEK_OF_21_OCT = dt.date(2024, 10, 21)
+# The file named D holds the map of D - 1 day (stated here apart from Vigil's reader).
+PUBLICATION_LAG = dt.timedelta(days=1)
+# A period of days [start, end) runs from the map of start - DAY to the map of end - DAY
+# (docs/method.md, "Periods"); stated here apart from vigil.territory.series.
+DAY = dt.timedelta(days=1)
 
 
 # --- fixtures: our store, and an independent reading of the same archive ---------------------
@@ -52,10 +64,12 @@ def territory(daily_store):
 
 @pytest.fixture(scope="session")
 def archive(daily_archive):
-    """The archive read independently: {date: geometry-loader}, via tarfile + json + shapely."""
+    """The archive read independently: {map date: file bytes}, via tarfile + json + shapely;
+    the map date is the date in the file name minus one day."""
     with tarfile.open(daily_archive) as tar:
         raw = {
-            dt.datetime.strptime(m.name[-16:-8], "%Y%m%d").date(): tar.extractfile(m).read()
+            dt.datetime.strptime(m.name[-16:-8], "%Y%m%d").date()
+            - PUBLICATION_LAG: tar.extractfile(m).read()
             for m in tar
             if m.isfile() and m.name.endswith(".geojson")
         }
@@ -63,14 +77,15 @@ def archive(daily_archive):
 
 
 class Archive:
-    """The daily maps as files: dates from the names, geometry as the union of features."""
+    """The daily maps as files: map dates from the names (the day before the name's),
+    geometry as the union of features."""
 
     def __init__(self, raw: dict[dt.date, bytes]):
         self.raw = raw
         self.dates = sorted(raw)
 
     def standing_for(self, day: dt.date) -> dt.date:
-        """The latest file dated on or before ``day`` (plain search)."""
+        """The latest map dated on or before ``day`` (plain search)."""
         return max(d for d in self.dates if d <= day)
 
     @functools.cache  # noqa: B019 - one instance per session
@@ -92,13 +107,17 @@ def weekly(territory):
 
 @pytest.fixture(scope="session")
 def independent_weekly(archive):
-    """Every complete ISO week of the archive, measured by brute force (no Vigil code)."""
+    """Every complete ISO week of the archive, measured by brute force (no Vigil code).
+
+    A week [Monday, next Monday) runs from the map standing for the Sunday before it (the
+    state when it begins) to the map standing for its own Sunday (its last day); it is
+    complete when the maps reach that Sunday."""
     rows = []
     monday = archive.dates[0] - dt.timedelta(days=archive.dates[0].weekday())
-    while monday + dt.timedelta(days=7) <= archive.dates[-1]:
-        if monday >= archive.dates[0]:
+    while monday + dt.timedelta(days=7) - DAY <= archive.dates[-1]:
+        if monday - DAY >= archive.dates[0]:
             end = monday + dt.timedelta(days=7)
-            a, b = archive.standing_for(monday), archive.standing_for(end)
+            a, b = archive.standing_for(monday - DAY), archive.standing_for(end - DAY)
             gained, lost = archive.overlay(a, b)
             rows.append(
                 {
@@ -117,8 +136,11 @@ def independent_weekly(archive):
 
 
 def test_archive_holds_what_its_name_says(territory, archive):
+    # the name gives the dates of the first and last files; they hold the day before's maps
     assert len(archive.dates) == 769
-    assert (archive.dates[0], archive.dates[-1]) == (dt.date(2024, 7, 8), dt.date(2026, 8, 22))
+    files = (archive.dates[0] + PUBLICATION_LAG, archive.dates[-1] + PUBLICATION_LAG)
+    assert files == (dt.date(2024, 7, 8), dt.date(2026, 8, 22))
+    assert (archive.dates[0], archive.dates[-1]) == (dt.date(2024, 7, 7), dt.date(2026, 8, 21))
     assert territory.dates() == archive.dates
     held = territory.snapshots().iloc[0]
     assert held.missing_days == (archive.dates[-1] - archive.dates[0]).days + 1 - 769
@@ -140,27 +162,60 @@ class TestPublishedFigures:
     """Figures published from DeepState data by others; approximate by nature."""
 
     def test_week_of_21_october_2024_gained_about_196_km2(self, territory):
-        # Published: 196.1 km² gained, 21 → 28 October 2024. Observed: 196.29 km².
-        week = territory.change("2024-10-21", "2024-10-28")
+        # Published: 196.1 km² gained, 21 → 28 October 2024, between the files named 21
+        # and 28 October: the maps of 20 and 27 October. Observed: 196.29 km².
+        week = territory.change("2024-10-20", "2024-10-27")
         assert (week.snapshot_from, week.snapshot_to, week.gap) == (
-            dt.date(2024, 10, 21),
-            dt.date(2024, 10, 28),
+            dt.date(2024, 10, 20),
+            dt.date(2024, 10, 27),
             False,
         )
         assert_km2_close(week.gained_km2, 196.1, abs_km2=1.0, rel=0, what="week of 21 Oct 2024")
+        # Vigil's own week of Monday 21 October is those maps: the published figure.
+        (row,) = territory.records("week", metric="gained", period="2024-10-21").itertuples()
+        assert (row.period_start, row.period_end) == (WEEK_OF_21_OCT, dt.date(2024, 10, 28))
+        assert row.value == pytest.approx(week.gained_km2, abs=1e-9)
+        assert_km2_close(row.value, 196.29, abs_km2=0.01, rel=0, what="Vigil's week of 21 Oct")
 
-    def test_november_2024_net_about_726_km2(self, territory):
-        # Published: 725-730 km² net for November 2024. Observed: 725.90 km².
-        month = territory.change("2024-11-01", "2024-12-01")
-        assert 720 <= month.net_km2 <= 735, month.net_km2
+    def test_november_2024_net_about_726_km2(self, territory, archive):
+        # Published: 725-730 km² net for November 2024, between the files named 1 November
+        # and 1 December: the maps of 31 October and 30 November. Observed: 725.91 km².
+        published = territory.change("2024-10-31", "2024-11-30")
+        assert (published.snapshot_from, published.snapshot_to, published.gap) == (
+            dt.date(2024, 10, 31),
+            dt.date(2024, 11, 30),
+            False,
+        )
+        assert 720 <= published.net_km2 <= 735, published.net_km2
+        # Vigil's month of November runs from the map of 31 October (the state when it
+        # begins) to that of 30 November (its last day): the monthly series row is that
+        # change, and its net is the difference of the two maps' areas measured here.
         monthly = territory.series("month", date_from="2024-11-01", date_to="2024-11-02")
         assert len(monthly) == 1
-        assert monthly.net_km2[0] == pytest.approx(month.net_km2, abs=1e-9)
-        assert monthly.gained_km2[0] == pytest.approx(month.gained_km2, abs=1e-9)
+        row = monthly.iloc[0]
+        assert (row.period_start, row.period_end) == (dt.date(2024, 11, 1), dt.date(2024, 12, 1))
+        assert (row.snapshot_start, row.snapshot_end, bool(row.gap), bool(row.complete)) == (
+            dt.date(2024, 10, 31),
+            dt.date(2024, 11, 30),
+            False,
+            True,
+        )
+        assert row.net_km2 == pytest.approx(published.net_km2, abs=1e-9)
+        assert row.gained_km2 == pytest.approx(published.gained_km2, abs=1e-9)
+        brute = geod_area_km2(archive.geometry(dt.date(2024, 11, 30))) - geod_area_km2(
+            archive.geometry(dt.date(2024, 10, 31))
+        )
+        assert_km2_close(row.net_km2, brute, abs_km2=OVERLAY_ABS_KM2, rel=0, what="Nov net")
+        assert_km2_close(row.net_km2, 725.91, abs_km2=0.01, rel=0, what="November 2024 net")
 
     def test_weekly_series_row_is_the_change(self, territory, weekly):
+        # the week of Monday 21 October: the maps of Sunday 20 → Sunday 27 October
         row = weekly[weekly.period_start == WEEK_OF_21_OCT].iloc[0]
-        change = territory.change("2024-10-21", "2024-10-28")
+        assert (row.snapshot_start, row.snapshot_end) == (
+            dt.date(2024, 10, 20),
+            dt.date(2024, 10, 27),
+        )
+        change = territory.change("2024-10-20", "2024-10-27")
         assert row.gained_km2 == pytest.approx(change.gained_km2, abs=1e-9)
         assert row.net_km2 == pytest.approx(change.net_km2, abs=1e-9)
 
@@ -170,7 +225,7 @@ class TestPublishedFigures:
 
 class TestOverlayAgainstBruteForce:
     """Our tiled gained/lost equal a whole-map overlay of independently read files
-    within 0.01 km² (observed: at most 0.003 km² over all 110 weeks)."""
+    within 0.01 km² (observed: at most 0.004 km² over all 110 weeks)."""
 
     def test_same_weeks_and_snapshots(self, weekly, independent_weekly):
         assert list(weekly.period_start) == list(independent_weekly.period_start)
@@ -197,16 +252,17 @@ class TestOverlayAgainstBruteForce:
         ("date_from", "date_to"),
         [
             ("2024-07-08", "2024-07-15"),
-            ("2024-08-12", "2024-08-19"),  # ends in the 18-19 August gap
-            ("2024-10-21", "2024-10-28"),
-            ("2024-12-30", "2025-01-06"),  # 1 January missing
-            ("2025-03-24", "2025-03-31"),
+            ("2024-08-11", "2024-08-18"),  # ends in the gap: no maps of 17-18 August
+            ("2024-10-20", "2024-10-27"),  # the published week (files of 21 → 28 October)
+            ("2024-10-21", "2024-10-28"),  # the maps a day later (202.45 km² gained)
+            ("2024-12-30", "2025-01-06"),  # the map of 31 December missing
+            ("2025-03-24", "2025-03-31"),  # ends in the gap: no maps of 30-31 March
             ("2025-06-30", "2025-07-07"),
             ("2025-09-29", "2025-10-06"),
             ("2026-01-05", "2026-01-12"),
             ("2026-04-13", "2026-04-20"),
             ("2026-08-10", "2026-08-17"),
-            ("2024-07-08", "2026-08-22"),  # the whole archive
+            ("2024-07-07", "2026-08-21"),  # the whole archive: first and last maps
             ("2025-01-01", "2026-01-01"),  # one calendar year
         ],
     )
@@ -239,7 +295,10 @@ class TestOverlayAgainstBruteForce:
 
 
 @pytest.mark.parametrize(
-    "date", ["2024-07-08", "2024-08-18", "2024-10-28", "2025-06-30", "2026-08-22"]
+    "date",
+    # first map; in the gap of 17-18 August (the 16th stands for it); two ordinary days;
+    # the last map; the day after it
+    ["2024-07-07", "2024-08-18", "2024-10-28", "2025-06-30", "2026-08-21", "2026-08-22"],
 )
 def test_area_matches_geod_on_the_file(territory, archive, date):
     day = dt.date.fromisoformat(date)
@@ -258,10 +317,13 @@ def test_area_matches_geod_on_the_file(territory, archive, date):
 class TestRecords:
     """'Was the week of 21 Oct 2024 the largest weekly gain of the data's trailing year?'
 
-    The data begin on 8 July 2024, so that trailing year holds 16 weeks (not a full
-    52: ``year_covered`` is False). Brute force over those weeks (whole-map overlays of
-    independently read files) says it was the largest, and the largest since the data
-    begin. Observed: 196.29 km²; next largest in that window: see the assertion.
+    The maps begin on 7 July 2024 (a Sunday; the first whole week starts on Monday 8
+    July), so that trailing year holds 16 weeks (not a full 52: ``year_covered`` is
+    False). Brute force over those weeks (whole-map overlays of independently read
+    files) says it was the largest, and the largest since the data begin. Vigil's week
+    of 21 October runs from the map of Sunday 20 to that of Sunday 27 October, as the
+    published figure does. Observed: 196.29 km²; next largest in that window: 127.02 km²,
+    the week of 16 September (maps of 15 → 22 September).
     """
 
     def test_week_of_21_october_2024(self, territory, independent_weekly):
@@ -280,6 +342,7 @@ class TestRecords:
         runner_up = window.gained_km2.nlargest(2).iloc[1]
         assert best.gained_km2 - runner_up > 2 * OVERLAY_ABS_KM2, "not a near-tie"
         assert row.value == pytest.approx(best.gained_km2, abs=OVERLAY_ABS_KM2)
+        assert_km2_close(row.value, 196.29, abs_km2=0.01, rel=0, what="week of 21 Oct")
 
     def test_all_weeks_ranks_against_brute_force(self, territory, independent_weekly):
         rec = territory.records("week", metric="gained")

@@ -122,19 +122,22 @@ def figures_change(
 
 
 def weekly_series(n: int = 14, *, gap_at: int | None = None, last_incomplete: bool = False):
-    """``n`` Monday-to-Monday weeks ending 2024-10-28, gains 10, 20, … km², lost 1.5 km²."""
+    """``n`` Monday-to-Monday weeks ending 2024-10-28, gains 10, 20, … km², lost 1.5 km²;
+    each measured, as a series row is, from the map of the Sunday before it to the map of
+    its own Sunday (the gap week ends two days short)."""
     rows, area = [], 110_000.0
+    day = dt.timedelta(days=1)
     for k in range(n):
         start = D(2024, 10, 21) - dt.timedelta(weeks=n - 1 - k)
         end = start + dt.timedelta(weeks=1)
         gained, lost = 10.0 * (k + 1), 1.5
         area += gained - lost
-        snap_end = end - dt.timedelta(days=2) if k == gap_at else end
+        snap_end = end - day - dt.timedelta(days=2) if k == gap_at else end - day
         rows.append(
             [
                 start,
                 end,
-                start,
+                start - day,
                 snap_end,
                 gained,
                 lost,
@@ -152,8 +155,8 @@ def monthly_series() -> pd.DataFrame:
         [
             D(2024, 8, 1),
             D(2024, 9, 1),
-            D(2024, 8, 1),
-            D(2024, 9, 1),
+            D(2024, 7, 31),
+            D(2024, 8, 31),
             367.9,
             4.5,
             363.4,
@@ -164,8 +167,8 @@ def monthly_series() -> pd.DataFrame:
         [
             D(2024, 9, 1),
             D(2024, 10, 1),
-            D(2024, 9, 1),
-            D(2024, 10, 1),
+            D(2024, 8, 31),
+            D(2024, 9, 30),
             403.5,
             80.0,
             323.5,
@@ -176,8 +179,8 @@ def monthly_series() -> pd.DataFrame:
         [
             D(2024, 10, 1),
             D(2024, 11, 1),
-            D(2024, 10, 1),
-            D(2024, 10, 28),
+            D(2024, 9, 30),
+            D(2024, 10, 27),
             505.3,
             2.5,
             502.8,
@@ -233,16 +236,19 @@ def brief_data(
     grey_km2: float | None = None,
     extra: dict | None = None,
 ) -> BriefData:
-    week = last_week or figures_change(D(2024, 10, 21), D(2024, 10, 28), 110_465.76, 196.29, 0.06)
+    # As vigil.territory.brief assembles them: the week of 21 October is the maps of 20 →
+    # 27 October, September the maps of 31 August → 30 September, the year to date from
+    # the map of 31 December 2023.
+    week = last_week or figures_change(D(2024, 10, 20), D(2024, 10, 27), 110_465.76, 196.29, 0.06)
     return BriefData(
         source=source,
-        as_of=D(2024, 10, 28),
+        as_of=D(2024, 10, 27),
         area=AreaOnDate(
             source, week.date_to, week.snapshot_to, week.area_to_km2, grey_km2, with_grey=False
         ),
         last_week=week,
-        last_month=figures_change(D(2024, 9, 1), D(2024, 10, 1), 109_858.6, 403.54, 6.32),
-        year_to_date=figures_change(D(2024, 1, 1), D(2024, 10, 28), 106_000.0, 4_712.05, 45.3),
+        last_month=figures_change(D(2024, 8, 31), D(2024, 9, 30), 109_858.6, 403.54, 6.32),
+        year_to_date=figures_change(D(2023, 12, 31), D(2024, 10, 27), 106_000.0, 4_712.05, 45.3),
         weekly=weekly_series(),
         monthly=monthly_series(),
         week_record=week_record,
@@ -256,8 +262,8 @@ def brief_data(
             start=D(2024, 9, 1),
             days=30,
         ),
-        data_first=D(2024, 7, 8),
-        data_last=D(2024, 10, 28),
+        data_first=D(2024, 7, 7),
+        data_last=D(2024, 10, 27),
         credit=credit,
         extra=extra or {},
     )
@@ -408,7 +414,7 @@ def test_markdown_headline_has_the_exact_figures_and_snapshot_dates(charts):
     text = render.brief_markdown(brief_data(), charts)
     lead = next(line for line in text.splitlines() if line.startswith("**From"))
     assert "+196.2 km²" in lead and "196.3 km² gained" in lead and "0.1 km² lost" in lead
-    assert "2024-10-21" in lead and "2024-10-28" in lead
+    assert "2024-10-20" in lead and "2024-10-27" in lead
     assert "net +397.2 km²" in text  # last month: 403.54 - 6.32
     assert "4,712.1 km² gained" in text and "net +4,666.8 km²" in text  # year to date
     assert "110,662.0 km² was under Russian control" in text
@@ -418,20 +424,20 @@ def test_markdown_headline_has_the_exact_figures_and_snapshot_dates(charts):
 
 def test_markdown_flags_a_snapshot_older_than_the_date_asked(charts):
     week = figures_change(
-        D(2024, 10, 21), D(2024, 10, 28), 110_465.76, 150.0, 0.0, snapshot_to=D(2024, 10, 26)
+        D(2024, 10, 20), D(2024, 10, 27), 110_465.76, 150.0, 0.0, snapshot_to=D(2024, 10, 25)
     )
     text = render.brief_markdown(brief_data(last_week=week), charts)
     assert (
-        "the latest snapshot is from 2024-10-26, 2 days before the date asked (2024-10-28)"
+        "the latest snapshot is from 2024-10-25, 2 days before the date asked (2024-10-27)"
     ) in text
-    assert "snapshots of 2024-10-21 and 2024-10-26" in text
+    assert "snapshots of 2024-10-20 and 2024-10-25" in text
 
 
 def test_markdown_table_of_the_last_twelve_weeks(charts):
     text = render.brief_markdown(brief_data(), charts)
     rows = [line for line in text.splitlines() if line.startswith("| 2024-")]
     assert len(rows) == 12  # of the 14 weeks given
-    assert rows[-1].startswith("| 2024-10-21 to 2024-10-28 | 2024-10-21, 2024-10-28 | 140.0 |")
+    assert rows[-1].startswith("| 2024-10-21 to 2024-10-28 | 2024-10-20, 2024-10-27 | 140.0 |")
     assert "| +138.5 |" in rows[-1] and "| 111,029.0 |" in rows[-1]  # 110,000 + Σ(10k - 1.5)
 
 
@@ -448,9 +454,17 @@ def test_brief_says_record_when_it_is_one(charts):
 
 
 def test_brief_on_a_trailing_year_the_data_do_not_cover(charts):
+    # The 16 weeks are those of 8 July … 21 October (the first map is of 7 July, the
+    # state when the week of 8 July begins).
     text = render.brief_markdown(brief_data(week_record=UNCOVERED), charts)
     assert "the largest weekly gain in the 16 weeks of data since 2024-07-08" in text
     assert "in the trailing year" not in text
+
+
+def test_brief_names_last_month(charts):
+    # September 2024: the maps of 31 August → 30 September (brief_data above)
+    text = render.brief_markdown(brief_data(), charts)
+    assert "- September 2024" in text
 
 
 def test_brief_reports_the_grey_zone_and_the_sliver_filter(charts):

@@ -1,20 +1,31 @@
 """Series and records (Territory.series / Territory.records) on a synthetic map whose
 weekly changes are known by construction.
 
-The map is two bands at 48°N, 0.1° high. Band A's east edge advances each week by a
-width chosen to gain G[k] km² (5, 10, 3, 12, 7, 40, then values up to 19, and 30 in
-week 58); band B's east edge retreats in a few weeks (losses L[k]). Snapshots are
-dated on Mondays from 2024-01-01, except:
+The rule under test (docs/method.md, "Periods"): a snapshot dated D holds the map at
+the end of day D, and a period of days [start, end) runs from the map standing for day
+start - 1 (the state when the period begins) to the map standing for day end - 1 (its
+last day). The map standing for a day is the latest one dated on or before it.
 
-- the Monday of week 20 is missing; a snapshot on the Sunday before stands for it
-  (band A there has gained half of week 19's gain), so weeks 19 and 20 are gaps;
-- a Wednesday after the last Monday makes an unfinished, partial week.
+The map is two bands at 48°N, 0.1° high. Band A's east edge advances during each week
+(Monday to Sunday) by a width chosen to gain G[k] km² (5, 10, 3, 12, 7, 40, then values
+up to 19, and 30 in week 58); band B's east edge retreats in a few weeks (losses L[k]).
+Snapshots are dated on the Sundays before each Monday from 2024-01-01 (the first is
+Sunday 2023-12-31): the map at the end of a Sunday is the state when the next week
+begins and when the week before ends. Except:
+
+- the Sunday ending week 19 is missing; a snapshot on the Saturday before stands for
+  it (band A there has gained half of week 19's gain), so weeks 19 and 20 are gaps;
+- a Wednesday after the last Sunday makes an unfinished, partial week;
+- on the Mondays of weeks 3, 5 and 40 there is a map too, with a quarter of that week's
+  gain already made (MONDAY_MAPS): it lies inside the week and changes nothing of it,
+  but a rule that began a week with the map of its first day would see it.
 
 Expected values are measured independently: the strip between two edge positions,
 drawn by hand and measured with pyproj (vigil.testing.geod_area_km2), for the
-snapshots that the rule "latest on or before" picks (found here by a plain search).
-Records are checked against the hand-known answers of the first weeks and against a
-brute-force loop over the expected values. Tolerance: 1e-4 km².
+snapshots that the rule picks (found here by a plain search, one day before each
+period boundary: ``BEFORE``). Records are checked against the hand-known answers of
+the first weeks and against a brute-force loop over the expected values. Tolerance:
+1e-4 km².
 """
 
 from __future__ import annotations
@@ -38,14 +49,21 @@ WEST = 36.02
 A_SOUTH, A_NORTH = 48.02, 48.12
 B_SOUTH, B_NORTH = 48.32, 48.42
 N_WEEKS = 60
-GAP_WEEK = 20  # its Monday has no snapshot
+GAP_WEEK = 20  # the Sunday before its Monday has no snapshot
 # 1 … 19.2 km² in steps of 0.35: no two weeks within a trailing year are near-equal (ties
 # would be decided by round-off).
 FILLER = [1 + 0.35 * ((7 * i) % 53) for i in range(N_WEEKS)]
 G = [5.0, 10.0, 3.0, 12.0, 7.0, 40.0, *FILLER[6:58], 30.0, 4.0]
 L = {2: 4.0, 10: 1.0, 30: 6.0, 58: 2.0}  # losses in band B, km²
 PARTIAL_GAIN = 6.0
+MONDAY_MAPS = {3: 0.25, 5: 0.25, 40: 0.25}  # week: the part of its gain made on Monday
 MONDAYS = [dt.date(2024, 1, 1) + dt.timedelta(weeks=k) for k in range(N_WEEKS + 1)]
+# A period boundary falls between two days: the map of the day before it stands for it
+# (stated here on its own, not imported from vigil.territory.series).
+BEFORE = dt.timedelta(days=1)
+# The map at the end of the Sunday before each Monday: week k runs from SUNDAYS[k] to
+# SUNDAYS[k + 1].
+SUNDAYS = [monday - BEFORE for monday in MONDAYS]
 
 
 def band(south, north, east):
@@ -61,11 +79,13 @@ def build():
     per_a, per_b = km2_per_degree(A_SOUTH, A_NORTH), km2_per_degree(B_SOUTH, B_NORTH)
     a, b = WEST + 0.05, WEST + 0.8
     edges = {}
-    for k, monday in enumerate(MONDAYS):
-        if k == GAP_WEEK:  # the Sunday before: half of the previous week's gain
-            edges[monday - dt.timedelta(days=1)] = (a - 0.5 * G[k - 1] / per_a, b)
+    for k, sunday in enumerate(SUNDAYS):
+        if k == GAP_WEEK:  # the Saturday before: half of the previous week's gain
+            edges[sunday - dt.timedelta(days=1)] = (a - 0.5 * G[k - 1] / per_a, b)
         else:
-            edges[monday] = (a, b)
+            edges[sunday] = (a, b)
+        if k in MONDAY_MAPS:
+            edges[MONDAYS[k]] = (a + MONDAY_MAPS[k] * G[k] / per_a, b)
         if k < N_WEEKS:
             a += G[k] / per_a
             b -= L.get(k, 0.0) / per_b
@@ -89,8 +109,10 @@ def standing_for(day):
 
 
 def expected_row(start, end, snap_end=None):
-    """Expected gained / lost / net between the snapshots standing for start and end."""
-    sa, sb = standing_for(start), snap_end or standing_for(end)
+    """Expected gained / lost / net of the period [start, end): between the snapshots
+    standing for the day before ``start`` and for its last day, ``end`` - 1 day."""
+    sa, sb = standing_for(start - BEFORE), snap_end or standing_for(end - BEFORE)
+    gap = snap_end is None and (sa < start - BEFORE or sb < end - BEFORE)
     (a0, b0), (a1, b1) = EDGES[sa], EDGES[sb]
     gained = geod_area_km2(rectangle(a0, A_SOUTH, a1, A_NORTH, step_deg=0.01)) if a1 > a0 else 0
     lost = geod_area_km2(rectangle(b1, B_SOUTH, b0, B_NORTH, step_deg=0.01)) if b1 < b0 else 0
@@ -103,6 +125,7 @@ def expected_row(start, end, snap_end=None):
         "lost_km2": lost,
         "net_km2": geod_area_km2(geometry(sb)) - geod_area_km2(geometry(sa)),
         "area_km2": geod_area_km2(geometry(sb)),
+        "gap": gap,
     }
 
 
@@ -112,7 +135,7 @@ def territory(tmp_path_factory):
     write_daily(folder, {d: geometry(d) for d in DATES})
     t = open_store(folder / "store.sqlite", create=True)
     report = t.ingest([folder], jobs=1)
-    assert report.added == len(DATES) == N_WEEKS + 2
+    assert report.added == len(DATES) == N_WEEKS + 2 + len(MONDAY_MAPS)
     yield t
     t.close()
 
@@ -141,7 +164,7 @@ def test_weekly_series_matches_the_construction(weekly):
     assert len(weekly) == N_WEEKS  # the unfinished week is left out
     expected = pd.DataFrame([expected_row(s, s + dt.timedelta(weeks=1)) for s in MONDAYS[:-1]])
     assert_frames_close(
-        weekly, expected, ["period_start", "period_end", "snapshot_start", "snapshot_end"]
+        weekly, expected, ["period_start", "period_end", "snapshot_start", "snapshot_end", "gap"]
     )
     assert_frames_close(
         weekly, expected, ["gained_km2", "lost_km2", "net_km2", "area_km2"], rel=1e-9, abs=TOL
@@ -155,20 +178,22 @@ def test_gained_minus_lost_is_net(weekly):
 
 
 def test_gap_week_flags_and_snapshot_dates(weekly):
-    sunday = MONDAYS[GAP_WEEK] - dt.timedelta(days=1)
+    saturday = SUNDAYS[GAP_WEEK] - dt.timedelta(days=1)
     before = weekly[weekly.period_start == MONDAYS[GAP_WEEK - 1]].iloc[0]
     during = weekly[weekly.period_start == MONDAYS[GAP_WEEK]].iloc[0]
+    # Week 19 ends with the map of Saturday (a day short of its last day, Sunday); week
+    # 20 begins with it (a day older than the state when it begins).
     assert (before.snapshot_start, before.snapshot_end, before.gap) == (
-        MONDAYS[GAP_WEEK - 1],
-        sunday,
+        SUNDAYS[GAP_WEEK - 1],
+        saturday,
         True,
     )
     assert (during.snapshot_start, during.snapshot_end, during.gap) == (
-        sunday,
-        MONDAYS[GAP_WEEK + 1],
+        saturday,
+        SUNDAYS[GAP_WEEK + 1],
         True,
     )
-    # Known by construction: the Sunday had half of week 19's gain.
+    # Known by construction: the Saturday had half of week 19's gain.
     assert before.gained_km2 == pytest.approx(0.5 * G[GAP_WEEK - 1], rel=1e-3)
     assert during.gained_km2 == pytest.approx(0.5 * G[GAP_WEEK - 1] + G[GAP_WEEK], rel=1e-3)
     assert weekly.gap.sum() == 2
@@ -181,7 +206,8 @@ def test_partial_week(territory, weekly):
     last = with_partial.iloc[-1]
     wednesday = MONDAYS[-1] + dt.timedelta(days=2)
     assert (last.period_start, last.period_end) == (MONDAYS[-1], MONDAYS[-1] + dt.timedelta(7))
-    assert (last.snapshot_start, last.snapshot_end) == (MONDAYS[-1], wednesday)
+    # from the map of the Sunday before it to the last map, Wednesday's
+    assert (last.snapshot_start, last.snapshot_end) == (SUNDAYS[-1], wednesday)
     assert (bool(last.complete), bool(last.gap)) == (False, False)
     assert last.gained_km2 == pytest.approx(PARTIAL_GAIN, rel=1e-3)
     exp = expected_row(MONDAYS[-1], MONDAYS[-1] + dt.timedelta(7), snap_end=wednesday)
@@ -192,7 +218,10 @@ def test_start_and_end_select_periods(territory):
     part = territory.series("week", date_from="2024-01-17", date_to="2024-02-05")
     assert list(part.period_start) == [MONDAYS[2], MONDAYS[3], MONDAYS[4]]  # end excluded
     before_data = territory.series("week", date_from="2023-12-01", date_to="2024-01-10")
-    assert list(before_data.period_start) == [MONDAYS[0], MONDAYS[1]]  # earlier weeks skipped
+    # Earlier weeks skipped: the week of 25 December 2023 would begin with the map of the
+    # 24th, and the first map is the 31st's (the last day of that week).
+    assert list(before_data.period_start) == [MONDAYS[0], MONDAYS[1]]
+    assert before_data.snapshot_start[0] == SUNDAYS[0] == DATES[0]
     # Only the unfinished week starts in the window: no row, but the columns are there.
     empty = territory.series("week", date_from=MONDAYS[-1])
     assert empty.empty and list(empty.columns) == SERIES_COLUMNS
@@ -205,10 +234,15 @@ def test_start_and_end_select_periods(territory):
 def test_sunday_weeks(territory, weekly):
     sundays = territory.series("week", week_start="sun")
     assert all(s.isoweekday() == 7 for s in sundays.period_start)
-    # Each Sunday is stood for by the Monday before it (6 days older: a gap), so a
-    # Sunday week measures the same pair of snapshots as the Monday week before it,
-    # except around the missing Monday.
+    # A Sunday week begins with the map of a Saturday, stood for by the Sunday before it
+    # (6 days older, or the Monday map after it: a gap), and ends with the map of the next
+    # Saturday, stood for by its own first day; so it measures the same pair of
+    # snapshots as the Monday week before it, except around the missing Sunday and the
+    # Monday maps.
     assert sundays.gap.all()
+    # The first Sunday (the first map's day) has no map of the day before: skipped.
+    assert sundays.period_start[0] == SUNDAYS[1]
+    assert (sundays.snapshot_start[0], sundays.snapshot_end[0]) == (SUNDAYS[0], SUNDAYS[1])
     by_pair = {(r.snapshot_start, r.snapshot_end): r.gained_km2 for r in weekly.itertuples()}
     for row in sundays.itertuples():
         exp = expected_row(row.period_start, row.period_end)
@@ -221,15 +255,36 @@ def test_sunday_weeks(territory, weekly):
             assert row.gained_km2 == pytest.approx(by_pair[row.snapshot_start, row.snapshot_end])
 
 
+def test_daily_series(territory):
+    # Day D is map(D) - map(D - 1). Maps are weekly here, so a Sunday carries its whole
+    # week's change and the other days none; a day is a gap unless both maps are its own
+    # and the day before's (never, with maps a week apart).
+    first = SUNDAYS[1] - dt.timedelta(days=2)  # a Friday
+    days = territory.series("day", date_from=first, date_to=MONDAYS[3])
+    starts = [first + dt.timedelta(days=i) for i in range((MONDAYS[3] - first).days)]
+    assert list(days.period_start) == starts
+    expected = pd.DataFrame([expected_row(s, s + dt.timedelta(days=1)) for s in starts])
+    assert_frames_close(days, expected, ["snapshot_start", "snapshot_end", "gap"])
+    assert_frames_close(days, expected, ["gained_km2", "lost_km2", "net_km2"], rel=1e-9, abs=TOL)
+    sunday = days[days.period_start == SUNDAYS[2]].iloc[0]
+    assert (sunday.snapshot_start, sunday.snapshot_end) == (SUNDAYS[1], SUNDAYS[2])
+    assert sunday.gained_km2 == pytest.approx(G[1], rel=1e-3)
+    monday = days[days.period_start == MONDAYS[2]].iloc[0]
+    assert monday.snapshot_start == monday.snapshot_end == SUNDAYS[2]
+    assert days.gap.all()
+
+
 def test_monthly_series(territory):
     monthly = territory.series("month")
     starts = [dt.date(2024, m, 1) for m in range(2, 13)] + [dt.date(2025, 1, 1)]
-    # January 2024 starts on the first snapshot; the data end in late February 2025.
+    # January 2024 begins with the first map (31 December 2023); the data end in late
+    # February 2025, before its last day.
     assert list(monthly.period_start) == [dt.date(2024, 1, 1), *starts]
     expected = pd.DataFrame(
         [expected_row(s, P.next_start(s, P.Freq.MONTH)) for s in monthly.period_start]
     )
-    assert_frames_close(monthly, expected, ["snapshot_start", "snapshot_end"])
+    assert_frames_close(monthly, expected, ["snapshot_start", "snapshot_end", "gap"])
+    assert monthly.snapshot_start[0] == dt.date(2023, 12, 31)
     assert_frames_close(monthly, expected, ["gained_km2", "lost_km2", "net_km2"], rel=1e-9, abs=TOL)
     # A month is measured from its two snapshots, never by summing weeks (here equal,
     # since band A only grows and band B only shrinks).
@@ -373,17 +428,54 @@ def test_monthly_records_window_is_twelve():
 
 
 def test_plan_directly():
-    dates = [dt.date(2024, 10, d) for d in (16, 21, 23, 30)] + [dt.date(2024, 11, 5)]
-    plan = S.plan(P.Freq.WEEK, dates, start=dates[0], end=dt.date(2024, 11, 6), partial=True)
+    d = dt.date
+    # Monday 14, Sunday 20, Wednesday 23, Sunday 27, Wednesday 30 October; Monday 4 November
+    dates = [d(2024, 10, 14), d(2024, 10, 20), d(2024, 10, 23), d(2024, 10, 27)]
+    dates += [d(2024, 10, 30), d(2024, 11, 4)]
+    plan = S.plan(P.Freq.WEEK, dates, start=dates[0], end=d(2024, 11, 6), partial=True)
     got = [(p.start, p.snap_a, p.snap_b, p.complete) for p in plan]
     assert got == [
-        # the week of 14 Oct starts before the first snapshot (16 Oct): skipped
-        (dt.date(2024, 10, 21), dates[1], dates[2], True),
-        (dt.date(2024, 10, 28), dates[2], dates[3], True),
-        (dt.date(2024, 11, 4), dates[3], dates[4], False),  # unfinished: up to the last
+        # the week of 14 Oct would begin with the map of the 13th: none, so skipped
+        # although a map of its first day exists
+        (d(2024, 10, 21), d(2024, 10, 20), d(2024, 10, 27), True),  # Sunday → Sunday
+        # its last day, Sunday 3 November, is stood for by the 30th; the data pass it
+        (d(2024, 10, 28), d(2024, 10, 27), d(2024, 10, 30), True),
+        (d(2024, 11, 4), d(2024, 10, 30), d(2024, 11, 4), False),  # unfinished: up to the last
     ]
-    complete_only = S.plan(P.Freq.WEEK, dates, start=dates[0], end=dt.date(2024, 11, 6))
-    assert [p.start for p in complete_only] == [dt.date(2024, 10, 21), dt.date(2024, 10, 28)]
+    complete_only = S.plan(P.Freq.WEEK, dates, start=dates[0], end=d(2024, 11, 6))
+    assert [p.start for p in complete_only] == [d(2024, 10, 21), d(2024, 10, 28)]
+
+
+def test_plan_a_period_is_complete_on_its_last_day():
+    d = dt.date
+    week = dict(start=d(2024, 10, 28), end=d(2024, 11, 4))
+    # the week of Monday 28 October ends with the map of Sunday 3 November
+    assert S.plan(P.Freq.WEEK, [d(2024, 10, 27), d(2024, 11, 2)], **week) == []
+    done = S.plan(P.Freq.WEEK, [d(2024, 10, 27), d(2024, 11, 3)], **week)
+    assert [(p.snap_a, p.snap_b, p.complete) for p in done] == [
+        (d(2024, 10, 27), d(2024, 11, 3), True)
+    ]
+    # November 2024: the maps of 31 October → 30 November, complete on the 30th
+    month = dict(start=d(2024, 11, 1), end=d(2024, 12, 1))
+    dates = [d(2024, 10, 30), d(2024, 10, 31), d(2024, 11, 1), d(2024, 11, 30)]
+    done = S.plan(P.Freq.MONTH, dates, **month)
+    assert [(p.snap_a, p.snap_b, p.complete) for p in done] == [
+        (d(2024, 10, 31), d(2024, 11, 30), True)
+    ]
+    assert S.plan(P.Freq.MONTH, [*dates[:-1], d(2024, 11, 29)], **month) == []
+
+
+def test_plan_a_day_is_its_map_minus_the_day_before():
+    d = dt.date
+    dates = [d(2024, 10, 20), d(2024, 10, 21), d(2024, 10, 23)]
+    plan = S.plan(P.Freq.DAY, dates, start=dates[0], end=d(2024, 10, 24))
+    got = [(p.start, p.snap_a, p.snap_b) for p in plan]
+    assert got == [
+        # 20 October has no map of the 19th: skipped
+        (d(2024, 10, 21), d(2024, 10, 20), d(2024, 10, 21)),
+        (d(2024, 10, 22), d(2024, 10, 21), d(2024, 10, 21)),  # no map of the 22nd: none
+        (d(2024, 10, 23), d(2024, 10, 21), d(2024, 10, 23)),  # from the 21st, a day older
+    ]
 
 
 # --- the comparison helpers used above can fail -------------------------------------------

@@ -303,7 +303,8 @@ def test_a_corrupt_file_in_the_middle_of_an_archive_rolls_back(seeded, tmp_path,
         DAYS[5]: maps[DAYS[5]],
     }
     archive = write_daily_archive(tmp_path / "bad.tar.xz", members)
-    with pytest.raises(InputError, match=r"deepstatemap_data_20241101\.geojson: not valid GeoJSON"):
+    # the map of 1 November is published in the file named 2 November
+    with pytest.raises(InputError, match=r"deepstatemap_data_20241102\.geojson: not valid GeoJSON"):
         t.ingest([archive], jobs=1)
     assert dump_store(path) == before
 
@@ -335,7 +336,11 @@ def test_a_second_file_for_a_date_rolls_back(seeded, tmp_path, path):
     one, two = tmp_path / "one", tmp_path / "two"
     write_daily(one, REST)
     write_daily(two, {DAYS[4]: shape(0)})
-    with pytest.raises(InputError, match="a second file for 2024-10-25"):
+    # the map of DAYS[4] = 25 October is published as the file of 26 October; the message
+    # names the file and the date in its name
+    with pytest.raises(
+        InputError, match=r"deepstatemap_data_20241026\.geojson: a second file for 2024-10-26"
+    ):
         t.ingest([one, two], jobs=1)
     assert dump_store(path) == before
 
@@ -368,10 +373,14 @@ def after_columns(path, table: str) -> list[tuple]:
 
 def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, path):
     """Schema 2 added the reference geography; a store written before it opens, gains
-    the new tables and keeps every snapshot row."""
+    the new tables and keeps every snapshot row. The store is taken back to schema 1 by
+    undoing every later migration (5: sources.dating and source_parts; 3 and 4: the
+    fingerprints; 2: the geography)."""
     t, before = seeded
     t.close()
     db = sqlite3.connect(path)
+    db.execute("DROP TABLE source_parts")
+    db.execute("ALTER TABLE sources DROP COLUMN dating")
     db.execute("DROP TABLE regions")
     db.execute("DROP TABLE settlements")
     db.execute("DROP TABLE geography_imports")
@@ -387,6 +396,13 @@ def test_a_version_1_store_is_upgraded_in_place_keeping_its_snapshots(seeded, pa
     assert dict(after["meta"])["schema_version"] == str(SCHEMA_VERSION)
     # schema 4's column is there: geography imports record what they read
     assert any(c[1] == "fingerprint" for c in after_columns(path, "geography_imports"))
+    # schema 5: a daily source stored before it was dated by file name, and says so
+    # (the next ingest stores it again under map dates)
+    assert [r[:2] for r in after["sources"]] == [(1, "deepstate-daily")]
+    assert any(c[1] == "dating" for c in after_columns(path, "sources"))
+    assert after["source_parts"] == []
+    with open_store(path) as upgraded:
+        assert upgraded.store.source_dating("deepstate-daily") == "file date"
 
 
 def test_a_store_from_a_newer_vigil_is_refused(path, seeded):

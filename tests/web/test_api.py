@@ -96,9 +96,17 @@ def test_csv_on_request_and_by_accept(client):
     for response in (by_param, by_header):
         assert response["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-        assert [r["period_start"] for r in rows] == ["2025-03-03", "2025-03-10"]
+        # A week runs from the map of the Sunday before it to the map of its own Sunday.
+        # The maps are of Mondays 3, 10 and 17 March: the week of 3 March would begin
+        # with the map of 2 March (none, so it is skipped), the week of 17 March is
+        # unfinished, and the week of 10 March is the maps of 3 → 10 March (a gap: each
+        # a day older than the day it stands for).
+        assert [r["period_start"] for r in rows] == ["2025-03-10"]
+        assert (rows[0]["snapshot_start"], rows[0]["snapshot_end"]) == ("2025-03-03", "2025-03-10")
+        assert rows[0]["gap"] == "True"
     json_rows = _json(client.get("/api/territory/series", {"freq": "week"}))
     assert float(rows[0]["gained_km2"]) == pytest.approx(json_rows[0]["gained_km2"])
+    assert json_rows[0]["gap"] is True
 
 
 @pytest.mark.parametrize(
@@ -219,16 +227,19 @@ def test_regions_boundaries_and_settlements_on_the_demo(web_store, settings):
     got = {r["code"]: r["controlled_km2"] for r in rows}
     for _, ref in expected.iterrows():
         assert got[ref.code] == pytest.approx(ref.controlled_km2, rel=1e-12)
+    # the published week of 21-28 October 2024 (196.29 km² gained, tests/territory/
+    # test_reference.py) was measured between the files named 21 and 28 October, which
+    # hold the maps of 20 and 27 October: the dates Vigil answers for
     change = _json(
         client.get(
-            "/api/territory/regions", {"level": "oblast", "from": "2024-10-21", "to": "2024-10-28"}
+            "/api/territory/regions", {"level": "oblast", "from": "2024-10-20", "to": "2024-10-27"}
         )
     )
     assert sum(r["gained_km2"] for r in change) == pytest.approx(196.29, abs=0.5)
     shapes = _json(client.get("/api/territory/boundaries", {"level": "oblast"}))
     assert len(shapes["features"]) == 27
     places = _json(
-        client.get("/api/territory/settlements", {"from": "2024-10-21", "to": "2024-10-28"})
+        client.get("/api/territory/settlements", {"from": "2024-10-20", "to": "2024-10-27"})
     )
     assert places and all({"name_en", "lat", "lon"} <= set(p) for p in places)
     # the order of from and to is checked as on every endpoint (once FROM/TO, no parameter)
