@@ -5,8 +5,10 @@ counts over time, the web pages and the charts. The rules (docs/method.md):
 - the snapshot for a date D is the latest snapshot dated on or before D;
 - a week runs from a Monday to the next Monday (``week_start`` changes the day),
   a month from the 1st to the next 1st, a year from 1 January to the next;
-- a period [start, end) is measured from the snapshot for ``start`` to the snapshot
-  for ``end``, so consecutive periods chain without gaps or double counting.
+- a territory period of days [start, end) is measured from the snapshot for
+  ``start`` − 1 day to the snapshot for ``end`` − 1 day (a snapshot dated D is the map at
+  the end of day D; vigil.territory.series), so consecutive periods chain without gaps
+  or double counting.
 """
 
 from __future__ import annotations

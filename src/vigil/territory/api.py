@@ -676,8 +676,9 @@ class Territory:
         """One row per period (columns: vigil.territory.results.SERIES_COLUMNS).
 
         Periods run from ``date_from`` (default: the first snapshot) to ``date_to``
-        (default: the last); only periods whose start has a snapshot on or before it are
-        shown. The current, unfinished period is left out unless ``partial``. ``region`` (an
+        (default: the last); a period [start, end) is measured from the map of start − 1
+        to the map of end − 1 (vigil.territory.series) and shown when a snapshot stands
+        for start − 1. The current, unfinished period is left out unless ``partial``. ``region`` (an
         oblast, raion or hromada, by code or name) restricts every figure to it;
         ``frontline_buffer_km`` adds ``frontline_km``, the line of contact at each
         period's end snapshot. ``redraws`` adds ``gained_redraw_km2``, ``lost_redraw_km2``
@@ -720,7 +721,7 @@ class Territory:
         )
         if label is not None:
             table.insert(0, "region", label)
-        if (redraws or exclude_redraws) and len(table):
+        if redraws or exclude_redraws:
             self._flag_periods(table, src, kind, plan, overlays, exclude_redraws)
         if self.store.parts(src) and len(table):
             # a joined source: which archive each period's two snapshots come from

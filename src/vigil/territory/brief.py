@@ -32,10 +32,11 @@ def brief_data(
     dates = t.dates(src)
     day = parse_date(as_of, "as_of") if as_of is not None else dates[-1]
     ws = P.weekday_index(week_start)
-    # the last complete week and month end where the current ones begin
-    week_end = P.floor(day, P.Freq.WEEK, ws)
+    # the last complete week and month end where the current ones begin: the week that
+    # ends on ``day`` (a Sunday) is complete with the map of ``day``
+    week_end = P.floor(day + BEFORE, P.Freq.WEEK, ws)
     week_start_day = period_start_before(week_end, P.Freq.WEEK)
-    month_end = P.floor(day, P.Freq.MONTH)
+    month_end = P.floor(day + BEFORE, P.Freq.MONTH)
     month_start = period_start_before(month_end, P.Freq.MONTH)
     year_start = P.floor(day, P.Freq.YEAR)
     first = dates[0]

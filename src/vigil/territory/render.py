@@ -54,6 +54,7 @@ BEFORE_EDGE = "#8c8c8c"
 CREDIT_COLOUR = "#555555"
 
 KM_PER_DEGREE = 111.32  # length of one degree of latitude (and of longitude at the equator)
+_DAY = dt.timedelta(days=1)  # a period's map is that of the day before it
 MONTHS = [
     "January",
     "February",
@@ -848,8 +849,8 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
         blocks += [_Heading(f"Last {len(table.rows)} weeks"), table]
         blocks.append(
             _Para(
-                "Areas in km². Each week runs from the snapshot of its first day to that of the "
-                "next week's first day; a gap means a snapshot older than the date it stands for.",
+                "Areas in km². Each week runs from the map of the Sunday before it to the map of"
+                " its Sunday; a gap means a snapshot older than the date it stands for.",
                 "small",
             )
         )
@@ -909,7 +910,9 @@ def _record_text(row: pd.Series | None, unit: str, data: BriefData) -> str:
     if row is None or len(row) == 0 or "value" not in row:
         return ""
     metric = str(data.extra.get("record_metric", "gained"))
-    return records_sentence(row, metric, unit, data_first=data.data_first)
+    # the first period of data is estimated from the row, as the CLI does: the first
+    # map (data_first) is the state when that period begins, not its first day
+    return records_sentence(row, metric, unit)
 
 
 def _change_line(label: str, c: Change) -> str:
@@ -921,7 +924,9 @@ def _change_line(label: str, c: Change) -> str:
 
 
 def _month_label(c: Change) -> str:
-    a, b = c.date_from, c.date_to
+    """'September 2024, …' when the change is a calendar month: the maps of the day
+    before its 1st to its last day (vigil.territory.series)."""
+    a, b = c.date_from + _DAY, c.date_to + _DAY
     whole = a == P.floor(a, P.Freq.MONTH) and b == P.next_start(a, P.Freq.MONTH)
     name = f"{MONTHS[a.month - 1]} {a.year}, " if whole else "Last month, "
     return f"{name}{_span(c)}"

@@ -289,7 +289,6 @@ def records(t: Territory) -> Records:
 
 
 def _records(t: Territory) -> Records:
-    first = t.dates()[0]
     lines: list[RecordLine] = []
     largest: list[dict[str, str]] = []
     for freq, noun in (("week", "week"), ("month", "month")):
@@ -303,7 +302,7 @@ def _records(t: Territory) -> Records:
                 f"Last complete {noun}, {metric} "
                 f"({render.fmt_date(row.period_start)} to {render.fmt_date(row.period_end)})"
             )
-            sentence = render.records_sentence(row, metric, freq, data_first=first)
+            sentence = render.records_sentence(row, metric, freq)
             lines.append(RecordLine(label, sentence, metric))
         if freq == "week":
             top = done.sort_values("gained_km2", ascending=False, kind="stable").head(10)
