@@ -123,7 +123,19 @@ def test_a_store_dated_by_file_name_is_redated_whole(tmp_path: Path) -> None:
     db.execute("UPDATE snapshots SET date = date(date, '+101 day')")
     db.execute("UPDATE snapshots SET date = date(date, '-100 day')")
     db.execute("UPDATE sources SET dating = 'file date'")
-    db.execute("DELETE FROM input_fingerprints")
+    # and the fingerprint of that ingest, with the dates it gave: the same archive must
+    # still be read again, to re-date it
+    for key, given in db.execute(
+        "SELECT fingerprint, snapshots FROM input_fingerprints"
+    ).fetchall():
+        shifted = [
+            [kind, (dt.date.fromisoformat(d) + dt.timedelta(days=1)).isoformat(), h]
+            for kind, d, h in json.loads(given)
+        ]
+        db.execute(
+            "UPDATE input_fingerprints SET snapshots = ? WHERE fingerprint = ?",
+            (json.dumps(shifted), key),
+        )
     db.commit()
     db.close()
     with Territory(store) as t:

@@ -174,7 +174,7 @@ class Territory:
         seen = sources.fingerprint(format, source, paths, options)
         if seen is not None and not force:
             hit = self.store.unchanged_input(seen.key)
-            if hit is not None:
+            if hit is not None and not self._dated_otherwise(hit[0]):
                 name, keys = hit
                 note = f"unchanged since the last ingest ({seen.shown()}); nothing was re-read"
                 self.store.log_unchanged(name, inputs, seen.key, len(keys), note)
@@ -216,6 +216,16 @@ class Territory:
             if joined is not None:
                 reader_report.note(joined)
         return name, fmt, outcome, False
+
+    def _dated_otherwise(self, name: str) -> bool:
+        """Whether ``name`` holds snapshots dated by another convention than its reader's
+        today (a daily archive ingested before schema 5): then unchanged input is read
+        again, to re-date it."""
+        from vigil.territory import sources
+
+        wanted = sources.DATINGS.get(self.store.source_format(name) or "", "")
+        held = self.store.source_dating(name)
+        return bool(wanted and held and held != wanted)
 
     def _check_source_format(self, name: str, fmt: str) -> None:
         held = self.store.source_format(name)
