@@ -341,7 +341,8 @@ class Territory:
 
     def _overlap(self, a: str, b: str) -> dict[str, Any]:
         """How two sources' stored areas and 7-day net changes differ on the days both
-        hold a snapshot (medians and maxima of |b - a|, km²)."""
+        hold a snapshot (km²): the median of b − a and the maximum of |b − a| for the
+        areas, the median and maximum of |b − a| for the 7-day net changes."""
         import numpy as np
 
         area_a = {r.date: r.area_km2 for r in self._rows(a)}
