@@ -316,3 +316,50 @@ def test_the_joined_history_is_the_default_beside_another_source(
     joined.ingest([daily_archive(other, range(3))], source="elsewhere", jobs=1)
     assert joined.resolve_source() == JOINED_DEEPSTATE
     assert joined.resolve_source("elsewhere") == "elsewhere"
+
+
+# --- regions and settlements across the seam -------------------------------------------
+def test_regions_and_settlements_across_the_seam(
+    joined: Territory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One oblast around every map; settlements: one reached by the daily maps after the
+    seam, one in the raw maps' grey square (which the daily maps do not draw), one on
+    Tuzla (drawn by the raw maps only)."""
+    import geopandas as gpd
+
+    store = joined.store.path
+    gpd.GeoDataFrame(
+        {"iso": ["ZZ-1"], "name": ["Тест"]}, geometry=[square(36.0, 45.0, 3.0)], crs="EPSG:4326"
+    ).to_file(tmp_path / "oblast.gpkg")
+    oblast = tmp_path / "oblast.gpkg"
+    run = vigil(capsys, "territory", "geography", "import", oblast, "--level", "oblast",
+                "--code-field", "iso", "--name-field", "name", "--store", store)  # fmt: skip
+    assert run.code == 0, run.err
+    inside = shapely.Point(37.0 + 0.2 + 0.01 * 14.5, 47.1)  # in grown(15), not grown(11)
+    grey = GREY.centroid
+    tuzla = TUZLA.centroid
+    rows = [("S1", inside), ("S2", grey), ("S3", tuzla)]
+    (tmp_path / "places.csv").write_text(
+        "katotth,name_uk,lon,lat,located,oblast\n"
+        + "".join(f"{c},{c},{p.x},{p.y},1,ZZ-1\n" for c, p in rows),
+        encoding="utf-8",
+    )
+    run = vigil(capsys, "territory", "geography", "import", tmp_path / "places.csv", "--level",
+                "settlement", "--located-field", "located", "--oblast-field", "oblast",
+                "--store", store)  # fmt: skip
+    assert run.code == 0, run.err
+    with Territory(store) as t:
+        regions = t.regions("oblast", date_from=day(11), date_to=day(16))
+        (row,) = regions.to_dict(orient="records")
+        assert (row["archive_from"], row["archive_to"]) == ("deepstate-raw", "deepstate-daily")
+        assert_km2_close(row["gained_km2"], km2(grown(16).difference(grown(11))))
+        assert_km2_close(row["lost_km2"], km2(TUZLA))  # the seam's step, in this oblast
+        changed, _ = t.settlement_changes(day(11), day(16))
+    by_code = {r["code"]: r for r in changed.to_dict(orient="records")}
+    assert by_code["S1"]["to_status"] == "controlled"
+    assert by_code["S1"]["since"] == day(15)
+    # the grey village is read without a grey zone on both sides of the seam: free (not
+    # grey) at day 11 in the raw maps, controlled once the occupied area reaches it
+    s2 = by_code["S2"]
+    assert (s2["from_status"], s2["to_status"], s2["since"]) == ("free", "controlled", day(13))
+    assert by_code["S3"]["from_status"] == "controlled"  # Tuzla: the seam's own step
