@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from vigil.periods import Freq
+from vigil.periods import Freq, Weekday
 
 
 class OutputFormat(StrEnum):
@@ -57,3 +57,6 @@ TerritoryStoreOpt = Annotated[
     ),
 ]
 FreqOpt = Annotated[Freq, typer.Option("--freq", case_sensitive=False, help="Length of a period.")]
+WeekStartOpt = Annotated[
+    Weekday, typer.Option("--week-start", case_sensitive=False, help="First day of a week.")
+]

@@ -33,6 +33,7 @@ from vigil.cli_options import (
     QuietOpt,
     TerritoryStoreOpt,
     ToOpt,
+    WeekStartOpt,
 )
 from vigil.errors import InputError, VigilError
 from vigil.periods import Freq, Weekday
@@ -164,9 +165,6 @@ MinWidthOpt = Annotated[
         help="Sliver filter: also drop fragments narrower than this (km).",
         metavar="<km>",
     ),
-]
-WeekStartOpt = Annotated[
-    Weekday, typer.Option("--week-start", case_sensitive=False, help="First day of a week.")
 ]
 LastOpt = Annotated[
     int | None,
@@ -566,15 +564,10 @@ def _few(ranges: str, keep: int = 4) -> str:
 
 
 def _seam_line(seams: list[dict[str, Any]] | None) -> str:
-    """A seam in a table cell: 'step -22.80 km² on 2025-08-03; median -4.35 over 382 days'."""
-    if not seams:
-        return ""
-    return "; ".join(
-        f"{s['date']}: step {s['step_km2']:+.2f} km² ({s['only_from_km2']:.2f} only in"
-        f" {s['from']}, {s['only_to_km2']:.2f} only in {s['to']}); over {s['overlap_days']}"
-        f" common days the area differs by a median {s.get('area_diff_median_km2', 0):+.2f} km²"
-        for s in seams
-    )
+    """The seams of a joined source in a table cell (vigil.territory.api.describe_seam)."""
+    from vigil.territory.api import describe_seam
+
+    return "; ".join(describe_seam(s) for s in seams or [])
 
 
 @app.command()

@@ -21,6 +21,7 @@ from vigil.cli_options import (
     QuietOpt,
     TerritoryStoreOpt,
     ToOpt,
+    WeekStartOpt,
 )
 from vigil.periods import Freq, Weekday
 
@@ -85,9 +86,7 @@ def compare(
     freq: FreqOpt = Freq.WEEK,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
-    week_start: Annotated[
-        Weekday, typer.Option("--week-start", case_sensitive=False, help="First day of a week.")
-    ] = Weekday.MON,
+    week_start: WeekStartOpt = Weekday.MON,
     on: OnOpt = None,
     land_only: LandOnlyOpt = False,
     max_stale_days: MaxStaleOpt = 3,

@@ -96,10 +96,7 @@ class Change:
         return self._flagged("lost")
 
     def _flagged(self, direction: str) -> float:
-        f = self.fragments
-        if not self.redraws_flagged or "redraw" not in f:
-            return 0.0
-        return float(f.loc[(f.direction == direction) & (f.redraw != ""), "area_km2"].sum())
+        return flagged_km2(self.fragments, direction) if self.redraws_flagged else 0.0
 
     @property
     def gap(self) -> bool:
@@ -153,7 +150,7 @@ class Change:
                 redraws_excluded=self.exclude_redraws,
                 gained_redraw_km2=self.gained_redraw_km2,
                 lost_redraw_km2=self.lost_redraw_km2,
-                redraw_reasons=", ".join(sorted(_reasons(f))),
+                redraw_reasons=redraw_reasons(f),
             )
         if self.filtered:
             out.update(
@@ -166,9 +163,19 @@ class Change:
         return out
 
 
-def _reasons(fragments: pd.DataFrame) -> set[str]:
-    """The distinct redraw reasons among the fragments."""
-    return {r for text in fragments.get("redraw", []) for r in str(text).split(",") if r}
+def flagged_km2(fragments: pd.DataFrame, direction: str) -> float:
+    """Area (km²) of the ``direction`` ('gained' | 'lost') fragments flagged as redraws
+    (a non-empty ``redraw``); 0 when the fragments carry no flags."""
+    f = fragments
+    if "redraw" not in f:
+        return 0.0
+    return float(f.loc[(f.direction == direction) & (f.redraw != ""), "area_km2"].sum())
+
+
+def redraw_reasons(fragments: pd.DataFrame) -> str:
+    """The distinct redraw reasons among the fragments, sorted: 'behind-line, seam'."""
+    found = {r for text in fragments.get("redraw", []) for r in str(text).split(",") if r}
+    return ", ".join(sorted(found))
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,16 @@ _REDRAW_PART = {
 }
 
 
+def without_redraws(series: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a flagged series (``gained_redraw_km2``, ``lost_redraw_km2``) whose
+    gained, lost and net figures leave the flagged fragments out."""
+    out = series.copy()
+    out["gained_km2"] = series["gained_km2"] - series["gained_redraw_km2"]
+    out["lost_km2"] = series["lost_km2"] - series["lost_redraw_km2"]
+    out["net_km2"] = series["net_km2"] - series["gained_redraw_km2"] + series["lost_redraw_km2"]
+    return out
+
+
 def with_redraws(
     records_all: pd.DataFrame, series: pd.DataFrame, freq: P.Freq, metric: str, *, exclude: bool
 ) -> pd.DataFrame:
@@ -191,11 +201,7 @@ def with_redraws(
     """
     done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
     part = _REDRAW_PART[str(metric)](done).to_numpy(dtype=float)
-    cleaned = done.copy()
-    cleaned["gained_km2"] = done["gained_km2"] - done["gained_redraw_km2"]
-    cleaned["lost_km2"] = done["lost_km2"] - done["lost_redraw_km2"]
-    cleaned["net_km2"] = done["net_km2"] - done["gained_redraw_km2"] + done["lost_redraw_km2"]
-    records_clean = records(cleaned, freq, metric)
+    records_clean = records(without_redraws(done), freq, metric)
     head, alt = (records_clean, records_all) if exclude else (records_all, records_clean)
     out = head.copy()
     out["redraws_excluded"] = exclude

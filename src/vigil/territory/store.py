@@ -664,10 +664,16 @@ class Store:
     def dates(self, source: str, kind: str) -> list[dt.date]:
         """The dates of ``source``'s snapshots of ``kind``; for a joined source, each
         part's dates within its span."""
-        out: list[dt.date] = []
+        return list(self.areas(source, kind))
+
+    def areas(self, source: str, kind: str) -> dict[dt.date, float]:
+        """Date → stored area (km², geodesic) of ``source``'s snapshots of ``kind``, in
+        date order; for a joined source, each part's within its span (one query a part)."""
+        out: dict[dt.date, float] = {}
         for name, after, until in self._spans(source):
             rows = self.db.execute(
-                "SELECT s.date FROM snapshots s JOIN sources src ON src.id = s.source_id"
+                "SELECT s.date, s.area_km2 FROM snapshots s"
+                " JOIN sources src ON src.id = s.source_id"
                 " WHERE src.name = ? AND s.kind = ? AND s.date > ? AND s.date <= ?"
                 " ORDER BY s.date",
                 (
@@ -676,8 +682,8 @@ class Store:
                     after.isoformat() if after else "",
                     until.isoformat() if until else "9999",
                 ),
-            ).fetchall()
-            out.extend(dt.date.fromisoformat(r[0]) for r in rows)
+            )
+            out.update((dt.date.fromisoformat(day), area) for day, area in rows)
         return out
 
     def snapshot(self, source: str, kind: str, date: dt.date) -> SnapshotRow:
