@@ -24,9 +24,9 @@ import random
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from common import timed
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -163,15 +163,6 @@ def document(n: int, seed: int = 42) -> dict:
 #: when the same machine ran about twice as fast: docs/performance.md.) Printed beside
 #: the run for comparison; the ratio column stays against the naive baseline.
 BEFORE_ISSUE_13 = {"import": 20.0, "duplicates": 11.6}
-
-
-def timed(fn: Callable[[], object], n: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return times, result
 
 
 def row(name: str, target: float | None, times: list[float], base: float | None = None) -> str:

@@ -27,38 +27,16 @@ import argparse
 import os
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import Geod
-from shapely.geometry.polygon import orient
+
+from common import geod_km2, timed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
-
-GEOD = Geod(ellps="WGS84")
-
-
-def timed(fn: Callable[[], Any], n: int) -> tuple[list[float], Any]:
-    times, result = [], None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return times, result
-
-
-def geod_km2(geom: Any) -> float:
-    """pyproj.Geod area (km²) of every polygon part, oriented, with edges densified to
-    0.05° as the store reads them (straight lon/lat edges)."""
-    geom = shapely.segmentize(geom, 0.05)
-    parts = shapely.get_parts(geom)
-    polys = [p for p in parts if p.geom_type == "Polygon"]
-    return sum(abs(GEOD.geometry_area_perimeter(orient(p))[0]) for p in polys) / 1e6
 
 
 def default_sources(names: list[str]) -> str:

@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 import shapely
-from pyproj import Geod
-from shapely.geometry.polygon import orient
+
+from common import geod_km2
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -41,18 +41,6 @@ SHARED = REPO.parent / "shared" / "data"
 RAW = SHARED / "deepstate-raw-2022-04-03_2025-08-03.tar.xz"
 ISW = SHARED / "isw-2022-2023.tar.xz"
 DAILY = REPO / "data" / "demo" / "deepstate-daily-2024-07-08_2026-08-22.tar.xz"
-GEOD = Geod(ellps="WGS84")
-
-
-def geod_km2(geom: shapely.Geometry) -> float:
-    """pyproj.Geod area (km²) of the polygon parts, oriented, edges densified to 0.05°
-    (straight lon/lat edges, as the store reads them)."""
-    parts = shapely.get_parts(shapely.segmentize(geom, 0.05))
-    total = 0.0
-    for p in parts:
-        if p.geom_type == "Polygon":
-            total += abs(GEOD.geometry_area_perimeter(orient(p))[0])
-    return total / 1e6
 
 
 def vigil(*args: str) -> None:

@@ -13,7 +13,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +20,11 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.polygon import orient
 
+from common import timed
+
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO / "data" / "demo" / "deepstate-daily-2024-07-08_2026-08-22.tar.xz"
 GEOD = Geod(ellps="WGS84")
-
-
-def timed(fn: Callable[[], object], n: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return times, result
 
 
 def geod_km2(geom) -> float:
