@@ -21,7 +21,7 @@ from shapely.geometry import Polygon, mapping
 from tests.cli_runner import vigil
 from vigil.errors import InputError, NoDataError
 from vigil.territory.api import JOINED_DEEPSTATE, Territory
-from vigil.testing import assert_km2_close, geod_area_km2, square
+from vigil.testing import assert_km2_close, geod_area_km2, square, write_daily_archive
 
 KYIV_EVENING = dt.time(19, 0)  # UTC: 22:00 in Kyiv in summer, the day's last snapshot
 FRONT = square(37.0, 47.0, 0.2)  # the occupied area on the first day
@@ -72,15 +72,10 @@ def raw_archive(tmp_path: Path, days: range) -> Path:
 
 
 def daily_archive(tmp_path: Path, days: range) -> Path:
-    """The daily files of the same maps: the file of day D holds the map of D-1 (no
-    Tuzla, no grey), as cyterat/deepstate-map-data's files do."""
-    members = {
-        f"data/deepstatemap_data_{DAY0 + dt.timedelta(days=i + 1):%Y%m%d}.geojson": _collection(
-            (None, grown(i))
-        )
-        for i in days
-    }
-    return _tar(tmp_path / "daily.tar.xz", members)
+    """The daily files of the same maps (no Tuzla, no grey), as cyterat/deepstate-map-data
+    publishes them: the file of day D holds the map of D-1 (vigil.testing's contract)."""
+    maps = {DAY0 + dt.timedelta(days=i): grown(i) for i in days}
+    return write_daily_archive(tmp_path / "daily.tar.xz", maps)
 
 
 @pytest.fixture
