@@ -38,6 +38,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "vigil.cases.cli",
         "The registry of political prisoners: cases, hearings, status, published lists.",
     ),
+    "check": (
+        "vigil.claims.cli",
+        "Check a sentence about territory or political prisoners against the data.",
+    ),
 }
 
 
@@ -59,7 +63,10 @@ class LazyGroup(TyperGroup):
         module, help_text = LAZY_COMMANDS[cmd_name]
         if self._listing:  # only its name and help are shown
             return TyperGroup(name=cmd_name, help=help_text)
-        sub = typer.main.get_group(importlib.import_module(module).app)
+        sub_app = importlib.import_module(module).app
+        # a module of one command and no callback (vigil check) is that command itself
+        single = len(sub_app.registered_commands) == 1 and sub_app.registered_callback is None
+        sub = typer.main.get_command(sub_app) if single else typer.main.get_group(sub_app)
         sub.name = cmd_name
         self.commands[cmd_name] = sub
         return sub

@@ -1,0 +1,208 @@
+"""Parse and verdict accuracy of the checker on a labelled set of sentences.
+
+The labelled set (data/claims/sentences.jsonl; docs/claims.md "Evaluation") holds real
+published sentences, each with the claims a reader finds in it and the verdict the
+data gives under the method's default reading, with the reason. Its labels are not the
+checker's output: they were set from a human reading of each sentence and the figures
+the territory engine or the registry gives for that reading
+(scripts/label_claims.py), so the checker can be wrong about them.
+
+A sentence is **parsed right** when the checker finds exactly the expected claims (a
+sentence with none: no claim) and, for each, the same actor, measure, value, unit,
+hedge, comparison, place, and a period reading equal to the expected period (any of
+its readings: the labels name one reading, the checker lists every reasonable one).
+Its **verdict is right** when the label of the verdict on the sentence's first expected
+claim is the expected one ("no claim": the checker finds none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vigil.claims.model import CaseClaim, Claim, Report, TerritoryClaim
+
+NO_CLAIM = "no claim"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One sentence: what was expected, what the checker said, and where they differ."""
+
+    id: str
+    lang: str
+    text: str
+    expected_verdict: str
+    verdict: str
+    parse_ok: bool
+    verdict_ok: bool
+    differences: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    outcomes: tuple[Outcome, ...]
+    by_lang: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # n, parse, verdict
+
+    @property
+    def parse_accuracy(self) -> float:
+        return sum(o.parse_ok for o in self.outcomes) / len(self.outcomes)
+
+    @property
+    def verdict_accuracy(self) -> float:
+        return sum(o.verdict_ok for o in self.outcomes) / len(self.outcomes)
+
+
+def load(path: str | Path) -> list[dict[str, Any]]:
+    """The labelled sentences of a JSON-lines file."""
+    text = Path(path).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def evaluate(rows: Iterable[Mapping[str, Any]], check: Any) -> Evaluation:
+    """Run ``check(text, as_of)`` (a :meth:`vigil.claims.Checker.check`) on every row
+    and compare with its labels."""
+    outcomes = []
+    for row in rows:
+        report = check(row["text"], row.get("as_of") or row.get("published"))
+        outcomes.append(compare(row, report))
+    by_lang: dict[str, tuple[int, int, int]] = {}
+    for o in outcomes:
+        n, p, v = by_lang.get(o.lang, (0, 0, 0))
+        by_lang[o.lang] = (n + 1, p + o.parse_ok, v + o.verdict_ok)
+    return Evaluation(tuple(outcomes), by_lang)
+
+
+def compare(row: Mapping[str, Any], report: Report) -> Outcome:
+    """One labelled sentence against the checker's report."""
+    expected = row["expected"]
+    wanted: list[Mapping[str, Any]] = list(expected.get("claims") or [])
+    claims = [v.claim for v in report.verdicts]
+    labels = [str(v.label) for v in report.verdicts]
+    differences: list[str] = []
+    matched: list[int | None] = []
+    free = list(range(len(claims)))
+    for want in wanted:
+        i = _match(want, claims, free)
+        matched.append(i)
+        if i is None:
+            differences.append(f"missed {_describe(want)}")
+            continue
+        free.remove(i)
+        differences += _fields(want, claims[i])
+    differences += [f"extra claim {claims[i].span.text!r}" for i in free]
+    if wanted:
+        first = matched[0]
+        verdict = labels[first] if first is not None else "(claim not found)"
+    else:
+        verdict = labels[0] if labels else NO_CLAIM
+    expected_verdict = str(expected.get("verdict", NO_CLAIM))
+    return Outcome(
+        id=str(row["id"]),
+        lang=str(row.get("lang", "")),
+        text=str(row["text"]),
+        expected_verdict=expected_verdict,
+        verdict=verdict,
+        parse_ok=not differences,
+        verdict_ok=verdict == expected_verdict,
+        differences=tuple(differences),
+        reason=str(expected.get("reason", "")),
+    )
+
+
+def _match(want: Mapping[str, Any], claims: list[Claim], free: list[int]) -> int | None:
+    """The first free parsed claim that is the expected one: same kind and the same
+    number (or settlement, or case type)."""
+    for i in free:
+        c = claims[i]
+        if want.get("kind", "territory") == "case":
+            if isinstance(c, CaseClaim) and c.type == want.get("type"):
+                return i
+            continue
+        if not isinstance(c, TerritoryClaim):
+            continue
+        if want.get("settlement"):
+            if c.settlement_captured:
+                return i
+            continue
+        if c.quantity is not None and _same(c.quantity.value, want.get("value")):
+            return i
+    return None
+
+
+def _fields(want: Mapping[str, Any], claim: Claim) -> list[str]:
+    out: list[str] = []
+    if isinstance(claim, CaseClaim):
+        values = sorted(float(v) for v in want.get("values") or [])
+        got = sorted(q.value for q in claim.quantities)
+        if values and [round(v, 6) for v in values] != [round(v, 6) for v in got]:
+            out.append(f"values {got} ≠ {values}")
+        if want.get("date") and (claim.date is None or claim.date.date.isoformat() != want["date"]):
+            out.append(f"date {claim.date.date if claim.date else None} ≠ {want['date']}")
+        return out
+    assert isinstance(claim, TerritoryClaim)
+    for name, value in (("actor", str(claim.actor)), ("measure", str(claim.measure))):
+        if want.get(name) and value != want[name]:
+            out.append(f"{name} {value} ≠ {want[name]}")
+    q = claim.quantity
+    if q is not None:
+        if want.get("unit") and str(q.unit) != want["unit"]:
+            out.append(f"unit {q.unit} ≠ {want['unit']}")
+        if want.get("hedge") and str(q.hedge) != want["hedge"]:
+            out.append(f"hedge {q.hedge} ≠ {want['hedge']}")
+    comparison = claim.comparison.kind if claim.comparison else None
+    if comparison != want.get("comparison"):
+        out.append(f"comparison {comparison} ≠ {want.get('comparison')}")
+    place = claim.place.code if claim.place is not None and not claim.settlement_captured else None
+    if want.get("place") and place != want["place"]:
+        out.append(f"place {place} ≠ {want['place']}")
+    period = want.get("period")
+    if period:
+        readings = {
+            (r.start.isoformat(), r.end.isoformat())
+            for r in (claim.period.readings if claim.period else ())
+        }
+        if (period[0], period[1]) not in readings:
+            shown = sorted(readings)[:3] or "none"
+            out.append(f"period {shown} lacks {period[0]}→{period[1]}")
+    return out
+
+
+def _same(a: float, b: Any) -> bool:
+    return b is not None and abs(float(a) - float(b)) < 1e-6
+
+
+def _describe(want: Mapping[str, Any]) -> str:
+    if want.get("kind") == "case":
+        return f"case claim {want.get('type')}"
+    if want.get("settlement"):
+        return f"settlement {want['settlement']}"
+    return f"{want.get('measure')} {want.get('value')} {want.get('unit')}"
+
+
+def markdown(result: Evaluation, *, when: dt.date | None = None) -> str:
+    """The accuracy table and every sentence the checker gets wrong (docs/claims.md)."""
+    lines = [
+        "| language | sentences | parsed right | verdict right |",
+        "|---|---|---|---|",
+    ]
+    for lang, (n, p, v) in sorted(result.by_lang.items()):
+        lines.append(f"| {lang} | {n} | {p} ({100 * p / n:.0f} %) | {v} ({100 * v / n:.0f} %) |")
+    n = len(result.outcomes)
+    p = sum(o.parse_ok for o in result.outcomes)
+    v = sum(o.verdict_ok for o in result.outcomes)
+    lines.append(f"| **all** | {n} | {p} ({100 * p / n:.1f} %) | {v} ({100 * v / n:.1f} %) |")
+    wrong = [o for o in result.outcomes if not (o.parse_ok and o.verdict_ok)]
+    lines += ["", f"Sentences it gets wrong ({len(wrong)}):", ""]
+    lines += ["| id | sentence | expected | checker | what differs |", "|---|---|---|---|---|"]
+    for o in wrong:
+        text = o.text if len(o.text) <= 160 else o.text[:157] + "…"
+        diff = "; ".join(o.differences) or "verdict only"
+        cells = [o.id, text, o.expected_verdict, o.verdict, diff]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
