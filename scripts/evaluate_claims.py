@@ -38,6 +38,7 @@ def main() -> None:
     ap.add_argument("--database", type=Path)
     ap.add_argument("--labels", type=Path, default=LABELLED)
     ap.add_argument("-o", "--output", type=Path)
+    ap.add_argument("--split", choices=("dev", "test"), help="only this part of the set")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("VIGIL_HOME", tmp)
@@ -46,10 +47,11 @@ def main() -> None:
             database = Path(tmp) / "cases.sqlite"
             demo_registry(database)
         from vigil.claims import Checker
-        from vigil.claims.evaluate import evaluate, load, markdown
+        from vigil.claims.evaluate import evaluate, load, markdown, split
 
         checker = Checker(args.store, database=str(database))
-        result = evaluate(load(args.labels), checker.check)
+        rows = [r for r in load(args.labels) if args.split in (None, split(r["id"]))]
+        result = evaluate(rows, checker.check)
         text = markdown(result)
     if args.output:
         args.output.write_text(text, encoding="utf-8")

@@ -147,7 +147,9 @@ def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily
     commands = _console_commands()
     assert commands[0] == "export VIGIL_STORE=demo/vigil.sqlite"
     monkeypatch.setenv("VIGIL_STORE", "demo/vigil.sqlite")
-    _run_readme_lines([c for c in commands if c.startswith("vigil territory ")], capsys)
+    _run_readme_lines(
+        [c for c in commands if c.startswith(("vigil territory ", "vigil check "))], capsys
+    )
     for out in ("weekly.png", "week-map.png", "brief.html", "snapshots.gpkg", "change.parquet"):
         assert (tmp_path / out).stat().st_size > 1000, out
     (python,) = [b for b in _blocks("python") if "vigil.territory" in b]
@@ -155,6 +157,19 @@ def test_readme_examples_run_in_order(tmp_path: Path, monkeypatch, capsys, daily
     exec(compile(python, "README.md", "exec"), namespace)  # our own README
     assert 190 < namespace["week"].gained_km2 < 200  # published: 196.1 km² (see method.md)
     assert namespace["record"].rank_in_year == 1
+
+
+def test_check_has_help_and_readme_examples(capsys):
+    shown = [c for c in _console_commands() if c.startswith("vigil check ")]
+    shown += [" ".join(a) for a in _unrun_examples() if a[:2] == ["vigil", "check"]]
+    assert len(shown) >= 3, shown
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--as-of", "--file", "--source", "--format", "--store", "--database"):
+        assert option in out, option
+    assert (REPO / "docs" / "claims.md").exists()
 
 
 def test_serve_has_help_and_a_readme_example(capsys):

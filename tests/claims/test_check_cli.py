@@ -40,9 +40,9 @@ def test_one_sentence_as_json(capsys: pytest.CaptureFixture[str], daily_store: P
     # the week [21, 28) is measured from the map of the 20th to the map of the 27th
     expected = _gained_km2(daily_store, "2024-10-20", "2024-10-27")
     assert first["value"] == pytest.approx(expected, abs=0.01)
-    # "196" is written to the unit: 195.5 ≤ x < 196.5
-    assert verdict["tolerance"]["low"] == 195.5 and verdict["tolerance"]["high"] == 196.5
-    holds = 195.5 <= expected < 196.5
+    # "196" is written to the unit, held to ±0.5 % (±0.98): 195.02 ≤ x < 196.98
+    assert verdict["tolerance"]["low"] == 195.02 and verdict["tolerance"]["high"] == 196.98
+    holds = 195.02 <= expected < 196.98
     assert first["holds"] is holds
     assert verdict["label"] in (
         ("supported", "supported with caveats") if holds else ("not supported", "misleading")

@@ -333,23 +333,39 @@ def test_since_a_month_a_year_and_the_invasion() -> None:
 def test_day_range_includes_both_days(text: str, lang: Lang) -> None:
     p = _one(text, lang, D(2024, 11, 20))
     assert p.span.text == text
-    assert _ranges(p) == [("2024-11-01", "2024-11-16")]
+    # the days 1…15 included, then the change from the map of the 1st to that of the 15th
+    assert _ranges(p) == [("2024-11-01", "2024-11-16"), ("2024-11-02", "2024-11-16")]
     # before 1 November: last year's
-    assert _ranges(_one(text, lang, WED_30)) == [("2023-11-01", "2023-11-16")]
+    assert _ranges(_one(text, lang, WED_30))[0] == ("2023-11-01", "2023-11-16")
 
 
 @pytest.mark.parametrize("text", ["between October 21 and 28", "between 21 and 28 October"])
 def test_between_adds_end_excluded_week(text: str) -> None:
     p = _one(text, EN, WED_30)
-    assert _ranges(p) == [("2024-10-21", "2024-10-29"), ("2024-10-21", "2024-10-28")]
-    assert (p.readings[1].freq, p.readings[1].week_start) == ("week", "mon")
+    assert _ranges(p) == [
+        ("2024-10-21", "2024-10-29"),  # both days included
+        ("2024-10-22", "2024-10-29"),  # the map of the 21st to the map of the 28th
+        ("2024-10-21", "2024-10-28"),  # the end day excluded: the Monday week
+    ]
+    assert (p.readings[2].freq, p.readings[2].week_start) == ("week", "mon")
 
 
 def test_range_across_months_and_years() -> None:
     p = _one("from 28 October to 3 November", EN, D(2024, 11, 5))
-    assert _ranges(p) == [("2024-10-28", "2024-11-04")]
+    assert _ranges(p)[0] == ("2024-10-28", "2024-11-04")
     p = _one("from 28 December to 3 January", EN, D(2025, 1, 10))
-    assert _ranges(p) == [("2024-12-28", "2025-01-04")]
+    assert _ranges(p)[0] == ("2024-12-28", "2025-01-04")
+
+
+def test_a_range_of_full_dates() -> None:
+    p = _one("from January 1, 2023 to January 1, 2026", EN, D(2026, 1, 3))
+    assert _ranges(p) == [("2023-01-01", "2026-01-02"), ("2023-01-02", "2026-01-02")]
+    p = _one("с 1 января 2025 года по 1 января 2026 года", RU, D(2026, 1, 3))
+    assert _ranges(p)[1] == ("2025-01-02", "2026-01-02")
+    # "in the week from Oct. 20 to Oct. 27" is the range, not "the week" before the anchor
+    (p,) = find_periods("in the week from Oct. 20 to Oct. 27", EN, D(2024, 10, 29))
+    assert p.span.text == "from Oct. 20 to Oct. 27"
+    assert _ranges(p)[1] == ("2024-10-21", "2024-10-28")
 
 
 @pytest.mark.parametrize(

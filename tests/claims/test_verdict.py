@@ -28,8 +28,10 @@ def qty(value: float, hedge: Hedge = Hedge.EXACT, step: float = 1.0, unit: Unit 
     [
         # a bare "200" stands for 150 ≤ x < 250
         (qty(200, step=100), [150.0, 196.29, 249.99], [149.99, 250.0]),
-        # "196" to the unit: 195.5 ≤ x < 196.5
-        (qty(196, step=1), [195.5, 196.29, 196.49], [195.49, 196.5]),
+        # "196" to the unit (±0.5) is held to ±0.5 % (±0.98): 195.02 ≤ x < 196.98
+        (qty(196, step=1), [195.02, 196.29, 196.97], [195.01, 196.98]),
+        # "1.5" to the tenth (±0.05) is wider than 0.5 % (±0.0075): the rounding stands
+        (qty(1.5, step=0.1), [1.45, 1.549], [1.449, 1.55]),
         # "about 200": the rounding (±50) is wider than ±10 % (±20)
         (qty(200, Hedge.ABOUT, 100), [150.0, 249.9], [149.9, 250.0]),
         # "about 196": ±10 % (±19.6) is wider than the rounding (±0.5)
@@ -54,7 +56,8 @@ def test_tolerance_bounds(q: Quantity, inside: list[float], outside: list[float]
 
 def test_tolerance_words_name_the_range() -> None:
     assert "150 ≤ x < 250" in tolerance(qty(200, step=100)).why
-    assert "195.5 ≤ x < 196.5" in tolerance(qty(196, step=1)).why
+    assert "195.02 ≤ x < 196.98" in tolerance(qty(196, step=1)).why
+    assert "0.5%" in tolerance(qty(196, step=1)).why
     assert "10%" in tolerance(qty(196, Hedge.ABOUT, 1)).why
 
 

@@ -65,7 +65,8 @@ _RUSSIA = _rx(
 )
 #: Words naming Ukraine's forces (the country's name alone is usually a place).
 _UKRAINE = _rx(
-    r"\bukrain\w*\s+(?:forces|troops|army|military|soldiers|defenders|units)",
+    r"\bukrain\w*\s+(?:forces|troops|army|military|soldiers|defenders|units|advances?)",
+    r"\bthe\s+ukrainians\b|\bукраинцы\b|\bукраїнці\b|\bkyiv\b(?=\W+(?:has|had)\b)",
     r"\bkyiv'?s?\s+(?:forces|troops)|\bafu\b",
     r"\bвсу\b|\bукраинск\w*\s+(?:войск\w*|арми\w*|военн\w*|сил\w*|подразделени\w*)",
     r"\bзсу\b|\bсили оборони\b|\bсил оборони\b",
@@ -76,14 +77,15 @@ _LIBERATED = _rx(
     r"\bliberat\w*|\brecaptur\w*|\bretook|\bretaken|\bregain\w*|\breclaim\w*|\bfreed\b",
     r"\bосвобод\w*|\bвернул\w*|\bотбил\w*",
     r"\bзвільни\w*|\bзвільне\w*|\bповерну\w*|\bвідби\w*|\bдеокупув\w*",
-    r"\bazad\s+et\w*|\bazad\s+olun\w*|\bgeri\s+al\w*",
+    r"\bazad\s+e[td]\w*|\bazad\s+olun\w*|\bgeri\s+al\w*|\bgeri\s+qaytar\w*",
 )
 _GAINED = _rx(
     r"\bseiz\w*|\bcaptur\w*|\btook\b|\btaken?\b|\bgain\w*|\badvanc\w*|\bconquer\w*|\bgrabb?\w*",
     r"\boverr[au]n\b|\boccupied\b(?!\s+(?:territor|area|land|part))|\bcreep\w*",
     r"\bзахват\w*|\bзахвати\w*|\bзаня\w*|\bоккупир\w*|\bпродвин\w*|\bвзял\w*|\bприраст\w*|\bотхват\w*",
     r"\bзахопи\w*|\bзахопле\w*|\bокупува\w*|\bпросуну\w*|\bпросува\w*|\bвзяли\b|\bвзяв\b|\bзайня\w*",
-    r"\bələ\s+keçir\w*|\bişğal\s+et\w*|\birəlilə\w*|\bnəzarətə\s+götür\w*|\bzəbt\s+et\w*",
+    r"\bələ\s+keçir\w*|\bişğal\s+e[td]\w*|\birəlilə\w*|\bnəzarətə\s+götür\w*|\bzəbt\s+e[td]\w*",
+    r"\bnəzarət\s+altına\s+al\w*|\bnəzarətinə\s+keç\w*",
 )
 _LOST = _rx(
     r"\blost\b|\blos(?:e|es|ing)\b", r"\bпотерял\w*|\bутратил\w*", r"\bвтрати\w*", r"\bitir\w*"
@@ -93,8 +95,28 @@ _HELD = _rx(
     r"\bcontrol(?:s|led|ling)?\b|\bhold(?:s|ing)?\b|\boccup(?:y|ies|ying)\b|\boccupied\s+(?:territor|area|land|part)\w*",
     r"\bконтролир\w*|\bподконтрольн\w*|\bудержива\w*|\bоккупированн\w*",
     r"\bконтролю\w*|\bпідконтрольн\w*|\bутриму\w*|\bокупован\w*",
-    r"\bnəzarət(?:ində|də|dədir|ində\w*)\b|\bişğal\s+altında\w*",
+    r"\bnəzarət(?:ində|də|dədir|ində\w*)\b|\bişğal\s+altında\w*|\bnəzarət\s+edir\w*",
+    r"\bəlindədir\b|\bəlində\b",
+    r"\bunder\s+(?:\w+\s+){0,2}(?:occupation|control)\b|\bremains?\s+(?:fully\s+)?occupied",
+    r"\bпод\s+(?:\w+\s+){0,2}(?:контролем|оккупацией)|\bпід\s+(?:\w+\s+){0,2}(?:контролем|окупацією)",
 )
+#: "In total, Russia has seized 116,165 sq km": a total with no period is an area held.
+_TOTAL = _rx(
+    r"\bin\s+total\b|\bin\s+all\b|\baltogether\b|\btotal\s+(?:of|area)\b",
+    r"\bвсего\b|\bв\s+общей\s+сложности\b|\bзагалом\b|\bусього\b|\bвсього\b",
+    r"\bümumilikdə\b|\bcəmi\b",
+)
+#: Words that end a sub-clause inside a sentence: "the Russian army took 713 km², while
+#: the Ukrainians reclaimed 79" holds two actors.
+_SUBCLAUSE = _rx(
+    r",\s*(?:while|whereas|but)\b|\s(?:while|whereas)\s",
+    r",\s*(?:тогда\s+как|в\s+то\s+время\s+как|а|но)\s",
+    r",\s*(?:тоді\s+як|а|але)\s",
+    r"\sisə\s|,\s*amma\s",
+)
+#: A word for Russia that is the object, not the actor: "from Russian occupation",
+#: "від окупантів", "Rusiyanın işğalından".
+_FROM = re.compile(r"(?:\bfrom|\bот|\bиз|\bиз-под|\bвід|\bз-під)\s+(?:\w+\s+)?$", _F)
 
 #: Comparisons: kind, pattern. ``since`` and the window are read from the text after
 #: the match (the next 40 characters), the reference period likewise.
@@ -192,6 +214,9 @@ _SETTLEMENT_WORD = _rx(
     r"\bkənd\w*|\bqəsəbə\w*|\bşəhər\w*",
 )
 
+#: Azerbaijani names the kind of place after its name: "Sokil kəndini", "Sudja şəhərinə".
+_SETTLEMENT_AFTER = re.compile(r"\s*(?:kənd|qəsəbə|şəhər|yaşayış\s+məntəqə)\w*", _F)
+
 #: Ukraine's area for shares of it, km² (State Statistics Service of Ukraine,
 #: 603,628 km² with Crimea). One constant: the ruler reads it from here.
 UKRAINE_KM2 = 603_628.0
@@ -241,6 +266,8 @@ def parse(
     for q in quantities:
         if q.unit in AREA_UNITS:
             claims.append(_territory_claim(ctx, q, mentions, comparisons, oblasts))
+    if not claims:
+        claims.extend(_comparison_claims(ctx, mentions, comparisons, oblasts))
     if (
         not claims
         and _SETTLEMENT_WORD.search(text)
@@ -265,11 +292,13 @@ def _territory_claim(
     oblasts: list[Place],
 ) -> TerritoryClaim:
     clause = _clause(ctx.text, q.span)
-    words = ctx.text[clause[0] : clause[1]]
-    actor, measure = _actor_measure(words, q)
+    sub = _subclause(ctx.text, q.span, clause)
+    actor, measure = _read_actor_measure(ctx.text, q, sub, clause)
     inside = [c.span for c in comparisons]
     own = [m for m in mentions if not any(_within(m.span, s) for s in inside)]
     period = _nearest(own, q.span, clause)
+    if period is None and measure is Measure.GAINED and _TOTAL.search(ctx.text[sub[0] : sub[1]]):
+        measure = Measure.HELD  # "in total, Russia has seized 116,165 sq km"
     comparison = _nearest_comparison(comparisons, q.span)
     place = _nearest_place(oblasts, q.span)
     spans = [q.span] + [x.span for x in (period, comparison, place) if x is not None]
@@ -285,12 +314,39 @@ def _territory_claim(
     )
 
 
-def _actor_measure(words: str, q: Quantity) -> tuple[Actor, Measure]:
-    """Who gained and what is measured, from the words of the quantity's clause."""
+def _read_actor_measure(
+    text: str, q: Quantity, sub: tuple[int, int], clause: tuple[int, int]
+) -> tuple[Actor, Measure]:
+    """Actor and measure from the quantity's sub-clause; what it lacks (no verb, no
+    actor word) from the whole sentence."""
+    words = text[sub[0] : sub[1]]
+    at = q.span.start - sub[0]
+    if _RUSSIA.search(words) or _UKRAINE.search(words) or _LIBERATED.search(words):
+        actor, measure = _actor_measure(words, q, at)
+    else:
+        actor, measure = _actor_measure(text[clause[0] : clause[1]], q, q.span.start - clause[0])
+    if not any(p.search(words) for p in (_NET, _LIBERATED, _GAINED, _LOST, _HELD)):
+        _, measure = _actor_measure(text[clause[0] : clause[1]], q, q.span.start - clause[0])
+    return actor, measure
+
+
+def _subclause(text: str, span: Span, clause: tuple[int, int]) -> tuple[int, int]:
+    """The part of the sentence ``clause`` around ``span`` between sub-clause breaks
+    (", while", ", а", " isə "…)."""
+    start, end = clause
+    for m in _SUBCLAUSE.finditer(text, clause[0], clause[1]):
+        if m.end() <= span.start:
+            start = max(start, m.end())
+        elif m.start() >= span.end:
+            end = min(end, m.start())
+    return start, end
+
+
+def _actor_measure(words: str, q: Quantity, at: int = 0) -> tuple[Actor, Measure]:
+    """Who gained and what is measured, from ``words`` (the quantity's sub-clause, or
+    its sentence); ``at``: where the quantity starts in ``words``."""
     liberated = _LIBERATED.search(words) is not None
-    ukraine = _UKRAINE.search(words) is not None or liberated
-    russia = _RUSSIA.search(words) is not None
-    actor = Actor.UKRAINE if ukraine and not (russia and not liberated) else Actor.RUSSIA
+    actor = _actor(words, at, liberated)
     if _NET.search(words):
         return actor, Measure.NET
     if liberated or _GAINED.search(words):
@@ -300,6 +356,30 @@ def _actor_measure(words: str, q: Quantity) -> tuple[Actor, Measure]:
     if _HELD.search(words) or q.unit == Unit.PERCENT:
         return actor, Measure.HELD
     return actor, Measure.GAINED
+
+
+def _actor(words: str, at: int, liberated: bool) -> Actor:
+    """The actor named nearest before the quantity (else nearest after it): in "the
+    Russian army took 713 km²" and in Azerbaijani's subject-first "Ukrayna ordusu 37
+    kv. km … Rusiyanın işğalından azad edib" alike. A word for Russia after "from" or
+    with an ablative ending ("işğalından") is what was liberated from, not the actor.
+    With no actor word: Ukraine after a verb of liberation, else Russia."""
+    found: list[tuple[Actor, int, int]] = []
+    for actor, pattern in ((Actor.RUSSIA, _RUSSIA), (Actor.UKRAINE, _UKRAINE)):
+        for m in pattern.finditer(words):
+            if actor is Actor.RUSSIA and (
+                _FROM.search(words[: m.start()])
+                or re.match(r"\w*(?:dan|dən)\b", m.group(0))
+                or re.match(r"\s+\w*(?:dan|dən)\b", words[m.end() :])
+            ):
+                continue
+            found.append((actor, m.start(), m.end()))
+    if not found:
+        return Actor.UKRAINE if liberated else Actor.RUSSIA
+    before = [f for f in found if f[1] < at]
+    if before:
+        return max(before, key=lambda f: f[1])[0]
+    return min(found, key=lambda f: f[1])[0]
 
 
 def _comparisons(ctx: _Context) -> list[Comparison]:
@@ -369,11 +449,54 @@ def _shift(mention: PeriodMention, offset: int) -> PeriodMention:
     return replace(mention, span=Span(s.start + offset, s.end + offset, s.text))
 
 
+def _comparison_claims(
+    ctx: _Context,
+    mentions: list[PeriodMention],
+    comparisons: list[Comparison],
+    oblasts: list[Place],
+) -> list[TerritoryClaim]:
+    """A comparison about an advance with no figure: "Russian troops advanced in
+    September at their fastest pace since March 2022" (the comparison is the claim)."""
+    out = []
+    for comp in comparisons:
+        clause = _clause(ctx.text, comp.span)
+        words = ctx.text[clause[0] : clause[1]]
+        if not (_GAINED.search(words) or _LIBERATED.search(words) or _LOST.search(words)):
+            continue
+        actor, measure = _actor_measure(words, _NO_QUANTITY, comp.span.start - clause[0])
+        if measure is Measure.HELD:
+            continue
+        own = [m for m in mentions if not _within(m.span, comp.span)]
+        period = _nearest(own, comp.span, clause)
+        place = _nearest_place(oblasts, comp.span)
+        spans = [comp.span] + [x.span for x in (period, place) if x is not None]
+        start, end = min(x.start for x in spans), max(x.end for x in spans)
+        out.append(
+            TerritoryClaim(
+                span=Span(start, end, ctx.text[start:end]),
+                actor=actor,
+                measure=measure,
+                quantity=None,
+                period=period,
+                comparison=comp,
+                place=place,
+            )
+        )
+    return out[:1]
+
+
 def _settlement_claims(
     ctx: _Context, mentions: list[PeriodMention], gazetteer: places.Gazetteer | None
 ) -> list[TerritoryClaim]:
     out = []
     for place in places.find_settlements(ctx.text, gazetteer):
+        before = ctx.text[max(0, place.span.start - 40) : place.span.start]
+        after = ctx.text[place.span.end : place.span.end + 30]
+        named = _SETTLEMENT_WORD.search(before.split(",")[-1]) or _SETTLEMENT_AFTER.match(after)
+        verb = re.search(r"(?:\w+\W+){0,2}$", before)
+        taken = verb is not None and (_GAINED.search(verb[0]) or _LIBERATED.search(verb[0]))
+        if not (named or taken):
+            continue  # "north-west of Donetsk city": a place named, not the one taken
         clause = _clause(ctx.text, place.span)
         actor, _ = _actor_measure(ctx.text[clause[0] : clause[1]], _NO_QUANTITY)
         period = _nearest(mentions, place.span, clause)

@@ -87,6 +87,7 @@ as an independent check of the days read here.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import functools
 import re
 from collections.abc import Callable
@@ -349,7 +350,7 @@ def _res_range(m: _Match, a: dt.date, lang: Lang) -> list[PeriodReading] | None:
     start_d, end_d = _day_of(year1, month1, d1), _day_of(year2, month, d2)
     if start_d is None or end_d is None or end_d < start_d:
         return None
-    out = [_r("the days named", start_d, end_d + _DAY)]
+    out = _range_readings(start_d, end_d)
     kind = (m.group("kind") or m.group("kind2") or "").lower()
     if kind in ("between", "між", "між", "между", "поміж"):
         week = start_d.weekday() == 0 and (end_d - start_d).days == 7
@@ -459,6 +460,16 @@ def _day(a: dt.date) -> list[PeriodReading]:
     return trailing_days(a, 1)
 
 
+def _range_readings(first: dt.date, last: dt.date) -> list[PeriodReading]:
+    """ "From D1 to D2": the days D1…D2 both included, then the change from the map of D1
+    to the map of D2 (the period [D1 + 1, D2 + 1): how a map-by-map analysis such as
+    "in the week from Oct. 20 to Oct. 27" counts)."""
+    return [
+        _r("the days named", first, last + _DAY),
+        _r("from the map of the first day to that of the last", first + _DAY, last + _DAY),
+    ]
+
+
 def _res_year(m: _Match, a: dt.date, lang: Lang) -> list[PeriodReading] | None:
     return year_readings(int(m.group("y")), a)
 
@@ -504,7 +515,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "last week",
-        rf"(?:(?:over|in|during|for)\s+)?{_PAST}\s+week(?!\w)|(?:over|in|during)\s+the\s+week"
+        rf"(?:(?:over|in|during|for)\s+)?{_PAST}\s+week(?!\w)"
+        r"|(?:over|in|during)\s+the\s+week(?!\s+(?:from|of|between|to|ending)\b)"
         r"|this\s+past\s+week|(?:за|на)\s+(?:прошл\w+|прошедш\w+|минувш\w+|последн\w+)\s+недел\w+"
         r"|(?:in|over|within)\s+a\s+week|за\s+неделю|за\s+тиждень|за\s+(?:минулий|останній|попередній)\s+тиждень"
         r"|(?:на\s+)?минулого\s+тижня|на\s+минулому\s+тижні|(?:ötən|keçən|son)\s+(?:bir\s+)?həftə\w*",
@@ -535,7 +547,10 @@ _RULES: tuple[_Rule, ...] = (
         "past month",
         r"(?:(?:over|in|during|for)\s+)?(?:the\s+)?past\s+month(?!\w)|over\s+the\s+last\s+month"
         r"|за\s+(?:последний|прошедший|минувший)\s+месяц|за\s+месяц|за\s+(?:останній)\s+місяць"
-        r"|за\s+місяць|son\s+bir\s+ayda|son\s+ayda",
+        r"|за\s+місяць|son\s+bir\s+ayda|son\s+ayda"
+        r"|(?:in|over|within)\s+(?:a|one)\s+(?:single\s+)?month(?!\w)"
+        r"|(?:over|during)\s+the\s+course\s+of\s+the\s+month|за\s+один\s+(?:месяц|місяць)"
+        r"|bir\s+ay\s+ərzində|bir\s+ayda",
         _res_trailing("month"),
     ),
     _Rule(
@@ -624,12 +639,12 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "since year",
-        r"(?:since|с|з|із|від)\s+"
+        r"(?:since(?:\s+the\s+(?:start|beginning)\s+of)?|с(?:\s+начала)?|з(?:\s+початку)?|із|від)\s+"
         + _Y
         + _YEAR_TAIL
         + r"(?!\s*[-–.\d])|"
         + _Y
-        + r"-?(?:c[iıuü])\s+ild[əa]n",
+        + r"-?(?:c[iıuü])\s+il(?:d[əa]n|in\s+əvvəlindən)",
         _res_since_year,
     ),
     _Rule(
@@ -833,6 +848,7 @@ def find_periods(text: str, lang: Lang, anchor: dt.date) -> list[PeriodMention]:
         after = t[m.end() - 6 : m.end() + 12] if lang is Lang.AZ else ""
         if not _NOT_A_DAY_PERIOD.search(before) and not re.search(r"qədər|d[əa]k(?!\w)", after):
             cands.append((m.start(), m.end(), (_r("the day", d, d + _DAY, "day"),), "day"))
+    cands += _date_ranges(t, lang, anchor)
     cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
     out: list[PeriodMention] = []
     taken: list[tuple[int, int]] = []
@@ -848,6 +864,30 @@ def find_periods(text: str, lang: Lang, anchor: dt.date) -> list[PeriodMention]:
             e -= 1
         out.append(PeriodMention(Span(s, e, text[s:e]), chosen, anchor, kind))
     out.sort(key=lambda p: p.span.start)
+    return out
+
+
+_RANGE_FROM = re.compile(r"(?:from|between|с|со|з|із|від|между|між)\s*$", re.IGNORECASE)
+_RANGE_TO = re.compile(r"^\s*(?:to|and|until|till|through|по|до|і|и|та|[-–—])\s*$", re.IGNORECASE)
+
+
+def _date_ranges(
+    t: str, lang: Lang, anchor: dt.date
+) -> list[tuple[int, int, tuple[PeriodReading, ...], str]]:
+    """ "From January 1, 2023 to January 1, 2026": two full dates joined by "to"/"до"
+    after "from"/"between"/"с"/"від" (the rules above take the shorter forms)."""
+    dates = _date_matches(t, lang, anchor)
+    out = []
+    for (m1, d1, _, before), (m2, d2, _, _) in itertools.pairwise(dates):
+        if (
+            d2 < d1
+            or not _RANGE_FROM.search(before)
+            or not _RANGE_TO.match(t[m1.end() : m2.start()])
+        ):
+            continue
+        start = m1.start() - len(before) + _RANGE_FROM.search(before).start()  # type: ignore[union-attr]
+        got = _unique(_range_readings(d1, d2))
+        out.append((start, m2.end(), got, "period"))
     return out
 
 

@@ -31,14 +31,24 @@ from vigil.claims.model import Place, Span
 OBLASTS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "UA-05": ("Vinnyts", "Вінниц", "Винниц", ("Вінниччин",)),
     "UA-07": ("Volyn", "Волин", "Волын", ("Волин",)),
-    "UA-09": ("Luhansk", "Луганськ", "Луганск", ("Луганщин", "Луганщин")),
+    "UA-09": (
+        "Luhansk",
+        "Луганськ",
+        "Луганск",
+        ("Луганщин", "ЛНР", "LNR", "LPR", "Luhansk People"),
+    ),
     "UA-12": (
         "Dnipropetrovsk",
         "Дніпропетровськ",
         "Днепропетровск",
         ("Дніпропетровщин", "Днепропетровщин", "Дніпровщин"),
     ),
-    "UA-14": ("Donetsk", "Донецьк", "Донецк", ("Донеччин", "Донетчин", "Донбас")),
+    "UA-14": (
+        "Donetsk",
+        "Донецьк",
+        "Донецк",
+        ("Донеччин", "Донетчин", "ДНР", "DNR", "DPR", "Donetsk People", "Donetsk Xalq"),
+    ),
     "UA-18": ("Zhytomyr", "Житомир", "Житомир", ("Житомирщин",)),
     "UA-21": ("Zakarpatt", "Закарпат", "Закарпат", ("Закарпатт",)),
     "UA-23": (
@@ -104,9 +114,10 @@ def _stems() -> list[_Stem]:
         for form in colloquial:
             out.append(_Stem(code, name, re.compile(rf"\b{re.escape(form)}\w*", re.I), False))
     for code, forms in ABROAD.items():
+        # "Kursk" alone is in Russia as well (the city, the front): no region word needed
         for form in forms:
             out.append(
-                _Stem(code, f"{forms[0]} Oblast (Russia)", re.compile(rf"\b{form}\w*"), True)
+                _Stem(code, f"{forms[0]} Oblast (Russia)", re.compile(rf"\b{form}\w*"), False)
             )
     return out
 
@@ -121,11 +132,11 @@ def find_oblasts(text: str) -> list[Place]:
     for stem in _STEMS:
         for m in stem.pattern.finditer(text):
             end = m.end()
-            if stem.needs_region_word:
-                near = _REGION_NEAR.match(text[end:])
-                if near is None:
-                    continue
+            near = _REGION_NEAR.match(text[end:])
+            if near is not None:
                 end += near.end()
+            elif stem.needs_region_word:
+                continue
             if any(m.start() < b and a < end for a, b in taken):
                 continue
             taken.append((m.start(), end))

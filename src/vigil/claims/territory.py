@@ -47,11 +47,13 @@ from vigil.claims.model import (
     Actor,
     Comparison,
     Figure,
+    Hedge,
     Label,
     Measure,
     PeriodReading,
     Place,
     Quantity,
+    Span,
     TerritoryClaim,
     Tolerance,
     Unit,
@@ -221,14 +223,18 @@ class Ruler:
             return _cannot(claim, str(exc), "a territory store with snapshots")
         if claim.settlement_captured:
             return self._settlement(claim, sources, anchor)
-        if claim.quantity is None:
+        if claim.quantity is None and claim.comparison is None:
             return _cannot(claim, "the claim states no quantity: nothing to measure", None)
-        q = claim.quantity
+        # "advanced at their fastest pace since March 2022": no figure, only a
+        # comparison; every figure holds and the comparison decides
+        q = claim.quantity or Quantity(0.0, Unit.KM2, Hedge.AT_LEAST, 1.0, Span(0, 0, ""), 0.0)
         if q.unit is Unit.COUNT:
             return _cannot(
                 claim, "a count is not an area: the territory store cannot check it", None
             )
         tol = tolerance(q)
+        if claim.quantity is None:
+            tol = Tolerance(None, None, "no figure is claimed: only the comparison is checked")
         place = claim.place
         if (
             place is not None
