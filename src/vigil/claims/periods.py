@@ -87,8 +87,8 @@ as an independent check of the days read here.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import functools
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
