@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/cases.py
 	$(BIN)/python benchmarks/history.py
 	$(BIN)/python benchmarks/ingest_raw.py
+	$(BIN)/python benchmarks/claims.py
 
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/web.py

@@ -358,6 +358,33 @@ def test_a_place_needs_geography(store: Territory) -> None:
     assert v.needed == "`vigil territory geography import --shipped`"
 
 
+@pytest.mark.parametrize(
+    ("place", "needed"),
+    [
+        (Place("Kursk Oblast (Russia)", "abroad", "RU-KRS", SP), "a map of the area held in"),
+        (Place("near Pokrovsk", "area", None, Span(0, 13, "near Pokrovsk")), "a boundary for"),
+    ],
+)
+def test_places_the_maps_do_not_count(store: Territory, place: Place, needed: str) -> None:
+    # the week's figure itself holds: only the place makes it uncheckable
+    assert expected(MONDAYS[T], MONDAYS[T + 1])["gained"] == pytest.approx(100, abs=0.01)
+    v = rule(claim(about(100), mon_week(T), place=place), store)
+    assert v.label is Label.CANNOT_CHECK, v.summary
+    assert v.needed is not None and v.needed.startswith(needed)
+    assert v.figures == ()
+
+
+def test_a_comparison_without_a_figure(store: Territory) -> None:
+    """"Advanced at the fastest pace since …": no figure, the comparison decides."""
+    since_before = Comparison("fastest", SP, since=MONDAYS[T] - 7 * DAY)
+    v = rule(claim(None, mon_week(T2), measure=Measure.NET, comparison=since_before), store)
+    assert v.label is Label.MISLEADING, v.summary  # week T (net 60) was faster than T2 (50)
+    since_after = Comparison("fastest", SP, since=MONDAYS[T] + DAY)
+    v = rule(claim(None, mon_week(T2), measure=Measure.NET, comparison=since_after), store)
+    assert v.label is Label.SUPPORTED, v.summary
+    assert v.tolerance is not None and "only the comparison" in v.tolerance.why
+
+
 def test_figures_are_kept_for_the_next_sentence(store: Territory) -> None:
     assert ruler_for(store) is ruler_for(store)
     comp = Comparison("record", SP, window="year")

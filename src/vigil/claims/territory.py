@@ -236,6 +236,22 @@ class Ruler:
         if claim.quantity is None:
             tol = Tolerance(None, None, "no figure is claimed: only the comparison is checked")
         place = claim.place
+        if place is not None and place.level == "abroad":
+            return _cannot(
+                claim,
+                f"{place.name} is outside Ukraine: Vigil's maps count only Ukraine's "
+                "internationally recognised territory",
+                f"a map of the area held in {place.name}",
+                tol,
+            )
+        if place is not None and place.level == "area":
+            return _cannot(
+                claim,
+                f"'{place.span.text}' is an area the maps do not delimit (not an oblast, "
+                "raion or hromada)",
+                f"a boundary for '{place.span.text}'",
+                tol,
+            )
         if (
             place is not None
             and place.level in REGION_LEVELS
