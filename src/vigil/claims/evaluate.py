@@ -227,7 +227,9 @@ def markdown(result: Evaluation, *, when: dt.date | None = None) -> str:
         "| language, split | sentences | parsed right | verdict right |",
         "|---|---|---|---|",
     ]
-    for lang, (n, p, v) in sorted(result.by_lang.items()):
+    for lang, (n, p, v) in sorted(
+        result.by_lang.items(), key=lambda kv: (kv[0].startswith("split"), kv[0])
+    ):
         lines.append(f"| {lang} | {n} | {p} ({100 * p / n:.0f} %) | {v} ({100 * v / n:.0f} %) |")
     n = len(result.outcomes)
     p = sum(o.parse_ok for o in result.outcomes)
