@@ -566,3 +566,55 @@ def test_values_are_finite() -> None:
 )
 def test_detect_lang(text: str, lang: Lang) -> None:
     assert detect_lang(text) is lang
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "step", "words"),
+    [
+        # the units after a scale word count too: 12 thousand and 305 = 12 305
+        ("sahəsi 12 min 305 kvadrat kilometrdir", AZ, 12_305, 1, "12 min 305 kvadrat kilometr"),
+        ("окуповано 98 тис 420 кв км", UK, 98_420, 10, "98 тис 420 кв км"),
+        ("около 7 тыс. 250 кв. км", RU, 7_250, 10, "7 тыс. 250 кв. км"),  # 5 in the tens
+    ],
+)  # fmt: skip
+def test_scale_word_then_units(
+    text: str, lang: Lang, value: float, step: float, words: str
+) -> None:
+    q = _one(text, lang)
+    assert (q.value, q.unit, q.step, q.span.text) == (value, U.KM2, step, words)
+
+
+def test_units_after_a_scale_word_must_be_below_it() -> None:
+    # "5 тысяч 2024 года": a year after the scale word is not its units
+    q = _one("потеряли 5 тысяч кв. км с 2024 года", RU)
+    assert (q.value, q.span.text) == (5000, "5 тысяч кв. км")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value", "words"),
+    [
+        ("контролируем 812 кв. километра", RU, 812, "812 кв. километра"),
+        ("заняли 57 квадратных км", RU, 57, "57 квадратных км"),
+        ("окупувала 64 тис. км кв. території", UK, 64_000, "64 тис. км кв."),
+        ("2700 kvadratkilometr ərazi", AZ, 2700, "2700 kvadratkilometr"),
+        ("ərazinin 14 kvadrat kilometri şərqdə", AZ, 14, "14 kvadrat kilometr"),
+    ],
+)
+def test_more_ways_to_write_square_kilometres(
+    text: str, lang: Lang, value: float, words: str
+) -> None:
+    q = _one(text, lang)
+    assert (q.value, q.unit, q.hedge, q.span.text) == (value, U.KM2, H.EXACT, words)
+
+
+def test_a_hedge_followed_by_a_comma() -> None:
+    q = _one("təxminən, 90 min kvadrat kilometr", AZ)
+    assert (q.value, q.hedge) == (90_000, H.ABOUT)
+
+
+@pytest.mark.parametrize("text", ["площадь выросла до 1200 кв. км", "площа зросла до 1200 кв км"])
+def test_do_after_a_verb_of_change_is_not_up_to(text: str) -> None:
+    q = _one(text, detect_lang(text))
+    assert (q.value, q.hedge) == (1200, H.EXACT)
+    # without the verb it is the hedge
+    assert _one("до 1200 кв. км", RU).hedge is H.UP_TO

@@ -586,3 +586,55 @@ def test_publication_date(text: str, lang: Lang, expected: D) -> None:
 )
 def test_no_publication_date(text: str) -> None:
     assert publication_date(text, EN) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "words"),
+    [
+        ("Before the full-scale invasion, Russia held 7% of Ukraine", Lang.EN,
+         "Before the full-scale invasion"),
+        ("prior to February 24 the occupied area was smaller", Lang.EN, "prior to February 24"),
+        ("From 2014 to February 24, 2022, Russia held Crimea", Lang.EN,
+         "From 2014 to February 24, 2022"),
+        ("до начала полномасштабного вторжения Россия контролировала 7%", Lang.RU,
+         "до начала полномасштабного вторжения"),
+        ("до початку повномасштабного вторгнення окупанти контролювали 7%", Lang.UK,
+         "до початку повномасштабного вторгнення"),
+        ("müharibədən əvvəl Rusiya 7 faizə nəzarət edirdi", Lang.AZ, "müharibədən əvvəl"),
+    ],
+)  # fmt: skip
+def test_before_the_invasion_is_its_eve(text: str, lang: Lang, words: str) -> None:
+    # whatever the anchor, the day is 23 February 2022 (the invasion began on the 24th)
+    p = _one(text, lang, D(2026, 3, 1))
+    assert (p.span.text, p.kind) == (words, "day")
+    assert _ranges(p) == [("2022-02-23", "2022-02-24")]
+
+
+def test_a_year_during_protyahom() -> None:
+    p = _one("протягом 2023 року окупанти зайняли", Lang.UK, D(2024, 5, 1))
+    assert _ranges(p)[0] == ("2023-01-01", "2024-01-01")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "words"),
+    [
+        ("минулий тиждень став для окупантів найгіршим", Lang.UK, "минулий тиждень"),
+        ("прошлая неделя стала рекордной", Lang.RU, "прошлая неделя"),
+    ],
+)
+def test_last_week_as_the_subject(text: str, lang: Lang, words: str) -> None:
+    # Wednesday 2024-10-30: the last complete Monday→Monday week is 21→28 October
+    p = _one(text, lang, D(2024, 10, 30))
+    assert p.span.text == words
+    assert _ranges(p)[0] == ("2024-10-21", "2024-10-28")
+
+
+def test_a_year_at_the_end_of_a_sentence() -> None:
+    # the full stop after "2023" ends the sentence; it is not a decimal or a date
+    p = _one("Russia captured 500 km² in 2023.", Lang.EN, D(2024, 5, 1))
+    assert _ranges(p)[0] == ("2023-01-01", "2024-01-01")
+
+
+def test_a_day_range_with_a_minus_sign() -> None:
+    p = _one("(3−9 марта) ВС РФ заняли", Lang.RU, D(2025, 3, 10))
+    assert _ranges(p)[0] == ("2025-03-03", "2025-03-10")

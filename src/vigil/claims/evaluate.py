@@ -168,6 +168,8 @@ def _match(want: Mapping[str, Any], claims: list[Claim], free: list[int]) -> int
             continue
         if c.quantity is not None and _same(c.quantity.value, want.get("value")):
             return i
+        if c.quantity is None and want.get("value") is None and not c.settlement_captured:
+            return i  # a comparison without a figure: "the fastest pace since …"
     return None
 
 

@@ -353,6 +353,8 @@ _SCALES: tuple[tuple[str, int], ...] = (
     (r"million|mln\.?|млн\.?|миллион\w*|мільйон\w*|milyon", 1_000_000),
     (r"billion|bn|млрд\.?|миллиард\w*|мільярд\w*|milyard", 1_000_000_000),
 )
+#: The units after a scale word: "44 min 170" (one to three digits, not a decimal).
+_REST_RE = re.compile(r"[ \u00a0]+(\d{1,3})(?![\d.,]\d|\w)")
 _SCALE_RE = re.compile(
     r"[\s-]?(?:" + "|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(_SCALES)) + r")(?!\w)",
     re.IGNORECASE,
@@ -362,8 +364,14 @@ _SCALE_RE = re.compile(
 # suffixes after a unit are read by _AZ_AFTER, so az stems stop before them.
 _UNITS: tuple[tuple[str, Unit], ...] = (
     (r"(?:sq\.?\s?|square[\s-]+)kilomet(?:re|er)s?|sq\.?\s?km|km\s?²|km\^?2(?!\d)|kmsq", Unit.KM2),
-    (r"квадратн\w*\s+к[иі]лометр\w*|кв\.?\s?км(?!\w)|км\s?²|км2(?!\d)", Unit.KM2),
-    (r"kvadrat\s+kilometr|kv\.?\s?km(?![a-z²])", Unit.KM2),
+    # "квадратных километров", "кв. км", "кв. километра", "квадратних км", "км кв."
+    (
+        r"квадратн\w*\s+к[иі]лометр\w*|квадратн\w*\s+км(?!\w)|кв\.?\s?к[иі]лометр\w*|"
+        r"кв\.?\s?км(?!\w)|км\s?²|км2(?!\d)|км\.?\s+кв(?:\.|(?!\w))",
+        Unit.KM2,
+    ),
+    # "kvadrat kilometr" is also written as one word ("kvadratkilometr")
+    (r"kvadrat\s?kilometr|kv\.?\s?km(?![a-z²])", Unit.KM2),
     (r"(?:sq\.?\s?|square[\s-]+)mi(?:les?)?|mi\s?²|mi2(?!\d)", Unit.MI2),
     (r"квадратн\w*\s+мил\w*|кв\.?\s?мил\w*", Unit.MI2),
     (r"hectares?|ha(?!\w)|гектар\w*|га(?!\w)|hektar", Unit.HA),
@@ -453,7 +461,17 @@ def _phrase_pattern(phrase: str) -> str:
 _BEFORE_RE = re.compile(
     r"(?<![\w-])(?P<h>"
     + "|".join(_phrase_pattern(p) for p in sorted(_BEFORE, key=len, reverse=True))
-    + r")\s*$",
+    + r")\s*,?\s*$",  # "təxminən, 125 min": a comma may follow the hedge
+    re.IGNORECASE,
+)
+#: "Control over", "контроль над": the preposition the noun takes, not a hedge.
+_CONTROL_OVER = re.compile(r"\bcontrol\s+$", re.IGNORECASE)
+#: A verb of change before "до"/"to": the figure is the level reached ("выросла до",
+#: "зросла до", "увеличилась до"), so "до" is not the hedge "up to".
+_LEVEL_TO = re.compile(
+    r"(?:выросл\w*|вырос|увеличил\w*|сократил\w*|уменьшил\w*|достиг\w*|"
+    r"зросл\w*|зріс|збільши\w*|скороти\w*|зменши\w*|сягну\w*|досяг\w*)"
+    r"(?:\s+[^\W\d]+)?\s+$",
     re.IGNORECASE,
 )
 
@@ -572,6 +590,13 @@ def _numbers(t: str, lang: Lang) -> list[_Number]:
             n.step *= scale
             n.scale = scale
             n.end = sm.end()
+            # "44 min 170", "116 тис 165", "2 thousand 300": the number after the scale
+            # word counts its units when it is below the scale ("44 min 170" = 44 170).
+            rest = _REST_RE.match(t, n.end)
+            if rest is not None and float(rest.group(1)) < scale and n.value == int(n.value):
+                n.value += float(rest.group(1))
+                n.step = _integer_step(int(n.value))
+                n.end = rest.end()
     # A number inside another (the scale word "thousand" of "5 thousand") is not one.
     kept: list[_Number] = []
     for n in out:
@@ -597,7 +622,12 @@ def _unit_at(t: str, pos: int) -> tuple[re.Match[str], Unit] | None:
 def _AZ_AFTER_OK(t: str, pos: int, unit: Unit) -> bool:
     """Letters right after a unit are an Azerbaijani case suffix ("kilometrdən", "nəfərə")."""
     return bool(re.match(rf"[{_AZ_LETTERS}]{{1,6}}(?![\w])", t[pos:])) and bool(
-        re.match(r"(?:l[əa]r|d[əa]n|t[əa]n|[yn]?[əa]|ın|in|un|ün|d[əa]|lik|lıq)", t[pos:])
+        # plural, ablative, dative, genitive, locative, -lik; the possessive
+        # ("kilometri": "9 kvadrat kilometri şərqdə") and the copula ("kilometrdir")
+        re.match(
+            r"(?:l[əa]r|d[əa]n|t[əa]n|[yn]?[əa]|ın|in|un|ün|d[əa]|lik|lıq|d[ıiuü]r|[ıiuü])",
+            t[pos:],
+        )
     )
 
 
@@ -662,6 +692,10 @@ def find_quantities(text: str, lang: Lang) -> list[Quantity]:
                 hedge_span = (hs, scan)
         if hedge is Hedge.EXACT:
             bm2 = _BEFORE_RE.search(t, max(0, n.start - 40), n.start)
+            if bm2 and _LEVEL_TO.search(t, max(0, bm2.start("h") - 30), bm2.start("h")):
+                bm2 = None  # "выросла до 114 493": "до" is "to" a level, not "up to"
+            if bm2 and _CONTROL_OVER.search(t, max(0, bm2.start("h") - 30), bm2.start("h")):
+                bm2 = None  # "control over 2.2 km²": "over" is the preposition of "control"
             if bm2:
                 hedge = _BEFORE[" ".join(bm2.group("h").lower().split())]
                 hedge_span = (bm2.start("h"), bm2.end("h"))
@@ -669,7 +703,31 @@ def find_quantities(text: str, lang: Lang) -> list[Quantity]:
             continue  # "тысячи человек": thousands of people, not a number
         q = _quantity(text, n, unit, hedge, n.start, end, hedge_span)
         found.append((n, q, scan))
-    return _pairs(text, t, found)
+    return _shared_hedges(t, _pairs(text, t, found))
+
+
+#: Between two coordinated quantities: "over 500 settlements and 12,000 km²", "более
+#: 300 населенных пунктов и 6 000 кв. км".
+_COORDINATED = re.compile(r"^\s*(?:of\s+\w+\s+)?(?:and|и|і|й|та|və)\s+$", re.IGNORECASE)
+
+
+def _shared_hedges(t: str, qs: list[Quantity]) -> list[Quantity]:
+    """A hedge before the first of two coordinated quantities qualifies both ("over 500
+    settlements and 12,000 km²": more than 12,000 too), when the second has none."""
+    from dataclasses import replace
+
+    out = list(qs)
+    for i in range(1, len(out)):
+        a, b = out[i - 1], out[i]
+        if (
+            b.hedge is Hedge.EXACT
+            and a.hedge is not Hedge.EXACT
+            and a.hedge_span is not None
+            and a.hedge_span.end <= a.span.start  # a hedge before the number
+            and _COORDINATED.match(t[a.span.end : b.span.start])
+        ):
+            out[i] = replace(b, hedge=a.hedge, hedge_span=a.hedge_span)
+    return out
 
 
 def _quantity(

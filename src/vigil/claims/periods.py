@@ -519,7 +519,9 @@ _RULES: tuple[_Rule, ...] = (
         r"|(?:over|in|during)\s+the\s+week(?!\s+(?:from|of|between|to|ending)\b)"
         r"|this\s+past\s+week|(?:за|на)\s+(?:прошл\w+|прошедш\w+|минувш\w+|последн\w+)\s+недел\w+"
         r"|(?:in|over|within)\s+a\s+week|за\s+неделю|за\s+тиждень|за\s+(?:минулий|останній|попередній)\s+тиждень"
-        r"|(?:на\s+)?минулого\s+тижня|на\s+минулому\s+тижні|(?:ötən|keçən|son)\s+(?:bir\s+)?həftə\w*",
+        r"|(?:на\s+)?минулого\s+тижня|на\s+минулому\s+тижні|(?:ötən|keçən|son)\s+(?:bir\s+)?həftə\w*"
+        # the week as the subject: "минулий тиждень став…", "прошлая неделя стала…"
+        r"|минулий\s+тиждень|(?:прошлая|прошедшая|минувшая)\s+неделя",
         _fixed(last_week),
     ),
     _Rule(
@@ -619,7 +621,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         "range dash",
-        r"(?<![\d.])(?P<d1>\d{1,2})\s*[-–—]\s*(?P<d2>\d{1,2})\s+(?P<mon>{M})(?:,?\s+{Y}"
+        # any dash, the minus sign (U+2212) included: "3−9 марта"
+        r"(?<![\d.])(?P<d1>\d{1,2})\s*[-–—−]\s*(?P<d2>\d{1,2})\s+(?P<mon>{M})(?:,?\s+{Y}"
         + _YEAR_TAIL
         + ")?",
         _res_range,
@@ -642,17 +645,17 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:since(?:\s+the\s+(?:start|beginning)\s+of)?|с(?:\s+начала)?|з(?:\s+початку)?|із|від)\s+"
         + _Y
         + _YEAR_TAIL
-        + r"(?!\s*[-–.\d])|"
+        + r"(?!\s*[-–]\s*\d|\.\d|\d)|"
         + _Y
         + r"-?(?:c[iıuü])\s+il(?:d[əa]n|in\s+əvvəlindən)",
         _res_since_year,
     ),
     _Rule(
         "year",
-        r"(?:in|during|for|throughout|в|во|у|за|в\s+течение)\s+"
+        r"(?:in|during|for|throughout|в|во|у|за|в\s+течение|на\s+протяжении|протягом|впродовж)\s+"
         + _Y
         + _YEAR_TAIL
-        + r"(?!\s*[-–.\d])"
+        + r"(?!\s*[-–]\s*\d|\.\d|\d)"  # "in 2024." ends a sentence; "2024.10" does not
         r"|" + _Y + r"-?(?:c[iıuü])\s+ild[əa]|" + _Y + r"\s+ild[əa]",
         _res_year,
     ),
@@ -829,6 +832,33 @@ _NOT_A_DAY_PERIOD = re.compile(
 )
 
 
+#: "Before the full-scale invasion": the state on the day before it, 2022-02-23 (a day
+#: mention; the maps start on 24 February 2022, so the ruler cannot check it). "Before
+#: 24 February" with no year, and "from 2014 to 24 February 2022", are the same day:
+#: in reporting on this war "до 24 лютого" is the invasion's shorthand.
+_BEFORE_INVASION = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            r"\b(?:before|prior\s+to|until|till|up\s+to)\s+(?:the\s+(?:start|beginning|outbreak)"
+            r"\s+of\s+)?(?:the\s+|russia'?s\s+)?(?:full[\s-]scale\s+)?(?:invasion|war)\b",
+            r"\b(?:before|prior\s+to|until)\s+(?:february|feb\.?)\s+2[34](?:th)?\b(?:,?\s+2022)?",
+            r"\b(?:before|prior\s+to|until)\s+2[34](?:th)?\s+(?:of\s+)?february\b(?:,?\s+2022)?",
+            r"\b(?:from|since)\s+2014\s+(?:to|until|till)\s+(?:february|feb\.?)\s+24,?\s+2022",
+            r"(?<!\w)до\s+(?:начала\s+)?(?:полномасштабного\s+)?(?:вторжения|войны)(?!\w)",
+            r"(?<!\w)до\s+(?:початку\s+)?(?:повномасштабного\s+)?(?:вторгнення|війни)(?!\w)",
+            r"(?<!\w)до\s+2[34](?:-го)?\s+(?:февраля|лютого)(?:\s+2022(?:\s*(?:года|г\.|року|р\.))?)?",
+            r"(?<!\w)(?:с|з)\s+2014\s+(?:года\s+|року\s+)?(?:до|по)\s+24\s+(?:февраля|лютого)\s+2022"
+            r"(?:\s*(?:года|г\.|року|р\.))?",
+            r"\b(?:(?:genişmiqyaslı\s+)?(?:müharibədən|işğaldan|müharibənin\s+başlanmasından|"
+            r"işğalın\s+başlanmasından))\s+(?:əvvəl|öncə)\b",
+        )
+    ),
+    re.IGNORECASE,
+)
+BEFORE_INVASION_DAY = FULL_SCALE_INVASION - dt.timedelta(days=1)
+
+
 def find_periods(text: str, lang: Lang, anchor: dt.date) -> list[PeriodMention]:
     """The period phrases of ``text`` resolved against ``anchor``, in text order.
 
@@ -849,6 +879,10 @@ def find_periods(text: str, lang: Lang, anchor: dt.date) -> list[PeriodMention]:
         if not _NOT_A_DAY_PERIOD.search(before) and not re.search(r"qədər|d[əa]k(?!\w)", after):
             cands.append((m.start(), m.end(), (_r("the day", d, d + _DAY, "day"),), "day"))
     cands += _date_ranges(t, lang, anchor)
+    for eve in _BEFORE_INVASION.finditer(t):
+        day = BEFORE_INVASION_DAY
+        reading = _r("the day before the full-scale invasion", day, day + _DAY)
+        cands.append((eve.start(), eve.end(), (reading,), "day"))
     cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
     out: list[PeriodMention] = []
     taken: list[tuple[int, int]] = []
