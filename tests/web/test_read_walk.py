@@ -229,6 +229,34 @@ def requests_for(name: str, k: Keys) -> list[str]:
             [_url(name, {"by": b}) for b in ("none", "organisation", "charge", "status")]
             + [_csv(_url(name, {"by": "organisation"}))]
         ),
+        # the claims checker: sentences naming every person, at every level (a name the
+        # reader may not see must match nothing)
+        "check": lambda: [
+            _url(
+                name,
+                {
+                    "text": f"The trial of {n} has been postponed until 2 December.",
+                    "as_of": "2026-11-20",
+                },
+            )
+            for n in some
+        ],
+        "api:check": lambda: [
+            *(
+                _url(
+                    name,
+                    {
+                        "text": f"The trial of {n} has been postponed until 2 December.",
+                        "as_of": "2026-11-20",
+                    },
+                )
+                for n in some
+            ),
+            *(
+                _csv(_url(name, {"text": f"More than 300 political prisoners of {o} are held."}))
+                for o in k.orgs[:1]
+            ),
+        ],
         # the editors' area
         "editors:dashboard": lambda: [_url(name)],
         "editors:login": lambda: [_url(name)],

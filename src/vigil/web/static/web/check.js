@@ -1,0 +1,318 @@
+/* Vigil's /check/ page: check a sentence without leaving the page.
+ * Plain JavaScript, no build step, nothing inline (the page's CSP).
+ *
+ * Without this script the form submits by GET and the server renders the result
+ * (check_views.py); with it, the form posts {text, as_of} to POST /api/check and the
+ * result is drawn here from the API's answer (vigil.claims.render.report_record), in
+ * the same markup as the server's template (web/check.html), and the address becomes
+ * the check's permalink (/check/?text=…&as_of=…).
+ *
+ * Everything from the answer is written with textContent or attributes, never as
+ * HTML. Claim spans are offsets in code points (Python's), so the text is cut with
+ * Array.from, not by UTF-16 units. The status line is an aria-live region: it says
+ * "Checking…", then how many claims were checked, or the error.
+ */
+(function () {
+  "use strict";
+
+  const BASIS = {
+    "--as-of": "the date given",
+    "publication date in the text": "the publication date in the text",
+    today: "today",
+  };
+  const HOLDS = { true: "✓ yes", false: "✗ no", null: "—" };
+
+  // -- pure helpers (also run by tests/web/test_check_page.py under node) -----------
+  function labelClass(label) {
+    const slug = String(label)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "");
+    return `label-${slug}`;
+  }
+
+  /* The text cut at the claims' spans, as check_views.segments cuts it: plain runs
+   * ({text, claims: []}) and marked runs ({text, claims: [{n, label}], css, title});
+   * overlapping or touching spans merged; empty spans mark nothing. */
+  function segments(text, verdicts) {
+    const chars = Array.from(text);
+    const clamp = (x) => Math.max(0, Math.min(chars.length, x));
+    const spans = verdicts
+      .map((v, i) => [clamp(v.claim.span.start), clamp(v.claim.span.end), i + 1, String(v.label)])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    const merged = [];
+    for (const [start, end, n, label] of spans) {
+      if (end <= start) continue;
+      const last = merged[merged.length - 1];
+      if (last && start <= last[1]) {
+        last[1] = Math.max(last[1], end);
+        last[2].push([n, label]);
+      } else {
+        merged.push([start, end, [[n, label]]]);
+      }
+    }
+    const out = [];
+    let at = 0;
+    for (const [start, end, claims] of merged) {
+      if (start > at) out.push({ text: chars.slice(at, start).join(""), claims: [] });
+      claims.sort((a, b) => a[0] - b[0]);
+      const css = [...new Set(claims.map(([, label]) => labelClass(label)))].join(" ");
+      out.push({
+        text: chars.slice(start, end).join(""),
+        claims: claims.map(([n, label]) => ({ n, label })),
+        css,
+        title: claims.map(([n, label]) => `claim ${n}: ${label}`).join("; "),
+      });
+      at = end;
+    }
+    if (at < chars.length) out.push({ text: chars.slice(at).join(""), claims: [] });
+    return out;
+  }
+
+  function number(value) {
+    if (value === null || value === undefined) return "—";
+    const text = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 }).format(value);
+    return text === "-0" ? "0" : text;
+  }
+
+  /* Only a path from the site's root is a link: never another host, nor javascript:. */
+  function evidenceUrl(prefix, evidence) {
+    if (!evidence || !evidence.startsWith("/") || evidence.startsWith("//")) return null;
+    if (evidence.includes("\\") || /\s/.test(evidence)) return null;
+    return prefix.replace(/\/+$/, "") + evidence;
+  }
+
+  function query(text, asOf) {
+    const q = new URLSearchParams({ text });
+    if (asOf) q.set("as_of", asOf);
+    return q.toString();
+  }
+
+  function capitalised(s) {
+    return s ? s.charAt(0).toUpperCase() + s.slice(1) : s;
+  }
+
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = { labelClass, segments, number, evidenceUrl, query };
+  }
+  if (typeof document === "undefined") return;
+
+  // -- the page -------------------------------------------------------------------------
+  const $ = (id) => document.getElementById(id);
+  const form = $("check-form");
+  const box = $("check-text");
+  const asOfInput = $("check-as-of");
+  const button = $("check-submit");
+  const status = $("check-status");
+  const result = $("check-result");
+  if (!form || !box || !status || !result || !window.fetch) return;
+  const api = form.dataset.api;
+  const page = form.dataset.page;
+  const prefix = api.slice(0, api.length - "/api/check".length);
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== null && v !== undefined) node.setAttribute(k, v);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function sentence(record) {
+    const p = el("p", { class: "claim-sentence", lang: record.lang });
+    for (const s of segments(record.text, record.verdicts)) {
+      if (!s.claims.length) {
+        p.append(document.createTextNode(s.text));
+        continue;
+      }
+      const mark = el("mark", { class: `claim-span ${s.css}`, title: s.title }, s.text);
+      for (const c of s.claims) {
+        const ref = el(
+          "a",
+          { class: "claim-ref", href: `#claim-${c.n}`, "aria-label": `claim ${c.n}: ${c.label}` },
+          String(c.n),
+        );
+        mark.append(el("sup", null, ref));
+      }
+      p.append(mark);
+    }
+    return p;
+  }
+
+  function figuresTable(figures) {
+    const body = el("tbody");
+    for (const f of figures) {
+      const head = el("th", { scope: "row" }, f.reading);
+      if (f.comparison) {
+        const holds = f.comparison_holds === null ? "" : ` (${HOLDS[f.comparison_holds]})`;
+        head.append(el("br"), el("span", { class: "hint" }, f.comparison + holds));
+      }
+      body.append(
+        el("tr", null, head, el("td", { class: "num" }, number(f.value)), el("td", null, HOLDS[f.holds])),
+      );
+    }
+    const table = el(
+      "table",
+      { class: "data claim-figures" },
+      el("caption", null, "Figures: the reading ruled on first, then the others"),
+      el(
+        "thead",
+        null,
+        el(
+          "tr",
+          null,
+          el("th", { scope: "col" }, "Reading"),
+          el("th", { scope: "col", class: "num" }, "Value"),
+          el("th", { scope: "col" }, "Holds"),
+        ),
+      ),
+      body,
+    );
+    return el("div", { class: "table-scroll" }, table);
+  }
+
+  function card(v, n) {
+    const css = labelClass(v.label);
+    const li = el(
+      "li",
+      { id: `claim-${n}`, class: `claim-card ${css}` },
+      el(
+        "h3",
+        null,
+        el("span", { class: "claim-label" }, capitalised(v.label)),
+        `: “${v.claim.span.text}”`,
+      ),
+      el("p", { class: "claim-summary" }, v.summary),
+    );
+    if (v.tolerance) {
+      li.append(
+        el("p", { class: "claim-tolerance" }, el("strong", null, "Tolerance:"), ` ${v.tolerance.why}`),
+      );
+    }
+    if (v.figures.length) li.append(figuresTable(v.figures));
+    if (v.caveats.length) {
+      li.append(el("ul", { class: "claim-caveats" }, ...v.caveats.map((c) => el("li", null, c))));
+    }
+    if (v.needed) {
+      li.append(
+        el("p", { class: "claim-needed" }, el("strong", null, "Needed to decide:"), ` ${v.needed}`),
+      );
+    }
+    const data = v.figures.length ? v.figures[0].data : null;
+    if (data && Object.keys(data).length) {
+      li.append(
+        el(
+          "details",
+          { class: "claim-data" },
+          el("summary", null, "Data used"),
+          el("pre", null, JSON.stringify(data, null, 1)),
+        ),
+      );
+    }
+    const href = evidenceUrl(prefix, v.evidence);
+    if (href) {
+      li.append(el("p", { class: "claim-evidence" }, el("a", { href }, "See the evidence")));
+    }
+    return li;
+  }
+
+  function draw(record, asOf) {
+    const q = query(record.text, asOf);
+    const parts = [
+      el("h2", { id: "check-sentence-title" }, "The sentence"),
+      sentence(record),
+      el(
+        "p",
+        { class: "hint claim-context" },
+        `Language: ${record.lang}; dates read against ${record.anchor} ` +
+          `(${BASIS[record.anchor_basis] || record.anchor_basis}).`,
+      ),
+    ];
+    if (record.message) parts.push(el("p", { class: "note claim-message" }, record.message));
+    if (record.unparsed.length) {
+      parts.push(
+        el("p", { class: "hint claim-unparsed" }, `Not read as a claim: ${record.unparsed.join(", ")}.`),
+      );
+    }
+    if (record.verdicts.length) {
+      parts.push(
+        el("h2", null, "Verdicts"),
+        el("ol", { class: "claim-verdicts" }, ...record.verdicts.map((v, i) => card(v, i + 1))),
+      );
+    }
+    parts.push(
+      el(
+        "p",
+        { class: "permalink claim-links" },
+        el("a", { class: "claim-permalink", href: `${page}?${q}` }, "Permalink to this check"),
+        " · ",
+        el("a", { href: `${api}?${q}` }, "JSON"),
+        " · ",
+        el("a", { href: `${api}?${q}&format=csv` }, "CSV"),
+      ),
+    );
+    result.replaceChildren(...parts);
+    const problems = $("problems"); // the server's note on the previous address
+    if (problems) problems.remove();
+    const n = record.verdicts.length;
+    status.textContent = `${n} claim${n === 1 ? "" : "s"} checked.`;
+    history.replaceState(null, "", `${page}?${q}`);
+  }
+
+  function fail(message, parameter) {
+    box.removeAttribute("aria-invalid");
+    if (asOfInput) asOfInput.removeAttribute("aria-invalid");
+    const field = parameter === "text" ? box : parameter === "as_of" ? asOfInput : null;
+    if (field) field.setAttribute("aria-invalid", "true");
+    result.replaceChildren(el("p", { class: "note claim-failure", role: "alert" }, message));
+    status.textContent = "The sentence could not be checked.";
+    if (field) field.focus();
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = box.value;
+    const asOf = asOfInput ? asOfInput.value : "";
+    if (!text.trim()) {
+      fail("text: type or paste a sentence to check.", "text");
+      return;
+    }
+    const body = { text };
+    if (asOf) body.as_of = asOf;
+    button.disabled = true;
+    result.setAttribute("aria-busy", "true");
+    status.textContent = "Checking…";
+    try {
+      const response = await fetch(api, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+      let answer = null;
+      try {
+        answer = await response.json();
+      } catch (e) {
+        answer = null;
+      }
+      if (response.ok && answer) {
+        box.removeAttribute("aria-invalid");
+        if (asOfInput) asOfInput.removeAttribute("aria-invalid");
+        draw(answer, asOf);
+      } else if (answer && answer.error) {
+        fail(answer.error.message, answer.error.parameter);
+      } else {
+        fail(`The server answered ${response.status}; try again later.`, null);
+      }
+    } catch (e) {
+      fail("The server could not be reached; try again.", null);
+    } finally {
+      button.disabled = false;
+      result.removeAttribute("aria-busy");
+    }
+  });
+})();
