@@ -20,8 +20,8 @@ from vigil.claims.evaluate import compare, evaluate, evaluate_parse, load, sente
 LABELLED = Path(__file__).resolve().parents[2] / "data" / "claims" / "sentences.jsonl"
 
 #: Sentences parsed right / verdicts right, as measured for docs/claims.md.
-PARSED_RIGHT = 0
-VERDICTS_RIGHT = 0
+PARSED_RIGHT = 214  # of 337 (63.5 %), 2 December 2026
+VERDICTS_RIGHT = 238  # of 337 (70.6 %) on the history without ISW
 
 
 def test_the_labelled_set_is_what_the_docs_describe() -> None:

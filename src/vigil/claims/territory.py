@@ -39,7 +39,7 @@ import datetime as dt
 import math
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from vigil import periods as P
@@ -858,7 +858,7 @@ def _verdict(
             caveats=tuple(caveats),
             needed=needed,
         )
-    decision: Decision = decide([r.outcome for r in rows], has_comparison=has_comparison)
+    decision: Decision = decide(_outcomes(rows), has_comparison=has_comparison)
     basis = decision.basis if decision.basis is not None else 0
     ordered = [rows[basis], *(r for i, r in enumerate(rows) if i != basis)]
     head = ordered[0]
@@ -899,6 +899,24 @@ def _verdict(
         needed=None,
         evidence=head.evidence,
     )
+
+
+def _outcomes(rows: list[_Row]) -> list[Outcome]:
+    """The rows' outcomes, each marked whether it may demote the default (rows[0]): only
+    the other readings of the sentence's period, on the default's source and measure,
+    with redraws as the map has them (verdict.Outcome.downgrades)."""
+
+    def key(r: _Row) -> tuple[object, object]:
+        return r.figure.data.get("source"), r.figure.data.get("metric")
+
+    first = key(rows[0])
+    return [
+        replace(
+            r.outcome,
+            downgrades=key(r) == first and not r.figure.data.get("redraws_excluded"),
+        )
+        for r in rows
+    ]
 
 
 def _fig(f: Figure, claim: TerritoryClaim) -> str:

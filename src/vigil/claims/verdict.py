@@ -20,7 +20,8 @@ NOT_SUPPORTED         no computed reading's figure is within tolerance
 MISLEADING            the figure holds under some reading, but every such reading either
                       rests on redraw fragments or fails the comparison the claim makes
 SUPPORTED             the default reading holds (figure and comparison, not by redraws),
-                      and every other computed reading agrees
+                      and every other reading of the sentence's period agrees (other
+                      sources and measures are shown, and may rescue, not demote)
 CAVEATS               otherwise: the default holds but some reading does not, or the
                       default fails and another reasonable reading holds
 ====================  ===================================================================
@@ -188,6 +189,11 @@ class Outcome:
     holds: bool | None
     comparison_holds: bool | None = None
     by_redraw: bool = False
+    #: Whether this reading failing keeps a holding default from SUPPORTED. True for the
+    #: sentence's own ambiguity (another reading of its period); False for figures shown
+    #: for information (another source, net for "seized", the figure without redraws):
+    #: they can rescue a default that fails, not demote one that holds.
+    downgrades: bool = True
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,7 @@ def decide(outcomes: Sequence[Outcome], *, has_comparison: bool = False) -> Deci
     if 0 in good:
         if has_comparison and first.comparison_holds is None:
             return Decision(Label.CAVEATS, 0, "the comparison could not be evaluated")
-        if all(_agrees(outcomes[i], has_comparison) for i in computed):
+        if all(_agrees(outcomes[i], has_comparison) for i in computed if outcomes[i].downgrades):
             return Decision(Label.SUPPORTED, 0, "the default reading holds and all readings agree")
         return Decision(Label.CAVEATS, 0, "the default reading holds but another does not")
     return Decision(
