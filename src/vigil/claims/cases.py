@@ -200,56 +200,10 @@ def _find_dates(text: str, lang: Lang, anchor: dt.date) -> list[DateMention]:
     return list(periods.find_dates(text, lang, anchor))
 
 
-_AZ_MONTHS = [
-    "yanvar",
-    "fevral",
-    "mart",
-    "aprel",
-    "may",
-    "iyun",
-    "iyul",
-    "avqust",
-    "sentyabr",
-    "oktyabr",
-    "noyabr",
-    "dekabr",
-]
-# "dekabrın 2-dək", "iyulun 1-də": the month in the genitive, then the day with a suffix.
-_AZ_GENITIVE_DAY = re.compile(
-    r"\b(" + "|".join(_AZ_MONTHS) + r")(?:ın|in|un|ün|nın|nin)\s+(\d{1,2})(?:\s*[-‑]\s*\w+)?",
-    _I,
-)
-
-
-def _az_genitive_dates(text: str, anchor: dt.date) -> list[DateMention]:
-    """Days written "dekabrın 2-dək" (month in the genitive, then the day), which
-    :func:`vigil.claims.periods.find_dates` does not read yet: the year is the one that
-    puts the day nearest the anchor (``year_given`` False)."""
-    out = []
-    for m in _AZ_GENITIVE_DAY.finditer(text):
-        month = _AZ_MONTHS.index(m.group(1).lower()) + 1
-        days = []
-        for year in (anchor.year - 1, anchor.year, anchor.year + 1):
-            try:
-                days.append(dt.date(year, month, int(m.group(2))))
-            except ValueError:
-                continue
-        if days:
-            day = min(days, key=lambda d: abs((d - anchor).days))
-            out.append(DateMention(Span(m.start(), m.end(), m.group(0)), day, False))
-    return out
-
-
 def _dates(text: str, lang: Lang, anchor: dt.date) -> list[DateMention]:
-    """:func:`_find_dates`, and for Azerbaijani the genitive days it leaves out."""
-    found = _find_dates(text, lang, anchor)
-    if lang is Lang.AZ:
-        found += [
-            d
-            for d in _az_genitive_dates(text, anchor)
-            if not any(_overlaps(d.span, f.span) for f in found)
-        ]
-    return sorted(found, key=lambda d: d.span.start)
+    """The days of ``text`` (:func:`vigil.claims.periods.find_dates`, which reads the
+    Azerbaijani genitive day, "dekabrın 2-dək", too), in text order."""
+    return sorted(_find_dates(text, lang, anchor), key=lambda d: d.span.start)
 
 
 def _find_periods(text: str, lang: Lang, anchor: dt.date) -> list[PeriodMention]:

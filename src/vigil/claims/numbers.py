@@ -117,6 +117,21 @@ _AZ_MONTH_SUFFIX = r"(?:d[aə]n|d[aə]k|d[aə]|[ıiuü]n(?:d[aə]n?)?|[aə]d[aə
 
 #: (pattern, month) for each language; the patterns take the inflected forms
 #: (ru "декабря", "декабре"; uk "грудня", "грудні"; az "dekabrda", "dekabrın").
+#: Azerbaijani month names (their stems: the endings vary, "noyabrın", "noyabrda").
+AZ_MONTHS = (
+    "yanvar",
+    "fevral",
+    "mart",
+    "aprel",
+    "may",
+    "iyun",
+    "iyul",
+    "avqust",
+    "sentyabr",
+    "oktyabr",
+    "noyabr",
+    "dekabr",
+)
 MONTH_PATTERNS: dict[Lang, tuple[tuple[str, int], ...]] = {
     Lang.EN: (
         (r"jan(?:uary|\.)?", 1),
@@ -163,20 +178,7 @@ MONTH_PATTERNS: dict[Lang, tuple[tuple[str, int], ...]] = {
     Lang.AZ: tuple(
         (stem + _AZ_MONTH_SUFFIX, m)
         for m, stem in enumerate(
-            (
-                "yanvar",
-                "fevral",
-                "mart",
-                "aprel",
-                "may",
-                "iyun",
-                "iyul",
-                "avqust",
-                "sentyabr",
-                "oktyabr",
-                "noyabr",
-                "dekabr",
-            ),
+            AZ_MONTHS,
             start=1,
         )
     ),

@@ -94,7 +94,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vigil.claims.model import DateMention, Lang, PeriodMention, PeriodReading, Span
-from vigil.claims.numbers import fold_apostrophes, month_of, month_regex, words_value
+from vigil.claims.numbers import (
+    AZ_MONTHS,
+    fold_apostrophes,
+    month_of,
+    month_regex,
+    words_value,
+)
 from vigil.periods import Freq, floor, next_start
 
 FULL_SCALE_INVASION = dt.date(2022, 2, 24)
@@ -719,20 +725,6 @@ _DATE_PATTERNS = (
     r"(?<![\d-]){Y}-(?P<mn>\d{2})-(?P<d>\d{2})(?![\d-])",
 )
 
-_AZ_MONTH_STEMS = (
-    "yanvar",
-    "fevral",
-    "mart",
-    "aprel",
-    "may",
-    "iyun",
-    "iyul",
-    "avqust",
-    "sentyabr",
-    "oktyabr",
-    "noyabr",
-    "dekabr",
-)
 _FORWARD_REACH = 243  # days: how far ahead "until <day>" may reach (8 months)
 _FORWARD = re.compile(
     r"(?:until|till|til|to|by|before|through|adjourned|postponed|rescheduled|next|"
@@ -752,7 +744,7 @@ def _date_regex(lang: Lang) -> re.Pattern[str]:
     month = re.sub(r"\(\?P<m\d+>", "(?:", month_regex(lang).pattern)
     en = re.sub(r"\(\?P<m\d+>", "(?:", month_regex(Lang.EN).pattern)
     # az genitive month names; a pattern that never matches in the other languages
-    gen = "(?:" + "|".join(_AZ_MONTH_STEMS) + ")(?:[ıiuü]n)" if lang is Lang.AZ else "(?!x)x"
+    gen = "(?:" + "|".join(AZ_MONTHS) + ")(?:[ıiuü]n)" if lang is Lang.AZ else "(?!x)x"
     alts = "|".join(
         p.replace("{M}", month).replace("{E}", en).replace("{G}", gen).replace("{Y}", _Y)
         for p in _DATE_PATTERNS
