@@ -44,7 +44,8 @@ def check(
     text: Annotated[
         str | None,
         typer.Argument(
-            help="The sentence(s) to check, in English, Russian, Ukrainian or Azerbaijani."
+            metavar="TEXT",
+            help="The sentence(s) to check, in English, Russian, Ukrainian or Azerbaijani.",
         ),
     ] = None,
     file: Annotated[
