@@ -115,8 +115,6 @@ def detect_lang(text: str) -> Lang:
 # "dekabrın", "dekabradək"); a closed list, so that "mart" does not take "Martin".
 _AZ_MONTH_SUFFIX = r"(?:d[aə]n|d[aə]k|d[aə]|[ıiuü]n(?:d[aə]n?)?|[aə]d[aə]k|[aə]|[ıiuü])?"
 
-#: (pattern, month) for each language; the patterns take the inflected forms
-#: (ru "декабря", "декабре"; uk "грудня", "грудні"; az "dekabrda", "dekabrın").
 #: Azerbaijani month names (their stems: the endings vary, "noyabrın", "noyabrda").
 AZ_MONTHS = (
     "yanvar",
@@ -132,6 +130,8 @@ AZ_MONTHS = (
     "noyabr",
     "dekabr",
 )
+#: (pattern, month) for each language; the patterns take the inflected forms
+#: (ru "декабря", "декабре"; uk "грудня", "грудні"; az "dekabrda", "dekabrın").
 MONTH_PATTERNS: dict[Lang, tuple[tuple[str, int], ...]] = {
     Lang.EN: (
         (r"jan(?:uary|\.)?", 1),
