@@ -18,6 +18,7 @@ import json
 import math
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from vigil.errors import InputError, VigilError
 
 if TYPE_CHECKING:  # pandas costs over a second to import: only commands with frames pay it
     import pandas as pd
+    from rich.progress import Progress
 
 
 def console(stderr: bool = False) -> Console:
@@ -40,6 +42,28 @@ def console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 200
     return Console(file=stream, width=width, soft_wrap=False, highlight=False, markup=False)
+
+
+@contextmanager
+def progress(quiet: bool = False) -> Iterator[Progress | None]:
+    """A rich progress display on stderr (description, bar, n of N, the current item in
+    the task field ``item``, time), or None when quiet or not on a terminal: every long
+    command of Vigil shows its progress the same way."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}"),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+    ) as bar:
+        yield bar
 
 
 def jsonable(value: Any) -> Any:

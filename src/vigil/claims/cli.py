@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -185,7 +184,7 @@ def _terminal(report: object) -> None:
         body = [v.summary]
         if v.tolerance is not None:
             body.append(f"Tolerance: {v.tolerance.why}")
-        body += [f"  {render._figure_line(f)}" for f in v.figures]
+        body += [f"  {render.figure_line(f)}" for f in v.figures]
         body += [f"Caveat: {c}" for c in v.caveats]
         if v.needed:
             body.append(f"Needed: {v.needed}")
@@ -213,15 +212,19 @@ def _batch(
     assert isinstance(checker, Checker)
     if fmt not in (CheckFormat.CSV, CheckFormat.JSON):
         raise InputError("--file prints csv or json", param="format")
+    from vigil.output import progress
+
     rows = _read_sentences(file, as_of)
     reports = []
-    with _progress(quiet, len(rows)) as tick:
+    with progress(quiet) as bar:
+        task = bar.add_task("Checking", total=len(rows), item="") if bar else None
         for ident, text, day in rows:
             try:
                 reports.append((ident, checker.check(text, day)))
             except InputError as exc:
                 raise InputError(f"{file}: row {ident}: {exc}") from exc
-            tick()
+            if bar is not None and task is not None:
+                bar.update(task, advance=1, item=ident)
     if fmt is CheckFormat.JSON:
         import json
 
@@ -257,30 +260,3 @@ def _read_sentences(file: Path, as_of: str | None) -> list[tuple[str, str, str |
         day = (row.get("as_of") or row.get("published") or "").strip() or as_of
         out.append(((row.get("id") or "").strip() or str(n), text, day))
     return out
-
-
-class _progress:
-    """A rich progress bar on stderr (nothing when quiet or not a terminal); the context
-    gives a function to call once per sentence."""
-
-    def __init__(self, quiet: bool, total: int) -> None:
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from rich.progress import Progress
-
-            from vigil.output import console
-
-            self.bar = Progress(console=console(stderr=True), transient=True)
-        self.total = total
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if self.bar is None:
-            return lambda: None
-        self.bar.start()
-        bar = self.bar
-        task = bar.add_task("checking", total=self.total)
-        return lambda: bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

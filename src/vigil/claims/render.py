@@ -115,7 +115,7 @@ def describe_claim(claim: Claim) -> str:
     return " ".join(bits)
 
 
-def _figure_line(f: Figure) -> str:
+def figure_line(f: Figure) -> str:
     value = "—" if f.value is None else f"{f.value:,.2f}"
     marks = {True: "✓", False: "✗", None: "·"}
     # the figure's mark, then the comparison's when the claim makes one
@@ -141,7 +141,7 @@ def markdown(report: Report) -> str:
         if v.tolerance is not None:
             lines.append(f"- Tolerance: {v.tolerance.why}")
         for f in v.figures:
-            lines.append(f"- {_figure_line(f)}")
+            lines.append(f"- {figure_line(f)}")
         for c in v.caveats:
             lines.append(f"- Caveat: {c}")
         if v.needed:
@@ -189,7 +189,7 @@ def csv_rows(ident: str, report: Report) -> list[list[Any]]:
                 first.reading if first else "",
                 "" if first is None or first.value is None else round(first.value, 2),
                 v.tolerance.why if v.tolerance else "",
-                " | ".join(_figure_line(f) for f in v.figures[1:]),
+                " | ".join(figure_line(f) for f in v.figures[1:]),
                 " | ".join(v.caveats),
                 v.needed or "",
                 json.dumps(jsonable(first.data) if first else {}, ensure_ascii=False),

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -40,8 +38,6 @@ from vigil.periods import Freq, Weekday
 from vigil.territory.cli_compare import register as register_compare
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from vigil.territory.api import IngestReport, Territory
     from vigil.territory.sources.base import Kind
 
@@ -214,28 +210,6 @@ def _open(store: Path | None, *, create: bool = False) -> Territory:
     return Territory(store, create=create)
 
 
-@contextmanager
-def _progress(quiet: bool, label: str) -> Iterator[Progress | None]:
-    """A rich progress display on stderr, or nothing when quiet or not a terminal."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from vigil.output import console
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}"),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        transient=True,
-    ) as bar:
-        yield bar
-
-
 def _pairs(values: list[str], flag: str) -> dict[str, Kind]:
     from vigil.territory.sources.base import Kind
 
@@ -399,7 +373,9 @@ def ingest(
         credit = recipe.credit
     if format is InputFormat.AUTO and any(options.values()):
         format = InputFormat.VECTOR  # vector options say what the input is
-    with _open(store, create=True) as t, _progress(quiet, "Ingesting") as bar:
+    from vigil.output import progress
+
+    with _open(store, create=True) as t, progress(quiet) as bar:
         task = bar.add_task("Ingesting", total=None, item="") if bar else None
 
         def tick(n: int, label: str) -> None:
@@ -493,7 +469,9 @@ def fetch(
                 shown = first - DAILY_MAP_LAG - dt.timedelta(days=1)
                 console().print(f"{source} is up to date (last map stored: {shown})")
             return
-        with _progress(quiet, "Downloading") as bar:
+        from vigil.output import progress
+
+        with progress(quiet) as bar:
             task = (
                 bar.add_task("Downloading", total=(last - first).days + 1, item="") if bar else None
             )
