@@ -493,4 +493,9 @@ from vigil.web.compare_api import add_routes as _add_compare_routes  # noqa: E40
 
 _add_compare_routes(router)
 
+# -- the map's context: base map, place labels, change fragments (vigil.web.map_api)
+from vigil.web.map_api import add_routes as _add_map_routes  # noqa: E402
+
+_add_map_routes(router)
+
 api.add_router("/territory/", router)

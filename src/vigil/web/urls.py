@@ -3,7 +3,7 @@
 
 from django.urls import include, path
 
-from vigil.web import cases_api, cases_views, check_api, check_views, views
+from vigil.web import cases_api, cases_views, check_api, check_views, registry_views, views
 from vigil.web.api import api
 
 # Routers are added before api.urls is read (django-ninja builds the URLs once).
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("editors/", include("vigil.web.editors.urls")),
     *views.urlpatterns,
+    *registry_views.urlpatterns,
     *cases_views.urlpatterns,
     *check_views.urlpatterns,
 ]
