@@ -1014,7 +1014,7 @@ def test_real_brief_has_the_figures_of_change(capsys, tmp_path, real_store, real
     assert (
         f"From {week['date_from']} to {week['date_to']}, the Russian-controlled area changed by"
         f" a net {_fmt(week['net_km2'], signed=True)}: {_fmt(week['gained_km2'])} gained and"
-        f" {_fmt(week['lost_km2'])} lost, according to deepstate-daily snapshots of"
+        f" {_fmt(week['lost_km2'])} lost, according to DeepStateMap snapshots of"
         f" {week['snapshot_from']} and {week['snapshot_to']}."
     ) in text
     for key in ("month", "ytd"):

@@ -1,12 +1,14 @@
 """Tests of vigil.territory.render: formats, charts (decoded PNGs) and the brief.
 
 Charts are drawn at a low dpi and shared through a module fixture to keep the file fast.
-Colours are checked by pixel: gained is GAINED_COLOUR (red), lost LOST_COLOUR (blue).
+Colours are checked by pixel: gained is palette.GAINED (vermillion), lost palette.LOST (blue,
+hatched over a light wash of itself on maps), held area palette.HELD (grey).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -19,7 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from shapely.geometry import box
 
+from vigil import palette
 from vigil.errors import InputError
+from vigil.periods import Freq
 from vigil.territory import render
 from vigil.territory.geodesy import area_km2
 from vigil.territory.results import (
@@ -29,6 +33,7 @@ from vigil.territory.results import (
     BriefData,
     Change,
 )
+from vigil.territory.series import period_start_before
 
 D = dt.date
 DPI = 40
@@ -329,6 +334,31 @@ def test_records_sentence_calls_a_record_only_over_covered_data():
     assert "a record" in text and "since 2022-04-03" in text
 
 
+def test_records_sentence_never_names_the_trailing_years_start_as_the_datas():
+    # The row counts the 53 weeks of the trailing year only: without data_first the
+    # start of all the data is unknown, and the week 53 weeks back is not it.
+    text = render.records_sentence(ALL_DATA_RECORD, "gained", "week")
+    assert "a record" in text and "in all the data since the data begin" in text
+    trailing_start = period_start_before(D(2024, 10, 21), Freq.WEEK, 52)
+    assert str(trailing_start) not in text
+
+
+def test_brief_calls_a_span_that_begins_with_the_data_so_not_year_to_date(charts):
+    data = brief_data()
+    whole = render.brief_markdown(data, charts)
+    assert "Year to date (" in whole and "Since the data begin" not in whole
+    # data beginning on 8 July 2024: the span runs from the first map, not 31 December
+    late = dataclasses.replace(
+        data,
+        year_to_date=figures_change(D(2024, 7, 8), D(2024, 10, 27), 108_000.0, 2_100.0, 20.0),
+    )
+    text = render.brief_markdown(late, charts)
+    assert (
+        "Since the data begin (" in text
+        and "year to date" not in text.lower().split("## method")[0]
+    )
+
+
 def test_records_sentence_months_and_net():
     row = record_row(
         -12.34,
@@ -351,12 +381,12 @@ def test_records_sentence_months_and_net():
 def test_series_chart_is_a_png_of_the_asked_size_with_both_colours(charts):
     image = imread(charts["monthly"])
     assert image.shape[:2] == (round(5.6 * DPI), 10 * DPI)
-    assert pixels_near(image, rgb(render.GAINED_COLOUR)) > 500  # the gained bars
-    assert pixels_near(image, rgb(render.LOST_COLOUR)) > 200  # September's 80 km² lost
+    assert pixels_near(image, rgb(palette.GAINED)) > 500  # the gained bars
+    assert pixels_near(image, rgb(palette.LOST)) > 200  # September's 80 km² lost
 
 
 def test_series_chart_marks_gap_periods_lighter(charts, tmp_path):
-    light_red = 1 - 0.45 * (1 - rgb(render.GAINED_COLOUR))  # the 0.45 alpha over white
+    light_red = 1 - 0.45 * (1 - rgb(palette.GAINED))  # the 0.45 alpha over white
     with_gap = imread(charts["weekly"])
     without = imread(render.chart_series(weekly_series(), tmp_path / "w.png", dpi=DPI))
     # Anti-aliased edges of full-colour bars give a few light-red pixels too.
@@ -373,9 +403,10 @@ def test_series_chart_rejects_an_empty_series(tmp_path):
 def test_change_map_shows_gained_lost_and_the_earlier_extent(charts):
     image = imread(charts["map"])
     assert image.shape[1] == 8 * DPI
-    gained = pixels_near(image, rgb(render.GAINED_COLOUR))
-    lost = pixels_near(image, rgb(render.LOST_COLOUR))
-    grey = pixels_near(image, rgb(render.BEFORE_COLOUR), tol=0.02)
+    gained = pixels_near(image, rgb(palette.GAINED))
+    wash = 1 - 0.22 * (1 - rgb(palette.LOST))  # the lost area's fill, under its hatching
+    lost = pixels_near(image, rgb(palette.LOST), tol=0.12) + pixels_near(image, wash, tol=0.05)
+    grey = pixels_near(image, rgb(palette.HELD), tol=0.02)
     # The strip gained (0.1° × 0.5°) is 5 times the corner lost (0.1° × 0.1°); the
     # earlier extent (less the corner) is 24 corners. Legend swatches add a few pixels.
     assert gained > 3 * lost > 0
@@ -385,9 +416,9 @@ def test_change_map_shows_gained_lost_and_the_earlier_extent(charts):
 def test_change_map_without_change_shows_the_whole_extent(tmp_path):
     same = make_change(BEFORE, BEFORE, D(2024, 10, 21), D(2024, 10, 28))
     image = imread(render.chart_change_map(same, BEFORE, tmp_path / "m.png", dpi=DPI))
-    assert pixels_near(image, rgb(render.BEFORE_COLOUR), tol=0.02) > 5_000
+    assert pixels_near(image, rgb(palette.HELD), tol=0.02) > 5_000
     legend_swatch = 200  # the legend's red square, at most
-    assert pixels_near(image, rgb(render.GAINED_COLOUR)) < legend_swatch
+    assert pixels_near(image, rgb(palette.GAINED)) < legend_swatch
 
 
 def test_polygon_holes_stay_empty(tmp_path):

@@ -14,6 +14,7 @@ from vigil import periods as P
 from vigil.dates import parse_date
 from vigil.errors import NoDataError
 from vigil.territory.api import DateLike, Territory
+from vigil.territory.render import MapPlaces
 from vigil.territory.results import BriefData, Change
 from vigil.territory.series import BEFORE, period_start_before
 
@@ -65,6 +66,7 @@ def brief_data(
         source=src,
     )
     week_record = _record(t, "week", week_start_day, ws, src)
+    places = map_places(t, last_week)
     month_record = _record(t, "month", month_start, ws, src)
     return BriefData(
         source=src,
@@ -83,8 +85,26 @@ def brief_data(
         extra={
             "week_before_geometry": t.geometry(last_week.snapshot_from, source=src),
             "regions_week": _regions_week(t, last_week),
+            **({"week_map_places": places} if places is not None else {}),
             **_settlements_week(t, last_week),
         },
+    )
+
+
+def map_places(t: Territory, change: Change) -> MapPlaces | None:
+    """What a map of ``change`` can name (:class:`vigil.territory.render.MapPlaces`): its
+    fragments located as the CLI, the API and the brief locate them
+    (``Territory.locate_fragments``), the gazetteer and the oblast boundaries; None when
+    the store holds no geography (the map is then drawn without names).
+
+    For ``render.chart_change_map(change, before, path, places=map_places(t, change))``.
+    """
+    if not t.has_geography():
+        return None
+    return MapPlaces(
+        fragments=t.locate_fragments(change),
+        settlements=t.store.settlements(),
+        oblasts=t.store.regions("oblast"),
     )
 
 

@@ -1071,6 +1071,7 @@ def chart_change(
     """A map of one change (FROM TO, or --from/--to): gained and lost over the earlier extent."""
     from vigil.output import console
     from vigil.territory import render
+    from vigil.territory.brief import map_places
 
     first = _either(word_from, date_from, "FROM", "--from")
     last = _either(word_to, date_to, "TO", "--to")
@@ -1080,7 +1081,8 @@ def chart_change(
         result = t.change(first, last, source=src, with_grey=with_grey)
         before = t.geometry(result.snapshot_from, source=src, with_grey=with_grey)
         credit = t.store.source_credit(src)
-    render.chart_change_map(result, before, output, credit=credit)
+        places = map_places(t, result)
+    render.chart_change_map(result, before, output, credit=credit, places=places)
     console().print(f"wrote {output}")
 
 

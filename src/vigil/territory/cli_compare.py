@@ -217,5 +217,10 @@ def chart_compare(
             max_stale_days=max_stale_days,
         )
         credits = [t.store.source_credit(s) for s in (c.source_a, c.source_b)]
-    draw(c, output, credit="; ".join(dict.fromkeys(x for x in credits if x)))
+    draw(
+        c,
+        output,
+        credit="; ".join(dict.fromkeys(x for x in credits if x)),
+        credits=(credits[0], credits[1]),
+    )
     console().print(f"wrote {output}")

@@ -1,10 +1,13 @@
-"""The comparison chart (PNG): two sources' net change per period on one axis, and their
-difference below it. Pure rendering of a :class:`vigil.territory.compare.Comparison`, in
-the house style of :mod:`vigil.territory.render` (object API, no pyplot, credit strip).
+"""The comparison chart (PNG/SVG): two sources' net change per period, their difference
+and the difference of their areas, each in a panel of its own. Pure rendering of a
+:class:`vigil.territory.compare.Comparison`, in the house style of
+:mod:`vigil.territory.render` (object API, no pyplot, header with title, sources, dates
+and method, legend band, credit strip).
 
-Colours: source A blue and source B orange (Okabe & Ito, distinguishable with the
-common colour-vision deficiencies), told apart by marker as well (circle, square);
-the difference B − A is grey bars.
+Colours are :mod:`vigil.palette`'s second-series pair: source A blue and source B orange
+(Okabe & Ito), told apart by marker as well (circle, square); both differences B − A
+are grey. No panel has a second y-axis: the differences of net change and of area are
+of different sizes and meanings, so each has its own axis, symmetric about zero.
 """
 
 from __future__ import annotations
@@ -13,14 +16,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vigil import palette
 from vigil.errors import InputError
 
 if TYPE_CHECKING:
-    from vigil.territory.compare import Comparison
+    from matplotlib.figure import Figure
 
-A_COLOUR = "#0072B2"
-B_COLOUR = "#E69F00"
-DIFF_COLOUR = "#666666"
+    from vigil.territory.compare import Comparison
 
 
 def chart_compare(
@@ -30,44 +32,83 @@ def chart_compare(
     credit: str = "",
     title: str | None = None,
     dpi: int = 150,
+    credits: tuple[str, str] | None = None,
+    names: tuple[str, str] | None = None,
 ) -> Path:
     """Draw ``comparison.periods`` as a PNG (or SVG/PDF by suffix) and return its path.
 
+    See :func:`compare_figure`.
+    """
+    from vigil.territory.render import _save
+
+    fig = compare_figure(
+        comparison, credit=credit, title=title, dpi=dpi, credits=credits, names=names
+    )
+    return _save(fig, Path(path))
+
+
+def compare_figure(
+    comparison: Comparison,
+    *,
+    credit: str = "",
+    title: str | None = None,
+    dpi: int = 150,
+    credits: tuple[str, str] | None = None,
+    names: tuple[str, str] | None = None,
+) -> Figure:
+    """The comparison chart as a matplotlib Figure.
+
     Top: each source's net change per period (km², geodesic), A and B as lines with
-    markers. Bottom: the difference of net change, B − A, as bars, and the difference
-    of area at each period end (B − A) as a line on the right axis.
+    markers. Middle: the difference of net change, B − A, as bars. Bottom: the
+    difference of area at each period end, B − A, as a line. The sources are named as
+    readers know them: ``names``, else read from each one's credit (``credits``, as
+    ``Store.source_credit`` gives them) by :func:`vigil.territory.render.source_name`;
+    two sources of one name are told apart by their ids.
     """
     import numpy as np
     import pandas as pd
     from matplotlib import dates as mdates
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from vigil.territory.render import (
-        CREDIT_COLOUR,
+        HEADER_IN,
         _credit,
         _date_axis,
         _figure,
-        _save,
-        fmt_date,
+        _header,
+        _legend_below,
+        day_span,
+        human_date,
+        method_line,
+        source_name,
     )
 
     df = comparison.periods.reset_index(drop=True)
     if df.empty:
         raise InputError("the comparison holds no period: nothing to chart", param="sources")
-    a, b, unit = comparison.source_a, comparison.source_b, comparison.freq
+    ids = (comparison.source_a, comparison.source_b)
+    if names is None:
+        got = credits or ("", "")
+        names = (source_name(ids[0], got[0]), source_name(ids[1], got[1]))
+        if names[0] == names[1]:
+            names = (f"{names[0]} ({ids[0]})", f"{names[1]} ({ids[1]})")
+    a, b = names
+    unit = comparison.freq
     start = pd.to_datetime(df["period_start"])
     end = pd.to_datetime(df["period_end"])
     x = mdates.date2num((start + (end - start) / 2).to_numpy())
     width = (end - start).dt.days.to_numpy(dtype=float) * 0.8
 
-    fig = _figure((10, 6.4), dpi)
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    header_in = HEADER_IN + 0.2  # a fourth line: the maps of each source
+    fig = _figure((10, 7.2), dpi, header_in=header_in)
+    top, middle, bottom = fig.subplots(3, 1, sharex=True, height_ratios=(3, 1.7, 1.4))
     small = len(df) < 60
+    handles = []
     for col, name, colour, marker in (
-        ("net_a_km2", a, A_COLOUR, "o"),
-        ("net_b_km2", b, B_COLOUR, "s"),
+        ("net_a_km2", a, palette.SOURCE_A, "o"),
+        ("net_b_km2", b, palette.SOURCE_B, "s"),
     ):
-        top.plot(
+        (line,) = top.plot(
             x,
             df[col].to_numpy(dtype=float),
             color=colour,
@@ -76,54 +117,76 @@ def chart_compare(
             markersize=3.5 if small else 2,
             label=f"{name}: net change per {unit}",
         )
-    top.axhline(0, color="#333333", lw=0.8, zorder=1)
-    bottom.bar(x, df["net_diff_km2"].to_numpy(dtype=float), width, color=DIFF_COLOUR, lw=0,
-               label=f"Net change: {b} − {a}")  # fmt: skip
-    bottom.axhline(0, color="#333333", lw=0.8, zorder=1)
-    right = bottom.twinx()
-    label = f"Area at the period end: {b} − {a} (right)"
+        handles.append(line)
+    top.axhline(0, color=palette.TEXT, lw=0.8, zorder=1)
+    bars = middle.bar(
+        x, df["net_diff_km2"].to_numpy(dtype=float), width, color=palette.SOURCE_DIFF, lw=0,
+        label=f"Difference of net change, {b} − {a}",
+    )  # fmt: skip
+    middle.axhline(0, color=palette.TEXT, lw=0.8, zorder=1)
     area_diff = df["area_diff_km2"].to_numpy(dtype=float)
-    right.plot(mdates.date2num(end.to_numpy()), area_diff, color="#6a3d9a", lw=1.4, label=label)
+    (area_line,) = bottom.plot(
+        mdates.date2num(end.to_numpy()),
+        area_diff,
+        color=palette.SOURCE_DIFF,
+        lw=1.4,
+        label=f"Difference of area at each {unit}'s end, {b} − {a}",
+    )
+    bottom.axhline(0, color=palette.TEXT, lw=0.8, zorder=1)
+    handles += [bars, area_line]
     signed = FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0")
-    for ax in (top, bottom, right):
+    for ax in (top, middle, bottom):
         ax.yaxis.set_major_formatter(signed)
-        ax.spines["top"].set_visible(False)
-    for ax in (top, bottom):
-        ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color=palette.GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-    top.set_ylabel(f"km² per {unit}")
-    bottom.set_ylabel(f"{b} − {a}, km²")
-    right.set_ylabel("Area difference, km²", color="#6a3d9a")
-    right.tick_params(axis="y", colors="#6a3d9a")
-    # both bottom axes symmetric about 0, so that their zeros are one line
-    for ax, values in ((bottom, df["net_diff_km2"]), (right, df["area_diff_km2"])):
-        reach = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) if len(values) else 0.0
-        ax.set_ylim(-(reach or 1.0) * 1.1, (reach or 1.0) * 1.1)
-    _date_axis(bottom, start, unit)
-    bottom.set_xlim(x.min() - width.max(), x.max() + width.max())
-    top.legend(loc="upper left", fontsize=8.5, frameon=False)
-    handles = bottom.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    bottom.legend(handles=handles, loc="upper left", fontsize=8.5, frameon=False)
-
-    clip = "; both maps clipped to the oblasts (land only)" if comparison.land_only else ""
-    if title is None:
-        title = (
-            f"Net change per {unit}: {a} and {b}, "
-            f"{fmt_date(start.min().date())} to {fmt_date(end.max().date())}"
-        )
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    snaps = [
-        f"{name} snapshots {fmt_date(df[f'snapshot_start_{s}'].min())}"
-        f" to {fmt_date(df[f'snapshot_end_{s}'].max())}"
-        for name, s in ((a, "a"), (b, "b"))
-    ]
-    gaps = int(np.sum(df["gap"].astype(bool)))
-    gap_note = f"; {gaps} period(s) use a snapshot older than its date" if gaps else ""
-    top.set_title(
-        f"Geodesic areas{clip}{gap_note}\n{'; '.join(snaps)}",
+        ax.set_ylabel("km²")
+    for ax in (middle, bottom):
+        ax.yaxis.set_major_locator(MaxNLocator(4, symmetric=True))
+    top.set_title(f"Net change per {unit}", loc="left", fontsize=9, color=palette.TEXT)
+    middle.set_title(
+        f"Difference of net change per {unit}, {b} − {a}",
         loc="left",
         fontsize=9,
-        color=CREDIT_COLOUR,
+        color=palette.TEXT,
     )
+    bottom.set_title(
+        f"Difference of controlled area at each {unit}'s end, {b} − {a}",
+        loc="left",
+        fontsize=9,
+        color=palette.TEXT,
+    )
+    # the difference panels symmetric about 0, so that a positive and a negative
+    # difference of one size look alike
+    for ax, values in ((middle, df["net_diff_km2"]), (bottom, df["area_diff_km2"])):
+        reach = float(np.nanmax(np.abs(values.to_numpy(dtype=float)))) if len(values) else 0.0
+        ax.set_ylim(-(reach or 1.0) * 1.1, (reach or 1.0) * 1.1)
+    for ax in (top, middle):
+        ax.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
+    _date_axis(bottom, start, unit, end)
+    bottom.set_xlim(x.min() - width.max(), x.max() + width.max())
+    fig.align_ylabels([top, middle, bottom])
+
+    if title is None:
+        title = f"Russian-controlled area in Ukraine: net change per {unit}, two sources"
+    first, last = start.min().date(), end.max().date()
+    n = len(df)
+    snaps = [
+        f"{name} maps of {human_date(df[f'snapshot_start_{s}'].min())}"
+        f" to {human_date(df[f'snapshot_end_{s}'].max())}"
+        for name, s in ((a, "a"), (b, "b"))
+    ]
+    subtitle = (
+        f"{a} and {b} · {n} {unit}{'s' if n != 1 else ''},"
+        f" {day_span(first, last - pd.Timedelta(days=1))}"
+    )
+    method = method_line(unit, first)
+    if comparison.land_only:
+        method += " Both maps clipped to the oblasts (land only)."
+    gaps = int(np.sum(df["gap"].astype(bool)))
+    if gaps:
+        method += f" {gaps} {unit}(s) use a snapshot older than the date it stands for."
+    _header(fig, title, subtitle, method, "; ".join(snaps) + ".")
+    _legend_below(fig, handles, ncols=2, header_in=header_in)
     _credit(fig, credit)
-    return _save(fig, Path(path))
+    return fig

@@ -1,28 +1,33 @@
-"""Rendering of territory results: number formats, charts (PNG) and the written brief.
+"""Rendering of territory results: number formats, charts (PNG/SVG) and the written brief.
 
 Pure rendering: every function takes values (series and records DataFrames, ``Change``,
-``BriefData``, shapely geometries) and returns strings or writes one file. Nothing here
-opens the store or computes an area: the figures shown are the ones given, in km²
-(geodesic, WGS84), and dates are calendar dates.
+``BriefData``, shapely geometries) and returns strings, a Figure or writes one file.
+Nothing here opens the store or computes an area: the figures shown are the ones given,
+in km² (geodesic, WGS84), and dates are calendar dates.
 
 Charts use matplotlib's object API (``matplotlib.figure.Figure``, Agg canvas) and never
 ``pyplot``, so they need no screen, leave no global state and are safe in a web worker.
 
-Colours: gained is a strong red and lost a strong blue, the two ends of ColorBrewer's
-RdYlBu diverging scheme, which stays distinguishable with the common colour-vision
-deficiencies (red turns brownish-yellow, blue stays blue).
+Colours are :mod:`vigil.palette`'s, the one scheme of the web map and every chart:
+gained vermillion, lost blue (hatched on maps, so the two never rely on hue alone), held
+area grey, net change black (Okabe & Ito, safe for the common colour-vision
+deficiencies). Every chart carries a title, a subtitle with the source as readers know
+it (:func:`source_name`) and the dates, a method line and the credit; time axes always
+show the year; the bars of a series have one y-axis, never a twin.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import math
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol, SupportsFloat, SupportsInt, TypeGuard
 
@@ -30,28 +35,28 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib import dates as mdates
+from matplotlib import rc_context
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.patheffects import withStroke
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
+from shapely import affinity
 from shapely.geometry.base import BaseGeometry
 
+from vigil import basemap, palette
 from vigil import periods as P
 from vigil.errors import InputError
 from vigil.territory.results import BriefData, Change
 from vigil.territory.series import period_start_before
-
-GAINED_COLOUR = "#d7191c"  # RdYlBu red end
-LOST_COLOUR = "#2c7bb6"  # RdYlBu blue end
-NET_COLOUR = "#1a1a1a"
-AREA_COLOUR = "#6a3d9a"  # purple: distinct from both bar colours
-BEFORE_COLOUR = "#d9d9d9"
-BEFORE_EDGE = "#8c8c8c"
-CREDIT_COLOUR = "#555555"
 
 KM_PER_DEGREE = 111.32  # length of one degree of latitude (and of longitude at the equator)
 _DAY = dt.timedelta(days=1)  # a period's map is that of the day before it
@@ -149,7 +154,10 @@ def records_sentence(
         else:
             clauses.append(f"the largest {noun} since {_period_phrase(larger, unit)}{shown}")
     elif covered:
-        clauses.append(f"the largest {noun} in all the data since {since_txt}, a record")
+        # n counts the trailing year only: the start of all the data is known only when
+        # the caller gives it (an estimate from n would name the trailing year's start)
+        begin = f"since {fmt_date(data_first)}" if data_first else "since the data begin"
+        clauses.append(f"the largest {noun} in all the data {begin}, a record")
     elif n is not None:
         clauses.append(f"the largest {noun} in the {n} {plural} of data since {since_txt}")
         rank = None  # the clause above already says it
@@ -170,7 +178,85 @@ _ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yea
 _NOUN = {"gained": "gain", "lost": "loss", "net": "net change"}
 
 
+# --------------------------------------------------------------------------- names
+
+
+def source_name(source: str, credit: str = "") -> str:
+    """The name readers know a source by, for titles: "DeepStateMap", never the store's
+    internal id ("deepstate-daily") when the credit says more.
+
+    Read from the source's credit (``Store.source_credit``; for the shipped formats,
+    ``vigil.territory.sources.CREDITS`` when the store holds none): the words before
+    " via " or a parenthesis, less trailing words without a capital letter or digit
+    ("DeepStateMap data via …" is "DeepStateMap", "ISW/CTP control-of-terrain layers
+    via …" is "ISW/CTP"). Without a credit it is ``source`` itself, the name its user
+    chose.
+    """
+    from vigil.territory.sources import CREDITS
+
+    text = (credit or "").strip() or CREDITS.get(source, "")
+    text = re.sub(r"^(source|data)\s*:\s*", "", text, flags=re.I)
+    head = re.split(r"\s+via\s+|\s*[(;:,]", text, maxsplit=1)[0]
+    words = head.split()
+    while words and not any(c.isupper() or c.isdigit() for c in words[-1]):
+        words.pop()
+    return " ".join(words) or source
+
+
+def human_date(d: dt.date | pd.Timestamp | str | None) -> str:
+    """``24 August 2026``: a date for readers (titles); ``n/a`` when missing."""
+    day = _as_date(d)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day is not None else "n/a"
+
+
+def day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
+    """Days ``first`` to ``last`` (both included) for readers, the shared parts said once:
+    ``24–30 August 2026``, ``28 September – 4 October 2026``,
+    ``29 December 2025 – 4 January 2026``; one day is ``24 August 2026``.
+    ``joiner=" to "`` writes ``from``-style spans (``1 May to 1 June 2026``)."""
+    if first == last:
+        return human_date(first)
+    gap = joiner if joiner != "–" else " – "
+    if first.year != last.year:
+        return f"{human_date(first)}{gap}{human_date(last)}"
+    if first.month != last.month:
+        return f"{first.day} {MONTHS[first.month - 1]}{gap}{human_date(last)}"
+    return f"{first.day}{joiner}{human_date(last)}"
+
+
+def method_line(unit: str, first_day: dt.date | None = None) -> str:
+    """The method in one line, for charts: geodesic km² and what a period is (a week
+    runs from the map of the day before it to the map of its last day)."""
+    areas = "Areas are geodesic (WGS84 ellipsoid), in km²."
+    if unit == "week":
+        wd = first_day.weekday() if first_day is not None else 0
+        last = WEEKDAYS[(wd - 1) % 7]
+        rule = (
+            f"A week runs {WEEKDAYS[wd]} to {last}: from the map of the {last} before it"
+            f" to the map of its {last}."
+        )
+    elif unit == "month":
+        rule = "A month runs from the map of the last day before it to the map of its last day."
+    elif unit == "year":
+        rule = "A year runs from the map of 31 December before it to the map of its last day."
+    elif unit == "day":
+        rule = "A day is its map compared with the map of the day before."
+    else:
+        rule = "A period runs from the map of the day before it to the map of its last day."
+    return f"{areas} {rule}"
+
+
 # --------------------------------------------------------------------------- charts
+# Layout of every chart: a header of fixed height (title, subtitle, method line), the
+# plot, the legend, and a strip at the bottom for the credit. All colours come from
+# vigil.palette, the scheme the web map uses too.
+
+HEADER_IN = 0.92  # inches above the plot for the three header lines
+CREDIT_IN = 0.3  # inches below it for the credit
+GEOGRAPHY_CREDIT = (
+    "Boundaries and places: © OpenStreetMap contributors (ODbL), GeoNames (CC BY 4.0), KATOTTH"
+)
+BASEMAP_CREDIT = "Countries: Natural Earth"
 
 
 def chart_series(
@@ -180,18 +266,40 @@ def chart_series(
     title: str | None = None,
     credit: str = "",
     dpi: int = 150,
+    source: str = "",
 ) -> Path:
-    """Draw a series (SERIES_COLUMNS) as a PNG and return its path.
+    """Draw a series (SERIES_COLUMNS) as a PNG (SVG or PDF by suffix); return its path.
 
-    Gained area per period is a red bar above zero, lost area a blue bar below zero,
-    net change a dark marker on a thin line, all in km² on the left axis; the
-    controlled area at each period's end snapshot is a line on the right axis.
-    Periods with a snapshot gap are hatched ``///`` and periods the data do not yet
-    cover completely are dotted and lighter; the legend explains both.
+    See :func:`series_figure` for what is drawn; ``source`` is the source's name for
+    readers (default: read from ``credit`` by :func:`source_name`).
+    """
+    fig = series_figure(series, title=title, credit=credit, dpi=dpi, source=source)
+    return _save(fig, Path(path))
+
+
+def series_figure(
+    series: pd.DataFrame,
+    *,
+    title: str | None = None,
+    credit: str = "",
+    dpi: int = 150,
+    source: str = "",
+) -> Figure:
+    """The chart of a series (SERIES_COLUMNS) as a matplotlib Figure.
+
+    Top panel, the only axis of the bars: gained area per period is a vermillion bar
+    above zero, lost area a blue bar below zero, net change a black marker on a thin
+    line, all in km². Periods with a snapshot gap are hatched ``///`` and periods the
+    data do not yet cover completely are dotted and lighter; the legend explains both.
+    Bottom panel, on its own axis (which does not start at zero, and says so): the
+    controlled area at each period's end. The two are never drawn on twin axes, which
+    would suggest a link between the bars and the level of the line.
+
+    The header says what, where and when (source for readers, dates, snapshots) and
+    how (geodesic km², the period's definition); the credit is at the bottom.
     """
     if series is None or len(series) == 0:
         raise InputError("series is empty: nothing to chart")
-    path = Path(path)
     df = series.reset_index(drop=True)
     start = pd.to_datetime(df["period_start"])
     end = pd.to_datetime(df["period_end"])
@@ -207,86 +315,94 @@ def chart_series(
     incomplete = ~_bool_column(df, "complete", default=True)
 
     fig = _figure((10, 5.6), dpi)
-    ax = fig.add_subplot()
-    ax2 = ax.twinx()  # drawn above ax: the area line stays visible over the bars
+    ax, ax_area = fig.subplots(2, 1, sharex=True, height_ratios=(3.2, 1))
 
-    bars_g = ax.bar(x, np.nan_to_num(gained), width, color=GAINED_COLOUR, linewidth=0)
-    bars_l = ax.bar(x, -np.nan_to_num(lost), width, color=LOST_COLOUR, linewidth=0)
-    for bars in (bars_g, bars_l):
-        for patch, is_gap, is_inc in zip(bars.patches, gap, incomplete, strict=True):
+    bars_g = ax.bar(x, np.nan_to_num(gained), width, color=palette.GAINED, linewidth=0)
+    bars_l = ax.bar(x, -np.nan_to_num(lost), width, color=palette.LOST, linewidth=0)
+    for name, bars in (("gained", bars_g), ("lost", bars_l)):
+        for i, (patch, is_gap, is_inc) in enumerate(
+            zip(bars.patches, gap, incomplete, strict=True)
+        ):
+            patch.set_gid(f"bar-{name}-{i}")
             if is_gap or is_inc:
                 patch.set_alpha(0.45)
                 patch.set_hatch("///" if is_gap else "...")
-                patch.set_edgecolor("#333333")
+                patch.set_edgecolor(palette.TEXT)
                 patch.set_linewidth(0)
-    ax.axhline(0, color="#333333", linewidth=0.8, zorder=1)
+    ax.axhline(0, color=palette.TEXT, linewidth=0.8, zorder=1)
     ax.plot(
         x,
         net,
-        color=NET_COLOUR,
+        color=palette.NET,
         linewidth=0.8,
         marker="o",
         markersize=3.2 if len(df) < 60 else 2,
         zorder=3,
+        gid="net-line",
     )
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0"))
+    ax.set_ylabel(f"km² per {unit}")
+    ax.set_title(
+        f"Gained (up) and lost (down) per {unit}, and the net change",
+        loc="left",
+        fontsize=9,
+        color=palette.TEXT,
+    )
+
     # The area line starts at the first period's start (area at its end minus its net
     # change) so it spans the same dates as the bars.
     line_x = np.r_[mdates.date2num(start.iloc[0]), mdates.date2num(end.to_numpy())]
     line_y = np.r_[area[0] - net[0], area]
-    ax2.plot(
-        line_x,
-        line_y,
-        color=AREA_COLOUR,
-        linewidth=1.8,
-        path_effects=[withStroke(linewidth=4, foreground="white")],
+    ax_area.plot(line_x, line_y, color=palette.HELD_EDGE, linewidth=1.6, gid="area-line")
+    ax_area.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax_area.yaxis.set_major_locator(MaxNLocator(3))
+    ax_area.set_ylabel("km²")
+    ax_area.set_title(
+        f"Controlled area at the end of each {unit} (its axis does not start at zero)",
+        loc="left",
+        fontsize=9,
+        color=palette.TEXT,
     )
-    thousands = FuncFormatter(lambda v, _: f"{v:,.0f}")
-    signed = FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0")
-    ax.yaxis.set_major_formatter(signed)
-    ax2.yaxis.set_major_formatter(thousands)
-    ax.set_ylabel(f"km² per {unit}: gained (up), lost (down)")
-    ax2.set_ylabel("Controlled area, km²", color=AREA_COLOUR)
-    ax2.tick_params(axis="y", colors=AREA_COLOUR)
-    _date_axis(ax, start, unit)
+    _date_axis(ax_area, start, unit, end)
+    fig.align_ylabels([ax, ax_area])
     ax.set_xlim(mdates.date2num(start.min()) - 1, mdates.date2num(end.max()) + 1)
-    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for a in (ax, ax2):
-        a.spines["top"].set_visible(False)
+    for a in (ax, ax_area):
+        a.grid(axis="y", color=palette.GRID, linewidth=0.6)
+        a.set_axisbelow(True)
+        a.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
 
     first, last = _as_date(start.min()), _as_date(end.max())
     snap_first = _as_date(pd.to_datetime(df["snapshot_start"]).min())
     snap_last = _as_date(pd.to_datetime(df["snapshot_end"]).max())
     if title is None:
-        title = (
-            f"Russian-controlled area gained and lost per {unit} (km²), "
-            f"{fmt_date(first)} to {fmt_date(last)}"
+        title = f"Russian-controlled area in Ukraine: gained and lost per {unit}"
+    name = source or source_name("", credit)
+    assert first is not None and last is not None
+    n = len(df)
+    periods = f"{n} {unit}{'s' if n != 1 else ''}" if unit != "period" else f"{n} periods"
+    subtitle = " · ".join(
+        p
+        for p in (
+            name,
+            f"{periods}, {day_span(first, last - _DAY)}",
+            f"maps of {human_date(snap_first)} to {human_date(snap_last)}",
         )
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
-    weekday = WEEKDAYS[first.weekday()] if first else "Monday"
-    rule = (
-        f"weeks from {weekday}'s snapshot to the next {weekday}'s"
-        if unit == "week"
-        else f"{unit}s from the snapshot of the first day to that of the next {unit}"
+        if p
     )
-    ax.set_title(
-        f"Geodesic areas; {rule}; snapshots {fmt_date(snap_first)} to {fmt_date(snap_last)}",
-        loc="left",
-        fontsize=9,
-        color=CREDIT_COLOUR,
-    )
+    _header(fig, title, subtitle, method_line(unit, first))
 
-    handles = [
-        Patch(color=GAINED_COLOUR, label=f"Gained per {unit}"),
-        Patch(color=LOST_COLOUR, label=f"Lost per {unit}"),
-        Line2D([], [], color=NET_COLOUR, marker="o", markersize=3.5, lw=0.8, label="Net change"),
-        Line2D([], [], color=AREA_COLOUR, lw=1.8, label="Controlled area (right axis)"),
+    handles: list[Artist] = [
+        Patch(color=palette.GAINED, label=f"Gained per {unit}"),
+        Patch(color=palette.LOST, label=f"Lost per {unit}"),
+        Line2D([], [], color=palette.NET, marker="o", markersize=3.5, lw=0.8, label="Net change"),
+        Line2D([], [], color=palette.HELD_EDGE, lw=1.6, label="Controlled area (lower panel)"),
     ]
     if gap.any():
         handles.append(
             Patch(
-                facecolor="#bbbbbb",
-                edgecolor="#333333",
+                facecolor=palette.HELD,
+                edgecolor=palette.TEXT,
                 hatch="///",
                 lw=0,
                 label="Snapshot gap: a snapshot older than the date it stands for",
@@ -295,24 +411,50 @@ def chart_series(
     if incomplete.any():
         handles.append(
             Patch(
-                facecolor="#bbbbbb",
-                edgecolor="#333333",
+                facecolor=palette.HELD,
+                edgecolor=palette.TEXT,
                 hatch="...",
                 lw=0,
                 label=f"Incomplete: the data end before the {unit} does",
             )
         )
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(0, -0.09),
-        ncols=3,
-        fontsize=8.5,
-        frameon=False,
-        borderaxespad=0,
-    )
+    _legend_below(fig, handles, ncols=3)
     _credit(fig, credit)
-    return _save(fig, path)
+    return fig
+
+
+@dataclass(frozen=True)
+class MapPlaces:
+    """The geography a change map names, built from a store by
+    :func:`vigil.territory.brief.map_places` (or by hand, for tests).
+
+    ``fragments``: the change's fragments located by :func:`vigil.territory.locate.describe`
+    (``place``, ``place_code``, ``area_km2``, ``kept``…): the largest ones' nearest
+    settlements are labelled by the very name the CLI, the API and the brief give.
+    ``settlements``: the gazetteer (``Store.settlements()``: code, name_en, name_uk,
+    category, lon, lat, located); cities (category M) in view are labelled too.
+    ``oblasts``: the oblast boundaries (``Store.regions("oblast")``), drawn as lines,
+    their union as Ukraine's land and border, named when a large part is in view.
+    """
+
+    fragments: pd.DataFrame | None = None
+    settlements: pd.DataFrame | None = None
+    oblasts: pd.DataFrame | None = None
+    credit: str = GEOGRAPHY_CREDIT
+    max_change_labels: int = 6
+    max_town_labels: int = 12
+
+    @cached_property
+    def outline(self) -> BaseGeometry:
+        """The country for the locator: the oblasts simplified (about 2 km) and joined,
+        without the slivers simplifying opens between them (exteriors only)."""
+        geoms = np.asarray(_oblast_geometries(self), dtype=object)
+        if not len(geoms):
+            return shapely.Polygon()
+        joined = shapely.union_all(shapely.simplify(geoms, 0.02, preserve_topology=False))
+        parts = shapely.get_parts(joined)
+        shells = np.asarray(shapely.polygons(shapely.get_exterior_ring(parts)), dtype=object)
+        return shapely.MultiPolygon(list(shells))
 
 
 def chart_change_map(
@@ -323,18 +465,48 @@ def chart_change_map(
     credit: str = "",
     context_km: float = 30,
     dpi: int = 150,
+    places: MapPlaces | None = None,
+    source: str = "",
 ) -> Path:
-    """Draw a map of one change as a PNG and return its path.
+    """Draw a map of one change as a PNG (SVG or PDF by suffix) and return its path.
+
+    See :func:`change_map_figure`; ``places`` adds oblast lines, place names and
+    Ukraine in the locator, ``source`` is the source's name for readers (default: read
+    from ``credit``).
+    """
+    fig = change_map_figure(
+        change, before, credit=credit, context_km=context_km, dpi=dpi, places=places,
+        source=source,
+    )  # fmt: skip
+    return _save(fig, Path(path))
+
+
+def change_map_figure(
+    change: Change,
+    before: BaseGeometry,
+    *,
+    credit: str = "",
+    context_km: float = 30,
+    dpi: int = 150,
+    places: MapPlaces | None = None,
+    source: str = "",
+) -> Figure:
+    """A map of one change as a matplotlib Figure.
 
     ``before`` is the controlled geometry at ``change.snapshot_from`` (WGS84 lon/lat),
-    drawn light grey; gained area is red, lost area blue, each also outlined so that
-    fragments smaller than a pixel still show. The view is the bounds of the change
-    (of the fragments kept by the sliver filter, when one was used) plus ``context_km``
-    on each side, or the whole of ``before`` when nothing changed. Longitude is
-    stretched by 1/cos(mean latitude) so shapes are true to scale; the scale bar is
-    approximate (spherical, at the mean latitude).
+    drawn grey; gained area is vermillion, lost area hatched blue, each also outlined
+    so that fragments smaller than a pixel still show. The view is the bounds of the
+    change (of the fragments kept by the sliver filter, when one was used) plus
+    ``context_km`` on each side, or the whole of ``before`` when nothing changed.
+    Longitude is stretched by 1/cos(mean latitude) so shapes are true to scale; the
+    scale bar is approximate (spherical, at the mean latitude).
+
+    With ``places`` (:class:`MapPlaces`): Ukraine's land and border and the oblast
+    lines under the areas; the nearest settlements of the largest fragments, then the
+    cities in view (nearest the change first), then the oblasts' names, each placed
+    where it overlaps no other label (a greedy test, four positions a point) and
+    haloed in white; and a locator of all Ukraine with the box of the main map.
     """
-    path = Path(path)
     gained, lost = change.gained, change.lost
     view = _change_bounds(change)
     if view is None:
@@ -348,11 +520,12 @@ def chart_change_map(
 
     # Fixed layout in inches (no layout engine): the axes box has exactly the view's
     # page ratio, so the aspect correction leaves no blank band.
-    width, left, right, top, bottom = 8.0, 0.8, 0.2, 0.85, 1.3
+    width, left, right, top, bottom = 8.0, 0.8, 0.2, HEADER_IN + 0.1, 1.45
     aw = width - left - right
     ah = aw / ratio
     height = ah + top + bottom
     fig = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(fig)  # a renderer, to measure the labels
     ax = fig.add_axes((left / width, bottom / height, aw / width, ah / height))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -361,69 +534,416 @@ def chart_change_map(
     # hundreds of thousands of vertices); the clip box is a little larger than the view.
     dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
     clip = (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+    oblasts = shapely.clip_by_rect(np.asarray(_oblast_geometries(places), dtype=object), *clip)
+    oblasts = oblasts[~shapely.is_empty(oblasts)]
+    # the oblasts tile the country (a coverage): their union in view is its land
+    country = _land(oblasts) if len(oblasts) else None
+    # the sea under everything; Ukraine's land (the oblasts, else Natural Earth's
+    # Ukraine); the area held; then the neighbouring countries over it, so that a held
+    # polygon drawn a little past the border never colours Russia's own land as held.
+    # The base map's neighbours reach a little under Ukraine's outline (so no sea shows
+    # between them at any scale): that part is cut off first.
+    ax.set_facecolor(palette.SEA)
+    base = _basemap()
+    ukraine = country
+    if ukraine is None:
+        ukraine = shapely.clip_by_rect(base.ukraine, *clip)
+    abroad = shapely.clip_by_rect(base.abroad, *clip)
+    abroad = shapely.difference(abroad, ukraine)
+    in_view = ~shapely.is_empty(abroad)
+    abroad_names, abroad = base.names[in_view], abroad[in_view]
+    _add_geometry(ax, ukraine, palette.LAND, "none", 0, gid="ukraine")
     if before is not None and not before.is_empty:
-        _add_geometry(ax, shapely.clip_by_rect(before, *clip), BEFORE_COLOUR, BEFORE_EDGE, 0.5)
+        held = shapely.clip_by_rect(before, *clip)
+        _add_geometry(ax, held, palette.HELD, palette.HELD_EDGE, 0.5, gid="held")
+    if len(abroad):
+        _add_geometry(ax, shapely.union_all(abroad), palette.LAND_ABROAD, "none", 0, gid="abroad")
+        _add_lines(ax, shapely.boundary(abroad), palette.BORDER, 0.6)
     if gained is not None and not gained.is_empty:
-        _add_geometry(ax, shapely.clip_by_rect(gained, *clip), GAINED_COLOUR, GAINED_COLOUR, 0.8)
+        part = shapely.clip_by_rect(gained, *clip)
+        _add_geometry(ax, part, palette.GAINED, palette.GAINED, 0.8, gid="gained")
     if lost is not None and not lost.is_empty:
-        _add_geometry(ax, shapely.clip_by_rect(lost, *clip), LOST_COLOUR, LOST_COLOUR, 0.8)
+        part = shapely.clip_by_rect(lost, *clip)
+        _add_geometry(ax, part, _LOST_FILL, palette.LOST, 0.8, hatch="////", gid="lost")
+    if country is not None:
+        _add_lines(ax, shapely.boundary(oblasts), palette.OBLAST_LINE, 0.6, (0, (4, 2)))
+        _add_lines(ax, shapely.boundary(country), palette.BORDER, 1.0)
 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "E", "W")))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "N", "S")))
-    ax.tick_params(labelsize=8, colors=CREDIT_COLOUR)
+    ax.tick_params(labelsize=8, colors=palette.CREDIT)
     for spine in ax.spines.values():
-        spine.set_color("#999999")
-    ax.set_facecolor("white")
-    _scale_bar(ax, cos0)
-    if before is not None and not before.is_empty:
+        spine.set_color(palette.OBLAST_LINE)
+    obstacles = [_scale_bar(ax, cos0)]
+    inset: Axes | None = None
+    extent = places.outline if places is not None and country is not None else base.ukraine
+    if extent is not None and not extent.is_empty:
         changed = shapely.union_all([g for g in (gained, lost) if g is not None])
-        _locator(fig, ax, before, changed, (x0, y0, x1, y1), cos0)
+        inset = _locator(
+            fig, ax, extent, changed, (x0, y0, x1, y1), cos0, held=before, abroad=base.abroad
+        )
+        if inset is not None:
+            obstacles.append(inset.get_window_extent())
+    labels = _labels_wanted(places, change, (x0, y0, x1, y1)) if places is not None else []
+    covered = [ax.transData.inverted().transform(b.get_points()) for b in obstacles]
+    labels += _country_labels(
+        abroad_names, abroad, (x0, y0, x1, y1), cos0, [shapely.box(*c[0], *c[1]) for c in covered]
+    )
+    _label_places(ax, labels, obstacles)
 
-    a, b = fmt_date(change.snapshot_from), fmt_date(change.snapshot_to)
-    fig.text(
-        0.1 / width,
-        1 - 0.12 / height,
-        f"Russian-controlled area: change from {fmt_date(change.date_from)} "
-        f"to {fmt_date(change.date_to)}",
-        ha="left",
-        va="top",
-        fontsize=13,
-        fontweight="bold",
+    a, b = human_date(change.snapshot_from), human_date(change.snapshot_to)
+    title = (
+        "Russian-controlled area in Ukraine: change from "
+        f"{day_span(change.date_from, change.date_to, ' to ')}"
     )
-    subtitle = f"Net {fmt_km2(change.net_km2, signed=True)}; snapshots of {a} and {b}"
+    name = source or source_name("", credit)
+    figures = (
+        f"net {fmt_km2(change.net_km2, signed=True)}: {fmt_km2(change.gained_km2)} gained, "
+        f"{fmt_km2(change.lost_km2)} lost"
+    )
+    maps = f"maps of {a} and {b}"
     if change.gap:
-        subtitle += " (snapshot gap: older than the dates asked)"
-    fig.text(
-        0.1 / width,
-        1 - 0.48 / height,
-        subtitle,
-        ha="left",
-        va="top",
-        fontsize=9.5,
-        color=CREDIT_COLOUR,
-    )
-    handles = [
+        maps += " (a snapshot older than the date asked)"
+    subtitle = " · ".join(p for p in (name, figures, maps) if p)
+    method = "Areas are geodesic (WGS84 ellipsoid), in km²."
+    if places is not None and places.fragments is not None and len(places.fragments):
+        method += " Labels: the settlement nearest each of the largest changes, and cities."
+    _header(fig, title, subtitle, method)
+    handles: list[Artist] = [
         Patch(
-            facecolor=BEFORE_COLOUR,
-            edgecolor=BEFORE_EDGE,
+            facecolor=palette.HELD,
+            edgecolor=palette.HELD_EDGE,
             lw=0.5,
             label=f"Controlled on {a}: {fmt_km2(change.area_from_km2)}",
         ),
-        Patch(color=GAINED_COLOUR, label=f"Gained by {b}: {fmt_km2(change.gained_km2)}"),
-        Patch(color=LOST_COLOUR, label=f"Lost by {b}: {fmt_km2(change.lost_km2)}"),
+        Patch(color=palette.GAINED, label=f"Gained by {b}: {fmt_km2(change.gained_km2)}"),
+        Patch(
+            facecolor=_LOST_FILL,
+            edgecolor=palette.LOST,
+            hatch="////",
+            lw=0.8,
+            label=f"Lost by {b}: {fmt_km2(change.lost_km2)}",
+        ),
     ]
+    if country is not None:
+        handles.append(
+            Line2D([], [], color=palette.OBLAST_LINE, lw=0.6, ls=(0, (4, 2)), label="Oblast")
+        )
+    if len(abroad):
+        others = "Russia and other countries" if "Russia" in abroad_names else "Other countries"
+        if len(abroad_names) == 1:
+            others = str(abroad_names[0])
+        handles.append(
+            Patch(facecolor=palette.LAND_ABROAD, edgecolor=palette.BORDER, lw=0.5, label=others)
+        )
     fig.legend(
         handles=handles,
         loc="upper left",
-        bbox_to_anchor=(0.1 / width, (bottom - 0.3) / height),
-        ncols=1,
+        bbox_to_anchor=(0.1 / width, (bottom - 0.35) / height),
+        ncols=2,
         fontsize=9,
         frameon=False,
         borderaxespad=0,
         handlelength=1.6,
     )
-    _credit(fig, credit)
-    return _save(fig, path)
+    geography = " · ".join(
+        c
+        for c in (
+            places.credit if places is not None else "",
+            BASEMAP_CREDIT if len(abroad) or inset is not None else "",
+        )
+        if c
+    )
+    _credit(fig, f"{credit}\n{geography}")
+    return fig
+
+
+_LOST_FILL = (*to_rgb(palette.LOST), 0.22)  # a light wash of the lost blue, under its hatch
+
+
+def _land(pieces: np.ndarray) -> BaseGeometry:
+    """The union of polygons that tile an area without overlapping (the oblasts): a
+    coverage union, six times faster than a general one, which is the fallback."""
+    try:
+        return shapely.coverage_union_all(pieces)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(pieces)
+
+
+@dataclass(frozen=True)
+class _Basemap:
+    names: np.ndarray  # the neighbouring countries' names (Natural Earth's NAME)
+    abroad: np.ndarray  # their land, cut to Ukraine's oblast outline (shapely, lon/lat)
+    ukraine: BaseGeometry  # Natural Earth's Ukraine, with the slivers between it and them
+
+
+@functools.cache
+def _basemap() -> _Basemap:
+    """The shipped base map (:mod:`vigil.basemap`) as shapely arrays, read once.
+
+    Natural Earth's Ukraine (1:110m) does not quite meet the neighbours, which are cut
+    to the oblast outline: the small gaps between them (under 0.5 square degrees,
+    touching both) are added to it, so a map drawn without oblasts shows no sea along
+    a land border."""
+    feats = basemap.collection()["features"]
+    out = [f for f in feats if f["properties"].get("role") == "abroad"]
+    names = np.asarray([str(f["properties"].get("name", "")) for f in out], dtype=object)
+    abroad = np.asarray([shapely.geometry.shape(f["geometry"]) for f in out], dtype=object)
+    ua = [
+        shapely.geometry.shape(f["geometry"])
+        for f in feats
+        if f["properties"].get("role") == "ukraine"
+    ]
+    ukraine = shapely.union_all(ua) if ua else shapely.Polygon()
+    if not ukraine.is_empty and len(abroad):
+        others = shapely.union_all(abroad)
+        frame = shapely.box(*ukraine.bounds).buffer(0.5)
+        gaps = shapely.get_parts(shapely.difference(frame, shapely.union(ukraine, others)))
+        small = gaps[
+            (shapely.area(gaps) < 0.5)
+            & shapely.intersects(gaps, ukraine)
+            & shapely.intersects(gaps, others)
+        ]
+        ukraine = shapely.union_all([ukraine, *small])
+    return _Basemap(names, abroad, ukraine)
+
+
+def _country_labels(
+    names: np.ndarray,
+    land: np.ndarray,
+    view: tuple[float, float, float, float],
+    cos0: float,
+    covered: Iterable[BaseGeometry] = (),
+) -> list[_Label]:
+    """The neighbouring countries' names, each at the point of its land in view (less
+    what the ``covered`` boxes, the locator and scale bar, hide) farthest from its
+    edges (the largest part's), when that part covers at least 4 % of the view; the
+    label must then fit inside the land (checked when it is placed)."""
+    x0, y0, x1, y1 = view
+    area = (x1 - x0) * (y1 - y0)
+    boxes = list(covered)
+    hidden = shapely.union_all(boxes) if boxes else None
+    out: list[_Label] = []
+    for name, geom in zip(names, land, strict=True):
+        part = shapely.clip_by_rect(geom, *view)
+        if hidden is not None:
+            part = shapely.difference(part, hidden)
+        if part.is_empty:
+            continue
+        parts = shapely.get_parts(part)
+        big = parts[int(np.argmax(shapely.area(parts)))]
+        if big.area < 0.04 * area:
+            continue
+        # in page proportions (longitude shrunk by cos0), so "farthest" means on paper
+        page = affinity.scale(big, xfact=cos0, yfact=1.0, origin=(0, 0))
+        centre = shapely.maximum_inscribed_circle(page, 0.002 * (y1 - y0))
+        c = shapely.get_point(centre, 0)
+        out.append(_Label(str(name), c.x / cos0, c.y, "country", within=big))
+    return out
+
+
+def _oblast_geometries(places: MapPlaces | None) -> list[BaseGeometry]:
+    if places is None or places.oblasts is None or places.oblasts.empty:
+        return []
+    return [g for g in places.oblasts["geometry"] if g is not None and not g.is_empty]
+
+
+@dataclass
+class _Label:
+    text: str
+    lon: float
+    lat: float
+    kind: str  # "change" (a fragment's nearest place), "town", "region" or "country"
+    within: BaseGeometry | None = None  # the label must lie inside it (a country's land)
+
+
+def _labels_wanted(
+    places: MapPlaces, change: Change, view: tuple[float, float, float, float]
+) -> list[_Label]:
+    """The labels to try, most important first: the nearest settlements of the largest
+    fragments, then the cities in view (nearest the change first), then the oblasts."""
+    x0, y0, x1, y1 = view
+    mx, my = (x1 - x0) * 0.02, (y1 - y0) * 0.02
+
+    def inside(lon: float, lat: float) -> bool:
+        return x0 + mx <= lon <= x1 - mx and y0 + my <= lat <= y1 - my
+
+    out: list[_Label] = []
+    used: set[str] = set()
+    s = places.settlements
+    coords: dict[str, tuple[float, float, str]] = {}
+    if s is not None and len(s):
+        ok = np.isfinite(pd.to_numeric(s["lon"], errors="coerce").to_numpy(float))
+        if "located" in s:
+            ok &= pd.to_numeric(s["located"], errors="coerce").fillna(0).to_numpy() == 1
+        s = s.loc[ok]
+        frags = places.fragments
+        wanted = s
+        if frags is not None and "place_code" in frags:
+            wanted = s.loc[s["code"].isin(frags["place_code"].dropna())]
+        coords = {
+            str(c): (float(lo), float(la), str(cat))
+            for c, lo, la, cat in zip(
+                wanted["code"], wanted["lon"], wanted["lat"], wanted["category"], strict=True
+            )
+        }
+    frags = places.fragments
+    if frags is not None and len(frags) and "place" in frags:
+        if "kept" in frags:
+            frags = frags.loc[frags["kept"].astype(bool)]
+        frags = frags.sort_values("area_km2", ascending=False, kind="stable")
+        for place, code in zip(frags["place"], frags["place_code"], strict=True):
+            if len(out) >= places.max_change_labels:
+                break
+            if not _present(place) or not _present(code) or str(code) in used:
+                continue
+            if str(code) not in coords:
+                continue
+            lon, lat, cat = coords[str(code)]
+            if inside(lon, lat):
+                used.add(str(code))
+                out.append(_Label(str(place), lon, lat, "town" if cat == "M" else "change"))
+    if s is not None and len(s):
+        towns = s.loc[(s["category"] == "M") & ~s["code"].astype(str).isin(used)]
+        t_lon = towns["lon"].to_numpy(float)
+        t_lat = towns["lat"].to_numpy(float)
+        keep = (t_lon >= x0 + mx) & (t_lon <= x1 - mx) & (t_lat >= y0 + my) & (t_lat <= y1 - my)
+        towns, t_lon, t_lat = towns.loc[keep], t_lon[keep], t_lat[keep]
+        if len(towns):
+            seeds = [(lb.lon, lb.lat) for lb in out] or [_change_point(change, view)]
+            order = _spread(t_lon, t_lat, seeds, places.max_town_labels)
+            en = towns["name_en"]
+            names = en.where(en.notna() & (en != ""), towns["name_uk"]).to_numpy(object)
+            for i in order:
+                out.append(_Label(str(names[i]), float(t_lon[i]), float(t_lat[i]), "town"))
+    ob = places.oblasts
+    if ob is not None and len(ob):
+        box = shapely.box(x0, y0, x1, y1)
+        for name_en, name_uk, geom in zip(
+            ob["name_en"], ob["name_uk"], ob["geometry"], strict=True
+        ):
+            part = shapely.clip_by_rect(geom, x0, y0, x1, y1)
+            if part.is_empty or part.area < 0.12 * box.area:
+                continue
+            p = shapely.point_on_surface(part)
+            name = name_en if _present(name_en) and name_en else name_uk
+            out.append(_Label(str(name), p.x, p.y, "region"))
+    return out
+
+
+def _spread(
+    lon: np.ndarray, lat: np.ndarray, seeds: list[tuple[float, float]], n: int
+) -> list[int]:
+    """Up to ``n`` of the points: first the third nearest the seeds (the places named
+    for the changes), then each time the one farthest from every point chosen and
+    every seed (greedy max-min), so that cities name the surroundings of the change
+    and the whole view, not one corner of it."""
+    cos0 = math.cos(math.radians(float(np.mean(lat)))) if len(lat) else 1.0
+
+    def dist_to(x: float, y: float) -> np.ndarray:
+        return np.hypot((lon - x) * cos0, lat - y)
+
+    nearest = np.minimum.reduce([dist_to(x, y) for x, y in seeds])
+    order = [int(i) for i in np.argsort(nearest, kind="stable")[: max(1, n // 3)]]
+    for i in order:
+        nearest = np.minimum(nearest, dist_to(lon[i], lat[i]))
+    while len(order) < min(n, len(lon)):
+        i = int(np.argmax(nearest))
+        if nearest[i] <= 0:
+            break
+        order.append(i)
+        nearest = np.minimum(nearest, dist_to(lon[i], lat[i]))
+    return order
+
+
+def _change_point(change: Change, view: tuple[float, float, float, float]) -> tuple[float, float]:
+    """Where the change is: the largest fragment's point, else the view's centre."""
+    frags = change.fragments
+    if frags is not None and len(frags) and "geometry" in frags:
+        big = frags.sort_values("area_km2", ascending=False, kind="stable")["geometry"].iloc[0]
+        if big is not None and not big.is_empty:
+            p = shapely.point_on_surface(big)
+            return p.x, p.y
+    return (view[0] + view[2]) / 2, (view[1] + view[3]) / 2
+
+
+_LABEL_STYLE = {
+    "change": {"fontsize": 8.5, "fontweight": "normal", "fontstyle": "normal"},
+    "town": {"fontsize": 9.5, "fontweight": "bold", "fontstyle": "normal"},
+    "region": {"fontsize": 9, "fontweight": "normal", "fontstyle": "italic"},
+    "country": {"fontsize": 10.5, "fontweight": "normal", "fontstyle": "italic"},
+}
+# Where a label goes beside its point (offset in points, alignment), in order of preference.
+_POSITIONS = (
+    ((4, 1), "left", "bottom"),
+    ((-4, 1), "right", "bottom"),
+    ((4, -1), "left", "top"),
+    ((-4, -1), "right", "top"),
+)
+
+
+def _label_places(ax: Axes, labels: list[_Label], obstacles: list[Bbox]) -> list[str]:
+    """Label the places (of :func:`_labels_wanted`, then :func:`_country_labels`)
+    greedily: each at the first of four positions beside its point where it stays
+    inside the map and clear of the labels placed before it (and of the scale bar and
+    locator); an area's name (oblast, country) centred on its point, a country's only
+    if it lies inside its land. A label that fits nowhere is left out. Returns the
+    texts placed, in order."""
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    frame = ax.get_window_extent(renderer)
+    taken = [b.padded(2) for b in obstacles]
+    halo = [withStroke(linewidth=2.6, foreground=palette.LABEL_HALO)]
+    placed: list[str] = []
+    to_data = ax.transData.inverted()
+    for label in labels:
+        style = _LABEL_STYLE[label.kind]
+        area = label.kind in ("region", "country")
+        positions = _POSITIONS if not area else (((0, 0), "center", "center"),)
+        point = None
+        if not area:
+            point = ax.transData.transform((label.lon, label.lat))
+            dot = Bbox.from_extents(*(point - 2.5), *(point + 2.5))
+            if any(dot.overlaps(t) for t in taken):
+                continue
+        for offset, ha, va in positions:
+            text = ax.annotate(
+                label.text,
+                (label.lon, label.lat),
+                xytext=offset,
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                color=palette.LABEL if label.kind in ("change", "town") else palette.CREDIT,
+                path_effects=halo,
+                zorder=7,
+                gid=f"label-{label.kind}",
+                **style,  # type: ignore[arg-type]
+            )
+            box = text.get_window_extent(renderer)
+            fits = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
+            if fits and label.within is not None:
+                corners = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+                fits = label.within.contains(shapely.box(*corners[0], *corners[1]))
+            if fits and not any(box.overlaps(t) for t in taken):
+                taken.append(box.padded(2))
+                if point is not None:
+                    taken.append(dot)
+                    ax.plot(
+                        label.lon,
+                        label.lat,
+                        marker="s" if label.kind == "town" else "o",
+                        markersize=4 if label.kind == "town" else 3,
+                        color=palette.LABEL,
+                        markeredgecolor=palette.LABEL_HALO,
+                        markeredgewidth=0.6,
+                        zorder=7,
+                    )
+                placed.append(label.text)
+                break
+            text.remove()
+    return placed
 
 
 def _locator(
@@ -433,18 +953,26 @@ def _locator(
     changed: BaseGeometry,
     view: tuple[float, float, float, float],
     cos0: float,
-) -> None:
-    """A small map in a corner: the whole controlled extent, simplified, and a red box
-    where the main map looks, so a reader sees where on the front the change is. The
-    corner is the one hiding the least change (then the least controlled area)."""
+    *,
+    held: BaseGeometry | None = None,
+    abroad: np.ndarray | None = None,
+) -> Axes | None:
+    """A small map in a corner: ``extent`` (Ukraine: the oblasts' outline, else Natural
+    Earth's), simplified, on the sea with the neighbouring countries (``abroad``)
+    around it, ``held`` (the controlled area) over it, and a black box where the main
+    map looks, so a reader sees where the change is. The corner is the one hiding the
+    least change (then the least of ``extent``). None when the main map already shows
+    all of ``extent``."""
     ex0, ey0, ex1, ey1 = extent.bounds
     vx0, vy0, vx1, vy1 = view
     if vx0 <= ex0 and vy0 <= ey0 and vx1 >= ex1 and vy1 >= ey1:
-        return  # the main map already shows it all
+        return None  # the main map already shows it all
     box_ax = ax.get_position()
     w = box_ax.width * 0.28
     h = w * fig.get_figwidth() / fig.get_figheight() * (ey1 - ey0) / ((ex1 - ex0) * cos0)
-    fx, fy = w / box_ax.width * (vx1 - vx0), h / box_ax.height * (vy1 - vy0)  # data units
+    # the data rectangle of a corner: the inset, its margin to the edge and as much again
+    fx = (w + 0.02) / box_ax.width * (vx1 - vx0)
+    fy = (h + 0.02) / box_ax.height * (vy1 - vy0)
     corners = {  # figure position -> the data rectangle it covers
         (box_ax.x1 - w - 0.01, box_ax.y1 - h - 0.01): (vx1 - fx, vy1 - fy, vx1, vy1),
         (box_ax.x0 + 0.01, box_ax.y1 - h - 0.01): (vx0, vy1 - fy, vx0 + fx, vy1),
@@ -452,19 +980,41 @@ def _locator(
         (box_ax.x0 + 0.01, box_ax.y0 + 0.01): (vx0, vy0, vx0 + fx, vy0 + fy),
     }
 
-    def hidden(rect: tuple) -> tuple[float, float]:
+    pieces = shapely.get_parts(changed) if changed is not None else np.array([])
+    scale_corner = (vx0, vy0, vx0 + fx, vy0 + fy)  # where the scale bar is
+
+    def hidden(rect: tuple) -> tuple[int, float, bool, float]:
         cell = shapely.box(*rect)
-        return (shapely.intersection(changed, cell).area, shapely.intersection(extent, cell).area)
+        return (
+            int(np.count_nonzero(shapely.intersects(pieces, cell))),  # any fragment hidden
+            shapely.intersection(changed, cell).area,
+            rect == scale_corner,
+            shapely.intersection(extent, cell).area,
+        )
 
     (px, py), _ = min(corners.items(), key=lambda kv: hidden(kv[1]))
     inset = fig.add_axes((px, py, w, h))
-    simple = shapely.simplify(extent, (ex1 - ex0) / 400)
-    _add_geometry(inset, simple, BEFORE_COLOUR, BEFORE_EDGE, 0.3)
+    tolerance = (ex1 - ex0) / 400
+
+    def simple(geom: BaseGeometry) -> BaseGeometry:  # only drawn an inch or two wide
+        return shapely.simplify(geom, tolerance, preserve_topology=False)
+
+    if abroad is not None and len(abroad):
+        # under Ukraine, which hides the strip by which they reach under its outline
+        around = shapely.clip_by_rect(abroad, ex0 - 1, ey0 - 1, ex1 + 1, ey1 + 1)
+        around = around[~shapely.is_empty(around)]
+        if len(around):
+            land = simple(shapely.union_all(around))
+            _add_geometry(inset, land, palette.LAND_ABROAD, palette.BORDER, 0.3, gid="abroad")
+    _add_geometry(inset, simple(extent), palette.LAND, palette.BORDER, 0.4, gid="ukraine")
+    if held is not None and not held.is_empty:
+        clipped = shapely.clip_by_rect(held, ex0, ey0, ex1, ey1)
+        _add_geometry(inset, simple(clipped), palette.HELD, "none", 0, gid="held")
     inset.add_patch(
         PathPatch(
             MplPath([(vx0, vy0), (vx1, vy0), (vx1, vy1), (vx0, vy1), (vx0, vy0)]),
             fill=False,
-            edgecolor=GAINED_COLOUR,
+            edgecolor=palette.NET,
             lw=1.2,
         )
     )
@@ -473,31 +1023,57 @@ def _locator(
     inset.set_aspect(1 / cos0, adjustable="box")
     inset.set_xticks([])
     inset.set_yticks([])
-    inset.set_facecolor("white")
+    inset.set_facecolor(palette.SEA)
     for spine in inset.spines.values():
-        spine.set_color("#999999")
+        spine.set_color(palette.OBLAST_LINE)
+    return inset
 
 
-def _date_axis(ax: Axes, start: pd.Series, unit: str) -> None:
-    """Date ticks: period starts for up to 30 weeks ("21 Oct", with the year on the first and
-    at each new year), months for monthly series, matplotlib's choice otherwise."""
-    if unit == "week" and len(start) <= 30:
-        step = math.ceil(len(start) / 10)
-        ticks = list(start.iloc[::step])
-        labels, year = [], None
-        for t in ticks:
-            label = f"{t.day} {MONTHS[t.month - 1][:3]}"
-            labels.append(label if t.year == year else f"{label} {t.year}")
-            year = t.year
-        ax.set_xticks(mdates.date2num(ticks), labels)
-        return
-    locator: mdates.DateLocator
-    if unit == "month":
-        locator = mdates.MonthLocator(interval=max(1, math.ceil(len(start) / 12)))
+def _date_axis(ax: Axes, start: pd.Series, unit: str, end: pd.Series | None = None) -> list[str]:
+    """Date ticks that always carry the year: on the first tick and on the first tick
+    of each new year ("21 Oct 2024", "28 Oct" … "6 Jan 2025"; "Oct 2024", "Nov" …).
+
+    Weeks of up to 30 are ticked at their starts; longer series at month starts (every
+    1, 2, 3, 6 or 12 months, at most 12 ticks), beyond twelve years at year starts.
+    Returns the labels."""
+    starts = [pd.Timestamp(s) for s in start]
+    first = min(starts)
+    last = pd.Timestamp(max(end)) if end is not None and len(end) else max(starts)
+    ticks: list[pd.Timestamp]
+    if unit == "week" and len(starts) <= 30:
+        step = math.ceil(len(starts) / 10)
+        ticks, kind = sorted(starts)[::step], "day"
     else:
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        months = (last.year - first.year) * 12 + last.month - first.month
+        if months > 12 * 12:
+            every = math.ceil((last.year - first.year + 1) / 10)
+            years = range(first.year + (first.month > 1 or first.day > 1), last.year + 1)
+            ticks = [pd.Timestamp(y, 1, 1) for y in years if y % every == 0]
+            kind = "year"
+        else:
+            every = next(m for m in (1, 2, 3, 6, 12) if months / m <= 12)
+            month = pd.Timestamp(first.year, first.month, 1)
+            if month < first:
+                month += pd.DateOffset(months=1)
+            ticks = []
+            while month <= last:
+                if (month.month - 1) % every == 0:
+                    ticks.append(month)
+                month += pd.DateOffset(months=1)
+            kind = "month"
+        if not ticks:  # a span too short for a month start: its first day
+            ticks, kind = [first], "day"
+    labels: list[str] = []
+    year = None
+    for t in ticks:
+        if kind == "year":
+            labels.append(str(t.year))
+            continue
+        label = f"{t.day} {MONTHS[t.month - 1][:3]}" if kind == "day" else MONTHS[t.month - 1][:3]
+        labels.append(label if t.year == year else f"{label} {t.year}")
+        year = t.year
+    ax.set_xticks(mdates.date2num(ticks), labels)
+    return labels
 
 
 def _map_view(
@@ -537,11 +1113,20 @@ def _change_bounds(change: Change) -> tuple[float, float, float, float] | None:
     return shapely.union_all(parts).bounds if len(parts) > 1 else parts[0].bounds
 
 
-def _add_geometry(ax: Axes, geom: BaseGeometry, face: str, edge: str, lw: float) -> None:
+def _add_geometry(
+    ax: Axes,
+    geom: BaseGeometry,
+    face: str | tuple[float, ...],
+    edge: str,
+    lw: float,
+    *,
+    hatch: str | None = None,
+    gid: str | None = None,
+) -> None:
     """Add the polygonal parts of ``geom`` as one compound patch (holes left open).
 
     Exteriors are oriented counter-clockwise and holes clockwise, so matplotlib's
-    non-zero fill rule leaves the holes empty.
+    non-zero fill rule leaves the holes empty. A ``hatch`` is drawn in the edge colour.
     """
     parts = shapely.get_parts(shapely.get_parts(np.asarray([geom], dtype=object)))
     polys = parts[shapely.get_type_id(parts) == 3]
@@ -556,12 +1141,33 @@ def _add_geometry(ax: Axes, geom: BaseGeometry, face: str, edge: str, lw: float)
     last = np.r_[ring_of[1:] != ring_of[:-1], True]
     codes[first] = MplPath.MOVETO
     codes[last] = MplPath.CLOSEPOLY
-    patch = PathPatch(MplPath(coords, codes), facecolor=face, edgecolor=edge, linewidth=lw)
+    patch = PathPatch(
+        MplPath(coords, codes), facecolor=face, edgecolor=edge, linewidth=lw, hatch=hatch
+    )
+    if gid is not None:
+        patch.set_gid(gid)
     ax.add_patch(patch)
 
 
-def _scale_bar(ax: Axes, cos0: float) -> None:
-    """An approximate scale bar in km, about a fifth of the map's width, lower left."""
+def _add_lines(
+    ax: Axes, lines: BaseGeometry | np.ndarray, colour: str, lw: float, style: object = "-"
+) -> None:
+    """Add the line parts of ``lines`` (a geometry or an array of them) as one collection."""
+    parts = shapely.get_parts(np.atleast_1d(np.asarray(lines, dtype=object)))
+    parts = shapely.get_parts(parts)  # multi-parts inside collections
+    parts = parts[np.isin(shapely.get_type_id(parts), (1, 2))]
+    if len(parts) == 0:
+        return
+    segments = [shapely.get_coordinates(p) for p in parts]
+    ax.add_collection(
+        LineCollection(segments, colors=colour, linewidths=lw, linestyles=style, zorder=4),
+        autolim=False,
+    )
+
+
+def _scale_bar(ax: Axes, cos0: float) -> Bbox:
+    """An approximate scale bar in km, about a fifth of the map's width, lower left.
+    Returns the box it covers on the page (display units), for the labels to avoid."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     width_km = (x1 - x0) * KM_PER_DEGREE * cos0
     km = _nice_length(width_km / 5)
@@ -571,10 +1177,10 @@ def _scale_bar(ax: Axes, cos0: float) -> None:
     ax.plot(
         [bx, bx + length],
         [by, by],
-        color="black",
+        color=palette.TEXT,
         lw=3,
         solid_capstyle="butt",
-        zorder=5,
+        zorder=8,
         path_effects=halo,
     )
     label = f"{km:,.0f} km" if km >= 1 else f"{km:g} km"
@@ -585,9 +1191,15 @@ def _scale_bar(ax: Axes, cos0: float) -> None:
         ha="center",
         va="bottom",
         fontsize=9,
-        zorder=5,
+        zorder=8,
+        color=palette.TEXT,
         path_effects=[withStroke(linewidth=3, foreground="white")],
     )
+    corners = ax.transData.transform([(bx, by - 0.01 * (y1 - y0)), (bx + length, by)])
+    (px0, py0), (px1, _) = corners
+    # the label above the bar is about 14 points high
+    top = ax.transData.transform((bx, by + 0.012 * (y1 - y0)))[1] + 14 * ax.figure.dpi / 72
+    return Bbox.from_extents(px0, py0, px1, top)
 
 
 def _nice_length(target_km: float) -> float:
@@ -605,28 +1217,87 @@ def _degrees(v: float, pos: str, neg: str) -> str:
     return f"{abs(v):.1f}°{pos if v >= 0 else neg}"
 
 
-def _figure(size: tuple[float, float], dpi: int) -> Figure:
-    """A figure whose constrained layout leaves a strip at the bottom for the credit."""
-    strip = 0.3 / size[1]  # 0.3 inch
-    layout = ConstrainedLayoutEngine(rect=(0, strip, 1, 1 - strip))
+def _figure(size: tuple[float, float], dpi: int, *, header_in: float = HEADER_IN) -> Figure:
+    """A figure whose constrained layout leaves a band at the top for the header
+    (:func:`_header`, ``header_in`` inches) and a strip at the bottom for the credit
+    (:func:`_credit`)."""
+    strip = CREDIT_IN / size[1]
+    top = header_in / size[1]
+    layout = ConstrainedLayoutEngine(rect=(0, strip, 1, 1 - strip - top))
     return Figure(figsize=size, dpi=dpi, layout=layout)
 
 
+def _legend_below(
+    fig: Figure, handles: list[Artist], ncols: int, *, header_in: float = HEADER_IN
+) -> None:
+    """The legend in a band of its own under the plot, above the credit strip: the
+    constrained layout is told to leave the band free, so nothing overlaps it."""
+    width, height = fig.get_figwidth(), fig.get_figheight()
+    rows = math.ceil(len(handles) / ncols)
+    band = rows * 0.2 + 0.1  # inches
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.08 / width, (CREDIT_IN + 0.02) / height),
+        ncols=ncols,
+        fontsize=8.5,
+        frameon=False,
+        borderaxespad=0,
+    )
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        bottom = (CREDIT_IN + band) / height
+        engine.set(rect=(0, bottom, 1, 1 - bottom - header_in / height))
+
+
+def _header(fig: Figure, title: str, subtitle: str, method: str, more: str = "") -> None:
+    """Title (bold), subtitle (source, dates), method line and an optional fourth line,
+    left-aligned at the top, at fixed distances in inches so that every chart reads the
+    same (the fourth line needs a header of ``HEADER_IN + 0.2`` inches)."""
+    height = fig.get_figheight()
+    x = 0.12 / fig.get_figwidth()
+    for offset, text, style in (
+        (0.1, title, {"fontsize": 13, "fontweight": "bold", "color": palette.TEXT}),
+        (0.42, subtitle, {"fontsize": 9.5, "color": palette.TEXT}),
+        (0.63, method, {"fontsize": 8.5, "color": palette.CREDIT}),
+        (0.83, more, {"fontsize": 8.5, "color": palette.CREDIT}),
+    ):
+        if text:
+            fig.text(x, 1 - offset / height, text, ha="left", va="top", **style)  # type: ignore[arg-type]
+
+
 def _credit(fig: Figure, credit: str) -> None:
-    """The source credit in the bottom-right corner (in the strip ``_figure`` leaves)."""
-    text = credit.strip()
+    """The source credit in the bottom-right corner (in the strip ``_figure`` leaves);
+    a second line (after a newline) goes below the first, in the same corner."""
+    first, _, more = credit.strip().partition("\n")
+    text = first.strip()
     if text and not text.lower().startswith(("source", "data")):
         text = f"Source: {text}"
     text = f"{text} · Chart: Vigil" if text else "Chart: Vigil"
-    fig.text(0.99, 0.012, text, ha="right", va="bottom", fontsize=8, color=CREDIT_COLOUR)
+    if more.strip():
+        text = f"{text}\n{more.strip()}"
+    fig.text(
+        1 - 0.12 / fig.get_figwidth(),
+        0.04 / fig.get_figheight(),
+        text,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color=palette.CREDIT,
+        linespacing=1.3,
+    )
 
 
 def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # The file's suffix chooses the format (PNG unless .svg or .pdf): the web site
-    # offers every chart as vectors too.
+    # offers every chart as vectors too. SVG keeps its text as text (editable, and
+    # sharp at any size), with fixed ids and no date so the same chart is the same file.
     fmt = path.suffix.lower().lstrip(".")
-    fig.savefig(path, format=fmt if fmt in ("png", "svg", "pdf") else "png", facecolor="white")
+    fmt = fmt if fmt in ("png", "svg", "pdf") else "png"
+    metadata = {"Date": None} if fmt in ("svg", "pdf") else None
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "vigil"}):
+        fig.savefig(path, format=fmt, facecolor="white", metadata=metadata)
     return path
 
 
@@ -667,6 +1338,7 @@ class _Table:
     header: list[str]
     rows: list[list[str]]
     numeric: list[bool] = field(default_factory=list)
+    label: str = "Table"  # what the table is, for the scroll box a screen reader names
 
 
 @dataclass(frozen=True)
@@ -676,9 +1348,12 @@ class _Image:
 
 
 _CHART_ALT = {
-    "weekly": "Weekly area gained and lost, km², with the controlled area",
-    "monthly": "Monthly area gained and lost, km², with the controlled area",
-    "map": "Map of last week's change: gained in red, lost in blue",
+    "weekly": "Weekly area gained and lost, km², with the controlled area in a panel below",
+    "monthly": "Monthly area gained and lost, km², with the controlled area in a panel below",
+    "map": (
+        "Map of last week's change: gained in vermillion, lost in hatched blue, the area"
+        " held before in grey, with the nearest places named"
+    ),
 }
 
 
@@ -753,7 +1428,9 @@ def write_brief(
     Charts go to ``chart_dir`` (default: the brief's folder) as ``<stem>-weekly.png``,
     ``<stem>-monthly.png`` and ``<stem>-week-map.png``; the map is drawn only when
     ``data.extra["week_before_geometry"]`` holds the controlled geometry at the start
-    of last week. Markdown links the charts by relative path; HTML embeds them.
+    of last week, with place names and oblast lines when ``data.extra["week_map_places"]``
+    holds a :class:`MapPlaces`. Markdown links the charts by relative path; HTML embeds
+    them.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -763,18 +1440,24 @@ def write_brief(
     folder.mkdir(parents=True, exist_ok=True)
     stem = path.stem
     charts: dict[str, Path] = {}
-    if data.weekly is not None and len(data.weekly):
-        charts["weekly"] = chart_series(
-            data.weekly, folder / f"{stem}-weekly.png", credit=data.credit, dpi=dpi
-        )
-    if data.monthly is not None and len(data.monthly):
-        charts["monthly"] = chart_series(
-            data.monthly, folder / f"{stem}-monthly.png", credit=data.credit, dpi=dpi
-        )
+    name = brief_source_name(data)
+    for key in ("weekly", "monthly"):
+        frame = getattr(data, key)
+        if frame is not None and len(frame):
+            charts[key] = chart_series(
+                frame, folder / f"{stem}-{key}.png", credit=data.credit, dpi=dpi, source=name
+            )
     before = data.extra.get("week_before_geometry")
+    places = data.extra.get("week_map_places")
     if isinstance(before, BaseGeometry):
         charts["map"] = chart_change_map(
-            data.last_week, before, folder / f"{stem}-week-map.png", credit=data.credit, dpi=dpi
+            data.last_week,
+            before,
+            folder / f"{stem}-week-map.png",
+            credit=data.credit,
+            dpi=dpi,
+            places=places if isinstance(places, MapPlaces) else None,
+            source=name,
         )
     if suffix == ".md":
         base = path.parent.resolve()
@@ -795,27 +1478,50 @@ def _relative(path: Path, base: Path) -> Path:
         return path.resolve()
 
 
+def brief_source_name(data: BriefData) -> str:
+    """The brief's source as readers know it (:func:`source_name`: "DeepStateMap")."""
+    return source_name(data.source, data.credit)
+
+
+def brief_title(data: BriefData) -> str:
+    """The brief's title for readers: "Russian-controlled territory in Ukraine, week of
+    24–30 August 2026 (DeepStateMap)", the source by the name readers know, never the
+    store's id. The days are those whose changes the week holds (from the map of the
+    day before the first to the map of the last); a span that is not a whole week (the
+    data begin inside it) is given without "week of"."""
+    week = data.last_week
+    first, last = week.date_from + _DAY, week.date_to
+    span = day_span(first, last) if last >= first else human_date(last)
+    what = f"week of {span}" if (last - first).days == 6 else span
+    return f"Russian-controlled territory in Ukraine, {what} ({brief_source_name(data)})"
+
+
 def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     week = data.last_week
+    name = brief_source_name(data)
     blocks: list[object] = [
-        _Heading(f"{data.source}: Russian-controlled area, week to {fmt_date(week.date_to)}", 1),
+        _Heading(brief_title(data), 1),
         _Para(
-            f"Vigil brief, {fmt_date(data.as_of)}. Data: {data.source} snapshots from "
+            f"Vigil brief, {fmt_date(data.as_of)}. Data: {name} snapshots from "
             f"{fmt_date(data.data_first)} to {fmt_date(data.data_last)}.",
             "small",
         ),
-        _Para(_headline(week, data.source), "lead"),
+        _Para(_headline(week, name), "lead"),
     ]
     blocks += [_Para(note, "note") for note in _gap_notes(week, data)]
     record = _record_text(data.week_record, "week", data)
     if record:
         blocks.append(_Para(record))
 
-    blocks.append(_Heading("Last month and year to date"))
+    # the year to date runs from the map of 31 December; data that begin later in the
+    # year give a shorter span, which must not be called the year to date
+    whole_year = data.year_to_date.date_from <= dt.date(data.as_of.year - 1, 12, 31)
+    span_label = "Year to date" if whole_year else "Since the data begin"
+    blocks.append(_Heading(f"Last month and {span_label[0].lower()}{span_label[1:]}"))
     month_label = _month_label(data.last_month)
     items = [
         _change_line(month_label, data.last_month),
-        _change_line(f"Year to date ({_span(data.year_to_date)})", data.year_to_date),
+        _change_line(f"{span_label} ({_span(data.year_to_date)})", data.year_to_date),
     ]
     blocks.append(_Bullets(items))
     blocks += [
@@ -864,8 +1570,12 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     blocks += [_Heading("Method"), _Bullets(_method_items(data))]
     blocks += [
         _Heading("Source"),
-        _Para(f"Data: {data.credit}" if data.credit else f"Data: {data.source}."),
-        _Para("Figures computed with Vigil, an open-source territory monitor.", "small"),
+        _Para(f"Data: {data.credit}" if data.credit else f"Data: {name}."),
+        _Para(
+            "Figures computed with Vigil, an open-source territory monitor (source"
+            f" {data.source} in its store).",
+            "small",
+        ),
     ]
     return blocks
 
@@ -972,7 +1682,13 @@ def _settlement_blocks(changed: pd.DataFrame, coverage: list[str]) -> list[objec
             ]
             for _, r in changed.iterrows()
         ]
-        blocks.append(_Table(["Settlement", "Name (uk)", "Oblast", "Status", "Since"], rows))
+        blocks.append(
+            _Table(
+                ["Settlement", "Name (uk)", "Oblast", "Status", "Since"],
+                rows,
+                label="Settlements that changed hands",
+            )
+        )
     else:
         blocks.append(_Para("No located settlement changed status."))
     if coverage:
@@ -994,7 +1710,9 @@ def _regions_table(frame: pd.DataFrame | None) -> _Table | None:
         ]
         for _, r in frame.iterrows()
     ]
-    return _Table(["Region", "Gained", "Lost", "Net"], rows, [False, True, True, True])
+    return _Table(
+        ["Region", "Gained", "Lost", "Net"], rows, [False, True, True, True], "Change by oblast"
+    )
 
 
 def _weeks_table(weekly: pd.DataFrame | None, n: int) -> _Table | None:
@@ -1019,15 +1737,16 @@ def _weeks_table(weekly: pd.DataFrame | None, n: int) -> _Table | None:
             ]
         )
     header = ["Week", "Snapshots used", "Gained", "Lost", "Net", "Controlled", "Note"]
-    return _Table(header, rows, [False, False, True, True, True, True, False])
+    return _Table(header, rows, [False, False, True, True, True, True, False], "Week by week")
 
 
 def _method_items(data: BriefData) -> list[str]:
-    weekday = "Monday"
+    wd = 0
     if data.weekly is not None and len(data.weekly):
         first = _as_date(data.weekly["period_start"].iloc[0])
         if first is not None:
-            weekday = WEEKDAYS[first.weekday()]
+            wd = first.weekday()
+    weekday, eve = WEEKDAYS[wd], WEEKDAYS[(wd - 1) % 7]
     items = [
         "Areas are geodesic, on the WGS84 ellipsoid (pyproj.Geod), in km²; never a planar "
         "area in a map projection.",
@@ -1036,8 +1755,9 @@ def _method_items(data: BriefData) -> list[str]:
         "Change between snapshots A and B: gained = area(B \\ A), lost = area(A \\ B), "
         "net = area(B) − area(A). It is computed from the two snapshots, never by summing "
         "daily changes, so advances and withdrawals in between cancel out.",
-        f"Weeks run from {weekday}'s snapshot to the next {weekday}'s; months from the 1st "
-        "to the 1st of the next month; the year from 1 January.",
+        f"A week runs {weekday} to {eve}: from the map of the {eve} before it to the map of"
+        f" its {eve}. A month runs from the map of the last day before it to the map of its"
+        " last day; the year to date from the map of 31 December.",
         "The snapshot for a date is the latest one on or before it; a snapshot older than "
         "its date is flagged as a gap.",
         "Rankings compare a period with the periods that start in the twelve months before "
@@ -1103,7 +1823,13 @@ def _html_table(t: _Table) -> str:
         )
 
     body = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in t.rows)
-    return f"<table><thead><tr>{cells(t.header, 'th')}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{cells(t.header, 'th')}</tr></thead><tbody>{body}</tbody></table>"
+    # a box that scrolls sideways on a phone, the table inside keeping its semantics;
+    # focusable so that a keyboard can scroll it (axe-core: scrollable-region-focusable)
+    return (
+        f'<div class="table-scroll" tabindex="0" role="region" aria-label="{_h(t.label)}">'
+        f"{table}</div>"
+    )
 
 
 _CSS = """
@@ -1116,6 +1842,7 @@ p.lead{font-size:1.15rem;font-weight:600}
 p.note{background:#fff4e5;border-left:4px solid #e08a00;padding:.5rem .75rem}
 p.small{font-size:.85rem;color:#555}
 table{border-collapse:collapse;width:100%;font-size:.85rem;font-variant-numeric:tabular-nums}
+.table-scroll{overflow-x:auto;max-width:100%}
 th,td{padding:.3rem .45rem;border-bottom:1px solid #e5e5e5;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
 .num{text-align:right;white-space:nowrap}
