@@ -33,15 +33,16 @@ from tests.web.conftest import (
     wait_for,
     wait_images,
 )
+from vigil import palette
 
 # One Chromium and one server for every browser test: under pytest-xdist they all go to
 # the same worker (`--dist loadgroup`, Makefile).
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CHANGE = ("2026-05-01", "2026-06-01")  # a month with gains (85 km²) and losses (65 km²)
-# The change layers' Leaflet SVG paths, by their fill (static/web/map.js: gained solid
-# orange #E69F00, lost hatched blue, the pattern #hatch-lost).
-GAINED = "#map path[fill='#e69f00' i]"
+# The change layers' Leaflet SVG paths, by their fill (static/web/map.js, colours from
+# vigil.palette through palette.css: gained solid, lost hatched, the pattern #hatch-lost).
+GAINED = f"#map path[fill='{palette.GAINED}' i]"
 LOST = "#map path[fill='url(#hatch-lost)']"
 
 # What each page shows once it has rendered (its data fetched and drawn).

@@ -9,9 +9,19 @@
  * - After each redraw, #map carries data-drawn-date (and data-drawn-from and
  *   data-drawn-to for a change) and data-state="ready" ("loading" while fetching,
  *   "error" when the API refused), so browser tests can wait for it.
- * - Colours: gained orange #E69F00, lost blue #0072B2 (Okabe & Ito, safe for the
- *   common colour-vision deficiencies), told apart by pattern as well: lost is
- *   hatched with a dashed edge, gained solid.
+ * - Colours: the CSS variables --vigil-* of palette.css (generated from vigil.palette,
+ *   the one scheme of map, charts and PNGs), read once with getComputedStyle. Gained
+ *   is solid, lost hatched with a dashed edge, redraws dotted: never hue alone.
+ * - Base map, offline: the countries around Ukraine (/basemap, Natural Earth) over the
+ *   sea (the map's background), Ukraine from the store's oblasts over them; place and
+ *   oblast names by zoom (/places), not focusable and hidden from screen readers (the
+ *   figures and tables say it all in text).
+ * - Keyboard: no vector path is a Tab stop (they are not interactive, or carry
+ *   tabindex=-1); the change's fragments are reached by the list beside the map.
+ * - While a view loads, its figure is marked aria-busy and dimmed, and the heading
+ *   changes only with the figure it names.
+ * - For tests: #map carries data-bounds (W,S,E,N shown) and data-labels (the zoom
+ *   whose labels are drawn).
  */
 (function () {
   "use strict";
@@ -24,18 +34,21 @@
   const mapEl = $("map");
   const panel = $("map-panel");
 
+  // The palette (static/web/palette.css, from vigil.palette): never a colour of our own.
+  const rootStyle = getComputedStyle(document.documentElement);
+  const cssColour = (name) => rootStyle.getPropertyValue(`--vigil-${name}`).trim();
   const COLOUR = {
-    controlled: "#D55E00",
-    controlledEdge: "#8c3c00",
-    controlledOnLand: "#e6af81", // #D55E00 at 45 % over the land colour
-    gained: "#E69F00",
-    gainedEdge: "#8a5f00",
-    lost: "#0072B2",
-    before: "#d9d9d9",
-    beforeEdge: "#8c8c8c",
-    land: "#f4f1ea",
-    border: "#9a9a9a",
-    region: "#333333",
+    gained: cssColour("gained"),
+    lost: cssColour("lost"),
+    held: cssColour("held"),
+    heldEdge: cssColour("held-edge"),
+    grey: cssColour("grey-zone"),
+    redraw: cssColour("redraw"),
+    land: cssColour("land"),
+    abroad: cssColour("land-abroad"),
+    border: cssColour("border"),
+    oblast: cssColour("oblast-line"),
+    net: cssColour("net"),
   };
   const UKRAINE = [
     [44.3, 22.1],
@@ -47,10 +60,15 @@
   const CREDITS = {
     // Leaflet writes attributions as HTML: the store's credit is escaped first.
     data: escapeHtml(config.credit || config.source || ""),
-    // boundaries and most settlement points (data/geography/README.md)
-    geography: '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-    settlements: '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)',
+    base: 'Base map <a href="https://www.naturalearthdata.com/">Natural Earth</a>',
+    // boundaries, place names and points (data/geography/README.md): OpenStreetMap
+    // (ODbL), GeoNames (CC BY 4.0); one link, so the credits add one Tab stop only
+    geography:
+      'Oblasts, places © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>,' +
+      " GeoNames (CC BY 4.0)",
   };
+  const FIT = { padding: [28, 28], maxZoom: 12, animate: false };
+  const LABEL_LIMIT = 300;
 
   const initial = config.state;
   const state = {
@@ -148,12 +166,16 @@
     map.createPane(name).style.zIndex = String(z);
     return name;
   }
+  pane("abroad", 240);
   pane("base", 250);
   pane("grey", 405);
   pane("area", 410);
   pane("change", 420);
   pane("outline", 430);
+  pane("labels", 445); // above compare.js's pane (440)
   pane("places", 450);
+  // place names are drawn for the eye; the figures and tables say everything in text
+  map.getPane("labels").setAttribute("aria-hidden", "true");
 
   if (config.tile_url) {
     L.tileLayer(config.tile_url, {
@@ -162,67 +184,110 @@
     }).addTo(map);
   }
 
+  const abroadLayer = L.geoJSON(null, {
+    pane: "abroad",
+    interactive: false,
+    attribution: CREDITS.base,
+    filter: (feature) => feature.properties.role === "abroad" || !config.has_geography,
+    style: (feature) => ({
+      color: COLOUR.border,
+      weight: 0.8,
+      fillColor: feature.properties.role === "abroad" ? COLOUR.abroad : COLOUR.land,
+      fillOpacity: 1,
+    }),
+  });
   const baseLayer = L.geoJSON(null, {
     pane: "base",
     interactive: false,
-    style: {
-      color: COLOUR.border,
-      weight: 0.8,
-      fillColor: COLOUR.land,
-      fillOpacity: 1,
-    },
+    style: { color: COLOUR.border, weight: 1, fillColor: COLOUR.land, fillOpacity: 1 },
   });
   const regionLayer = L.geoJSON(null, {
     pane: "outline",
-    style: { color: COLOUR.region, weight: 1.2, opacity: 0.8, fill: false },
-    onEachFeature: (feature, layer) => layer.bindTooltip(regionName(feature.properties), { sticky: true }),
+    interactive: false, // named by the labels; no Tab stop, no tooltip to hunt for
+    style: { color: COLOUR.oblast, weight: 1.1, opacity: 0.9, fill: false },
   });
   const greyLayer = L.geoJSON(null, {
     pane: "grey",
     interactive: false,
-    style: { color: "#595959", weight: 0.8, fillColor: "url(#hatch-grey)", fillOpacity: 1 },
+    style: { color: COLOUR.border, weight: 0.6, fillColor: "url(#hatch-grey)", fillOpacity: 1 },
   });
   const areaLayer = L.geoJSON(null, {
     pane: "area",
     interactive: false,
     attribution: CREDITS.data,
-    // Translucent over the base map; opaque (the same colour over the land) when the
-    // hatched grey zone lies beneath it, so the hatching shows only outside it.
+    // Opaque over the grey zone beneath it, so that its hatching shows only outside.
     style: () => ({
-      color: COLOUR.controlledEdge,
+      color: COLOUR.heldEdge,
       weight: 1,
-      fillColor: state.grey ? COLOUR.controlledOnLand : COLOUR.controlled,
-      fillOpacity: state.grey ? 1 : 0.45,
+      fillColor: COLOUR.held,
+      fillOpacity: state.grey ? 1 : 0.85,
     }),
   });
   const beforeLayer = L.geoJSON(null, {
     pane: "area",
     interactive: false,
-    style: { color: COLOUR.beforeEdge, weight: 0.8, fillColor: COLOUR.before, fillOpacity: 0.8 },
+    style: { color: COLOUR.heldEdge, weight: 0.8, fillColor: COLOUR.held, fillOpacity: 0.75 },
   });
+
+  function isRedraw(p) {
+    return Boolean(p.redraw);
+  }
+
+  function fragmentStyle(feature) {
+    const p = feature.properties;
+    if (isRedraw(p)) {
+      return {
+        color: COLOUR.redraw,
+        weight: 1.5,
+        dashArray: "1 3",
+        fillColor: COLOUR.redraw,
+        fillOpacity: 0.55,
+      };
+    }
+    if (p.direction === "gained") {
+      return { color: COLOUR.net, weight: 0.8, fillColor: COLOUR.gained, fillOpacity: 0.9 };
+    }
+    return {
+      color: COLOUR.lost,
+      weight: 1.5,
+      dashArray: "4 3",
+      fillColor: "url(#hatch-lost)",
+      fillOpacity: 1,
+    };
+  }
+
+  /** A fragment in words: the API's description (vigil.territory.locate, as the CLI
+   * and the brief word it), else its direction and area. */
+  function fragmentText(p) {
+    const text = p.description || `${p.direction === "gained" ? "Gained" : "Lost"}: ${km2(p.area_km2)}`;
+    return isRedraw(p) ? `${text} (redrawn by the source: ${p.redraw.replaceAll(",", ", ")})` : text;
+  }
+
+  const fragmentLayers = new Map(); // feature index -> Leaflet layer
   const changeLayer = L.geoJSON(null, {
     pane: "change",
     attribution: CREDITS.data,
-    style: (feature) =>
-      feature.properties.direction === "gained"
-        ? { color: COLOUR.gainedEdge, weight: 1.2, fillColor: COLOUR.gained, fillOpacity: 0.85 }
-        : {
-            color: COLOUR.lost,
-            weight: 1.5,
-            dashArray: "4 3",
-            fillColor: "url(#hatch-lost)",
-            fillOpacity: 1,
-          },
+    style: fragmentStyle,
     onEachFeature: (feature, layer) => {
-      const p = feature.properties;
-      layer.bindTooltip(`${p.direction === "gained" ? "Gained" : "Lost"}: ${km2(p.area_km2)}`, {
-        sticky: true,
-      });
+      fragmentLayers.set(feature.properties._index, layer);
+      layer.bindTooltip(fragmentText(feature.properties), { sticky: true });
     },
   });
-  const placeLayer = L.layerGroup([], { attribution: CREDITS.settlements });
+  const labelLayer = L.layerGroup([], { pane: "labels" });
+  const placeLayer = L.layerGroup([]); // credited with the geography
   [greyLayer, areaLayer, beforeLayer, changeLayer].forEach((layer) => layer.addTo(map));
-  if (config.has_geography) map.attributionControl.addAttribution(CREDITS.geography);
+  if (config.has_geography) {
+    map.attributionControl.addAttribution(CREDITS.geography);
+    labelLayer.addTo(map);
+  }
+
+  /** No vector path is a Tab stop: the list beside the map reaches the fragments. */
+  function untab() {
+    mapEl.querySelectorAll("path").forEach((path) => {
+      path.setAttribute("tabindex", "-1");
+      path.setAttribute("focusable", "false");
+    });
+  }
 
   if (initial.zoom !== null && initial.lat !== null && initial.lon !== null) {
     map.setView([initial.lat, initial.lon], initial.zoom);
@@ -231,6 +296,8 @@
   } else {
     map.fitBounds(UKRAINE);
   }
+  // the change view goes to the change, unless the address says where to look
+  let fitPending = initial.mode === "change" && initial.zoom === null;
 
   /** Geometry simplification (degrees) fine enough for the zoom level. */
   function tolerance() {
@@ -253,6 +320,20 @@
   }
 
   // -- boundaries: the offline base map and the regions layer ---------------------------
+  // The countries around (Natural Earth) under Ukraine's oblasts: the border drawn is
+  // the oblasts' outline at every zoom. Without oblasts, Natural Earth's Ukraine.
+  let basemap = Promise.resolve(null);
+  if (!config.tile_url) {
+    basemap = api("basemap", {})
+      .then((collection) => {
+        abroadLayer.addData(collection).addTo(map);
+        return collection;
+      })
+      .catch((error) => {
+        showError(`Base map: ${error.message}`);
+        return null;
+      });
+  }
   const regionBounds = new Map(); // code -> LatLngBounds
   let boundaries = Promise.resolve(null);
   if (config.has_geography) {
@@ -428,7 +509,7 @@
   }
 
   // -- settlements ---------------------------------------------------------------------
-  const STATUS_COLOUR = { controlled: COLOUR.gained, free: COLOUR.lost, grey: "#bbbbbb" };
+  const STATUS_COLOUR = { controlled: COLOUR.gained, free: COLOUR.lost, grey: COLOUR.grey };
 
   function settlementSpan() {
     if (state.mode === "change") return [state.from, state.to];
@@ -469,9 +550,9 @@
       const marker = L.circleMarker([r.lat, r.lon], {
         pane: "places",
         radius: 5,
-        color: "#1a1a1a",
+        color: COLOUR.net,
         weight: 2,
-        fillColor: STATUS_COLOUR[r.to_status] || "#ffffff",
+        fillColor: STATUS_COLOUR[r.to_status] || COLOUR.land,
         fillOpacity: 1,
       });
       marker.bindTooltip(
@@ -530,17 +611,146 @@
       areaLayer.clearLayers();
       greyLayer.clearLayers();
       beforeLayer.clearLayers().addData(a.geometry);
-      changeLayer.clearLayers().addData(c.geometry);
+      const features = c.geometry.features.map((f, i) => ({
+        ...f,
+        properties: { ...f.properties, _index: i },
+      }));
+      fragmentLayers.clear();
+      changeLayer.clearLayers().addData({ type: "FeatureCollection", features });
       $("change-gained").textContent = km2(c.gained_km2);
       $("change-lost").textContent = km2(c.lost_km2);
       $("change-net").textContent = km2(c.net_km2, true);
       let note = `Snapshots of ${c.snapshot_from} and ${c.snapshot_to}.`;
       if (c.gap) note += " A snapshot used is older than the date asked for.";
+      const redrawn = (c.gained_redraw_km2 || 0) + (c.lost_redraw_km2 || 0);
+      if (redrawn > 0.05) {
+        note +=
+          ` Of these, ${km2(c.gained_redraw_km2)} gained and ${km2(c.lost_redraw_km2)} lost` +
+          " are the source's redraws, not changes of hands.";
+      }
       $("change-note").textContent = note;
+      fillFragments(features);
+      showChosen();
+      if (fitPending) {
+        fitPending = false;
+        const bounds = changeLayer.getBounds();
+        if (bounds.isValid()) map.fitBounds(bounds, FIT);
+      }
       mapEl.dataset.drawnDate = from;
       mapEl.dataset.drawnFrom = from;
       mapEl.dataset.drawnTo = to;
     });
+  }
+
+  // -- the fragments beside the map ------------------------------------------------------
+  const FRAGMENT_ROWS = 25; // the list shows the largest this many of each kind
+
+  function fragmentBounds(p) {
+    const layer = fragmentLayers.get(p._index);
+    if (p.bbox && p.bbox.length === 4) {
+      const [w, s, e, n] = p.bbox;
+      return L.latLngBounds([s, w], [n, e]);
+    }
+    return layer ? layer.getBounds() : null;
+  }
+
+  let chosen = null; // the fragment chosen in the list: {key, index, at}, kept across redraws
+
+  function showChosen() {
+    if (!chosen || chosen.key !== `${state.from}|${state.to}`) return;
+    const layer = fragmentLayers.get(chosen.index);
+    if (layer) layer.openTooltip(chosen.at);
+  }
+
+  function zoomToFragment(p) {
+    const bounds = fragmentBounds(p);
+    if (!bounds) return;
+    const at = p.lat !== undefined && p.lat !== null ? L.latLng(p.lat, p.lon) : bounds.getCenter();
+    chosen = { key: `${state.from}|${state.to}`, index: p._index, at };
+    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 13, animate: false });
+    showChosen();
+  }
+
+  function fragmentItem(p) {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    const kind = isRedraw(p) ? "redraw" : p.direction;
+    button.className = `fragment fragment-${kind}`;
+    const swatch = document.createElement("span");
+    swatch.className = `swatch swatch-${kind === "redraw" ? "redraw" : kind}`;
+    swatch.setAttribute("aria-hidden", "true");
+    const words = document.createElement("span");
+    words.textContent = fragmentText(p);
+    button.append(swatch, words);
+    button.addEventListener("click", () => zoomToFragment(p));
+    li.appendChild(button);
+    return li;
+  }
+
+  function fillFragments(features) {
+    const props = features
+      .map((f) => f.properties)
+      .sort((a, b) => b.area_km2 - a.area_km2);
+    const changes = props.filter((p) => !isRedraw(p));
+    const redraws = props.filter(isRedraw);
+    const shown = changes.slice(0, FRAGMENT_ROWS);
+    $("fragment-list").replaceChildren(...shown.map(fragmentItem));
+    const rest = changes.slice(FRAGMENT_ROWS);
+    const restKm2 = rest.reduce((sum, p) => sum + p.area_km2, 0);
+    $("fragment-more").textContent = !changes.length
+      ? "Nothing changed hands between the two snapshots."
+      : rest.length
+        ? `And ${rest.length} smaller fragments, ${km2(restKm2)} in all.`
+        : "";
+    $("redraw-list").replaceChildren(...redraws.slice(0, FRAGMENT_ROWS).map(fragmentItem));
+    $("redraw-block").hidden = !redraws.length;
+    document.querySelectorAll(".legend-redraw").forEach((li) => {
+      li.hidden = !redraws.length;
+    });
+  }
+
+  // -- place labels ----------------------------------------------------------------------
+  let labelTimer = null;
+  let labelGeneration = 0;
+
+  function labelMarker(place) {
+    const outer = document.createElement("div");
+    const inner = document.createElement("span");
+    inner.className = `place-label place-${place.kind}${place.centre ? " place-centre" : ""}`;
+    inner.textContent = place.name;
+    outer.appendChild(inner);
+    return L.marker([place.lat, place.lon], {
+      pane: "labels",
+      interactive: false,
+      keyboard: false,
+      icon: L.divIcon({ className: "place-icon", html: outer, iconSize: null }),
+    });
+  }
+
+  function loadLabels() {
+    if (!config.has_geography) return;
+    const gen = ++labelGeneration;
+    const zoom = map.getZoom();
+    const b = map.getBounds().pad(0.1);
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map((x) => x.toFixed(3))
+      .join(",");
+    api("places", { zoom: String(zoom), bbox, limit: String(LABEL_LIMIT) })
+      .then((places) => {
+        if (gen !== labelGeneration) return;
+        labelLayer.clearLayers();
+        places.forEach((place) => labelLayer.addLayer(labelMarker(place)));
+        mapEl.dataset.labels = String(zoom);
+      })
+      .catch((error) => {
+        if (gen === labelGeneration) showError(`Place names: ${error.message}`);
+      });
+  }
+
+  function scheduleLabels() {
+    window.clearTimeout(labelTimer);
+    labelTimer = window.setTimeout(loadLabels, 150);
   }
 
   // -- redrawing -------------------------------------------------------------------------
@@ -548,32 +758,52 @@
   let timer = null;
   let drawnTolerance = null;
 
+  /** While a view loads: the figure that will change is marked busy and dimmed (never a
+   * stale figure beside a new heading: the heading changes when the figure does), and a
+   * status line says what is coming. */
+  function busy(on) {
+    const what =
+      state.mode === "change" ? `the change from ${state.from} to ${state.to}` : state.date;
+    ["area-figure", "change-figure"].forEach((id) => {
+      $(id).setAttribute("aria-busy", on ? "true" : "false");
+      $(id).classList.toggle("is-loading", on);
+    });
+    $("fragments").setAttribute("aria-busy", on ? "true" : "false");
+    $("fragments").classList.toggle("is-loading", on);
+    if (on) mapEl.setAttribute("aria-busy", "true");
+    else mapEl.removeAttribute("aria-busy");
+    $("map-status").textContent = on ? `Loading ${what}…` : "";
+  }
+
   async function redraw() {
     const gen = ++generation;
     mapEl.dataset.state = "loading";
-    mapEl.setAttribute("aria-busy", "true");
-    setTitle();
+    busy(true);
     writeAddress();
     const loaders = [
       state.mode === "change" ? changeLoader() : areaLoader(),
       regionsLoader(),
       settlementsLoader(),
+      basemap.then(() => () => {}),
     ];
     try {
       const draws = await Promise.all(loaders);
       if (gen !== generation) return; // a later redraw was asked for meanwhile
       hideError();
       draws.forEach((draw) => draw());
+      setTitle();
+      untab();
       drawnTolerance = tolerance();
       mapEl.dataset.mode = state.mode;
       mapEl.dataset.state = "ready";
-      mapEl.removeAttribute("aria-busy");
+      busy(false);
+      writeAddress();
       if (state.mode === "area") prefetchNeighbours();
     } catch (error) {
       if (gen !== generation) return;
       showError(error.message);
       mapEl.dataset.state = "error";
-      mapEl.removeAttribute("aria-busy");
+      busy(false);
     }
   }
 
@@ -645,7 +875,9 @@
     $("area-figure").hidden = mode !== "area";
     $("change-controls").hidden = mode !== "change";
     $("change-figure").hidden = mode !== "change";
+    $("fragments").hidden = mode !== "change";
     panel.dataset.mode = mode;
+    fitPending = mode === "change";
     schedule(0);
   }
 
@@ -671,6 +903,7 @@
     }
     state.from = a;
     state.to = b;
+    fitPending = true;
     schedule(0);
   }
   fromInput.addEventListener("change", changeDates);
@@ -691,7 +924,18 @@
     });
   });
 
-  map.on("moveend", writeAddress);
+  function showBounds() {
+    const b = map.getBounds();
+    mapEl.dataset.bounds = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+      .map((x) => x.toFixed(5))
+      .join(",");
+  }
+
+  map.on("moveend", () => {
+    writeAddress();
+    showBounds();
+    scheduleLabels();
+  });
   map.on("zoomend", () => {
     if (drawnTolerance !== null && tolerance() !== drawnTolerance) schedule(200);
   });
@@ -703,5 +947,7 @@
   });
 
   showDate();
+  showBounds();
+  loadLabels();
   redraw();
 })();
