@@ -20,6 +20,7 @@ import pandas as pd
 
 from vigil import periods as P
 from vigil.choices import not_one_of
+from vigil.errors import InputError
 from vigil.territory import change as overlay_mod
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 
@@ -230,3 +231,155 @@ def _at_least_as_large(values: np.ndarray, window: int) -> np.ndarray:
     return np.array(
         [int((values[max(0, i - window + 1) : i + 1] >= v).sum()) for i, v in enumerate(values)]
     )
+
+
+# -- one period's record: "was it a record, and since when?" ------------------------------
+#: Columns :func:`record_details` adds to RECORD_COLUMNS (and ``metric``).
+DETAIL_COLUMNS = [
+    "gained_km2",  # the period's figures, km²
+    "lost_km2",
+    "net_km2",
+    "window_start",  # period_start of the first period of the trailing year counted
+    "rank_in_data",  # 1 = largest of all complete periods up to this one (ties share)
+    "periods_in_data",  # how many complete periods the data hold up to this one
+    "data_start",  # period_start of the first complete period of the data
+    "larger_end",  # period_end of larger_before, or NaT
+    "largest_since",  # first day of the run of periods this one is the largest of
+    "record",  # bool: no earlier period of the data was larger (and there is one)
+    "tied_before",  # period_start of the last period since larger_before as large, or NaT
+]
+
+
+def record_details(series: pd.DataFrame, freq: P.Freq, metric: str = "gained") -> pd.DataFrame:
+    """:func:`records` with what a reader asks next: the period's gained, lost and net
+    km², where its trailing-year window begins, its rank among all the complete periods
+    of the data up to it, and since when it is the largest (DETAIL_COLUMNS).
+
+    ``largest_since`` is the day after the last larger period ends (``larger_end``), or
+    ``data_start`` when no earlier period was larger (then ``record`` is True, unless it
+    is the data's first period, which has nothing to be compared with). ``tied_before``
+    is the last period in that run with exactly the same value (0 km² weeks tie often).
+    """
+    out = records(series, freq, metric)
+    done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
+    values = out["value"].to_numpy(dtype=float)
+    starts = list(out["period_start"])
+    ends = list(out["period_end"])
+    window = P.trailing_year_count(freq)
+    ends_by_start = dict(zip(starts, ends, strict=True))
+    rank_all, window_start, larger_end, since, tied = [], [], [], [], []
+    for i, v in enumerate(values):
+        rank_all.append(int((values[:i] > v).sum()) + 1)
+        window_start.append(starts[max(0, i - window + 1)])
+        before = out["larger_before"].iloc[i]
+        end = ends_by_start[before] if not pd.isna(before) else pd.NaT
+        larger_end.append(end)
+        since.append(starts[0] if pd.isna(before) else end)
+        lo = 0 if pd.isna(before) else starts.index(before) + 1
+        same = np.flatnonzero(values[lo:i] == v)
+        tied.append(starts[lo + same[-1]] if len(same) else pd.NaT)
+    for column in ("gained_km2", "lost_km2", "net_km2"):
+        out[column] = done[column].to_numpy(dtype=float) if len(done) else []
+    out["window_start"] = window_start
+    out["rank_in_data"] = rank_all
+    out["periods_in_data"] = np.arange(1, len(values) + 1)
+    out["data_start"] = starts[0] if starts else pd.NaT
+    out["larger_end"] = larger_end
+    out["largest_since"] = since
+    out["record"] = out["larger_before"].isna().to_numpy() & (out["periods_in_data"] > 1)
+    out["tied_before"] = tied
+    return out
+
+
+def find_period(
+    series: pd.DataFrame,
+    freq: P.Freq,
+    day: dt.date,
+    param: str = "period",
+    *,
+    data_end: dt.date | None = None,
+) -> int:
+    """The position, among the complete periods of ``series`` (all of its data), of the
+    period of ``freq`` that holds ``day``. InputError naming ``param`` when no complete
+    period holds it: a day before the first complete period, after ``data_end`` (the
+    last snapshot), or in a period the data have not finished."""
+    noun = P.freq(freq).value
+    done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
+    if done.empty:
+        raise InputError(f"the data hold no complete {noun} yet", param=param)
+    starts, ends = list(done["period_start"]), list(done["period_end"])
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        if s <= day < e:
+            return i
+    first, last = starts[0], ends[-1] - BEFORE
+    if data_end is not None and day > data_end:
+        raise InputError(f"{day} is after the data, which end on {data_end}", param=param)
+    if day < first:
+        raise InputError(
+            f"{day} is before the first complete {noun} of the data, which begins on {first}",
+            param=param,
+        )
+    if day > last:
+        raise InputError(
+            f"the {noun} holding {day} is not complete: the last complete {noun} ends on {last}",
+            param=param,
+        )
+    raise InputError(f"no complete {noun} of the data holds {day}", param=param)
+
+
+@dataclass(frozen=True)
+class PeriodRecord:
+    """How one complete period ranks (a row of :func:`record_details`) and its trailing
+    year ranked: ``window`` has period_start, period_end, value and rank (largest
+    first, ties sharing a rank, earlier periods first among equals) and ``chosen`` (the
+    period itself)."""
+
+    freq: str
+    metric: str
+    row: pd.Series
+    window: pd.DataFrame
+
+    @property
+    def period_start(self) -> dt.date:
+        return _day(self.row["period_start"])
+
+    @property
+    def period_end(self) -> dt.date:
+        return _day(self.row["period_end"])
+
+
+def period_record(
+    series: pd.DataFrame,
+    freq: P.Freq,
+    metric: str,
+    day: dt.date,
+    param: str = "period",
+    *,
+    data_end: dt.date | None = None,
+) -> PeriodRecord:
+    """The record of the complete period holding ``day`` (InputError naming ``param``
+    when there is none, :func:`find_period`), with its trailing year ranked."""
+    f = P.freq(freq)
+    i = find_period(series, f, day, param, data_end=data_end)
+    details = record_details(series, f, metric)
+    row = details.iloc[i]
+    lo = max(0, i - P.trailing_year_count(f) + 1)
+    part = details.iloc[lo : i + 1]
+    values = part["value"].to_numpy(dtype=float)
+    window = pd.DataFrame(
+        {
+            "period_start": part["period_start"].to_numpy(),
+            "period_end": part["period_end"].to_numpy(),
+            "value": values,
+            "rank": [int((values > v).sum()) + 1 for v in values],
+            "chosen": np.arange(lo, i + 1) == i,
+        }
+    )
+    window = window.sort_values(["rank", "period_start"], kind="stable").reset_index(drop=True)
+    return PeriodRecord(f.value, str(metric), row, window)
+
+
+def _day(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else pd.Timestamp(str(value)).date()

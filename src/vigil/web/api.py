@@ -22,9 +22,11 @@ from typing import Any, cast
 import pandas as pd
 import shapely
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render as django_render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query, Router, Schema
+from ninja.openapi.docs import Swagger
 from pydantic import Field
 from shapely.geometry import mapping
 
@@ -32,11 +34,31 @@ from vigil import __version__
 from vigil import periods as P
 from vigil.dates import parse_date, parse_optional_date
 from vigil.errors import InputError, NoDataError
+from vigil.territory import series as series_mod
 from vigil.territory.api import change_frame
+from vigil.territory.results import Change
 from vigil.web import cache as web_cache
 from vigil.web import errors, render, territory
 
+
+class SiteSwagger(Swagger):
+    """/api/docs inside the site's own page (web/api_docs.html: language, viewport, skip
+    link, header, footer) instead of django-ninja's bare one; deep links off, as they
+    nest a link inside each operation's button (axe-core: nested-interactive)."""
+
+    template = "web/api_docs.html"
+
+    def __init__(self) -> None:
+        super().__init__(settings={"deepLinking": False})
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        context = {"swagger_settings": json.dumps(settings), "section": "api"}
+        return django_render(request, self.template, context)
+
+
 api = NinjaAPI(
+    docs=SiteSwagger(),
     title="Vigil API",
     version=__version__,
     description="Read-only figures from Vigil's territory store and the cases registry. "
@@ -204,6 +226,34 @@ class AreaOut(Schema):
     geometry: dict[str, Any] | None = Field(None, description="GeoJSON, with geometry=true.")
 
 
+class FragmentOut(Schema):
+    """One connected piece of the gained or lost area, placed as
+    :func:`vigil.territory.locate.describe` places it (the CLI and the brief too)."""
+
+    direction: str = Field(description="gained or lost.")
+    area_km2: float = Field(description="Geodesic km² (WGS84).")
+    redraw: str | None = Field(
+        None, description="Why the fragment is a redraw, not a change ('' when it is not)."
+    )
+    description: str | None = Field(
+        None, description="One line: '+44.8 km² 5 km NNW of Prechystivka, Volnovakha Raion, …'."
+    )
+    oblast: str | None = None
+    oblast_name: str | None = None
+    raion: str | None = None
+    raion_name: str | None = None
+    hromada: str | None = None
+    hromada_name: str | None = None
+    place: str | None = Field(None, description="The nearest located settlement.")
+    place_uk: str | None = None
+    place_code: str | None = None
+    distance_km: float | None = Field(None, description="From the place, geodesic km.")
+    bearing: str | None = Field(None, description="From the place, on a 16-point compass.")
+    lon: float | None = Field(None, description="The fragment's point (on its surface).")
+    lat: float | None = None
+    bbox: list[float] | None = Field(None, description="The fragment's W, S, E, N.")
+
+
 class ChangeOut(Schema):
     source: str
     kind: str
@@ -219,8 +269,25 @@ class ChangeOut(Schema):
     net_km2: float
     gained_fragments: int
     lost_fragments: int
+    redraws_excluded: bool | None = Field(
+        None, description="Whether gained, lost and net leave out the redraws (never here)."
+    )
+    gained_redraw_km2: float | None = Field(
+        None, description="Gained km² in fragments flagged as the source's redraws."
+    )
+    lost_redraw_km2: float | None = Field(
+        None, description="Lost km² in fragments flagged as the source's redraws."
+    )
+    redraw_reasons: str | None = Field(None, description="The reasons flagged, comma-separated.")
     geometry: dict[str, Any] | None = Field(
-        None, description="A GeoJSON FeatureCollection of gained and lost, with geometry=true."
+        None,
+        description="With geometry=true: a GeoJSON FeatureCollection of the fragments, "
+        "largest first, each with the properties of a `fragments` item.",
+    )
+    fragments: list[FragmentOut] | None = Field(
+        None,
+        description="Without geometry (JSON only): the fragments, largest first (the `top` "
+        "largest with top=N), with where they lie, as `vigil territory change` lists them.",
     )
 
 
@@ -238,15 +305,51 @@ class PeriodOut(Schema):
 
 
 class RecordOut(Schema):
-    period_start: str
-    period_end: str
-    value: float | None
-    larger_before: str | None = Field(description="The last period with a larger value.")
-    larger_value: float | None
-    rank_in_year: int | None
-    periods_in_year: int | None
-    year_covered: bool
-    metric: str
+    """A complete period and how its ``metric`` ranks: against the trailing year ending
+    with it (52 weeks, 12 months) and against every period since the data begin."""
+
+    period_start: str = Field(description="First day of the period (YYYY-MM-DD).")
+    period_end: str = Field(description="First day of the next period: [start, end).")
+    value: float | None = Field(description="The period's metric, km² (net: signed).")
+    larger_before: str | None = Field(
+        description="Start of the last earlier period with a larger value (the previous "
+        "larger period); null when none was larger since the data begin."
+    )
+    larger_value: float | None = Field(description="That period's value, km².")
+    rank_in_year: int | None = Field(
+        description="Rank in the trailing year ending with this period (1 = largest; "
+        "ties share a rank)."
+    )
+    periods_in_year: int | None = Field(
+        description="Periods in that window (52 weeks or 12 months once the data cover it)."
+    )
+    year_covered: bool = Field(description="Whether the data cover the whole trailing year.")
+    metric: str = Field(description="What is ranked: gained, lost or net.")
+    gained_km2: float | None = Field(None, description="The period's gained area, km².")
+    lost_km2: float | None = Field(None, description="The period's lost area, km².")
+    net_km2: float | None = Field(None, description="The period's net change, km².")
+    window_start: str | None = Field(
+        None, description="Start of the first period of the trailing-year window."
+    )
+    rank_in_data: int | None = Field(
+        None, description="Rank among all complete periods since the data begin, up to this one."
+    )
+    periods_in_data: int | None = Field(
+        None, description="Complete periods since the data begin, this one included."
+    )
+    data_start: str | None = Field(None, description="Start of the data's first complete period.")
+    larger_end: str | None = Field(None, description="End of the previous larger period.")
+    largest_since: str | None = Field(
+        None,
+        description="The period is the largest since this day: the end of the previous "
+        "larger period, or data_start when none was larger.",
+    )
+    record: bool | None = Field(
+        None, description="True when no earlier period since the data begin was larger."
+    )
+    tied_before: str | None = Field(
+        None, description="Start of the last period since larger_before with the same value."
+    )
 
 
 class RegionOut(Schema):
@@ -303,6 +406,15 @@ class ChangeQuery(FormatQuery):
     grey: bool = param(False, GREY, kind="boolean")
     geometry: bool = param(False, GEOMETRY, kind="boolean")
     simplify: float | None = param(None, SIMPLIFY, kind="number")
+    redraws: bool = param(
+        True,
+        "Flag the fragments the source redrew rather than gained or lost (vigil.territory."
+        "redraws); the figures stay raw, the flagged km² are given beside them.",
+        kind="boolean",
+    )
+    top: int | None = param(
+        None, "List only the N largest fragments (default: all; 0: none).", kind="integer"
+    )
 
 
 class SeriesQuery(FormatQuery):
@@ -315,6 +427,12 @@ class RecordsQuery(FormatQuery):
     freq: str = param("week", FREQ, enum=tuple(P.Freq))
     metric: str = param("gained", "What to rank: gained, lost or net km².", enum=METRICS)
     last: int | None = param(None, "Only the last N periods.", kind="integer")
+    period: str | None = param(
+        None,
+        "Only the period holding this date (YYYY-MM-DD, any day of it or its start; "
+        "YYYY-MM for a month with freq=month): one row. 400 when the date is outside the "
+        "data or its period is not complete.",
+    )
 
 
 class RegionsQuery(FormatQuery):
@@ -379,14 +497,34 @@ def change(request: HttpRequest, params: Query[ChangeQuery]) -> dict[str, Any]:
     a = _in_data(parse_date(params.date_from, "date_from"), "date_from")
     b = parse_date(params.date_to, "date_to")
     _ordered(a, b)
-    result = t.change(a, b, with_grey=params.grey)
+    if params.top is not None and params.top < 0:
+        raise InputError("expected a number of fragments ≥ 0", param="top")
+    tolerance = _simplify(params.simplify)
+
+    def compute() -> tuple[Change, pd.DataFrame]:
+        result = t.change(a, b, with_grey=params.grey, redraws=params.redraws)
+        # placed as the CLI and the brief place them (Territory.locate_fragments)
+        return result, t.locate_fragments(result) if t.has_geography() else result.fragments
+
+    # one overlay, flagging and placing for every zoom's simplification and format
+    asked = (territory.version().tag, a, b, params.grey, params.redraws)
+    result, located = web_cache.memo(web_cache.key("change", asked), compute)
     record = result.summary()
+    located = located.head(params.top) if params.top is not None else located
+    points = shapely.point_on_surface(located.geometry.to_numpy())
+    bounds = shapely.bounds(located.geometry.to_numpy()).round(6)
+    located = located.assign(
+        lon=shapely.get_x(points).round(6),
+        lat=shapely.get_y(points).round(6),
+        bbox=pd.Series([list(b) for b in bounds], index=located.index, dtype=object),
+    )
     if params.geometry:
-        frame = change_frame(result)
-        tolerance = _simplify(params.simplify)
+        frame = change_frame(result, located)
         if tolerance:
             frame["geometry"] = shapely.simplify(frame.geometry.values, tolerance)
         record["geometry"] = json.loads(frame.to_json(drop_id=True))
+    elif not render.wants_csv(request, params.fmt):
+        record["fragments"] = _records(located.drop(columns=["geometry", "kept"], errors="ignore"))
     return record
 
 
@@ -419,8 +557,30 @@ def records(request: HttpRequest, params: Query[RecordsQuery]) -> list[dict[str,
     _one_of(params.metric, "metric", METRICS, "gained, lost or net")
     if params.last is not None and params.last < 1:
         raise InputError("expected a positive number of periods", param="last")
-    frame = territory.store().records(P.freq(params.freq).value, metric=params.metric)
+    freq = P.freq(params.freq)
+    t = territory.store()
+    table = t.series(freq.value)
+    frame = series_mod.record_details(table, freq, params.metric)
+    if params.period is not None:
+        if params.last is not None:
+            raise InputError("give last or period, not both", param="last")
+        day = _period_day(params.period, freq)
+        at = series_mod.find_period(table, freq, day, "period", data_end=t.dates()[-1])
+        return _records(frame.iloc[[at]])
     return _records(frame.tail(params.last) if params.last else frame)
+
+
+def _period_day(value: str, freq: P.Freq) -> dt.date:
+    """A ``period`` parameter as a day: a date, or ``YYYY-MM`` (the 1st) for months."""
+    text = value.strip()
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        if freq is not P.Freq.MONTH:
+            raise InputError(
+                f"{text} names a month: give a date (YYYY-MM-DD) with freq={freq.value}",
+                param="period",
+            )
+        return parse_date(f"{text}-01", "period")
+    return parse_date(text, "period")
 
 
 @router.get(

@@ -14,9 +14,9 @@ import hashlib
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -28,6 +28,7 @@ from vigil.output import jsonable
 from vigil.territory import render
 from vigil.territory import series as S
 from vigil.territory.api import Territory
+from vigil.territory.brief import map_places
 from vigil.web import cache as web_cache
 from vigil.web import territory
 from vigil.web.render import table_csv
@@ -263,51 +264,376 @@ def chart_freq(name: str, query: Mapping[str, str], table: Mapping[str, str | No
     return table[name] or parse_freq(query.get("freq"))
 
 
-@dataclass(frozen=True)
-class RecordLine:
-    label: str  # "Last complete week, gained (2024-10-21 to 2024-10-28)"
-    sentence: str  # records_sentence()
-    metric: str  # gained, lost or net
+METRIC_NAMES = ("gained", "lost", "net")
+RECORD_FREQS = ("week", "month")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_ADJECTIVE = {"week": "weekly", "month": "monthly"}
+_NOUN = {"gained": "gain", "lost": "loss", "net": "net change"}
+TOP_SHOWN = 3  # the window table shows the top periods and the chosen one's neighbours
+NEIGHBOURS = 2  # ranks either side of the chosen period
 
 
 @dataclass(frozen=True)
-class Records:
-    """The figures page's records: sentences on the last complete week and month, and
-    the largest weekly gains of all the data."""
+class Chosen:
+    """The periods a reader names on the figures page (``week``, ``month``: any day
+    inside them; ``period``: ``YYYY-MM`` for a month, a date for a week) and the metric
+    the record box ranks (``metric``, default gained). None: the last complete period
+    within the chosen range."""
 
-    lines: list[RecordLine] = field(default_factory=list)
-    largest: list[dict[str, str]] = field(default_factory=list)
+    week: dt.date | None = None
+    month: dt.date | None = None
+    metric: str = "gained"
 
-    @property
-    def headline(self) -> list[RecordLine]:
-        """The gains of the last week and month: what a reader looks for first."""
-        return [line for line in self.lines if line.metric == "gained"]
+    def day(self, freq: str) -> dt.date | None:
+        return self.week if freq == "week" else self.month
+
+    def params(self) -> dict[str, str]:
+        out = {}
+        if self.week:
+            out["week"] = self.week.isoformat()
+        if self.month:
+            out["month"] = self.month.strftime("%Y-%m")
+        if self.metric != "gained":
+            out["metric"] = self.metric
+        return out
 
 
-def records(t: Territory) -> Records:
-    return cached(("records",), lambda: _records(t))
+def parse_month(value: str, parameter: str) -> dt.date:
+    """``YYYY-MM`` (the 1st of that month) or any date of the month (``YYYY-MM-DD``)."""
+    text = value.strip()
+    if _MONTH.fullmatch(text):
+        try:
+            return dt.date(int(text[:4]), int(text[5:]), 1)
+        except ValueError:
+            pass
+    else:
+        try:
+            return parse_date(text, parameter)
+        except InputError:
+            pass
+    raise InputError(
+        f"expected a month as YYYY-MM (or a date in it, YYYY-MM-DD), got {value!r}",
+        param=parameter,
+    )
 
 
-def _records(t: Territory) -> Records:
-    lines: list[RecordLine] = []
-    largest: list[dict[str, str]] = []
-    for freq, noun in (("week", "week"), ("month", "month")):
-        table = series(t, freq, Span())
-        done = table[table.complete.astype(bool)] if len(table) else table
-        if done.empty:
-            continue
-        for metric in ("gained", "lost", "net"):
-            row = S.records(table, P.Freq(freq), metric).iloc[-1]
-            label = (
-                f"Last complete {noun}, {metric} "
-                f"({render.fmt_date(row.period_start)} to {render.fmt_date(row.period_end)})"
+def chosen(query: Mapping[str, str]) -> tuple[Chosen, list[Problem]]:
+    """The periods and metric a figures-page query names, and the parameters rejected
+    (each falls back to its default). Whether the data hold the period is checked by
+    :func:`record_box`."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+
+    def take(name: str, parse: Callable[[str], Any]) -> None:
+        if query.get(name, "").strip():
+            try:
+                values[name] = parse(query[name])
+            except InputError as exc:
+                problems.append(Problem.of(exc))
+
+    take("week", lambda v: parse_date(v, "week"))
+    take("month", lambda v: parse_month(v, "month"))
+    take("period", lambda v: parse_month(v, "period"))
+    take("metric", lambda v: _metric(v, "metric"))
+    if "period" in values:
+        freq = "month" if _MONTH.fullmatch(query["period"].strip()) else "week"
+        if freq in values:
+            problems.append(
+                Problem("period", f"period: give period or {freq}, not both ({freq} is used)")
             )
-            sentence = render.records_sentence(row, metric, freq)
-            lines.append(RecordLine(label, sentence, metric))
-        if freq == "week":
-            top = done.sort_values("gained_km2", ascending=False, kind="stable").head(10)
-            largest = table_rows(top)
-    return Records(lines, largest)
+        else:
+            values[freq] = values["period"]
+    return (
+        Chosen(values.get("week"), values.get("month"), values.get("metric", "gained")),
+        problems,
+    )
+
+
+def _metric(value: str, parameter: str) -> str:
+    key = value.strip().lower()
+    if key not in METRIC_NAMES:
+        raise InputError(f"expected {', '.join(METRIC_NAMES)}, got {value!r}", param=parameter)
+    return key
+
+
+@dataclass(frozen=True)
+class RecordBox:
+    """The figures page's answer to "was this week (month) a record, and since when?"
+    for one period: the headline sentence for the chosen metric, every metric's value
+    and ranks, the trailing year ranked around the period, and links to its neighbours."""
+
+    freq: str
+    start: dt.date
+    end: dt.date  # the day after the period (the next period's start)
+    title: str  # "Week of 2024-11-18" / "November 2024"
+    period: str  # "2024-11-18 to 2024-11-25"
+    why: str  # why this period: chosen, or the last complete one of the range
+    metric: str
+    head: str  # the value and since when it is the largest
+    tail: str  # its ranks ("" for the first period of the data)
+    figures: list[dict[str, str]]
+    figures_caption: str
+    window: list[dict[str, str]]  # the top periods, a gap, the chosen one's neighbours
+    window_all: list[dict[str, str]]
+    window_caption: str
+    links: dict[str, str]  # previous, next, last: query strings
+
+
+def records_boxes(
+    t: Territory, asked: Span, picked: Chosen
+) -> tuple[list[RecordBox], list[Problem]]:
+    """A record box per frequency (week, month), for the period ``picked`` names or
+    else the last complete one ending on or before the end of the range ``asked``; a
+    named period the data do not hold is a problem, and the box shows the default."""
+    boxes: list[RecordBox] = []
+    problems: list[Problem] = []
+    for freq in RECORD_FREQS:
+        day = picked.day(freq)
+        try:
+            box = record_box(t, freq, asked, picked, day)
+        except InputError as exc:
+            problems.append(Problem.of(exc))
+            box = record_box(t, freq, asked, picked, None)
+        if box is not None:
+            boxes.append(box)
+    return boxes, problems
+
+
+def default_period_day(t: Territory, freq: str, asked: Span) -> dt.date | None:
+    """A day in the last complete period of ``freq`` whose last day is on or before the
+    end of ``asked`` (default: the data's last day); None when there is none."""
+    table = series(t, freq, Span())
+    if table.empty:
+        return None
+    done = table[table.complete.astype(bool)]
+    end = asked.end or t.dates()[-1]
+    fit = done[[e - S.BEFORE <= end for e in done.period_end]]
+    if fit.empty:
+        return None
+    return render_date(fit.period_start.iloc[-1])
+
+
+def record_box(
+    t: Territory, freq: str, asked: Span, picked: Chosen, day: dt.date | None
+) -> RecordBox | None:
+    """The record box of the ``freq`` period holding ``day`` (None: the default,
+    :func:`default_period_day`). InputError naming ``week``/``month`` when the data do
+    not hold that period complete; None when the data hold no complete period."""
+    why = f"the {freq} chosen"
+    if day is None:
+        day = default_period_day(t, freq, asked)
+        if day is None:
+            return None
+        why = (
+            f"the last complete {freq} up to {asked.end}, the end of the range shown"
+            if asked.end
+            else f"the last complete {freq} of the data"
+        )
+    key = ("record-box", freq, day, picked.metric, asked, why)
+    return cached(key, lambda: _record_box(t, freq, asked, picked, day, why))
+
+
+def _record_box(
+    t: Territory, freq: str, asked: Span, picked: Chosen, day: dt.date, why: str
+) -> RecordBox:
+    table = series(t, freq, Span())
+    f = P.Freq(freq)
+    last = t.dates()[-1]
+    rec = S.period_record(table, f, picked.metric, day, freq, data_end=last)
+    figures = []
+    for metric in METRIC_NAMES:
+        row = S.record_details(table, f, metric)
+        row = row[row.period_start == rec.row.period_start].iloc[0]
+        figures.append(
+            {
+                "metric": metric,
+                "value": render.fmt_km2(row.value, signed=metric == "net"),
+                "rank_year": _rank_text(row, freq, year=True),
+                "rank_data": _rank_text(row, freq, year=False),
+                "since": _since_text(row, freq, metric),
+                "chosen": "yes" if metric == picked.metric else "",
+            }
+        )
+    start, end = rec.period_start, rec.period_end
+    ranked = cast("list[dict[str, Any]]", rec.window.to_dict(orient="records"))
+    all_rows = [_window_row(r, freq, picked.metric) for r in ranked]
+    chosen_rank = int(rec.row.rank_in_year)
+    shown = [
+        r
+        for r in all_rows
+        if int(r["rank"]) <= TOP_SHOWN or abs(int(r["rank"]) - chosen_rank) <= NEIGHBOURS
+    ]
+    compact: list[dict[str, str]] = []
+    for r in shown:
+        if compact and all_rows.index(r) > all_rows.index(compact[-1]) + 1:
+            compact.append({"gap": "yes"})
+        compact.append(r)
+    n = int(rec.row.periods_in_year)
+    title = f"Week of {start}" if freq == "week" else _month_name(start)
+    figures_caption = f"{title}: each figure, its rank (1 = largest) and since when"
+    if not bool(rec.row.year_covered):
+        figures_caption += f"; the trailing year holds only the {n} {freq}s since the data begin"
+    head, tail = record_parts(rec.row, freq, picked.metric)
+    window_caption = (
+        f"The {n} {freq}s of the trailing year to {end}, ranked by {_NOUN[picked.metric]} (km²)"
+        if bool(rec.row.year_covered)
+        else f"The {n} {freq}s since the data begin to {end}, ranked by "
+        f"{_NOUN[picked.metric]} (km²; the data cover less than a year before it)"
+    )
+    return RecordBox(
+        freq=freq,
+        start=start,
+        end=end,
+        title=title,
+        period=f"{start} to {end}",
+        why=why,
+        metric=picked.metric,
+        head=head,
+        tail=tail,
+        figures=figures,
+        figures_caption=figures_caption,
+        window=compact,
+        window_all=all_rows,
+        window_caption=window_caption,
+        links=_neighbour_links(table, freq, start, asked, picked),
+    )
+
+
+def _neighbour_links(
+    table: pd.DataFrame, freq: str, start: dt.date, asked: Span, picked: Chosen
+) -> dict[str, str]:
+    """Query strings of the figures page for the period before and after ``start`` (when
+    the data hold them complete) and for the last complete one."""
+    done = [render_date(d) for d in table[table.complete.astype(bool)].period_start]
+    i = done.index(start)
+    base = {k: v for k, v in (("from", asked.start), ("to", asked.end)) if v}
+
+    def query(day: dt.date) -> str:
+        params = {**{k: v.isoformat() for k, v in base.items()}, **picked.params()}
+        params[freq] = day.isoformat() if freq == "week" else day.strftime("%Y-%m")
+        return urlencode(params)
+
+    links = {}
+    if i > 0:
+        links["previous"] = query(done[i - 1])
+    if i + 1 < len(done):
+        links["next"] = query(done[i + 1])
+        links["last"] = query(done[-1])
+    return links
+
+
+def render_date(value: object) -> dt.date:
+    """A period start of a series frame as a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(str(value)).date()
+
+
+def _month_name(day: dt.date) -> str:
+    return f"{render.MONTHS[day.month - 1]} {day.year}"
+
+
+def period_phrase(day: object, freq: str) -> str:
+    """``the week of 2024-11-18`` / ``November 2024``."""
+    d = render_date(day)
+    return f"the week of {d}" if freq == "week" else _month_name(d)
+
+
+def _amount(value: Any, metric: str) -> str:
+    return render.fmt_km2(float(value), signed=metric == "net")
+
+
+def record_sentence(row: pd.Series, freq: str, metric: str) -> str:
+    """How a period ranks, in one sentence (a row of S.record_details): its value; the
+    last larger period ("the largest weekly gain since the week of 2024-11-18
+    (235.0 km²)"), or "larger than any week since the data begin (…)"; its rank in the
+    trailing year, or since the data begin when they cover less than a year before it.
+    "Since the data begin" is said only of the whole data, never of a trailing window."""
+    head, tail = record_parts(row, freq, metric)
+    return f"{head}; {tail}." if tail else f"{head}."
+
+
+def record_parts(row: pd.Series, freq: str, metric: str) -> tuple[str, str]:
+    """:func:`record_sentence` in two parts: the value and since when it is the
+    largest; its ranks ("" for the data's first period)."""
+    what = {
+        "gained": f"{_amount(row.value, metric)} gained",
+        "lost": f"{_amount(row.value, metric)} lost",
+        "net": f"a net change of {_amount(row.value, metric)}",
+    }[metric]
+    when = period_phrase(row.period_start, freq)
+    if int(row.periods_in_data) == 1:
+        return (
+            f"{what} in {when}: the first {freq} of the data, "
+            "with nothing earlier to compare it with",
+            "",
+        )
+    ranks = [_rank_text(row, freq, year=True, long=True)]
+    if bool(row.year_covered):
+        ranks.append(_rank_text(row, freq, year=False, long=True))
+    return f"{what} in {when}: {_since_text(row, freq, metric)}", "; ".join(ranks)
+
+
+def _since_text(row: pd.Series, freq: str, metric: str, *, noun: str = "", first: str = "") -> str:
+    """The "since when" part: what the last larger period was, or that none was."""
+    noun = noun or f"{_ADJECTIVE[freq]} {_NOUN[metric]}"
+    first = first or period_phrase(row.data_start, freq)
+    tied = "" if pd.isna(row.tied_before) else period_phrase(row.tied_before, freq)
+    if int(row.periods_in_data) == 1:
+        return f"the first {freq} of the data"
+    if metric != "net" and round(float(row.value), 1) == 0:
+        return f"no {_NOUN[metric]} to speak of (under 0.05 km²)"
+    if pd.isna(row.larger_before):
+        if tied:
+            return f"as large as the largest {freq} since the data begin ({first}), equal to {tied}"
+        return f"larger than any {freq} since the data begin ({first})"
+    larger = period_phrase(row.larger_before, freq)
+    value = _amount(row.larger_value, metric)
+    if render_date(row.larger_end) == render_date(row.period_start):
+        text = f"less than the {freq} before ({larger}: {value})"
+    else:
+        text = f"the largest {noun} since {larger} ({value})"
+    return f"{text}, equal to {tied}" if tied else text
+
+
+def _rank_text(row: pd.Series, freq: str, *, year: bool, long: bool = False) -> str:
+    """``rank 3 of the 52 weeks of the trailing year`` / ``… since the data begin``."""
+    if year:
+        rank, n = int(row.rank_in_year), int(row.periods_in_year)
+        if not long:
+            return f"{rank} of {n}"
+        if bool(row.year_covered):
+            where = f"the trailing year ({render_date(row.window_start)} to {row.period_end})"
+            return f"rank {rank} of the {n} {freq}s of {where}"
+        return (
+            f"rank {rank} of the {n} {freq}s since the data begin "
+            "(the data cover less than a year before it)"
+        )
+    rank, n = int(row.rank_in_data), int(row.periods_in_data)
+    return f"rank {rank} of the {n} {freq}s since the data begin" if long else f"{rank} of {n}"
+
+
+def _window_row(r: Mapping[str, Any], freq: str, metric: str) -> dict[str, str]:
+    start, end = render_date(r["period_start"]), render_date(r["period_end"])
+    return {
+        "rank": str(int(r["rank"])),
+        "period": f"{start} to {end}",
+        "label": period_phrase(start, freq),
+        "value": render.fmt_number(float(r["value"]), signed=metric == "net"),
+        "chosen": "yes" if r["chosen"] else "",
+    }
+
+
+def largest_gains(t: Territory) -> tuple[list[dict[str, str]], dt.date | None]:
+    """The ten largest weekly gains of all the data, and the first week's start."""
+    table = series(t, "week", Span())
+    done = table[table.complete.astype(bool)] if len(table) else table
+    if done.empty:
+        return [], None
+    top = done.sort_values("gained_km2", ascending=False, kind="stable").head(10)
+    return table_rows(top), render_date(done.period_start.iloc[0])
 
 
 def table_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
@@ -366,7 +692,11 @@ def _change_chart(t: Territory, a: dt.date, b: dt.date, ext: str) -> bytes:
     change = t.change(a, b)
     before = t.geometry(change.snapshot_from)
     credit = t.store.source_credit(change.source)
-    return draw(lambda path: render.chart_change_map(change, before, path, credit=credit), ext)
+    places = map_places(t, change)  # names, oblast lines, as the CLI's change map
+    return draw(
+        lambda path: render.chart_change_map(change, before, path, credit=credit, places=places),
+        ext,
+    )
 
 
 def draw(paint: Callable[[Path], object], ext: str) -> bytes:

@@ -99,7 +99,10 @@ def map_page(request: HttpRequest) -> HttpResponse:
 # -- the figures ---------------------------------------------------------------------------
 @require_safe
 def figures_page(request: HttpRequest) -> HttpResponse:
-    """Weekly and monthly charts (PNG, SVG, CSV), records, and the latest brief."""
+    """Was this week (month) a record, and since when? Record boxes for the periods the
+    reader chose (``week``, ``month``, ``period``; else the last complete ones of the
+    range ``from``–``to``), weekly and monthly charts (SVG, PNG, CSV), the largest
+    weekly gains, and the latest brief."""
     problems: list[Problem] = []
     try:
         t = territory.store()
@@ -109,8 +112,15 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         except InputError as exc:
             problems.append(Problem.of(exc))
             asked = pages.Span()
-        charts = [_figure(t, name, asked) for name in ("weekly", "monthly")]
-        records = pages.records(t)
+        picked, bad = pages.chosen(request.GET)
+        problems += bad
+        boxes, bad = pages.records_boxes(t, asked, picked)
+        problems += bad
+        charts = [
+            _figure(t, name, _chart_asked(asked, picked, boxes, freq, base["first"]))
+            for name, freq in (("weekly", "week"), ("monthly", "month"))
+        ]
+        largest, data_start = pages.largest_gains(t)
     except VigilError as exc:
         return _unavailable(request, exc, "figures")
     context = {
@@ -118,10 +128,34 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         "section": "figures",
         "problems": problems,
         "asked": asked,
+        "picked": picked,
+        "metrics": pages.METRIC_NAMES,
+        "boxes": boxes,
+        "week_box": next((b for b in boxes if b.freq == "week"), None),
+        "month_box": next((b for b in boxes if b.freq == "month"), None),
         "charts": charts,
-        "records": records,
+        "largest": largest,
+        "data_start": data_start,
     }
     return render(request, "web/figures.html", context, status=_status(problems))
+
+
+def _chart_asked(
+    asked: pages.Span,
+    picked: pages.Chosen,
+    boxes: list[pages.RecordBox],
+    freq: str,
+    data_first: dt.date,
+) -> pages.Span:
+    """The span a chart shows: the range asked for; without one, a chosen week's
+    trailing year (the weekly chart's default span, ending with that week)."""
+    if asked.start or asked.end or freq != "week" or picked.week is None:
+        return asked
+    box = next((b for b in boxes if b.freq == "week"), None)
+    if box is None:
+        return asked
+    first = box.start - dt.timedelta(weeks=pages.WEEKS_SHOWN - 1)
+    return pages.Span(max(first, data_first), box.end - dt.timedelta(days=1))
 
 
 _TITLES = {
@@ -139,10 +173,10 @@ def _figure(t: Territory, name: str, asked: pages.Span) -> dict[str, Any]:
     if rows:
         last = rows[-1]
         alt = (
-            f"Bar chart of the Russian-controlled area gained (up, red) and lost (down, blue) "
-            f"per {freq} in km², with the net change and the controlled area as lines, "
+            f"Bar chart of the Russian-controlled area gained (bars up) and lost (bars down) "
+            f"per {freq} in km², with the net change, "
             f"{rows[0]['period'].split(' to ')[0]} to {last['period'].split(' to ')[1]}. "
-            f"Latest {freq}: {last['gained']} km² gained, {last['lost']} km² lost, "
+            f"Last {freq} shown: {last['gained']} km² gained, {last['lost']} km² lost, "
             f"net {last['net']} km²; controlled area {last['area']} km²."
         )
     else:
