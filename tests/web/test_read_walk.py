@@ -125,6 +125,8 @@ TERRITORY = {
     "api:regions",
     "api:boundaries",
     "api:settlements",
+    "api:basemap",
+    "api:places",
     "api:compare",
     "api:lag",
     "api:compare_map",
@@ -198,6 +200,34 @@ def requests_for(name: str, k: Keys) -> list[str]:
         "cases-stats-data": lambda: [
             _url(name, {"by": b}) for b in ("organisation", "charge", "status")
         ],
+        # the registry's lists, releases, differences and indexes (registry_views)
+        "registry-lists": lambda: [_url(name)],
+        "registry-list": lambda: [_url(name, org=o) for o in k.orgs],
+        "registry-release": lambda: [
+            u
+            for o in k.orgs[:3]
+            for r in k.releases
+            for u in (_url(name, org=o, release=r), _csv(_url(name, org=o, release=r)))
+        ],
+        "registry-diff": lambda: [
+            *(_url(name, org=o) for o in k.orgs[:3]),
+            *(_url(name, {"from": a, "to": b}, org=o) for o in k.orgs[:3] for a, b in pairs),
+            *(_csv(_url(name, {"from": a, "to": b}, org=o)) for o in k.orgs[:2] for a, b in pairs),
+        ],
+        "registry-cases": lambda: [
+            _url(name),
+            _csv(_url(name)),
+            *(_url(name, {"q": n}) for n in some),
+            *(_url(name, {"q": c}) for c in k.cases[:3]),
+            _url(name, {"status": "in_court", "sort": "-defendants"}),
+        ],
+        "registry-organisations": lambda: [
+            _url(name),
+            _csv(_url(name)),
+            *(_url(name, {"q": o}) for o in k.orgs),
+            _url(name, {"status": "held", "sort": "-members"}),
+        ],
+        "registry-organisation": lambda: [_url(name, ref=o) for o in k.orgs],
         # the cases API (JSON and CSV)
         "api:people": lambda: [
             _url(name),
