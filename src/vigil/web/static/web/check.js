@@ -143,7 +143,7 @@
     return p;
   }
 
-  function figuresTable(figures) {
+  function figuresTable(figures, n) {
     const body = el("tbody");
     for (const f of figures) {
       const head = el("th", { scope: "row" }, f.reading);
@@ -172,7 +172,9 @@
       ),
       body,
     );
-    return el("div", { class: "table-scroll" }, table);
+    // a box that scrolls a wide table on a phone: focusable, so the keyboard scrolls it
+    const box = { class: "table-scroll", tabindex: "0", role: "region" };
+    return el("div", { ...box, "aria-label": `Figures of claim ${n}` }, table);
   }
 
   function card(v, n) {
@@ -193,7 +195,7 @@
         el("p", { class: "claim-tolerance" }, el("strong", null, "Tolerance:"), ` ${v.tolerance.why}`),
       );
     }
-    if (v.figures.length) li.append(figuresTable(v.figures));
+    if (v.figures.length) li.append(figuresTable(v.figures, n));
     if (v.caveats.length) {
       li.append(el("ul", { class: "claim-caveats" }, ...v.caveats.map((c) => el("li", null, c))));
     }
