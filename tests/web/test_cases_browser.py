@@ -206,3 +206,52 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
         _vigil("cases", "hearings", "AVB-2026", "--on", "2026-11-25", "-f", "json", env=env)
     )
     assert api["postponements"] == 5
+
+
+def test_a_reader_filters_by_abbreviation_and_downloads_the_list_on_a_phone(site, browser):
+    """Issue 16, as a reader on a phone: the heading counts political prisoners only; an
+    organisation typed as a Cyrillic abbreviation filters the list; the download link
+    carries the filters and gives the same rows; the table scrolls inside its box; the
+    footer credits the registry."""
+    import csv
+    import io
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.web.conftest import set_viewport
+
+    base, _secret, _env = site
+    driver = browser
+    set_viewport(driver, 390, 844, mobile=True)
+    _open(driver, f"{base}/prisoners/?on=2026-11-01")
+    lead = driver.find_element(By.CSS_SELECTOR, ".cases-count").text
+    assert lead.startswith("9 political prisoners on 1 November 2026"), lead  # not 15
+    field = driver.find_element(By.ID, "cases-organisation")
+    field.send_keys("АВБ")
+    form = driver.find_element(By.CSS_SELECTOR, "form.cases-filters")
+    driver.execute_script("arguments[0].requestSubmit()", form)
+    WebDriverWait(driver, 20).until(lambda d: "organisation=" in d.current_url)
+    _open(driver, driver.current_url)
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.cases-list tbody tr")
+    refs = [r.find_elements(By.TAG_NAME, "td")[-1].text for r in rows]
+    assert refs and "VRW-002" not in refs and "VRW-001" in refs  # the party's members
+    value = driver.find_element(By.ID, "cases-organisation").get_attribute("value")
+    assert value == "Azad Vətəndaşlar Birliyi"
+    # the table scrolls in its box; the page itself does not scroll sideways
+    box = driver.find_element(By.CSS_SELECTOR, ".table-scroll")
+    assert driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", box)
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 390
+    # the download: the page's filters, the page's rows
+    link = driver.find_element(By.LINK_TEXT, "Download this list as CSV").get_attribute("href")
+    assert "organisation=O00001" in link and "format=csv" in link
+    with urllib.request.urlopen(link) as answer:  # the test's own server
+        data = answer.read()
+    assert data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r[-1] for r in table[1:]] == refs
+    footer = driver.find_element(By.CSS_SELECTOR, "footer.site-footer").text
+    assert footer.startswith("Data: the Vigil registry of political prisoners")
+    assert "Areas are geodesic" not in footer
+    assert console_errors(driver) == []

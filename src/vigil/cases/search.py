@@ -7,6 +7,8 @@ Rows are plain dicts in a fixed column order (:data:`COLUMNS`);
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -135,4 +137,116 @@ def find(query: str, level: Who, limit: int = 10) -> list[dict[str, Any]]:
             "score": round(value, 1),
         }
         for person_id, (value, row) in ranked
+    ]
+
+
+# -- organisations ------------------------------------------------------------------------
+#: The columns of an organisation found: its ref, name and short name, the name or
+#: abbreviation that matched, and the score (100: the same name or abbreviation once
+#: folded; 97: the initials of its name).
+ORGANISATION_COLUMNS = ("ref", "name", "short_name", "matched", "score")
+#: Sounds that abbreviations in two scripts write with different letters once folded:
+#: H (İHMM, folded x inside a word, g at its start) and Х or Г; Azerbaijani C and
+#: Cyrillic Ц/Ч (fold: j, c).
+_ABBREVIATION_LETTERS = str.maketrans({"j": "c", "x": "g"})
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: Short words an abbreviation usually leaves out (English, Russian, Belarusian,
+#: Ukrainian, Azerbaijani): "Centre for Civil Liberties" is CCL.
+_SMALL_WORDS = frozenset(
+    {"of", "for", "the", "and", "in", "on", "и", "в", "на", "по", "і", "й", "ў", "та", "və"}
+)
+
+
+def abbreviation(text: str) -> str:
+    """An abbreviation as plain letters, the same in any script: its letters folded as
+    one word (:func:`vigil.cases.names.fold`: ХПГ and KhPG are ``xpg``), then H, Х
+    and Г alike, Azerbaijani C and Cyrillic Ц/Ч alike. "İHMM", "ИХММ" and "IHMM" are
+    one; so are "АВБ" and "AVB", "ХПГ" and "KHPG"."""
+    letters = "".join(ch for ch in unicodedata.normalize("NFC", str(text)) if ch.isalpha())
+    return fold(letters).replace(" ", "").translate(_ABBREVIATION_LETTERS)
+
+
+def initials(name: str) -> list[str]:
+    """The abbreviations a name may go by, as :func:`abbreviation` writes them: the
+    first letters of all its words, and of its words less the small ones ("of", "и",
+    "və"…); "Azad Vətəndaşlar Birliyi" is AVB."""
+    words = _WORD.findall(unicodedata.normalize("NFC", str(name)))
+    found = []
+    for chosen in (words, [w for w in words if w.lower() not in _SMALL_WORDS]):
+        letters = abbreviation("".join(w[0] for w in chosen if w[0].isalpha()))
+        if len(letters) >= 2 and letters not in found:
+            found.append(letters)
+    return found
+
+
+def _looks_like_abbreviation(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return " " not in text.strip() and 2 <= len(letters) <= 10
+
+
+def organisation_names(o: Any) -> list[str]:
+    """The names an organisation goes by: its name, its short name, and other names
+    when the registry records them (an ``other_names`` field, one per line)."""
+    names = [o.name, o.short_name, *str(getattr(o, "other_names", "") or "").splitlines()]
+    return [n.strip() for n in names if n and n.strip()]
+
+
+def organisation_score(query: str, o: Any) -> tuple[float, str]:
+    """How well ``query`` names the organisation ``o`` (0–100) and the name or
+    abbreviation that matched: its ref (100); a name or the short name in any script
+    or spelling (folded: the token-set ratio, so a part of the name finds it, and 0.9
+    of the partial ratio for the beginning of a word typed); for a one-word query, an
+    abbreviation across scripts: the short name (100) or the initials of a name (97)."""
+    text = str(query).strip()
+    if o.ref and text.casefold() == o.ref.casefold():
+        return 100.0, o.ref
+    folded = fold(text)
+    best, matched = 0.0, ""
+    names = organisation_names(o)
+    for name in names:
+        key = fold(name)
+        if not folded or not key:
+            continue
+        value = max(
+            float(fuzz.token_sort_ratio(folded, key)),
+            float(fuzz.token_set_ratio(folded, key)) * (1.0 if len(folded) >= 4 else 0.8),
+            float(fuzz.partial_ratio(folded, key)) * 0.9 if len(folded) >= 4 else 0.0,
+        )
+        if value > best:
+            best, matched = value, name
+    if _looks_like_abbreviation(text):
+        asked = abbreviation(text)
+        for name in names:
+            if name == o.short_name and abbreviation(name) == asked:
+                return 100.0, name
+            if asked in initials(name) and best < 97.0:
+                best, matched = 97.0, name
+    return best, matched
+
+
+def find_organisations(query: str, level: Who, limit: int = 10) -> list[dict[str, Any]]:
+    """Organisations ``level`` may see that ``query`` names: by ref, name, short name or
+    another recorded name, in any script or spelling, or by abbreviation ("ИХММ" finds
+    İnsan Haqları Müdafiəçiləri Mərkəzi, İHMM), best first (ties by name), at most
+    ``limit``; rows of :data:`ORGANISATION_COLUMNS`."""
+    from vigil.cases.models import Organisation
+
+    text = str(query).strip()
+    if not fold(text) and not any(ch.isalpha() for ch in text):
+        raise InputError(f"{query!r} has no letters to match", param="q")
+    found = []
+    for o in policy.visible(Organisation, level).order_by("key", "id"):
+        value, matched = organisation_score(text, o)
+        if value >= FIND_THRESHOLD:
+            found.append((value, o, matched))
+    found.sort(key=lambda item: -item[0])  # stable: equal scores stay by name
+    return [
+        {
+            "ref": o.ref or "",
+            "name": o.name,
+            "short_name": o.short_name,
+            "matched": matched,
+            "score": round(value, 1),
+        }
+        for value, o, matched in found[:limit]
     ]

@@ -85,6 +85,11 @@ class PersonRow(Schema):
     since: str | None
     organisations: str
     charges: str
+    role: str = Field(description="The person's roles in cases (defendant, lawyer, …).")
+    counted: bool = Field(
+        description="Counted as a political prisoner on the date: a defendant, or on a "
+        "published list or designated, in custody or under house arrest."
+    )
     matched: str | None = Field(None, description="With q: the name that matched.")
 
 
@@ -180,10 +185,18 @@ class CountOut(Schema):
 class PeopleQuery(FormatQuery):
     on: str | None = date_param("Status on this date (default: today).")
     status: str | None = param(None, "deprived (held or house arrest), or a custody or event.")
-    organisation: str | None = param(None, "An organisation's ref or name.")
+    organisation: str | None = param(
+        None, "An organisation: its ref, name, short name or abbreviation, in any script."
+    )
     charge: str | None = param(None, "An article, as 'Criminal Code 220.1'.")
-    designation: str | None = param(None, "Designated by this organisation.")
+    designation: str | None = param(
+        None, "Designated by this organisation (ref, name or abbreviation)."
+    )
     release: str | None = param(None, "On this list release (its ref).")
+    role: str | None = param(None, "Only people with this role in a case.", enum=views.ROLES)
+    counted: str | None = param(
+        None, "1: only the people counted as political prisoners on the date.", enum=("0", "1")
+    )
     q: str | None = param(None, "Names matching this, best match first (any script).")
 
 
@@ -195,22 +208,34 @@ class PeopleQuery(FormatQuery):
 )
 def people(request: HttpRequest, params: Query[PeopleQuery]) -> HttpResponse:
     """As ``vigil cases list --format json``: ref, name, status, custody, since,
-    organisations, charges (and ``matched`` with ``q``, best match first)."""
+    organisations, charges, and the list page's ``role`` and ``counted`` (and
+    ``matched`` with ``q``, best match first). ``organisation`` and ``designation``
+    take an abbreviation or a name in any script, as the page's filter does."""
     level = _level(request)
+    problems: list[Any] = []
+    found: dict[str, str | None] = {}
+    for name, offered in (
+        ("organisation", views.organisations(level)),
+        ("designation", views.designators(level)),
+    ):
+        value, problem = views.resolve_organisation(
+            getattr(params, name) or "", name, level, offered
+        )
+        if problem is not None:
+            raise _problem([problem])
+        found[name] = value
     query = views.ListQuery(
         q=(params.q or "").strip()[:200],
         on=parse_optional_date(params.on, "on"),
         status=_one_of((params.status or "").strip(), "status", list(views.STATUSES)),
-        organisation=_one_of(
-            params.organisation, "organisation", [o["value"] for o in views.organisations(level)]
-        ),
+        organisation=found["organisation"],
         charge=_one_of(params.charge, "charge", [o["value"] for o in views.articles(level)]),
-        designation=_one_of(
-            params.designation, "designation", [o["value"] for o in views.designators(level)]
-        ),
+        designation=found["designation"],
         release=_one_of(params.release, "release", [o["value"] for o in views.releases(level)]),
+        role=_one_of(params.role, "role", list(views.ROLES)),
+        counted=params.counted not in (None, "", "0")
+        and _one_of(params.counted, "counted", ["1"]) == "1",
     )
-    problems: list[Any] = []
     frame = views.people(query, level, problems)
     if problems:
         raise _problem(problems)

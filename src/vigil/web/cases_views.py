@@ -1,5 +1,12 @@
-"""Public pages of the cases registry: the list of political prisoners, a page per
-person and per case, and the counts over time (chart and CSV).
+"""Public pages of the cases registry: the list of political prisoners (HTML, or CSV
+with ``?format=csv``), a page per person and per case, and the counts over time (chart
+and CSV).
+
+Every count of political prisoners is :func:`vigil.cases.stats.counted` (defendants or
+people on a published list or designated, in custody or under house arrest on the
+date); the list shows each person's role in cases and whether they are counted. Every
+page's footer credits the registry (:func:`footer`: the lists and designations it rests
+on, the day it last changed), not the territory's method.
 
 Every view reads the registry as the request's :class:`~vigil.cases.policy.Actor`
 (public for an anonymous reader, more for a signed-in team member), never at a level
@@ -29,7 +36,7 @@ from django.views.decorators.http import require_safe
 
 from vigil.cases import policy
 from vigil.cases.policy import Actor
-from vigil.cases.vocab import Custody, StatusKind
+from vigil.cases.vocab import CaseRole, Custody, StatusKind
 from vigil.dates import parse_date
 from vigil.errors import InputError, VigilError
 from vigil.web import cache as web_cache
@@ -44,7 +51,28 @@ STATUSES = tuple(dict.fromkeys(("deprived", *Custody.values, *StatusKind.values)
 FREQS = ("day", "week", "month", "year")
 GROUPS = ("organisation", "none", "charge", "status")
 CHART_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+#: The chart's width in inches: ``size=narrow`` for phones (the page asks for it below
+#: 600 px), so that its text stays legible at 390 px.
+CHART_SIZES = {"wide": 9.0, "narrow": 4.8}
 CACHE_SECONDS = 300
+ROLES = tuple(CaseRole.values)
+#: The list as a download: ``?format=csv``. The file starts with a byte-order mark, so
+#: that Excel reads its UTF-8 names (Rəşad, Рашад) right; LibreOffice, pandas
+#: (``encoding="utf-8-sig"``) and Python's csv module with ``utf-8-sig`` read it too.
+LIST_FORMATS = ("html", "csv")
+BOM = "\ufeff"
+#: The CSV's columns, as the table shows them (``matched`` only with a name search).
+LIST_COLUMNS = (
+    "name",
+    "matched",
+    "role",
+    "status",
+    "since",
+    "counted",
+    "organisations",
+    "charges",
+    "ref",
+)
 
 
 # -- the reader ---------------------------------------------------------------------------
@@ -64,6 +92,17 @@ def _private(response: HttpResponse, level: Actor) -> HttpResponse:
     return response
 
 
+def footer(level: Actor) -> dict[str, Any]:
+    """What every registry page's footer credits, at the reader's level: the lists and
+    designations the registry rests on (their publishers and dates), the number of
+    sources it cites, the day it last changed (:func:`vigil.cases.stats.credit`), and
+    the rule of its counts. Helper pages include ``web/cases/_footer.html`` with this
+    as ``registry_credit``."""
+    from vigil.cases import stats
+
+    return {**stats.credit(level).as_dict(), "rule": stats.RULE}
+
+
 def _page(
     request: HttpRequest,
     template: str,
@@ -71,7 +110,12 @@ def _page(
     level: Actor,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"section": "prisoners", "reader_level": level.level.label, **context}
+    context = {
+        "section": "prisoners",
+        "reader_level": level.level.label,
+        "registry_credit": footer(level),
+        **context,
+    }
     return _private(render(request, template, context, status=status), level)
 
 
@@ -123,7 +167,7 @@ def organisations(level: Actor) -> list[dict[str, str]]:
     from vigil.cases.models import Organisation
 
     rows = policy.visible(Organisation, level).order_by("key", "id")
-    return [{"value": o.ref or o.name, "label": str(o)} for o in rows]
+    return [{"value": o.ref or o.name, "label": str(o), "name": o.name} for o in rows]
 
 
 def designators(level: Actor) -> list[dict[str, str]]:
@@ -132,7 +176,7 @@ def designators(level: Actor) -> list[dict[str, str]]:
 
     designating = policy.visible(Designation, level).values("organisation_id")
     rows = policy.visible(Organisation, level).filter(id__in=designating).order_by("key", "id")
-    return [{"value": o.ref or o.name, "label": str(o)} for o in rows]
+    return [{"value": o.ref or o.name, "label": str(o), "name": o.name} for o in rows]
 
 
 def articles(level: Actor) -> list[dict[str, str]]:
@@ -169,6 +213,42 @@ def releases(level: Actor) -> list[dict[str, str]]:
     ]
 
 
+def resolve_organisation(
+    text: str, parameter: str, level: Actor, offered: list[dict[str, str]]
+) -> tuple[str | None, Problem | None]:
+    """The organisation among ``offered`` that ``text`` names (its value: ref, else
+    name): the value itself, else :func:`vigil.cases.search.find_organisations` at the
+    reader's level (a name or short name in any script or spelling, an abbreviation
+    such as "ИХММ" for İHMM). Several close matches, or none, are a problem naming the
+    parameter (what the reader may not see is never a candidate: the same answer as
+    for a name that does not exist)."""
+    from vigil.cases import search
+
+    text = text.strip()[:200]
+    if not text:
+        return None, None
+    values = {o["value"] for o in offered}
+    if text in values:
+        return text, None
+    try:
+        hits = search.find_organisations(text, level, limit=20)
+    except VigilError:
+        hits = []
+    hits = [h for h in hits if (h["ref"] or h["name"]) in values]
+    if hits:
+        close = [h for h in hits if h["score"] >= hits[0]["score"] - 5]
+        if len(close) == 1:
+            return close[0]["ref"] or close[0]["name"], None
+        names = "; ".join(
+            f"{h['name']}" + (f" ({h['short_name']})" if h["short_name"] else "") for h in close
+        )
+        message = f"{parameter}: {text!r} names several organisations: {names}; choose one"
+        return None, Problem(parameter, message)
+    what = "organisation" if parameter == "organisation" else "organisation that designates"
+    message = f"{parameter}: no {what} {text!r} (a name, short name or abbreviation)"
+    return None, Problem(parameter, message)
+
+
 @dataclass
 class ListQuery:
     q: str = ""
@@ -178,6 +258,8 @@ class ListQuery:
     charge: str | None = None
     designation: str | None = None
     release: str | None = None
+    role: str | None = None
+    counted: bool = False
     page: int = 1
 
     def params(self, **changes: Any) -> str:
@@ -189,10 +271,37 @@ class ListQuery:
             "charge": self.charge or "",
             "designation": self.designation or "",
             "release": self.release or "",
+            "role": self.role or "",
+            "counted": "1" if self.counted else "",
             "page": "" if self.page == 1 else str(self.page),
         }
         values.update({k: str(v) for k, v in changes.items()})
         return urlencode({k: v for k, v in values.items() if v and (k != "page" or v != "1")})
+
+    def filtered(self) -> bool:
+        return any(
+            [
+                self.q,
+                self.on,
+                self.status,
+                self.organisation,
+                self.charge,
+                self.designation,
+                self.release,
+                self.role,
+                self.counted,
+            ]
+        )
+
+
+def _flag(value: str, parameter: str, problems: list[Problem]) -> bool:
+    text = value.strip().lower()
+    if text in ("", "0", "no", "false", "off"):
+        return False
+    if text in ("1", "yes", "true", "on"):
+        return True
+    problems.append(Problem(parameter, f"{parameter}: expected 1 or 0, got {value!r}"))
+    return False
 
 
 def list_query(
@@ -200,27 +309,57 @@ def list_query(
 ) -> tuple[ListQuery, list[Problem]]:
     """The list's filters from the query, each checked against what the reader may
     see (an organisation, article or release the reader cannot see is the same
-    "not one of these" as one that does not exist)."""
+    "not one of these" as one that does not exist). ``organisation`` and
+    ``designation`` take a ref, a name, a short name or an abbreviation, in any
+    script (:func:`resolve_organisation`)."""
     problems: list[Problem] = []
     query = ListQuery()
     query.q = get.get("q", "").strip()[:200]
     query.on = _date(get.get("on", ""), "on", problems)
     query.status = _choice(get.get("status", "").strip(), "status", STATUSES, problems)
-    for name, key in (
-        ("organisation", "organisations"),
-        ("charge", "articles"),
-        ("designation", "designators"),
-        ("release", "releases"),
-    ):
+    query.role = _choice(get.get("role", "").strip(), "role", ROLES, problems)
+    query.counted = _flag(get.get("counted", ""), "counted", problems)
+    for name, key in (("organisation", "organisations"), ("designation", "designators")):
+        value, problem = resolve_organisation(get.get(name, ""), name, level, options[key])
+        setattr(query, name, value)
+        if problem is not None:
+            problems.append(problem)
+    for name, key in (("charge", "articles"), ("release", "releases")):
         allowed = [o["value"] for o in options[key]]
         setattr(query, name, _choice(get.get(name, "").strip(), name, allowed, problems))
     query.page = _page_number(get.get("page", "").strip(), problems)
     return query, problems
 
 
+def roles_by_ref(level: Actor) -> dict[str, list[str]]:
+    """Each visible person's roles in the visible cases (defendant, lawyer, …), in the
+    vocabulary's order, by ref."""
+    from vigil.cases.models import CaseParticipant
+
+    rows = (
+        policy.visible(CaseParticipant, level)
+        .filter(person__merged_into__isnull=True)
+        .values_list("person__ref", "role")
+    )
+    out: dict[str, set[str]] = {}
+    for ref, role in rows:
+        out.setdefault(ref, set()).add(role)
+    return {ref: [r for r in ROLES if r in roles] for ref, roles in out.items()}
+
+
+def counted_refs(level: Actor, on: dt.date) -> set[str]:
+    """Refs of the people counted as political prisoners on ``on``
+    (:func:`vigil.cases.stats.counted_on`: the one rule)."""
+    from vigil.cases import stats
+
+    ids = stats.counted_on(level, on)
+    return set(policy.people(level).filter(id__in=ids).values_list("ref", flat=True))
+
+
 def people(query: ListQuery, level: Actor, problems: list[Problem]) -> pd.DataFrame:
     """The list at ``level``: filtered, then (with ``q``) only the people whose names
-    match, best match first."""
+    match, best match first. Besides the registry's columns: ``role`` (the person's
+    roles in cases) and ``counted`` (a political prisoner on the date, by the rule)."""
     from vigil.cases import registry
 
     try:
@@ -236,12 +375,20 @@ def people(query: ListQuery, level: Actor, problems: list[Problem]) -> pd.DataFr
     except VigilError as exc:
         problems.append(Problem("", _message(exc)))
         frame = registry.list_people(level, on=query.on)
+    roles = roles_by_ref(level)
+    frame["role"] = frame["ref"].map(lambda ref: ", ".join(roles.get(ref, []))).astype(object)
+    frame["counted"] = frame["ref"].isin(counted_refs(level, query.on or dt.date.today()))
+    if query.role:
+        has_role = frame["ref"].map(lambda ref: query.role in roles.get(ref, []))
+        frame = frame.loc[has_role.astype(bool)]
+    if query.counted:
+        frame = frame.loc[frame["counted"].astype(bool)]
     if query.q:
         try:
             hits = registry.find(query.q, level, limit=SEARCH_LIMIT)
         except VigilError as exc:
             problems.append(Problem("q", f"q: {_message(exc)}"))
-            return frame
+            return frame.reset_index(drop=True)
         order = {ref: i for i, ref in enumerate(hits["ref"])}
         matched = dict(zip(hits["ref"], hits["matched"], strict=True))
         frame = frame[frame["ref"].isin(order)].copy()
@@ -250,10 +397,51 @@ def people(query: ListQuery, level: Actor, problems: list[Problem]) -> pd.DataFr
     return frame.reset_index(drop=True)
 
 
+def duplicate_note(level: Actor, refs: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs among the people ``refs`` that the duplicate finder proposes as one person
+    recorded twice, not merged yet (cached per level and registry version: the finder
+    reads every name)."""
+    from vigil.cases import merge
+
+    wanted = set(refs)
+    if len(wanted) < 2:
+        return []
+
+    def make() -> list[tuple[str, str]]:
+        pairs = merge.duplicates(level)
+        return [(str(a), str(b)) for a, b in zip(pairs["ref_a"], pairs["ref_b"], strict=True)]
+
+    key = web_cache.key("cases-duplicates", (level.level.value, registry_version()))
+    pairs = web_cache.memo(key, make, timeout=CACHE_SECONDS)
+    return [(a, b) for a, b in pairs if a in wanted and b in wanted]
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    """A row of the list as the page and its CSV show it."""
+    return {
+        **r,
+        "status_label": str(r["status"]).replace("_", " "),
+        "counted_label": "yes" if r["counted"] else "no",
+    }
+
+
+def list_csv(rows: list[dict[str, Any]], with_matched: bool) -> str:
+    """The list's rows as CSV (every page of it), with the page's columns: the status
+    as shown ("house arrest"), ``counted`` yes or no; a byte-order mark first (Excel)."""
+    from vigil.output import write_csv
+
+    columns = [c for c in LIST_COLUMNS if with_matched or c != "matched"]
+    shown = {"status": "status_label", "counted": "counted_label"}
+    cells = ([r.get(shown.get(c, c)) or "" for c in columns] for r in rows)
+    return BOM + write_csv(columns, cells, lineterminator="\r\n")
+
+
 # -- the list ------------------------------------------------------------------------------
 @require_safe
 def prisoners_page(request: HttpRequest) -> HttpResponse:
-    """Searchable, filterable, paginated list of the people the reader may see."""
+    """Searchable, filterable, paginated list of the people the reader may see, with
+    each one's role in cases and whether they are counted as a political prisoner on
+    the date; ``?format=csv`` gives every row of the filtered list as a file."""
     level = reader_level(request)
     options = {
         "organisations": organisations(level),
@@ -262,40 +450,76 @@ def prisoners_page(request: HttpRequest) -> HttpResponse:
         "releases": releases(level),
     }
     query, problems = list_query(request.GET, level, options)
+    fmt = _choice(request.GET.get("format", "").strip().lower(), "format", LIST_FORMATS, problems)
     frame = people(query, level, problems)
-    paginator = Paginator(frame.to_dict(orient="records"), PER_PAGE)
+    records = [_row({str(k): v for k, v in r.items()}) for r in frame.to_dict(orient="records")]
+    if fmt == "csv" and not problems:
+        return _list_download(records, bool(query.q), query, level)
+    paginator = Paginator(records, PER_PAGE)
     if query.page > paginator.num_pages:
         problems.append(
             Problem("page", f"page: there are {paginator.num_pages} pages, not {query.page}")
         )
         query.page = 1
     page = paginator.get_page(query.page)
-    rows = [{**r, "status_label": str(r["status"]).replace("_", " ")} for r in page.object_list]
+    on = query.on or dt.date.today()
+    prisoners = [r["ref"] for r in records if r["counted"]]
     context = {
         "problems": problems,
         "query": query,
-        "on": query.on or dt.date.today(),
+        "on": on,
         "options": options,
+        "organisation_label": _label(options["organisations"], query.organisation),
+        "designation_label": _label(options["designators"], query.designation),
         "statuses": [{"value": s, "label": s.replace("_", " ")} for s in STATUSES],
-        "rows": rows,
+        "roles": [{"value": r, "label": str(CaseRole(r).label)} for r in ROLES],
+        "rows": page.object_list,
         "page": page,
         "total": paginator.count,
+        "prisoners": len(prisoners),
+        "rule": _rule(),
+        "duplicates": duplicate_note(level, prisoners),
         "previous_url": f"?{query.params(page=page.number - 1)}" if page.has_previous() else "",
         "next_url": f"?{query.params(page=page.number + 1)}" if page.has_next() else "",
-        "filtered": any(
-            [
-                query.q,
-                query.on,
-                query.status,
-                query.organisation,
-                query.charge,
-                query.designation,
-                query.release,
-            ]
-        ),
+        "counted_url": f"?{query.params(counted=1, page=1)}",
+        "csv_url": f"?{query.params(page=1, format='csv')}",
+        "filtered": query.filtered(),
     }
     status = ERROR_STATUS if problems else 200
     return _page(request, "web/cases/list.html", context, level, status)
+
+
+def _grounds(level: Actor) -> set[int]:
+    from vigil.cases import stats
+
+    return stats.grounds(level)
+
+
+def _role_label(role: str) -> str:
+    try:
+        return str(CaseRole(role).label)
+    except ValueError:
+        return role
+
+
+def _rule() -> str:
+    from vigil.cases import stats
+
+    return stats.RULE
+
+
+def _label(offered: list[dict[str, str]], value: str | None) -> str:
+    """What the organisation field shows for a resolved value (its short name or name)."""
+    return next((o["label"] for o in offered if o["value"] == value), "")
+
+
+def _list_download(
+    records: list[dict[str, Any]], with_matched: bool, query: ListQuery, level: Actor
+) -> HttpResponse:
+    on = (query.on or dt.date.today()).isoformat()
+    name = f"vigil-prisoners-{on}.csv"
+    response = web_render.csv_download(list_csv(records, with_matched), name)
+    return _download_cache(response, level)
 
 
 # -- a person ------------------------------------------------------------------------------
@@ -393,9 +617,16 @@ def person_page(request: HttpRequest, ref: str) -> HttpResponse:
         )
         if record.get(key)
     ]
+    for c in record["cases"]:
+        c["role_label"] = _role_label(c.get("role", ""))
+    today = dt.date.today()
     context = {
         "person": record,
         "status_label": str((record.get("status") or {}).get("kind", "")).replace("_", " "),
+        "counted": counted_refs(level, today) >= {found.ref},
+        "counted_on": today,
+        "grounds": found.id in _grounds(level),
+        "rule": _rule(),
         "fields": fields,
         "timeline": timeline.to_dict(orient="records"),
         "sources": person_sources(found, level),
@@ -450,6 +681,30 @@ def case_record(c: Any, level: Actor) -> dict[str, Any]:
     return out
 
 
+PLURAL = {
+    "defendant": "Defendants",
+    "lawyer": "Lawyers",
+    "judge": "Judges",
+    "prosecutor": "Prosecutors",
+    "witness": "Witnesses",
+    "victim": "Victims",
+}
+
+
+def by_role(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A case's people grouped by role, in the vocabulary's order (defendants first),
+    each group with its heading; defendants always (an empty group says so)."""
+    groups = []
+    for role in ROLES:
+        members = [p for p in people if p["role"] == role]
+        if members or role == CaseRole.DEFENDANT:
+            groups.append({"role": role, "heading": PLURAL.get(role, role), "people": members})
+    others = [p for p in people if p["role"] not in ROLES]
+    if others:
+        groups.append({"role": "other", "heading": "Others", "people": others})
+    return groups
+
+
 @require_safe
 def case_page(request: HttpRequest, ref: str) -> HttpResponse:
     """A case: its hearings with the postponement chain, defendants and articles."""
@@ -469,8 +724,7 @@ def case_page(request: HttpRequest, ref: str) -> HttpResponse:
     context = {
         "problems": problems,
         "case": record,
-        "defendants": [p for p in record["people"] if p["role"] == "defendant"],
-        "others": [p for p in record["people"] if p["role"] != "defendant"],
+        "by_role": by_role(record["people"]),
         "chain": result,
         "hearings": result.hearings.to_dict(orient="records"),
     }
@@ -597,6 +851,10 @@ def stats_page(request: HttpRequest) -> HttpResponse:
     ]
     latest = rows[-1] if rows else None
     params = query.params()
+    duplicates: list[tuple[str, str]] = []
+    if latest and int(str(latest[1])) > 1:
+        day = dt.date.fromisoformat(str(latest[0]))
+        duplicates = duplicate_note(level, counted_refs(level, day))
     context = {
         "problems": problems,
         "query": query,
@@ -606,10 +864,19 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "rows": rows,
         "latest": latest,
+        "title": _chart_title(frame, query),
+        "rule": _rule(),
+        "duplicates": duplicates,
         "alt": _alt(columns, rows),
     }
     status = ERROR_STATUS if problems else 200
     return _page(request, "web/cases/stats.html", context, level, status)
+
+
+def _chart_title(frame: pd.DataFrame, query: StatsQuery) -> str:
+    from vigil.cases import stats
+
+    return stats.chart_title(frame, query.by)
 
 
 def _alt(columns: list[str], rows: list[list[Any]]) -> str:
@@ -618,7 +885,7 @@ def _alt(columns: list[str], rows: list[list[Any]]) -> str:
     last = rows[-1]
     groups = ", ".join(f"{c} {v}" for c, v in zip(columns[2:], last[2:], strict=True))
     text = (
-        f"Step chart of the number of people held (in custody or under house arrest) from "
+        f"Step chart of the number of political prisoners held ({_rule()}) from "
         f"{rows[0][0]} to {last[0]}; on {last[0]}: {last[1]} in all"
     )
     return text + (f" ({groups})." if groups else ".")
@@ -636,12 +903,17 @@ def stats_chart(request: HttpRequest, ext: str) -> HttpResponse:
     if isinstance(asked, HttpResponse):
         return asked
     query, frame = asked
-    title = "People held" + (f", by {query.by}" if query.by != "none" else "")
+    problems: list[Problem] = []
+    size = _choice(request.GET.get("size", "").strip(), "size", CHART_SIZES, problems)
+    if problems:
+        return _private(_stats_error(problems), level)
+    width = CHART_SIZES[size or "wide"]
+    title = _chart_title(frame, query)
 
     def make() -> bytes:
-        return pages.draw(lambda path: stats.chart(frame, path, title=title), ext)
+        return pages.draw(lambda path: stats.chart(frame, path, title=title, width=width), ext)
 
-    data = _cached(f"chart.{ext}", level, query, make)
+    data = _cached(f"chart.{ext}.{width}", level, query, make)
     return _download(data, CHART_FORMATS[ext], f"vigil-prisoners-held.{ext}", level)
 
 
