@@ -518,7 +518,7 @@ def test_an_organisation_named_in_another_script(demo):
     # 5 members held: "more than 5" is false under every reading
     assert verdict.figures[0].value == len(held_by_hand(AS_OF, members_of_party=True))
     assert verdict.label is Label.NOT_SUPPORTED
-    assert verdict.evidence.startswith("/prisoners/?on=2026-12-01&status=deprived&organisation=")
+    assert verdict.evidence.startswith("/prisoners/?on=2026-12-01&counted=1&organisation=")
 
 
 def test_a_day_without_its_year_is_counted_in_the_past(demo):

@@ -1035,17 +1035,23 @@ def _count_readings(reader: Any, day: dt.date, member: Any, designator: Any) -> 
     All restricted to the members of ``member`` when given."""
     from vigil.cases import policy, registry
     from vigil.cases.models import Designation, ListRelease, Organisation
+    from vigil.cases.stats import counted_on
 
     mkey = org_key(member) if member is not None else None
     base = {"date": day.isoformat(), "organisation": mkey}
     out: list[_Reading] = []
     held = registry.list_people(reader, on=day, status="deprived", organisation_key=mkey)
+    # political prisoners by the registry's one rule (vigil.cases.stats.counted): held,
+    # and a defendant, listed or designated; never a detained lawyer or witness
+    counted = policy.people(reader).filter(id__in=counted_on(reader, day))
+    held = held[held["ref"].isin(set(counted.values_list("ref", flat=True)))]
     out.append(
         _Reading(
-            "held (in custody or under house arrest)",
+            "held (in custody or under house arrest; defendants, listed or designated "
+            "people only, the registry's rule for political prisoners)",
             _refs(held),
-            {**base, "status": "deprived", "source": "registry status timelines"},
-            _list_url(on=day.isoformat(), status="deprived", organisation=mkey),
+            {**base, "status": "deprived", "counted": True, "source": "registry status timelines"},
+            _list_url(on=day.isoformat(), counted="1", organisation=mkey),
         )
     )
     if designator is not None:

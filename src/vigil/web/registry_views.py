@@ -32,6 +32,7 @@ from django.views.decorators.http import require_safe
 from vigil.cases import policy
 from vigil.cases.names import fold
 from vigil.cases.policy import Actor
+from vigil.cases.stats import counted_on
 from vigil.cases.vocab import DEPRIVED, CaseRole, HearingOutcome, OrganisationKind, RemovalReason
 from vigil.errors import VigilError
 from vigil.output import write_csv
@@ -826,7 +827,9 @@ def cases_page(request: HttpRequest) -> HttpResponse:
 # -- organisations ------------------------------------------------------------------------------
 def organisation_rows(level: Actor) -> list[dict[str, Any]]:
     """Every organisation the reader may see: names, kind, members (people with a
-    visible affiliation, each once), members held today, list releases published."""
+    visible affiliation, each once), members counted as political prisoners today
+    (:func:`vigil.cases.stats.counted_on`, as the prisoners list's heading counts), list
+    releases published."""
     from vigil.cases import models as m
 
     orgs = list(policy.visible(m.Organisation, level).order_by("key", "id"))
@@ -838,8 +841,8 @@ def organisation_rows(level: Actor) -> list[dict[str, Any]]:
     )
     for oid, pid in affiliations:
         members.setdefault(oid, set()).add(pid)
-    now = custody_today(level)
-    held = set(now.index[now["custody"].isin(HELD)]) if len(now) else set()
+    # members counted as political prisoners today: the registry's one rule
+    held = counted_on(level)
     releases: dict[int, int] = {}
     for oid in policy.visible(m.ListRelease, level).values_list("organisation_id", flat=True):
         releases[oid] = releases.get(oid, 0) + 1
