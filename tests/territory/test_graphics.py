@@ -27,7 +27,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.text import Annotation
+from matplotlib.text import Annotation, Text
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
@@ -42,6 +42,7 @@ from tests.territory.test_render import (
     weekly_series,
 )
 from vigil import palette
+from vigil.errors import InputError
 from vigil.territory import render
 from vigil.territory.compare import Comparison
 from vigil.territory.compare_chart import chart_compare, compare_figure
@@ -573,3 +574,113 @@ def test_a_view_inside_ukraine_draws_no_other_country(real_oblasts: pd.DataFrame
         y0, y1 = ax.get_ylim()
         land = patch_shape(land_patches(ax)["ukraine"])
         assert land.contains(box(x0, y0, x1, y1))
+
+
+# ----------------------------------------------------------------------- narrow layout
+# The chart drawn for a phone (layout="narrow"): the figures page shows it about 358 CSS
+# px wide (a 390 px screen less its margins); its text must be at least 9 CSS px there,
+# wrapped inside the figure, and nothing of the desktop chart's header or credit lost.
+
+PHONE_CHART_PX = 358  # the width the page shows the narrow chart at on a 390 px phone
+NARROW_SERIES = {
+    "weeks": lambda: weekly_series(14),
+    "weeks-with-gap-and-incomplete": lambda: weekly_series(14, gap_at=3, last_incomplete=True),
+    "months": monthly_series,
+    "two-years-of-months": lambda: long_monthly(D(2024, 6, 1), 26),
+    "fourteen-years": lambda: long_monthly(D(2019, 1, 1), 12 * 14),
+}
+
+
+def narrow(name: str) -> Figure:
+    fig = render.series_figure(NARROW_SERIES[name](), credit=CREDIT, dpi=DPI, layout="narrow")
+    fig.canvas.draw()  # the constrained layout places the panels
+    return fig
+
+
+def drawn_texts(fig: Figure) -> list[Text]:
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("name", list(NARROW_SERIES))
+def test_narrow_chart_text_is_9_css_px_on_a_phone_in_the_svg(name: str, tmp_path: Path) -> None:
+    series = NARROW_SERIES[name]()
+    path = render.chart_series(series, tmp_path / "n.svg", credit=CREDIT, layout="narrow")
+    root = ET.parse(path).getroot()
+    view_width = float(root.attrib["viewBox"].split()[2])
+    assert view_width == pytest.approx(4.8 * 72)  # pt: the figure is 4.8 in wide
+    sizes = [
+        float(m.group(1))
+        for el in root.iter(f"{SVG}text")
+        if (m := re.search(r"font-size:\s*([\d.]+)px", el.attrib.get("style", "")))
+    ]
+    # every text is kept as text with its size: header, ticks, labels, legend, credit
+    assert len(sizes) == len(list(root.iter(f"{SVG}text"))) >= 12
+    smallest_css_px = min(sizes) * PHONE_CHART_PX / view_width
+    assert smallest_css_px >= 9.0, f"{min(sizes)} pt shows as {smallest_css_px:.2f} CSS px"
+    # the desktop chart, shown that wide, would not do (what the narrow layout is for)
+    desktop = ET.parse(render.chart_series(series, tmp_path / "d.svg", credit=CREDIT)).getroot()
+    desktop_width = float(desktop.attrib["viewBox"].split()[2])
+    assert 8 * PHONE_CHART_PX / desktop_width < 5
+
+
+@pytest.mark.parametrize("name", list(NARROW_SERIES))
+def test_narrow_chart_text_stays_inside_the_figure_and_apart(name: str) -> None:
+    fig = narrow(name)
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox  # display units (pixels at the figure's dpi)
+    tol = 0.5
+    for t in drawn_texts(fig):
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= page.x0 - tol and box.x1 <= page.x1 + tol, (t.get_text(), box, page)
+        assert box.y0 >= page.y0 - tol and box.y1 <= page.y1 + tol, (t.get_text(), box, page)
+        assert t.get_fontsize() >= 9, (t.get_text(), t.get_fontsize())
+    # the header lines, the credit, the legend and the two panels never overlap
+    blocks = [t.get_window_extent(renderer) for t in fig.texts if t.get_text().strip()]
+    blocks += [legend.get_window_extent(renderer) for legend in fig.legends]
+    blocks += [ax.get_tightbbox(renderer) for ax in fig.axes]
+    for a, b in itertools.combinations(blocks, 2):
+        overlap = min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+        assert min(overlap) <= tol, (a, b)
+    # the date labels: few, apart, and the year on the first
+    bottom = min(fig.axes, key=lambda ax: ax.get_position().y0)
+    labels = [t for t in bottom.get_xticklabels() if t.get_text()]
+    assert 1 <= len(labels) <= 5, [t.get_text() for t in labels]
+    assert re.search(r"\b\d{4}\b", labels[0].get_text())
+    boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+    assert all(left.x1 + 2 <= right.x0 for left, right in itertools.pairwise(boxes))
+
+
+def test_narrow_chart_keeps_the_title_subtitle_method_and_credit() -> None:
+    series = weekly_series(14, gap_at=3)
+    wide = render.series_figure(series, credit=CREDIT, dpi=DPI)
+    fig = render.series_figure(series, credit=CREDIT, dpi=DPI, layout="narrow")
+    assert fig.get_figwidth() == pytest.approx(4.8)
+    title, subtitle, method = (t.get_text() for t in wide.texts[:3])
+    shown = [t.get_text() for t in fig.texts]
+    lines = [line for text in shown for line in text.split("\n")]
+    flat = [text.replace("\n", " ") for text in shown]
+    assert flat[0] == title and len(shown[0].split("\n")) == 2  # wrapped, not cut
+    for part in subtitle.split(" · "):  # each part whole, on its line or wrapped
+        assert any(part in text for text in flat), (part, shown)
+    assert flat[2] == method
+    assert f"Source: {CREDIT}" in lines and "Chart: Vigil" in lines
+    # the same legend, panel titles (unwrapped) and date years as the desktop chart
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        t.get_text() for t in wide.legends[0].get_texts()
+    ]
+    assert [ax.get_title("left").replace("\n", " ") for ax in fig.axes] == [
+        ax.get_title("left") for ax in wide.axes
+    ]
+
+
+def test_narrow_legend_is_in_rows_of_two_where_they_fit() -> None:
+    plain = narrow("weeks").legends[0]
+    assert plain._ncols == 2  # four short entries: two rows of two
+    long = narrow("weeks-with-gap-and-incomplete").legends[0]
+    assert long._ncols == 1  # the gap's long label does not fit beside another
+
+
+def test_an_unknown_layout_is_refused_naming_the_parameter() -> None:
+    with pytest.raises(InputError, match="expected one of desktop, narrow") as info:
+        render.series_figure(weekly_series(4), layout="phone")
+    assert info.value.param == "layout"

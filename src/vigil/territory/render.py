@@ -25,7 +25,7 @@ import html
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -38,7 +38,7 @@ from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
@@ -47,6 +47,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.patheffects import withStroke
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 from shapely import affinity
@@ -257,6 +258,10 @@ GEOGRAPHY_CREDIT = (
     "Boundaries and places: © OpenStreetMap contributors (ODbL), GeoNames (CC BY 4.0), KATOTTH"
 )
 BASEMAP_CREDIT = "Countries: Natural Earth"
+LAYOUTS = ("desktop", "narrow")  # chart_series(layout=…): for a wide screen, for a phone
+NARROW_WIDTH_IN = 4.8  # the narrow chart's width: 345.6 pt, shown about 358 CSS px wide
+NARROW_PLOT_IN = 3.9  # its two panels with their ticks, titles and axis labels
+NARROW_MIN_PT = 9.0  # its smallest text (9.3 CSS px when shown 358 px wide)
 
 
 def chart_series(
@@ -267,13 +272,15 @@ def chart_series(
     credit: str = "",
     dpi: int = 150,
     source: str = "",
+    layout: str = "desktop",
 ) -> Path:
     """Draw a series (SERIES_COLUMNS) as a PNG (SVG or PDF by suffix); return its path.
 
     See :func:`series_figure` for what is drawn; ``source`` is the source's name for
-    readers (default: read from ``credit`` by :func:`source_name`).
+    readers (default: read from ``credit`` by :func:`source_name`); ``layout`` is
+    ``"desktop"`` (10 × 5.6 in) or ``"narrow"`` (4.8 in wide, composed for a phone).
     """
-    fig = series_figure(series, title=title, credit=credit, dpi=dpi, source=source)
+    fig = series_figure(series, title=title, credit=credit, dpi=dpi, source=source, layout=layout)
     return _save(fig, Path(path))
 
 
@@ -284,6 +291,7 @@ def series_figure(
     credit: str = "",
     dpi: int = 150,
     source: str = "",
+    layout: str = "desktop",
 ) -> Figure:
     """The chart of a series (SERIES_COLUMNS) as a matplotlib Figure.
 
@@ -297,9 +305,18 @@ def series_figure(
 
     The header says what, where and when (source for readers, dates, snapshots) and
     how (geodesic km², the period's definition); the credit is at the bottom.
+
+    ``layout="narrow"`` draws the same chart for a phone: 4.8 in wide and as tall as
+    its text needs, the title, subtitle, method line, panel titles and credit wrapped
+    to the width (measured with the renderer's text extents), fewer date and value
+    ticks, the legend in rows, and no text under 9 pt, so that shown 358 CSS px wide
+    (a 390 px screen less its margins) its smallest text is 9.3 CSS px.
     """
     if series is None or len(series) == 0:
         raise InputError("series is empty: nothing to chart")
+    if layout not in LAYOUTS:
+        raise InputError(f"expected one of {', '.join(LAYOUTS)}, got {layout!r}", param="layout")
+    narrow = layout == "narrow"
     df = series.reset_index(drop=True)
     start = pd.to_datetime(df["period_start"])
     end = pd.to_datetime(df["period_end"])
@@ -314,8 +331,10 @@ def series_figure(
     gap = _bool_column(df, "gap", default=False)
     incomplete = ~_bool_column(df, "complete", default=True)
 
-    fig = _figure((10, 5.6), dpi)
+    fig = _figure((NARROW_WIDTH_IN, NARROW_PLOT_IN), dpi) if narrow else _figure((10, 5.6), dpi)
     ax, ax_area = fig.subplots(2, 1, sharex=True, height_ratios=(3.2, 1))
+    panel = 9.0  # the panel titles' size, in points
+    wrap_panel = (lambda text: text) if not narrow else _wrapper(fig, NARROW_WIDTH_IN - 0.95, panel)
 
     bars_g = ax.bar(x, np.nan_to_num(gained), width, color=palette.GAINED, linewidth=0)
     bars_l = ax.bar(x, -np.nan_to_num(lost), width, color=palette.LOST, linewidth=0)
@@ -343,9 +362,9 @@ def series_figure(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0"))
     ax.set_ylabel(f"km² per {unit}")
     ax.set_title(
-        f"Gained (up) and lost (down) per {unit}, and the net change",
+        wrap_panel(f"Gained (up) and lost (down) per {unit}, and the net change"),
         loc="left",
-        fontsize=9,
+        fontsize=panel,
         color=palette.TEXT,
     )
 
@@ -358,12 +377,17 @@ def series_figure(
     ax_area.yaxis.set_major_locator(MaxNLocator(3))
     ax_area.set_ylabel("km²")
     ax_area.set_title(
-        f"Controlled area at the end of each {unit} (its axis does not start at zero)",
+        wrap_panel(f"Controlled area at the end of each {unit} (its axis does not start at zero)"),
         loc="left",
-        fontsize=9,
+        fontsize=panel,
         color=palette.TEXT,
     )
-    _date_axis(ax_area, start, unit, end)
+    _date_axis(ax_area, start, unit, end, narrow=narrow)
+    if narrow:
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        for a in (ax, ax_area):
+            a.tick_params(labelsize=NARROW_MIN_PT)
+            a.yaxis.label.set_size(NARROW_MIN_PT)
     fig.align_ylabels([ax, ax_area])
     ax.set_xlim(mdates.date2num(start.min()) - 1, mdates.date2num(end.max()) + 1)
     for a in (ax, ax_area):
@@ -390,7 +414,9 @@ def series_figure(
         )
         if p
     )
-    _header(fig, title, subtitle, method_line(unit, first))
+    method = method_line(unit, first)
+    if not narrow:
+        _header(fig, title, subtitle, method)
 
     handles: list[Artist] = [
         Patch(color=palette.GAINED, label=f"Gained per {unit}"),
@@ -418,8 +444,11 @@ def series_figure(
                 label=f"Incomplete: the data end before the {unit} does",
             )
         )
-    _legend_below(fig, handles, ncols=3)
-    _credit(fig, credit)
+    if narrow:
+        _narrow_layout(fig, title, subtitle, method, handles, credit)
+    else:
+        _legend_below(fig, handles, ncols=3)
+        _credit(fig, credit)
     return fig
 
 
@@ -1029,29 +1058,33 @@ def _locator(
     return inset
 
 
-def _date_axis(ax: Axes, start: pd.Series, unit: str, end: pd.Series | None = None) -> list[str]:
+def _date_axis(
+    ax: Axes, start: pd.Series, unit: str, end: pd.Series | None = None, *, narrow: bool = False
+) -> list[str]:
     """Date ticks that always carry the year: on the first tick and on the first tick
     of each new year ("21 Oct 2024", "28 Oct" … "6 Jan 2025"; "Oct 2024", "Nov" …).
 
-    Weeks of up to 30 are ticked at their starts; longer series at month starts (every
-    1, 2, 3, 6 or 12 months, at most 12 ticks), beyond twelve years at year starts.
-    Returns the labels."""
+    Weeks of up to 30 are ticked at their starts (at most 10 ticks); longer series at
+    month starts (every 1, 2, 3, 6 or 12 months, at most 12 intervals), beyond twelve
+    years at year starts (at most 10). ``narrow``: at most 4 weeks, 4 month intervals
+    (beyond four years, year starts) and 5 years. Returns the labels."""
+    week_ticks, month_steps, year_ticks = (4, 4, 5) if narrow else (10, 12, 10)
     starts = [pd.Timestamp(s) for s in start]
     first = min(starts)
     last = pd.Timestamp(max(end)) if end is not None and len(end) else max(starts)
     ticks: list[pd.Timestamp]
     if unit == "week" and len(starts) <= 30:
-        step = math.ceil(len(starts) / 10)
+        step = math.ceil(len(starts) / week_ticks)
         ticks, kind = sorted(starts)[::step], "day"
     else:
         months = (last.year - first.year) * 12 + last.month - first.month
-        if months > 12 * 12:
-            every = math.ceil((last.year - first.year + 1) / 10)
+        if months > 12 * month_steps:
+            every = math.ceil((last.year - first.year + 1) / year_ticks)
             years = range(first.year + (first.month > 1 or first.day > 1), last.year + 1)
             ticks = [pd.Timestamp(y, 1, 1) for y in years if y % every == 0]
             kind = "year"
         else:
-            every = next(m for m in (1, 2, 3, 6, 12) if months / m <= 12)
+            every = next(m for m in (1, 2, 3, 6, 12) if months / m <= month_steps)
             month = pd.Timestamp(first.year, first.month, 1)
             if month < first:
                 month += pd.DateOffset(months=1)
@@ -1286,6 +1319,135 @@ def _credit(fig: Figure, credit: str) -> None:
         color=palette.CREDIT,
         linespacing=1.3,
     )
+
+
+def _renderer(fig: Figure) -> RendererAgg:
+    """The Agg renderer of ``fig`` (its canvas made Agg if it is not), to measure text."""
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(fig)
+    return canvas.get_renderer()
+
+
+def _text_in(fig: Figure, text: Text) -> Bbox:
+    """A text's extent in inches (from the figure's lower left corner)."""
+    return text.get_window_extent(_renderer(fig)).transformed(fig.dpi_scale_trans.inverted())
+
+
+def _wrapper(
+    fig: Figure, width_in: float, size: float, weight: str = "normal"
+) -> Callable[[str], str]:
+    """A function that wraps a text into lines no wider than ``width_in`` inches at
+    ``size`` points, as the renderer measures them. Parts joined by " · " are kept
+    whole where they fit (a part per line rather than a part split across two)."""
+    probe = Text(0, 0, "", fontsize=size, fontweight=weight, figure=fig)
+
+    def fits(line: str) -> bool:
+        probe.set_text(line)
+        return bool(_text_in(fig, probe).width <= width_in)
+
+    def words(text: str) -> list[str]:
+        lines: list[str] = []
+        for word in text.split():
+            if lines and fits(f"{lines[-1]} {word}"):
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return lines
+
+    def wrap(text: str) -> str:
+        lines: list[str] = []
+        for part in (p.strip() for p in text.split(" · ")):
+            if lines and fits(f"{lines[-1]} · {part}"):
+                lines[-1] = f"{lines[-1]} · {part}"
+            else:
+                lines += words(part)
+        return "\n".join(lines)
+
+    return wrap
+
+
+def _narrow_layout(
+    fig: Figure,
+    title: str,
+    subtitle: str,
+    method: str,
+    handles: list[Artist],
+    credit: str,
+) -> None:
+    """The header, legend and credit of a narrow chart, and its height: each text
+    wrapped to the width, stacked top to bottom (header, the panels, the legend in rows
+    of two, or of one where two do not fit, the credit), the figure made as tall as
+    they need and the constrained layout told where the panels go."""
+    width = fig.get_figwidth()
+    margin = 0.12  # inches, left and right
+    text_width = width - 2 * margin
+    header: list[tuple[str, dict[str, object]]] = [
+        (title, {"fontsize": 12, "fontweight": "bold", "color": palette.TEXT}),
+        (subtitle, {"fontsize": 9.5, "color": palette.TEXT}),
+        (method, {"fontsize": NARROW_MIN_PT, "color": palette.CREDIT}),
+    ]
+    texts: list[tuple[Text, float]] = []  # a text and its top, inches from the top
+    top = 0.1
+    for text, style in header:
+        if not text:
+            continue
+        size, weight = float(style["fontsize"]), str(style.get("fontweight", "normal"))  # type: ignore[arg-type]
+        wrapped = _wrapper(fig, text_width, size, weight)(text)
+        t = fig.text(margin / width, 1, wrapped, ha="left", va="top", linespacing=1.25, **style)  # type: ignore[arg-type]
+        texts.append((t, top))
+        top += _text_in(fig, t).height + 0.07
+    header_in = top + 0.05
+
+    first, _, more = credit.strip().partition("\n")
+    line = first.strip()
+    if line and not line.lower().startswith(("source", "data")):
+        line = f"Source: {line}"
+    line = f"{line} · Chart: Vigil" if line else "Chart: Vigil"
+    wrap = _wrapper(fig, text_width, NARROW_MIN_PT)
+    credit_text = "\n".join(wrap(p) for p in (line, more.strip()) if p)
+    foot = fig.text(
+        margin / width,
+        0,
+        credit_text,
+        ha="left",
+        va="bottom",
+        fontsize=NARROW_MIN_PT,
+        color=palette.CREDIT,
+        linespacing=1.25,
+    )
+    credit_in = _text_in(fig, foot).height + 0.12
+
+    legend = None
+    for ncols in (2, 1):
+        if legend is not None:
+            legend.remove()
+        legend = fig.legend(
+            handles=handles,
+            loc="lower left",
+            ncols=ncols,
+            fontsize=NARROW_MIN_PT,
+            frameon=False,
+            borderaxespad=0,
+            handlelength=1.6,
+            columnspacing=1.0,
+        )
+        if _text_in(fig, legend).width <= text_width:  # type: ignore[arg-type]
+            break
+    assert legend is not None
+    legend_in = _text_in(fig, legend).height + 0.15  # type: ignore[arg-type]
+
+    height = header_in + NARROW_PLOT_IN + legend_in + credit_in
+    fig.set_figheight(height)
+    for t, offset in texts:
+        t.set_y(1 - offset / height)
+    foot.set_y(0.04 / height)
+    legend.set_bbox_to_anchor((margin / width, credit_in / height), transform=fig.transFigure)
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        bottom = (credit_in + legend_in) / height
+        right = 1 - margin / width  # the last bar and date clear of the edge
+        engine.set(rect=(0, bottom, right, 1 - bottom - header_in / height))
 
 
 def _save(fig: Figure, path: Path) -> Path:

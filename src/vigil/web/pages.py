@@ -653,15 +653,32 @@ def table_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
 
 
 # -- charts ------------------------------------------------------------------------------
+def parse_layout(value: str | None) -> str:
+    """A chart's ``layout``: ``desktop`` (the default) or ``narrow`` (drawn for a phone,
+    :func:`vigil.territory.render.chart_series`)."""
+    key = (value or "desktop").strip().lower()
+    if key not in render.LAYOUTS:
+        raise InputError(
+            f"expected one of {', '.join(render.LAYOUTS)}, got {value!r}", param="layout"
+        )
+    return key
+
+
 def chart(t: Territory, name: str, ext: str, query: Mapping[str, str]) -> bytes:
     """A chart's bytes (PNG or SVG): ``weekly``/``monthly``/``series`` (?freq=) draw a
-    series (gained, lost, net, area); ``change`` maps the change between ?from= and ?to=
-    (default: the last week). Raises InputError or NoDataError."""
+    series (gained, lost, net, area), ``?layout=narrow`` composed for a phone; ``change``
+    maps the change between ?from= and ?to= (default: the last week). Raises InputError
+    or NoDataError."""
     if ext not in FORMATS:
         raise InputError(f"expected a .png or .svg chart, got .{ext}", param="ext")
+    layout = parse_layout(query.get("layout"))
     dates = t.dates()
     asked = span(query, dates[0], dates[-1])
     if name == "change":
+        if layout != "desktop":
+            raise InputError(
+                "the change map has no narrow layout: leave layout out", param="layout"
+            )
         a = asked.start or max(dates[0], (asked.end or dates[-1]) - dt.timedelta(days=7))
         b = asked.end or dates[-1]
         if b < a:
@@ -669,7 +686,9 @@ def chart(t: Territory, name: str, ext: str, query: Mapping[str, str]) -> bytes:
         return cached(("chart", name, ext, a, b), lambda: _change_chart(t, a, b, ext))
     freq = chart_freq(name, query, CHARTS)
     where = chart_span(t, freq, asked)
-    return cached(("chart", freq, ext, where), lambda: _series_chart(t, freq, where, ext))
+    return cached(
+        ("chart", freq, ext, where, layout), lambda: _series_chart(t, freq, where, ext, layout)
+    )
 
 
 def chart_data(t: Territory, name: str, query: Mapping[str, str]) -> str:
@@ -680,12 +699,12 @@ def chart_data(t: Territory, name: str, query: Mapping[str, str]) -> str:
     return table_csv(series(t, freq, chart_span(t, freq, asked)))
 
 
-def _series_chart(t: Territory, freq: str, where: Span, ext: str) -> bytes:
+def _series_chart(t: Territory, freq: str, where: Span, ext: str, layout: str = "desktop") -> bytes:
     frame = series(t, freq, where)
     if frame.empty:
         raise NoDataError(f"no complete {freq} in the data between these dates")
     credit = t.store.source_credit(t.resolve_source())
-    return draw(lambda path: render.chart_series(frame, path, credit=credit), ext)
+    return draw(lambda path: render.chart_series(frame, path, credit=credit, layout=layout), ext)
 
 
 def _change_chart(t: Territory, a: dt.date, b: dt.date, ext: str) -> bytes:

@@ -181,11 +181,14 @@ def _figure(t: Territory, name: str, asked: pages.Span) -> dict[str, Any]:
         )
     else:
         alt = f"No complete {freq} in the data between these dates."
+    query = where.query()
     return {
         "name": name,
         "title": title,
         "freq": freq,
-        "query": where.query(),
+        "query": query,
+        # the chart drawn for a phone (<picture> serves it below 52rem)
+        "narrow_query": f"{query}&layout=narrow" if query else "layout=narrow",
         "alt": alt,
         "rows": rows,
     }
