@@ -189,6 +189,11 @@ def requests_for(name: str, k: Keys) -> list[str]:
             *(_url(name, {"designation": o}) for o in k.orgs),
             *(_url(name, {"release": r}) for r in k.releases),
             _url(name, {"status": "held", "on": "2024-07-01"}),
+            _url(name, {"role": "defendant"}),
+            _url(name, {"counted": "1", "on": "2026-06-01"}),
+            _csv(_url(name)),
+            *(_csv(_url(name, {"q": n})) for n in some[:2]),
+            *(_csv(_url(name, {"organisation": o})) for o in k.orgs),
         ],
         "cases-person": lambda: [_url(name, ref=r) for r in k.people],
         "cases-case": lambda: [_url(name, ref=c) for c in k.cases],
@@ -196,7 +201,10 @@ def requests_for(name: str, k: Keys) -> list[str]:
         "cases-stats": lambda: [
             _url(name, {"by": b}) for b in ("organisation", "charge", "status")
         ],
-        "cases-stats-chart": lambda: [_url(name, {"by": "organisation"}, ext="svg")],
+        "cases-stats-chart": lambda: [
+            _url(name, {"by": "organisation"}, ext="svg"),
+            _url(name, {"by": "organisation", "size": "narrow"}, ext="svg"),
+        ],
         "cases-stats-data": lambda: [
             _url(name, {"by": b}) for b in ("organisation", "charge", "status")
         ],
@@ -235,6 +243,8 @@ def requests_for(name: str, k: Keys) -> list[str]:
             *(_url(name, {"q": n}) for n in some),
             *(_url(name, {"organisation": o}) for o in k.orgs),
             *(_url(name, {"release": r}) for r in k.releases),
+            _url(name, {"counted": "1"}),
+            _url(name, {"role": "lawyer"}),
         ],
         "api:person": lambda: (
             [u for r in k.people for u in (_url(name, ref=r),)]

@@ -70,6 +70,13 @@ READ_ONLY_GET = {
     "cases-stats-data",
     "cases-person",
     "cases-case",
+    "registry-lists",
+    "registry-list",
+    "registry-release",
+    "registry-diff",
+    "registry-cases",
+    "registry-organisations",
+    "registry-organisation",
 }
 #: ... and views that take any method but only read (a POST renders the page):
 #: test_read_only_paths_change_nothing posts forged fields to them.

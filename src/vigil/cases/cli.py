@@ -606,7 +606,8 @@ def stats(
     format: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
-    """How many people were held (custody or house arrest) on each date, by group:
+    """How many political prisoners were held on each date (defendants, listed or
+    designated people in custody or under house arrest), by group:
     the period starts from --from (default: the first event) to --to (default: today),
     and --to itself; or --on alone."""
     from vigil.cases import stats as cases_stats
@@ -617,7 +618,7 @@ def stats(
     frame = cases_stats.held(reader, date_from=date_from, date_to=date_to, freq=freq, by=by, on=on)
     if chart is not None:
         cases_stats.chart(frame, chart)
-    emit_frame(frame, fmt, title="People held", path=output)
+    emit_frame(frame, fmt, title=cases_stats.WHAT, path=output)
     if chart is not None:
         console(stderr=True).print(f"Chart written to {chart}")
 
