@@ -65,6 +65,18 @@ def ukraine_outline(path: Path) -> BaseGeometry:
     return outline
 
 
+# Natural Earth writes -99 where a country's ISO code is disputed or was not filled in
+# (France and Norway, for their overseas parts; Kosovo has a user-assigned code)
+ISO_FIXES = {"France": "FRA", "Norway": "NOR", "Kosovo": "XKX"}
+
+
+def _iso(name: str, iso: str) -> str:
+    """The country's ISO 3166-1 alpha-3 code, or "" when it has none."""
+    if str(iso) != "-99":
+        return str(iso)
+    return ISO_FIXES.get(str(name), "")
+
+
 def build(countries: Path, oblasts: Path) -> dict[str, Any]:
     frame = pyogrio.read_dataframe(countries)
     box = shapely.box(*BOX)
@@ -118,7 +130,7 @@ def build(countries: Path, oblasts: Path) -> dict[str, Any]:
         out.append(
             {
                 "type": "Feature",
-                "properties": {"name": str(name), "iso_a3": str(iso), "role": role},
+                "properties": {"name": str(name), "iso_a3": _iso(name, iso), "role": role},
                 "geometry": mapping(geom),
             }
         )

@@ -471,7 +471,7 @@ def test_search_finds_across_scripts(demo):
 
 
 def _refs(body: str) -> set[str]:
-    return set(re.findall(r'href="/prisoners/([^"/]+)/"', body)) - {"stats", "incidents"}
+    return set(re.findall(r'href="/prisoners/([^"/]+)/"', body)) - {"stats", "incidents", "lists"}
 
 
 def test_filters(demo):

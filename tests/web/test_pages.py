@@ -335,6 +335,9 @@ def test_pages_are_read_only(client):
 # -- the figures page ---------------------------------------------------------------------------
 def test_figures_page_shows_charts_downloads_and_records(client, territory):
     page = get_page(client, "/figures/")
+    # the source as readers know it (its credit), never the store's internal id
+    lead = page.raw.split('class="lead"', 1)[1].split("</p>", 1)[0]
+    assert "DeepStateMap" in lead and territory.resolve_source() not in lead
     images = {a["src"]: a["alt"] for a in page.all("img") if "/figures/chart/" in a["src"]}
     last = territory.dates()[-1]
     start = (last - dt.timedelta(days=7 * pages.WEEKS_SHOWN)).isoformat()

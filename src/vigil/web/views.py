@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from vigil.errors import InputError, NoDataError, VigilError
 from vigil.territory.api import Territory
-from vigil.territory.render import fmt_km2
+from vigil.territory.render import fmt_km2, source_name
 from vigil.web import errors, pages, territory
 from vigil.web import render as web_render
 from vigil.web.pages import Problem
@@ -41,9 +41,11 @@ def _base(t: Territory) -> dict[str, Any]:
     """What every page shows: the source, its credit and the span of the data."""
     src = t.resolve_source()
     dates = t.dates(src)
+    credit = t.store.source_credit(src)
     return {
         "source": src,
-        "credit": t.store.source_credit(src),
+        "source_name": source_name(src, credit),  # as readers know it: "DeepStateMap"
+        "credit": credit,
         "first": dates[0],
         "last": dates[-1],
     }
