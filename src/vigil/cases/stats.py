@@ -251,7 +251,6 @@ class Credit:
 def credit(level: Who) -> Credit:
     """The registry's :class:`Credit` at ``level`` (only what the reader may see: the
     last change is that of the records it sees)."""
-    from django.db.models import Max
 
     from vigil.cases import models as m
     from vigil.cases import policy
@@ -269,18 +268,30 @@ def credit(level: Who) -> Credit:
         .filter(id__in=designating)
         .order_by("key", "id")
     ]
+    return Credit(
+        as_of=last_change(level),
+        lists=list(lists.items()),
+        designators=designators,
+        sources=policy.visible(m.Source, level).count(),
+    )
+
+
+def last_change(level: Who) -> dt.date | None:
+    """The day the registry last changed, as far as a reader at ``level`` can tell: the
+    latest change of a person, a case or a status event it may see (an edit of a hidden
+    record moves nothing). Every registry page's footer gives this date."""
+    from django.db.models import Max
+
+    from vigil.cases import models as m
+    from vigil.cases import policy
+
     stamps = [
         policy.visible(m.Person, level).aggregate(t=Max("updated"))["t"],
         policy.visible(m.Case, level).aggregate(t=Max("updated"))["t"],
         policy.visible(m.StatusEvent, level).aggregate(t=Max("recorded"))["t"],
     ]
     known = [s for s in stamps if s is not None]
-    return Credit(
-        as_of=max(known).date() if known else None,
-        lists=list(lists.items()),
-        designators=designators,
-        sources=policy.visible(m.Source, level).count(),
-    )
+    return max(known).date() if known else None
 
 
 def _org_name(o: Any) -> str:

@@ -22,21 +22,20 @@ from urllib.parse import urlencode
 
 import pandas as pd
 from django.core.paginator import Page, Paginator
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from vigil.cases import policy
+from vigil.cases import stats as cases_stats
 from vigil.cases.names import fold
 from vigil.cases.policy import Actor
 from vigil.cases.stats import counted_on
 from vigil.cases.vocab import DEPRIVED, CaseRole, HearingOutcome, OrganisationKind, RemovalReason
 from vigil.errors import VigilError
 from vigil.output import write_csv
-from vigil.web import errors
+from vigil.web import cases_views, errors
 from vigil.web import render as web_render
 from vigil.web.pages import Problem
 
@@ -65,12 +64,10 @@ def reader_level(request: HttpRequest) -> Actor:
     return actor(request)
 
 
-def _private(response: HttpResponse, level: Actor) -> HttpResponse:
-    """What a team member sees never sits in a shared cache."""
-    patch_vary_headers(response, ("Cookie",))
-    if not policy.is_public(level):
-        response["Cache-Control"] = "private, no-store"
-    return response
+# What a team member sees never sits in a shared cache; one 404 for unknown and hidden
+# alike: both are the prisoner pages' own (vigil.web.cases_views).
+_private = cases_views._private
+not_found = cases_views.not_found
 
 
 def _page(
@@ -83,15 +80,10 @@ def _page(
     context = {
         "section": "prisoners",
         "reader_level": level.level.label,
-        "last_change": last_change(level),
+        "last_change": cases_stats.last_change(level),
         **context,
     }
     return _private(render(request, template, context, status=status), level)
-
-
-def not_found(request: HttpRequest, level: Actor) -> HttpResponse:
-    """The site's one 404 for a registry address (unknown and hidden alike)."""
-    return _private(render(request, "web/cases/not_found.html", {}, status=404), level)
 
 
 def _csv(text: str, name: str, level: Actor) -> HttpResponse:
@@ -221,17 +213,6 @@ def _paginate(
 
 
 # -- what every page reads ----------------------------------------------------------------------
-def last_change(level: Actor) -> dt.date | None:
-    """The day the registry last changed, as far as the reader can tell: the latest
-    change of a person or case the reader may see (a hidden record's edit moves
-    nothing)."""
-    from vigil.cases.models import Case, Person
-
-    days = [
-        policy.visible(model, level).aggregate(at=Max("updated"))["at"] for model in (Person, Case)
-    ]
-    seen = [d for d in days if d is not None]
-    return max(seen).date() if seen else None
 
 
 def org_key(o: Any) -> str:
