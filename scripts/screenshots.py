@@ -4,8 +4,10 @@
 
 Runs ``vigil serve`` on a free port of 127.0.0.1 over ``--store`` (default: a store
 built in a temporary directory from the bundled daily archive and the shipped geography,
-~20 s) and photographs each page in headless Chromium (Debian's ``chromium`` and
-``chromium-driver``) once it has drawn: 1280 × 800, and the map at 390 × 844 (a phone).
+~20 s) and a registry imported from data/cases-demo (``--database``: a SQLite file of
+the registry instead), and photographs each page in headless Chromium (Debian's
+``chromium`` and ``chromium-driver``) once it has drawn: 1280 × 800, and some at
+390 × 844 (a phone).
 Console errors and requests beyond 127.0.0.1 are reported (exit status 1).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,19 +40,30 @@ from tests.web.conftest import (  # noqa: E402
 DESKTOP, PHONE = (1280, 800), (390, 844)
 MAP = "#map[data-state='ready']"
 # (file, page, what shows it has rendered, images to wait for, viewport)
+CHANGE = "/?from=2026-05-01&to=2026-06-01"  # a month of gains and losses; fits to them
 SHOTS = [
-    ("map.png", "/", MAP, None, DESKTOP),
-    (
-        "change.png",
-        "/?from=2025-08-01&to=2026-08-01&zoom=7&lat=48.2&lon=37.0",
-        MAP + "[data-drawn-from]",
-        None,
-        DESKTOP,
-    ),
-    ("figures.png", "/figures/", "#chart-weekly", "#chart-weekly img", DESKTOP),
+    ("map.png", "/?zoom=8&lat=48.4&lon=37.4", MAP, None, DESKTOP),
+    ("change.png", CHANGE, MAP + "[data-drawn-from]", None, DESKTOP),
+    ("figures.png", "/figures/?month=2026-07", "#chart-weekly", "#chart-weekly img", DESKTOP),
+    ("prisoners.png", "/prisoners/", "main table", None, DESKTOP),
+    ("release-diff.png", "/prisoners/lists/VRW/diff/", "main table", None, DESKTOP),
     ("api-docs.png", "/api/docs", "#swagger-ui .information-container", None, DESKTOP),
-    ("map-phone.png", "/", MAP, None, PHONE),
+    ("map-phone.png", CHANGE, MAP + "[data-drawn-from]", None, PHONE),
+    ("figures-phone.png", "/figures/", "#chart-weekly", None, PHONE),  # charts: lazy, below
 ]
+DEMO = REPO / "data" / "cases-demo"
+
+
+def demo_registry(folder: Path) -> Path:
+    """The demo registry imported as ``make demo`` does, into ``folder``."""
+    database = folder / "cases.sqlite"
+    vigil = Path(sys.executable).with_name("vigil")
+    for args in (
+        ["import", "-q", str(DEMO / "prisoners.csv"), "-m", str(DEMO / "prisoners.mapping.toml")],
+        ["import", "-q", str(DEMO / "registry.json")],
+    ):
+        subprocess.run([vigil, "cases", "--database", database, *args], check=True)
+    return database
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -93,6 +107,7 @@ def shoot(base: str, out: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, help="store to serve (default: build one)")
+    parser.add_argument("--database", type=Path, help="registry to serve (default: the demo's)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="vigil-screenshots-") as tmp:
@@ -100,7 +115,9 @@ def main() -> int:
         if store is None:
             print("building a store from the bundled daily archive …")
             store = build_store(Path(tmp) / "territory.sqlite")
-        with live_server(store) as base:
+        database = args.database or demo_registry(Path(tmp))
+        env = {"DATABASE_URL": f"sqlite:///{database.resolve()}", "VIGIL_HTTPS": "0"}
+        with live_server(store, env=env) as base:
             problems = shoot(base, args.out)
     return 1 if problems else 0
 
