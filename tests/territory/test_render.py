@@ -441,6 +441,31 @@ def test_polygon_holes_stay_empty(tmp_path):
 # ----------------------------------------------------------------------------- the brief
 
 
+def test_brief_names_the_largest_changes_in_the_words_of_locate(charts):
+    # descriptions as vigil.territory.locate.describe words them; the brief must repeat
+    # them verbatim, largest first, and sum up the rest
+    frags = pd.DataFrame(
+        {
+            "area_km2": [1.5, 12.25, 0.5, 4.0, 30.0, 2.0, 0.25],
+            "description": [f"fragment {i}" for i in range(7)],
+        }
+    )
+    places = render.MapPlaces(fragments=frags)
+    data = dataclasses.replace(brief_data(), extra={"week_map_places": places})
+    text = render.brief_markdown(data, charts)
+    section = text.split("## Largest changes, last week", 1)[1].split("\n## ", 1)[0]
+    bullets = [line[2:] for line in section.splitlines() if line.startswith("- ")]
+    assert bullets == [
+        "fragment 4",
+        "fragment 1",
+        "fragment 3",
+        "fragment 5",
+        "fragment 0",
+        f"and 2 smaller fragments, {render.fmt_km2(0.5 + 0.25)} in all",
+    ]
+    assert "## Largest changes" not in render.brief_markdown(brief_data(), charts)
+
+
 def test_markdown_headline_has_the_exact_figures_and_snapshot_dates(charts):
     text = render.brief_markdown(brief_data(), charts)
     lead = next(line for line in text.splitlines() if line.startswith("**From"))

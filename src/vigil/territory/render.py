@@ -1707,6 +1707,10 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
             _Para("Areas in km², by oblast (OpenStreetMap boundaries, land only).", "small")
         )
 
+    largest = _largest_changes(data.extra.get("week_map_places"))
+    if largest:
+        blocks += [_Heading("Largest changes, last week"), _Bullets(largest)]
+
     places = data.extra.get("settlements_week")
     if isinstance(places, pd.DataFrame):
         coverage = data.extra.get("settlements_coverage")
@@ -1785,6 +1789,27 @@ def _record_text(row: pd.Series | None, unit: str, data: BriefData) -> str:
     # the first period of data is estimated from the row, as the CLI does: the first
     # map (data_first) is the state when that period begins, not its first day
     return records_sentence(row, metric, unit)
+
+
+LARGEST_SHOWN = 5  # fragments the brief names, largest first
+
+
+def _largest_changes(places: object) -> list[str]:
+    """The largest fragments of last week in the words the CLI, the API and the web map
+    use (``description``, :func:`vigil.territory.locate.describe`), largest first, and
+    what the rest add up to."""
+    frags = getattr(places, "fragments", None)
+    if not isinstance(frags, pd.DataFrame) or frags.empty or "description" not in frags:
+        return []
+    frags = frags.sort_values("area_km2", ascending=False, kind="stable")
+    lines = [str(d) for d in frags["description"].head(LARGEST_SHOWN)]
+    rest = frags.iloc[LARGEST_SHOWN:]
+    if len(rest):
+        lines.append(
+            f"and {len(rest)} smaller fragment{'s' if len(rest) != 1 else ''}, "
+            f"{fmt_km2(float(rest['area_km2'].sum()))} in all"
+        )
+    return lines
 
 
 def _change_line(label: str, c: Change) -> str:
