@@ -1,6 +1,6 @@
-// The skip link moves the keyboard focus to the main content itself, not only the view:
-// a page whose scripts handle the address's #fragment (the API docs' Swagger UI) would
-// otherwise leave the focus on the link.
+// /api/docs only: the skip link moves the keyboard focus to the main content itself.
+// Swagger UI handles the address's #fragment, which otherwise leaves the focus on the
+// link (every other page needs no script for it).
 document.addEventListener("click", (event) => {
   const link = event.target.closest && event.target.closest("a.skip-link");
   if (!link) return;
