@@ -23,12 +23,10 @@ from urllib.parse import urlencode
 import pandas as pd
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
 from vigil.cases import policy
-from vigil.cases import stats as cases_stats
 from vigil.cases.names import fold
 from vigil.cases.policy import Actor
 from vigil.cases.stats import counted_on
@@ -64,26 +62,12 @@ def reader_level(request: HttpRequest) -> Actor:
     return actor(request)
 
 
-# What a team member sees never sits in a shared cache; one 404 for unknown and hidden
-# alike: both are the prisoner pages' own (vigil.web.cases_views).
+# The prisoner pages' own frame (vigil.web.cases_views): what a team member sees never
+# sits in a shared cache; one 404 for unknown and hidden alike; the registry's credit
+# (its last change, at the reader's level) for the footer.
 _private = cases_views._private
 not_found = cases_views.not_found
-
-
-def _page(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    level: Actor,
-    status: int = 200,
-) -> HttpResponse:
-    context = {
-        "section": "prisoners",
-        "reader_level": level.level.label,
-        "last_change": cases_stats.last_change(level),
-        **context,
-    }
-    return _private(render(request, template, context, status=status), level)
+_page = cases_views._page
 
 
 def _csv(text: str, name: str, level: Actor) -> HttpResponse:
