@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "vigil.cases",
+    "vigil.watch",
     "vigil.web",
 ]
 
