@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -597,3 +598,265 @@ def test_vigil_territory_fetch_downloads_and_ingests_then_continues_from_the_las
     )  # fmt: skip
     assert run3.code == 1 and run3.err.startswith("Error: cannot reach 127.0.0.1")
     assert len(run3.err.splitlines()) == 1
+
+
+# --- a copy of upstream on this machine (file:// template, path template, directory) -------
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Path:
+    """A local copy of upstream: files named as upstream, written by the test."""
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    return folder
+
+
+def publish(mirror: Path, day: dt.date, body: bytes | None = None) -> Path:
+    path = mirror / file_name(day)
+    path.write_bytes(daily_geojson(day) if body is None else body)
+    return path
+
+
+LOCAL_FORMS = ["file-url", "path-template", "directory"]
+
+
+def local_template(mirror: Path, form: str) -> str:
+    if form == "file-url":
+        return mirror.as_uri() + "/deepstatemap_data_{date:%Y%m%d}.geojson"
+    if form == "path-template":
+        return str(mirror / "deepstatemap_data_{date:%Y%m%d}.geojson")
+    return str(mirror)
+
+
+def fetch_local(
+    mirror: Path,
+    cache: Path,
+    start: dt.date = D1,
+    end: dt.date = D1,
+    form: str = "file-url",
+    **kw: Any,
+) -> FetchResult:
+    return fetch_daily(start, end, url_template=local_template(mirror, form), cache=cache, **kw)
+
+
+def cache_state(cache: Path) -> dict[str, object]:
+    """Every file of the cache and its bytes; for the metadata, what it says of each file
+    but the time it was last checked (a failed run may record that it looked)."""
+    state: dict[str, object] = {}
+    for p in sorted(cache.iterdir()) if cache.exists() else []:
+        state[p.name] = p.read_bytes()
+        if p.name == META_NAME:
+            files = json.loads(p.read_bytes())["files"]
+            state[p.name] = {k: {**e, "checked_at": None} for k, e in files.items()}
+    return state
+
+
+def assert_meta_matches(cache: Path, mirror: Path) -> None:
+    """fetch-meta.json lists each cached day with the file it came from and its sha256."""
+    files = json.loads((cache / META_NAME).read_text())["files"]
+    cached = sorted(p.name for p in cache.glob("deepstatemap_data_*.geojson"))
+    assert sorted(files) == cached
+    for name, entry in files.items():
+        assert entry["sha256"] == hashlib.sha256((cache / name).read_bytes()).hexdigest()
+        assert entry["url"] == (mirror / name).as_uri()
+
+
+@pytest.mark.parametrize("form", LOCAL_FORMS)
+def test_a_local_copy_is_fetched_like_upstream(mirror: Path, cache: Path, form: str) -> None:
+    publish(mirror, D1)
+    publish(mirror, D3)  # no file for D2: a gap, as a 404 is
+    progress: list[tuple[dt.date, str]] = []
+    result = fetch_local(
+        mirror, cache, D1, D3, form=form, on_progress=lambda d, s: progress.append((d, s))
+    )
+    assert result.downloaded == (cache / file_name(D1), cache / file_name(D3))
+    assert result.missing == (D2,) and result.unchanged == ()
+    assert progress == [(D1, "downloaded"), (D2, "missing"), (D3, "downloaded")]
+    for day in (D1, D3):
+        assert (cache / file_name(day)).read_bytes() == daily_geojson(day)
+    assert_meta_matches(cache, mirror)
+
+
+def test_a_new_day_in_the_copy_is_fetched_on_the_next_call(mirror: Path, cache: Path) -> None:
+    publish(mirror, D1)
+    publish(mirror, D2)
+    first = fetch_local(mirror, cache, D1, D3)
+    assert first.missing == (D3,)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in first.downloaded}
+    publish(mirror, D3)
+    second = fetch_local(mirror, cache, D1, D3)
+    assert second.downloaded == (cache / file_name(D3),)
+    assert second.unchanged == (cache / file_name(D1), cache / file_name(D2))
+    assert second.missing == ()
+    # unchanged files are not rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in first.downloaded} == mtimes
+    assert_meta_matches(cache, mirror)
+
+
+def test_a_day_replaced_in_the_copy_is_fetched_again(mirror: Path, cache: Path) -> None:
+    publish(mirror, D1)
+    publish(mirror, D2)
+    fetch_local(mirror, cache, D1, D2, form="directory")
+    replaced = daily_geojson(D3)  # upstream re-ran D2 and drew another map
+    publish(mirror, D2, replaced)
+    result = fetch_local(mirror, cache, D1, D2, form="directory")
+    assert result.downloaded == (cache / file_name(D2),)
+    assert result.unchanged == (cache / file_name(D1),)
+    assert (cache / file_name(D2)).read_bytes() == replaced
+    assert_meta_matches(cache, mirror)
+
+
+def test_a_late_day_is_picked_up_when_the_range_covers_it(mirror: Path, cache: Path) -> None:
+    publish(mirror, D1)
+    publish(mirror, D3)
+    assert fetch_local(mirror, cache, D1, D3).missing == (D2,)
+    publish(mirror, D2)  # the gap is filled later upstream
+    result = fetch_local(mirror, cache, D1, D3)  # e.g. a watch run looking back a few days
+    assert result.downloaded == (cache / file_name(D2),)
+    assert result.unchanged == (cache / file_name(D1), cache / file_name(D3))
+    assert result.files == tuple(cache / file_name(d) for d in (D1, D2, D3))
+    assert_meta_matches(cache, mirror)
+
+
+LOCAL_BAD = {
+    **BAD_BODIES,
+    "truncated file": daily_geojson(D2)[: len(daily_geojson(D2)) // 2],
+    "empty file": b"",
+    "truncated gzip": gzip.compress(daily_geojson(D2))[:40],
+}
+
+
+@pytest.mark.parametrize("form", ["file-url", "directory"])
+@pytest.mark.parametrize("body", LOCAL_BAD.values(), ids=LOCAL_BAD.keys())
+def test_a_corrupt_or_partial_file_raises_and_leaves_the_cache_as_it_was(
+    mirror: Path, cache: Path, body: bytes, form: str
+) -> None:
+    publish(mirror, D1)
+    publish(mirror, D2)
+    fetch_local(mirror, cache, D1, D2, form=form)
+    before = cache_state(cache)
+    bad = publish(mirror, D2, body)  # being rewritten in place, or damaged
+    with pytest.raises(FetchError) as err:
+        fetch_local(mirror, cache, D1, D2, form=form)
+    message = str(err.value)
+    assert message.startswith(f"{bad}: not a GeoJSON FeatureCollection")
+    assert "\n" not in message
+    assert cache_state(cache) == before
+
+
+def test_a_corrupt_new_day_is_not_cached(mirror: Path, cache: Path) -> None:
+    publish(mirror, D1, b'{"type": "FeatureCollection", "features": [{"type": "Fea')
+    with pytest.raises(FetchError, match=str(mirror / file_name(D1))):
+        fetch_local(mirror, cache)
+    assert cache_listing(cache) == []
+
+
+@pytest.mark.parametrize("form", LOCAL_FORMS)
+def test_a_missing_copy_is_an_error_not_a_run_of_gaps(
+    tmp_path: Path, cache: Path, form: str
+) -> None:
+    absent = tmp_path / "not-mounted"
+    with pytest.raises(FetchError, match=f"no directory {absent} \\(is it mounted\\?\\)"):
+        fetch_local(absent, cache, D1, D3, form=form)
+    assert not cache.exists()
+
+
+def test_a_file_named_as_the_copy_s_directory_is_refused(tmp_path: Path, cache: Path) -> None:
+    not_a_dir = tmp_path / "mirror"
+    not_a_dir.write_text("")
+    with pytest.raises(FetchError, match="is not a directory"):
+        fetch_local(not_a_dir, cache, form="directory")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory, whatever its mode")
+def test_an_unreadable_directory_is_an_error(mirror: Path, cache: Path) -> None:
+    publish(mirror, D1)
+    mirror.chmod(0)
+    try:
+        with pytest.raises(FetchError, match="permission denied"):
+            fetch_local(mirror, cache, form="directory")
+    finally:
+        mirror.chmod(0o755)
+    assert not cache.exists()
+
+
+def test_a_file_that_cannot_be_read_is_an_error_not_a_gap(
+    mirror: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EACCES on the file (e.g. rsync's mode, or a directory without search permission,
+    which root cannot simulate with chmod) is an error naming the file."""
+    publish(mirror, D1)
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self.parent == mirror:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(FetchError) as err:
+        fetch_local(mirror, cache)
+    assert str(err.value) == f"cannot read {mirror / file_name(D1)}: permission denied"
+    monkeypatch.undo()
+    assert cache_listing(cache) == []
+
+
+def test_a_gzipped_copy_is_cached_as_plain_geojson(mirror: Path, cache: Path) -> None:
+    (mirror / (file_name(D1) + ".gz")).write_bytes(gzip.compress(daily_geojson(D1)))
+    template = mirror.as_uri() + "/deepstatemap_data_{date:%Y%m%d}.geojson.gz"
+    result = fetch_daily(D1, D1, url_template=template, cache=cache)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert (cache / file_name(D1)).read_bytes() == daily_geojson(D1)
+
+
+def test_a_percent_escaped_file_url_and_dated_subdirectories(tmp_path: Path, cache: Path) -> None:
+    folder = tmp_path / "my mirror" / "2024"
+    folder.mkdir(parents=True)
+    publish(folder, D1)
+    template = (
+        tmp_path / "my mirror"
+    ).as_uri() + "/{date:%Y}/deepstatemap_data_{date:%Y%m%d}.geojson"
+    assert "%20" in template
+    result = fetch_daily(D1, D2, url_template=template, cache=cache)
+    assert result.downloaded == (cache / file_name(D1),)
+    assert result.missing == (D2,)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("ftp://example.org/{date:%Y%m%d}.geojson", "expected http"),
+        ("file://example.org/srv/{date:%Y%m%d}.geojson", "not one on host 'example.org'"),
+        ("file:///srv/{day}.geojson", "bad URL template"),
+    ],
+)
+def test_bad_local_templates_are_refused(cache: Path, template: str, expected: str) -> None:
+    with pytest.raises(FetchError, match=expected):
+        fetch_daily(D1, D1, url_template=template, cache=cache)
+
+
+# --- HTTP: a corrupt body never lands in the cache --------------------------------------
+
+
+def test_a_corrupt_day_in_the_middle_of_a_range_is_not_cached(
+    upstream: Upstream, cache: Path
+) -> None:
+    upstream.serve(D1, D3)
+    upstream.files[url_path(D2)] = daily_geojson(D2)[:-30]
+    with pytest.raises(FetchError) as err:
+        run(upstream, cache, D1, D3)
+    assert str(err.value).startswith(upstream.template.format(date=D2))
+    # the day before stays with its metadata; the corrupt one left nothing, not even a
+    # metadata entry
+    assert cache_listing(cache) == [file_name(D1), META_NAME]
+    assert list(json.loads((cache / META_NAME).read_text())["files"]) == [file_name(D1)]
+
+
+def test_a_truncated_gzip_body_is_not_cached(upstream: Upstream, cache: Path) -> None:
+    upstream.serve(D1)
+    run(upstream, cache)
+    before = cache_state(cache)
+    upstream.files[url_path(D1)] = gzip.compress(daily_geojson(D2))[:50]
+    with pytest.raises(FetchError, match="bad gzip"):
+        run(upstream, cache)
+    assert cache_state(cache) == before

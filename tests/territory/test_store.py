@@ -545,3 +545,228 @@ def test_the_same_bytes_under_another_format_or_source_are_read(archived, reads)
     report = t.ingest([archive], jobs=1, source="copy")
     assert not report.skipped and report.added == len(MAPS)
     assert reads["snapshots"] == len(MAPS)
+
+
+# --- a held transaction (vigil watch: ingest, compute, commit all or nothing) ---------------
+
+
+def answers(t) -> dict[str, object]:
+    """What a reader of the store is told: each snapshot's tile index (through the
+    cache), the snapshots table, the stored areas and a change."""
+    source = t.resolve_source()
+    ids = [int(i) for i in t.store.snapshot_table().id]
+    return {
+        "tiles": {i: t.store.tile_index(i) for i in ids},
+        "snapshots": t.snapshots().to_dict(orient="records"),
+        "table": t.store.snapshot_table().to_dict(orient="records"),
+        "areas": t.store.areas(source, "controlled"),
+        "change": round(t.change(DAYS[0], t.dates()[-1]).gained_km2, 9),
+        "dates": t.dates(),
+    }
+
+
+class Crash(Exception):
+    """vigil watch failing after its ingest (say, while storing its alerts)."""
+
+
+def test_held_rolls_back_an_ingest_and_what_followed_it(seeded, tmp_path, path):
+    t, before = seeded
+    old = answers(t)  # warms the caches with the committed snapshots
+    with pytest.raises(Crash), t.held():
+        report = t.ingest([changed_and_new(tmp_path)], jobs=1)
+        assert (report.added, len(report.replaced)) == (3, 1)
+        # reads on the same connection see the uncommitted snapshots
+        assert t.dates() == DAYS
+        inside = answers(t)
+        assert inside["change"] != old["change"]
+        raise Crash
+    assert dump_store(path) == before
+    assert answers(t) == old  # the caches forgot the rolled-back snapshots
+    assert not t.store.is_held
+
+
+def test_caches_do_not_answer_for_rolled_back_snapshots_whose_ids_come_back(seeded, tmp_path, path):
+    """SQLite gives a rolled-back snapshot's id to the next one stored: a tile index kept
+    from inside the held block would then describe another map."""
+    t, _ = seeded
+    with pytest.raises(Crash), t.held():
+        t.ingest([changed_and_new(tmp_path)], jobs=1)
+        for day in DAYS[1:]:  # caches the tile index of every snapshot
+            t.change(DAYS[0], day)
+        ids_inside = set(t.store.snapshot_table().id)
+        raise Crash
+    other = tmp_path / "other"
+    write_daily(other, {d: shape(5 - i) for i, d in enumerate(DAYS[3:])})
+    t.ingest([other], jobs=1)
+    assert ids_inside & set(t.store.snapshot_table().id) - {1, 2, 3}, "ids reused"
+    with open_store(path) as fresh:
+        assert answers(t) == answers(fresh)
+
+
+def test_held_commits_at_its_end(seeded, tmp_path, path):
+    t, before = seeded
+    with t.held():
+        t.ingest([changed_and_new(tmp_path)], jobs=1)
+        assert dump_store(path) == before  # nothing committed yet
+    after = dump_store(path)
+    assert after != before
+    with open_store(path) as fresh:
+        assert fresh.dates() == DAYS
+        assert answers(fresh) == answers(t)
+    # the same as the ingest outside a held transaction
+    plain = tmp_path / "plain.sqlite"
+    with open_store(plain, create=True) as p:
+        p.ingest([tmp_path / "first"], jobs=1)
+        p.ingest([changed_and_new(tmp_path)], jobs=1)
+        assert dump_store(plain)["snapshots"] == after["snapshots"]
+
+
+def test_another_connection_sees_nothing_until_the_commit(seeded, tmp_path, path):
+    t, _ = seeded
+    other = sqlite3.connect(path)
+    count = "SELECT count(*) FROM snapshots"
+    try:
+        with t.held():
+            t.ingest([changed_and_new(tmp_path)], jobs=1)
+            assert t.store.db.execute(count).fetchone() == (6,)
+            assert other.execute(count).fetchone() == (3,)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("PRAGMA busy_timeout = 0")
+                other.execute("BEGIN IMMEDIATE")  # a writer waits for the held block
+        assert other.execute(count).fetchone() == (6,)
+    finally:
+        other.close()
+
+
+def bad_archive(tmp_path):
+    """A replacement of DAYS[1] and a new day, then a corrupt member: the ingest fails
+    after writing two snapshots."""
+    members = {
+        DAYS[1]: shape(5),
+        DAYS[3]: shape(3),
+        dt.date(2024, 11, 1): b'{"type": "FeatureCollection", "features": [{"type": "Fea',
+    }
+    return write_daily_archive(tmp_path / "bad.tar.xz", members)
+
+
+def test_a_failed_ingest_caught_inside_held_undoes_only_itself(seeded, tmp_path, path):
+    t, before = seeded
+    rest = tmp_path / "rest"
+    write_daily(rest, REST)
+    with t.held():
+        t.ingest([rest], jobs=1)
+        with pytest.raises(InputError, match="not valid GeoJSON"):
+            t.ingest([bad_archive(tmp_path)], jobs=1)
+        assert t.dates() == DAYS
+    after = dump_store(path)
+    assert len(after["ingests"]) == len(before["ingests"]) + 1  # the failed one left no row
+    # exactly what ingesting `rest` alone gives
+    plain = tmp_path / "plain.sqlite"
+    with open_store(plain, create=True) as p:
+        p.ingest([tmp_path / "first"], jobs=1)
+        p.ingest([rest], jobs=1)
+        assert dump_store(plain)["snapshots"] == after["snapshots"]
+        assert dump_store(plain)["tile_pieces"] == after["tile_pieces"]
+
+
+def test_a_failed_ingest_leaving_held_undoes_everything(seeded, tmp_path, path):
+    t, before = seeded
+    rest = tmp_path / "rest"
+    write_daily(rest, REST)
+    with pytest.raises(InputError, match="not valid GeoJSON"), t.held():
+        t.ingest([rest], jobs=1)
+        t.ingest([bad_archive(tmp_path)], jobs=1)
+    assert dump_store(path) == before
+    assert t.dates() == list(FIRST)
+
+
+def test_a_join_rolled_back_is_forgotten(seeded, tmp_path):
+    t, _ = seeded
+    other = tmp_path / "other"
+    write_daily(other, REST)
+    t.ingest([other], jobs=1, source="later")
+    with pytest.raises(Crash), t.held():
+        t.join("both", ["deepstate-daily", "later"])
+        assert [p.name for p in t.store.parts("both")] == ["deepstate-daily", "later"]
+        raise Crash
+    assert t.store.parts("both") == []
+    assert "both" not in t.source_names()
+
+
+def test_territory_caches_are_cleared_on_rollback(seeded):
+    t, _ = seeded
+    with pytest.raises(Crash), t.held():
+        t._places = t._frontline_meter = object()  # as built from geography imported here
+        raise Crash
+    assert t._places is None and t._frontline_meter is None
+
+
+def test_a_new_store_rolled_back_is_removed_like_a_failed_first_ingest(tmp_path):
+    target = tmp_path / "new.sqlite"
+    folder = tmp_path / "first"
+    write_daily(folder, FIRST)
+    t = open_store(target, create=True)
+    with pytest.raises(Crash), t.held():
+        t.ingest([folder], jobs=1)
+        raise Crash
+    t.close()
+    assert not target.exists()
+
+
+def test_a_failed_ingest_inside_held_does_not_close_a_new_store(tmp_path):
+    target = tmp_path / "new.sqlite"
+    folder = tmp_path / "first"
+    write_daily(folder, FIRST)
+    with open_store(target, create=True) as t:
+        with t.held():
+            with pytest.raises(InputError):
+                t.ingest([bad_archive(tmp_path)], jobs=1)
+            t.ingest([folder], jobs=1)
+        assert not t.store.created
+    with open_store(target) as t:
+        assert t.dates() == list(FIRST)
+
+
+def test_held_is_not_reentrant(seeded):
+    t, _ = seeded
+    with t.held(), pytest.raises(StoreError, match="already open"), t.held():
+        pass
+
+
+def test_a_transaction_ended_behind_held_s_back_stores_nothing(seeded, tmp_path, path):
+    """A library that calls rollback() on the connection (pandas does, after a failed
+    query) must not leave the rest of the block to commit on its own."""
+    t, before = seeded
+    with pytest.raises(StoreError, match="ended from outside"), t.held():
+        t.store.db.rollback()
+        t.ingest([changed_and_new(tmp_path)], jobs=1)
+    assert dump_store(path) == before
+
+
+def test_an_ingest_is_kept_or_undone_with_the_join_it_refreshes(
+    seeded, tmp_path, path, monkeypatch
+):
+    """The write and the join after it are one transaction (a savepoint when held): a
+    failure in the join leaves no half ingest behind."""
+    t, before = seeded
+
+    def broken(*args, **kwargs):
+        raise Crash
+
+    monkeypatch.setattr(t, "_join_deepstate", broken)
+    with pytest.raises(Crash):
+        t.ingest([changed_and_new(tmp_path)], jobs=1)
+    assert dump_store(path) == before
+    with t.held():
+        with pytest.raises(Crash):
+            t.ingest([changed_and_new(tmp_path)], jobs=1)
+        assert t.dates() == list(FIRST)
+    assert dump_store(path) == before
+
+
+def test_a_writer_meeting_a_held_store_gets_one_line(seeded, tmp_path, path):
+    t, _ = seeded
+    with t.held(), open_store(path) as other:
+        other.store.db.execute("PRAGMA busy_timeout = 0")
+        with pytest.raises(StoreError, match="another process is writing to the store"):
+            other.ingest([changed_and_new(tmp_path)], jobs=1)

@@ -15,6 +15,7 @@ figures (``area``) starts in a fraction of a second (issue 12, docs/performance.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import math
@@ -91,6 +92,20 @@ class Territory:
         self.store = Store(config.resolve_store(path), create=create)
         self._frontline_meter: Any = None  # built on first use (the outline is prepared once)
         self._places: Any = None  # regions and gazetteer index, for locating fragments
+        self.store.on_rollback(self._forget)
+
+    def _forget(self) -> None:
+        """Drop what was built from rows a rollback may have undone (geography imported
+        inside a held transaction that then failed)."""
+        self._frontline_meter = None
+        self._places = None
+
+    def held(self) -> contextlib.AbstractContextManager[Store]:
+        """One transaction around the block (:meth:`Store.held`): ingest, compute from
+        what was ingested, and commit it all at the end, or roll all of it back when an
+        error leaves the block (caches cleared; a store this object created and that
+        still holds no snapshot is deleted, as after a failed first ingest)."""
+        return self.store.held()
 
     def close(self) -> None:
         self.store.close()
@@ -117,7 +132,9 @@ class Territory:
         """Read ``paths`` and store their snapshots in one transaction.
 
         Re-ingesting identical data changes nothing; a date whose content changed is
-        replaced (and listed in the report). Any error rolls everything back.
+        replaced (and listed in the report). Any error rolls everything back; inside
+        :meth:`held` that is a savepoint, undoing this ingest only, and nothing is
+        committed before the held block ends.
 
         Unchanged input is not read again: when the files are byte-identical (sha256)
         to an earlier ingest of the source, with the same format and options, and the
@@ -130,13 +147,17 @@ class Territory:
         paths = list(paths)
         reader_report = SourceReport()
         try:
-            name, fmt, outcome, skipped = self._ingest(
-                paths, format, source, jobs, progress, reader_report, options, force, credit
-            )
+            # one transaction (a savepoint inside held()): the write and the join it
+            # refreshes are kept or undone together
+            with self.store.transaction():
+                name, fmt, outcome, skipped = self._ingest(
+                    paths, format, source, jobs, progress, reader_report, options, force, credit
+                )
         except BaseException:
             self.store.discard_if_new()  # a store this ingest created goes away with it
             raise
-        self.store.created = False  # it has a history now, even if no snapshot
+        if not self.store.is_held:  # held: the held block decides (rolled back, it is new)
+            self.store.created = False  # it has a history now, even if no snapshot
         touched = [d for _, d in outcome.added + outcome.replaced + outcome.unchanged]
         return IngestReport(
             source=name,

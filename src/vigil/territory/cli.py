@@ -431,7 +431,8 @@ def fetch(
     url_template: Annotated[
         str | None,
         typer.Option(
-            help="URL with a {date:%Y%m%d} field. Default: cyterat/deepstate-map-data.",
+            help="URL with a {date:%Y%m%d} field, a file:// URL, or a local directory of daily"
+            " files. Default: cyterat/deepstate-map-data.",
             metavar="<url>",
         ),
     ] = None,

@@ -4,8 +4,10 @@ Geometries are WKB in WGS84 lon/lat. Each snapshot row carries its tile index, a
 packed array of (ix, iy, piece hash) records (:func:`tile_index_dtype`); the pieces themselves
 live once each in ``tile_pieces``, shared by every snapshot that has them (most
 tiles do not change from one day to the next). Every ingest is one transaction: an error or
-Ctrl-C rolls back everything it did. The store is derived, public data: anyone can
-rebuild it from the sources.
+Ctrl-C rolls back everything it did. :meth:`Store.held` holds one transaction around many
+(an ingest and what is computed from it, as ``vigil watch`` does): each inner transaction
+becomes a savepoint, and nothing is committed until the held block ends without error.
+The store is derived, public data: anyone can rebuild it from the sources.
 """
 
 from __future__ import annotations
@@ -224,6 +226,15 @@ class Store:
             if not create:
                 raise StoreError(f"{self.path}: no store here (run `vigil territory ingest` first)")
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tile_index: dict[int, dict[tuple[int, int], bytes]] = {}
+        self._parts_cache: dict[str, list[Part]] = {}
+        # Open transactions: 0 none, 1 the outermost (BEGIN), more: savepoints inside it.
+        self._depth = 0
+        self._held = False
+        self._savepoints = 0  # names each savepoint uniquely
+        # Called after any rollback, so that caches kept beside the store (the
+        # Territory's) forget what was rolled back; see :meth:`on_rollback`.
+        self._rollback_hooks: list[Callable[[], None]] = []
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -232,8 +243,6 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a Vigil store ({exc})") from exc
-        self._tile_index: dict[int, dict[tuple[int, int], bytes]] = {}
-        self._parts_cache: dict[str, list[Part]] = {}
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -241,7 +250,11 @@ class Store:
 
     def discard_if_new(self) -> None:
         """Close and delete the store file if this object created it and it holds nothing
-        (a first ingest that failed leaves no empty store behind)."""
+        (a first ingest that failed leaves no empty store behind). Inside a transaction (an
+        ingest that failed within :meth:`held`) it does nothing: the held block decides
+        when it ends."""
+        if self._depth:
+            return
         if not self.created or self.db.execute("SELECT 1 FROM snapshots LIMIT 1").fetchone():
             return
         self.close()
@@ -302,16 +315,118 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT; any exception, Ctrl-C included, rolls back."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE … COMMIT; any exception, Ctrl-C included, rolls back.
+
+        Inside another transaction (:meth:`held`, or a transaction() around others) it is
+        a SAVEPOINT instead: RELEASE on success (committed with the outer transaction),
+        ROLLBACK TO on error, which undoes this block only; the error goes on to the
+        caller, who may catch it and carry on, or let the outer transaction roll back."""
+        if self._depth == 0:
+            self._begin()
+            self._depth = 1
+            try:
+                yield self.db
+            except BaseException:
+                self._depth = 0
+                self._rollback()
+                raise
+            self._depth = 0
+            self._commit()
+            return
+        self._check_open()
+        self._savepoints += 1
+        name = f"vigil_{self._savepoints}"
+        self.db.execute(f"SAVEPOINT {name}")
+        self._depth += 1
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
-            self._tile_index.clear()
-            self._parts_cache.clear()
+            self._depth -= 1
+            if self.db.in_transaction:  # else the outer one is gone already (see held)
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+            self._forget()
             raise
-        self.db.execute("COMMIT")
+        self._depth -= 1
+        self._check_open()
+        self.db.execute(f"RELEASE {name}")
+
+    @contextmanager
+    def held(self) -> Iterator[Store]:
+        """One transaction around everything done in the block, committed at its end.
+
+        Reads inside see what the block wrote; other connections see none of it until
+        the commit. Every :meth:`transaction` inside (each ingest) is a savepoint: an
+        error caught inside the block undoes that one only; an error leaving the block
+        rolls back all of it, clears the in-memory caches and, when this object created
+        the store and it still holds no snapshot, deletes it as a failed first ingest
+        would (:meth:`discard_if_new`, which closes the store). Not re-entrant."""
+        if self._depth:
+            raise StoreError(f"{self.path}: a transaction is already open; cannot hold another")
+        created = self.created
+        self._begin()
+        self._depth, self._held = 1, True
+        try:
+            yield self
+            self._check_open()
+        except BaseException:
+            self._depth, self._held = 0, False
+            self._rollback()
+            self.created = created
+            self.discard_if_new()
+            raise
+        self._depth, self._held = 0, False
+        self._commit()
+        self.created = False  # it has a history now, even if no snapshot
+
+    @property
+    def is_held(self) -> bool:
+        """Whether a :meth:`held` block is open (writes are not committed yet)."""
+        return self._held
+
+    def on_rollback(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` after every rollback (whole or to a savepoint): caches kept
+        outside the store that may hold rolled-back data clear themselves there."""
+        self._rollback_hooks.append(hook)
+
+    def _begin(self) -> None:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreError(
+                f"{self.path}: another process is writing to the store (an ingest, or a"
+                " `vigil watch` run); try again when it has finished"
+            ) from exc
+
+    def _check_open(self) -> None:
+        """StoreError if the outer transaction ended behind our back (a library that
+        called ``rollback()`` on the connection): carrying on would commit half of it."""
+        if not self.db.in_transaction:
+            raise StoreError(
+                f"{self.path}: the transaction was ended from outside; nothing was stored"
+            )
+
+    def _commit(self) -> None:
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:  # disk full, I/O error: nothing is kept
+            self._rollback()
+            raise StoreError(f"{self.path}: cannot commit ({exc}); nothing was stored") from exc
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop every cache that may hold rolled-back rows: snapshot ids are reused by
+        SQLite, so a stale tile index would answer for another snapshot."""
+        self._tile_index.clear()
+        self._parts_cache.clear()
+        for hook in self._rollback_hooks:
+            hook()
 
     # -- writing ---------------------------------------------------------------------
     def write(

@@ -9,7 +9,17 @@ The cache is a plain directory of files named as upstream, so the ordinary file 
 ingest it. Beside them, ``fetch-meta.json`` remembers per file the URL, ETag, Last-Modified,
 SHA-256 and when it was last checked, so a second run sends conditional requests
 (If-None-Match / If-Modified-Since) and a 304 keeps the cached file. Files are written
-atomically (temp file + rename): an interrupted download never leaves a half file.
+atomically (temp file + rename): an interrupted download never leaves a half file, and a
+body that is not a GeoJSON FeatureCollection with a feature is refused before it is
+written, so the cache only ever holds whole, checked files.
+
+Upstream may also be a copy on this machine (a mirror kept by rsync, a test fixture):
+a ``file://`` template (``file:///srv/mirror/deepstatemap_data_{date:%Y%m%d}.geojson``),
+a plain path template, or a plain directory holding files named as upstream. They keep
+the HTTP semantics: a missing file is a gap (MISSING), the same bytes are UNCHANGED
+(sha256, the cached file is not rewritten), other bytes replace the day (DOWNLOADED),
+and a corrupt or partial file, or a mirror directory that is absent or unreadable, is a
+:class:`FetchError` that leaves the cache as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +40,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import requests
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
@@ -113,10 +125,21 @@ def fetch_daily(
     ``timeout`` is in seconds per request. Raises :class:`FetchError` when the network is
     unreachable, a download keeps failing, or a body is not a GeoJSON FeatureCollection
     with at least one feature; files downloaded before the error stay in the cache.
+
+    ``url_template`` may also name a copy on this machine: a ``file://`` URL or a plain
+    path with a ``date`` field, or a plain directory of files named as upstream
+    (:func:`file_name`). The directory (for a template: the part of the path before its
+    first field) must exist and be readable, or FetchError: an unmounted mirror is not a
+    run of gaps. Retries and timeouts do not apply to files.
     """
     if start > end:
         raise FetchError(f"nothing to fetch: start {start} is after end {end}")
-    _url(url_template, start)  # a broken template fails before any request
+    local = _local_upstream(url_template)
+    if local is None:
+        _url(url_template, start)  # a broken template fails before any request
+    else:
+        local.path(start)
+        local.check_root()
     cache = Path(cache) if cache is not None else default_cache()
     try:
         cache.mkdir(parents=True, exist_ok=True)
@@ -130,7 +153,10 @@ def fetch_daily(
     outcome: dict[Status, list] = {status: [] for status in Status}
     try:
         for day in _days(start, end):
-            status = fetcher.fetch_one(day, _url(url_template, day))
+            if local is not None:
+                status = fetcher.fetch_file(day, local.path(day))
+            else:
+                status = fetcher.fetch_one(day, _url(url_template, day))
             outcome[status].append(day if status is Status.MISSING else cache / file_name(day))
             if on_progress is not None:
                 on_progress(day, status)
@@ -166,6 +192,86 @@ def _url(template: str, day: dt.date) -> str:
         raise FetchError(
             f"bad URL template {template!r}: it needs one field like {{date:%Y%m%d}} ({exc!r})"
         ) from exc
+
+
+# --- a copy of upstream on this machine ------------------------------------------------
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+@dataclass(frozen=True)
+class _Local:
+    """Upstream as files on this machine.
+
+    ``template``: a ``file://`` URL or a path with a ``date`` field (None: the files are
+    ``root / file_name(day)``); ``root``: the directory that must exist (the template's
+    path up to its first field), so that an absent mirror fails instead of reading as
+    days missing upstream."""
+
+    root: Path
+    template: str | None = None
+    is_url: bool = False
+
+    def path(self, day: dt.date) -> Path:
+        if self.template is None:
+            return self.root / file_name(day)
+        formatted = _url(self.template, day)
+        if self.is_url:  # decode %XX after formatting: strftime codes look like escapes
+            return Path(url2pathname(urlsplit(formatted).path))
+        return Path(os.path.expanduser(formatted))
+
+    def check_root(self) -> None:
+        """FetchError unless ``root`` is a directory we can read."""
+        try:
+            mode = self.root.stat().st_mode
+        except FileNotFoundError as exc:
+            raise FetchError(
+                f"cannot read the upstream copy: no directory {self.root} (is it mounted?)"
+            ) from exc
+        except OSError as exc:
+            raise FetchError(
+                f"cannot read the upstream copy in {self.root}: {_os_error(exc)}"
+            ) from exc
+        if not stat.S_ISDIR(mode):
+            raise FetchError(f"cannot read the upstream copy: {self.root} is not a directory")
+        try:
+            with os.scandir(self.root):
+                pass
+        except OSError as exc:
+            raise FetchError(
+                f"cannot read the upstream copy in {self.root}: {_os_error(exc)}"
+            ) from exc
+
+
+def _local_upstream(template: str) -> _Local | None:
+    """The local copy ``template`` names, or None for an http(s) URL."""
+    match = _SCHEME.match(template)
+    is_url = match is not None
+    if match is not None:
+        scheme = match.group(1).lower()
+        if scheme in ("http", "https"):
+            return None
+        if scheme != "file":
+            raise FetchError(
+                f"bad URL template {template!r}: expected http(s)://, file:// or a directory"
+            )
+        parts = urlsplit(template)
+        if parts.netloc not in ("", "localhost"):
+            raise FetchError(
+                f"bad URL template {template!r}: a file:// URL names a path on this machine"
+                f" (file:///srv/mirror/…), not one on host {parts.netloc!r}"
+            )
+        head = url2pathname(parts.path.split("{", 1)[0])
+    else:
+        head = os.path.expanduser(template.split("{", 1)[0])
+    if "{" not in template:  # a directory of files named as upstream
+        return _Local(Path(head))
+    root = Path(head) if head.endswith(os.sep) else Path(head).parent
+    return _Local(root, template, is_url)
+
+
+def _os_error(exc: OSError) -> str:
+    return (exc.strerror or _one_line(exc)).lower()
 
 
 # --- cache metadata ---------------------------------------------------------------------
@@ -282,7 +388,34 @@ class _Fetcher:
             return Status.UNCHANGED
         if response.status_code != 200:
             raise FetchError(f"cannot download {url}: HTTP {_status_text(response)}")
-        body = _geojson_body(url, response.content)
+        body = _geojson_body(url, response.content)  # checked before anything is written
+        digest, status = self._keep(path, body)
+        self.meta.put(path.name, _entry(url, response, digest, now))
+        return status
+
+    def fetch_file(self, day: dt.date, source: Path) -> Status:
+        """One day from a copy of upstream on this machine: no file is a gap."""
+        path = self.cache / file_name(day)
+        try:
+            raw = source.read_bytes()
+        except FileNotFoundError:
+            return Status.MISSING
+        except IsADirectoryError as exc:
+            raise FetchError(f"{source}: a directory, not a daily file") from exc
+        except OSError as exc:  # permission denied, a path component not a directory…
+            raise FetchError(f"cannot read {source}: {_os_error(exc)}") from exc
+        body = _geojson_body(str(source), raw)  # checked before anything is written
+        digest, status = self._keep(path, body)
+        entry = _Entry(
+            url=source.absolute().as_uri(),
+            sha256=digest,
+            checked_at=dt.datetime.now(dt.UTC).isoformat(),
+        )
+        self.meta.put(path.name, entry)
+        return status
+
+    def _keep(self, path: Path, body: bytes) -> tuple[str, Status]:
+        """Write the checked ``body`` to ``path`` unless it holds those bytes already."""
         digest = _sha256(body)
         unchanged = path.is_file() and _sha256(path.read_bytes()) == digest
         if not unchanged:
@@ -290,8 +423,7 @@ class _Fetcher:
                 _write_atomic(path, body)
             except OSError as exc:
                 raise FetchError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        self.meta.put(path.name, _entry(url, response, digest, now))
-        return Status.UNCHANGED if unchanged else Status.DOWNLOADED
+        return digest, Status.UNCHANGED if unchanged else Status.DOWNLOADED
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
         """GET ``url`` with retries; returns a response whose body has been read."""
