@@ -6,7 +6,8 @@ repository: ``DATABASE_URL`` (default: ``cases.sqlite`` in the Vigil data direct
 ``VIGIL_DEBUG``, ``VIGIL_ALLOWED_HOSTS`` (comma-separated), ``VIGIL_TILE_URL`` (a
 base-map tile server; without one the map draws the bundled boundaries only), and for
 HTTPS behind a reverse proxy ``VIGIL_HTTPS``, ``VIGIL_HSTS_SECONDS``,
-``VIGIL_HSTS_INCLUDE_SUBDOMAINS`` and ``VIGIL_PROXY_COUNT`` (docs/web.md).
+``VIGIL_HSTS_INCLUDE_SUBDOMAINS`` and ``VIGIL_PROXY_COUNT`` (docs/web.md); the mail
+server `vigil watch` sends alerts through, ``VIGIL_EMAIL_*`` (docs/watch.md).
 """
 
 from __future__ import annotations
@@ -198,6 +199,35 @@ VIGIL_CSP = (
 VIGIL_STORE = str(resolve_store())
 VIGIL_TILE_URL = os.environ.get("VIGIL_TILE_URL", "")
 VIGIL_TILE_ATTRIBUTION = os.environ.get("VIGIL_TILE_ATTRIBUTION", "")
+
+# -- e-mail (`vigil watch` sends alerts; docs/watch.md) --------------------------------
+# Off unless VIGIL_EMAIL_HOST names an SMTP server: the "dummy" backend then sends
+# nothing, and the watch's e-mail channel reports "no mail server is configured".
+# VIGIL_EMAIL_PORT (default 587 with VIGIL_EMAIL_USE_TLS=1, STARTTLS; 465 with
+# VIGIL_EMAIL_USE_SSL=1, TLS from the start; else 25), VIGIL_EMAIL_USER and
+# VIGIL_EMAIL_PASSWORD (when the server asks for a login), VIGIL_EMAIL_FROM (the
+# sender, default vigil@localhost), VIGIL_EMAIL_TIMEOUT (seconds, default 30: a mail
+# server that does not answer must not hold a run forever).
+EMAIL_HOST = os.environ.get("VIGIL_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.dummy.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_USE_TLS = _flag("VIGIL_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _flag("VIGIL_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "VIGIL_EMAIL_USE_TLS and VIGIL_EMAIL_USE_SSL are both on: set one (TLS: STARTTLS,"
+        " usually port 587; SSL: TLS from the start, usually port 465)"
+    )
+EMAIL_PORT = _count("VIGIL_EMAIL_PORT", 587 if EMAIL_USE_TLS else 465 if EMAIL_USE_SSL else 25)
+EMAIL_HOST_USER = os.environ.get("VIGIL_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VIGIL_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = _count("VIGIL_EMAIL_TIMEOUT", 30) or None
+DEFAULT_FROM_EMAIL = os.environ.get("VIGIL_EMAIL_FROM", "").strip() or "vigil@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 USE_TZ = True
 TIME_ZONE = "UTC"
