@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/history.py
 	$(BIN)/python benchmarks/ingest_raw.py
 	$(BIN)/python benchmarks/claims.py
+	$(BIN)/python benchmarks/watch.py
 
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/web.py

@@ -42,6 +42,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "vigil.claims.cli",
         "Check a sentence about territory or political prisoners against the data.",
     ),
+    "watch": (
+        "vigil.watch.cli",
+        "Fetch new maps, recompute, alert and publish: one run for cron or systemd, or --every.",
+    ),
 }
 
 

@@ -1,0 +1,211 @@
+"""`vigil watch`: one run for cron or a systemd timer, or ``--every`` to loop.
+
+Exit codes a scheduler understands: 0 the run went through (whatever it found), 1 the
+run failed (nothing published, store as it was, one alert raised), 2 a bad command line
+or configuration file, 75 (EX_TEMPFAIL) another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vigil.errors import VigilError
+
+if TYPE_CHECKING:
+    from vigil.watch.config import Config
+    from vigil.watch.run import RunReport
+
+HELP = "Fetch new maps, recompute, alert and publish: one run for cron or systemd, or --every."
+
+app = typer.Typer(
+    name="watch",
+    help=HELP,
+    epilog=(
+        "Exit codes: 0 ran (whatever it found); 1 the run failed (nothing published, the"
+        " store as it was, one alert raised); 2 bad command line or configuration; 75"
+        " another run holds the lock (<store>.watch.lock). `vigil watch rules` prints the"
+        " effective configuration; docs/watch.md has the unit files."
+    ),
+    invoke_without_command=True,
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The TOML file of rules and channels (default: the documented defaults).",
+        metavar="<file>",
+    ),
+]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_every(value: str) -> float:
+    """``30m``, ``1h``, ``6h``, ``1h30m``, ``90s``, ``1d`` as seconds (at least 60)."""
+    text = value.strip().lower().replace(" ", "")
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise typer.BadParameter(
+            f"expected a duration like 30m, 1h or 6h, got {value!r}", param_hint="--every"
+        )
+    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds < 60:
+        raise typer.BadParameter(f"expected at least 1 minute, got {value!r}", param_hint="--every")
+    return seconds
+
+
+def _load(
+    config: Path | None, database: str | None, store: Path | None, *, migrate: bool = True
+) -> Config:
+    """The configuration, once Django is set up: the rules' settings live beside Django
+    models (and a run needs the database anyway)."""
+    from vigil.cases import db
+    from vigil.watch import config as cfg
+
+    db.setup(database, migrate=migrate)
+    return cfg.load(config).with_paths(store=store, database=database)
+
+
+@app.callback()
+def watch(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Territory store (default: $VIGIL_STORE, else the per-user store).",
+            metavar="<file>",
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Cases database, a URL or a SQLite file (default: $DATABASE_URL).",
+            metavar="<url>",
+        ),
+    ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            help="Loop: run now, then at every slot (30m, 1h, 6h, aligned to UTC) until"
+            " Ctrl-C or SIGTERM, which stop between runs.",
+            metavar="<duration>",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Show what would be published; store, alerts, cache unchanged."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print nothing unless the run fails (for cron)."),
+    ] = False,
+) -> None:
+    """Fetch new maps, recompute, alert and publish: one run for cron or systemd, or --every.
+
+    One run: take the lock, fetch the days upstream published (again the last
+    lookback_days, for late and replaced days), ingest, evaluate the rules, record each
+    alert once, publish. Exit codes: 0 ran, 1 the run failed (nothing published, store as
+    it was, one alert raised), 2 bad command line or configuration, 75 another run holds
+    the lock. `vigil watch rules` prints the effective configuration.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    seconds = parse_every(every) if every is not None else None
+    from vigil.watch import run as runner
+    from vigil.watch.config import ConfigError
+
+    conf = _load(config, database, store)
+    _check_channels(conf, ConfigError)
+    if seconds is not None:
+        raise typer.Exit(
+            runner.run_every(
+                conf,
+                seconds,
+                dry_run=dry_run,
+                quiet=quiet,
+                on_report=lambda r: _show(r, quiet=quiet),
+                on_error=lambda message: _error(message),
+            )
+        )
+    with _terminate_as_interrupt():
+        report = runner.run_once(conf, dry_run=dry_run, quiet=quiet)
+    _show(report, quiet=quiet)
+    raise typer.Exit(report.exit_code)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (systemctl stop, a timeout) stops one run as Ctrl-C does: both
+    transactions roll back and the Run row says it was interrupted."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _check_channels(conf: Config, error: type[VigilError]) -> None:
+    """A channel no run could publish with (a webhook without its secret) is a bad
+    configuration: exit 2 before anything is fetched."""
+    from vigil.watch import publish
+
+    try:
+        publish.check(conf.publish)
+    except VigilError as exc:
+        where = f"{conf.path}: " if conf.path else ""
+        raise error(f"{where}{exc}") from None
+
+
+def _show(report: RunReport, *, quiet: bool) -> None:
+    from vigil.output import console
+
+    if not report.ok:
+        _error(report.summary())
+        return
+    if quiet:
+        return
+    out = console()
+    if report.dry_run:
+        for line in report.would_publish():
+            out.print(line)
+    out.print(report.summary())
+
+
+def _error(message: str) -> None:
+    message = " ".join(message.split())
+    sys.stderr.write(f"Error: {message}\n")  # one line: a log or cron's mail reads it whole
+    sys.stderr.flush()
+
+
+@app.command()
+def rules(config: ConfigOpt = None) -> None:
+    """Print the effective configuration as TOML: the file's values over the defaults."""
+    from vigil.watch import config as cfg
+
+    conf = _load(config, None, None, migrate=False)
+    typer.echo(cfg.dumps(conf), nl=False)
