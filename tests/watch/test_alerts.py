@@ -160,3 +160,29 @@ def test_as_json_says_how_to_reproduce_and_what_it_corrects(registry):
     assert data["reproduce"]["page"] == "https://vigil.example.org/figures/"
     assert data["supersedes"]["figures"]["gained_km2"] == 212.4
     assert data["figures"]["gained_km2"] == 198.0
+
+
+def test_as_json_never_describes_a_corrected_alert_the_reader_may_not_see(sample):
+    """A webhook or e-mail (public reader) names the alert a correction replaces only
+    when that one is still readable: it may quote a record hidden since."""
+    from vigil.cases import models as m
+
+    c1 = m.Case.objects.get(ref="C1")
+    old = Candidate(
+        key="k",
+        topic="cases",
+        kind="k",
+        title="about SECRET-TITLE",
+        figures={"n": 1},
+        refs=[("Case", c1.pk, ("title",))],
+    )
+    alerts.record([old], now=NOW)
+    new = alerts.record([Candidate(key="k", topic="cases", kind="k", title="t", figures={"n": 2})])
+    fresh = new.corrections[0][1]
+    assert alerts.as_json(fresh)["supersedes"]["title"] == "about SECRET-TITLE"
+    c1.visibility = int(R)
+    c1.save()
+    shown = alerts.as_json(fresh)
+    assert shown["supersedes"] == {"id": None, "title": None, "figures": None, "created": None}
+    assert "SECRET-TITLE" not in str(shown)
+    assert alerts.as_json(fresh, who=R)["supersedes"]["title"] == "about SECRET-TITLE"

@@ -346,6 +346,37 @@ def sign_in(base: str, name: str, secret: str | None) -> dict[str, str]:
         return dict(client.cookies.items())
 
 
+#: Alerts on the site (vigil.watch.alerts.record, as `vigil watch` stores them): a
+#: territory alert and its correction, a case event; so that /alerts/ and each alert's
+#: page are checked with content (the crawl reaches /alerts/<id>/ by their links).
+ALERTS_SCRIPT = """
+import datetime as dt
+from vigil.cases import setup
+setup()
+from vigil.watch.alerts import Candidate, record
+week = dict(
+    key="territory:week_gain:deepstate-daily:2026-05-04", topic="territory",
+    kind="week_gain", source="deepstate-daily", snapshots=("2026-05-04", "2026-05-11"),
+    period_start=dt.date(2026, 5, 4), period_end=dt.date(2026, 5, 11),
+    command="vigil territory change --source deepstate-daily --from 2026-05-04 --to 2026-05-11",
+    api="/api/territory/change?from=2026-05-04&to=2026-05-11&source=deepstate-daily",
+    link="/figures/?week=2026-05-04", body="The largest weekly gain since March.",
+)
+for km2 in (212.4, 198.0):
+    title = f"{km2} km² gained in the week of 4 May"
+    record([Candidate(title=title, figures={"gained_km2": km2}, **week)])
+record([Candidate(key="cases:release:walk", topic="cases", kind="release",
+                  title="A new release of a published list", figures={"added": 3, "removed": 1})])
+"""
+
+
+def _alerts(env: dict[str, str]) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", ALERTS_SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+
+
 @dataclass
 class Site:
     base: str
@@ -371,6 +402,7 @@ def site(web_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     mapping = str(DEMO / "prisoners.mapping.toml")
     _vigil("cases", "import", "-q", str(DEMO / "prisoners.csv"), "-m", mapping, env=env)
     _vigil("cases", "import", "-q", str(DEMO / "registry.json"), env=env)
+    _alerts(env)
     for user, role in (("ed", "admin"), ("new", "editor")):
         add = ("cases", "user", "add", user, "--role", role, "--password-stdin")
         _vigil(*add, env=env, stdin=PASSWORD + "\n")

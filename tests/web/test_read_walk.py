@@ -148,12 +148,14 @@ class Keys:
     hearings: list[int]
     names: list[str]
     users: list[str]
+    alerts: list[int] = field(default_factory=list)
 
     @classmethod
     def read(cls) -> Keys:
         from django.contrib.auth.models import User
 
         from vigil.cases import models as m
+        from vigil.watch.models import Alert
 
         return cls(
             people=sorted(m.Person.objects.values_list("ref", flat=True)),
@@ -164,6 +166,7 @@ class Keys:
             hearings=sorted(m.Hearing.objects.values_list("id", flat=True)),
             names=sorted(m.PersonName.objects.values_list("name", flat=True)),
             users=sorted(User.objects.values_list("username", flat=True)),
+            alerts=sorted(Alert.objects.values_list("id", flat=True)),
         )
 
 
@@ -296,6 +299,32 @@ def requests_for(name: str, k: Keys) -> list[str]:
                 _csv(_url(name, {"text": f"More than 300 political prisoners of {o} are held."}))
                 for o in k.orgs[:1]
             ),
+        ],
+        # alerts and hearings (watch_views, watch_api): every alert by its id, the
+        # feeds and the calendar (read as the public whoever asks)
+        "alerts": lambda: [
+            _url(name),
+            *(_url(name, {"topic": t}) for t in ("territory", "cases", "system")),
+            _url(name, {"kind": "walk"}),
+            _url(name, {"kind": "fetch_failed"}),
+        ],
+        "alert": lambda: [_url(name, pk=a) for a in k.alerts],
+        "alerts-territory-feed": lambda: [_url(name)],
+        "alerts-cases-feed": lambda: [_url(name)],
+        "hearings": lambda: [_url(name)],
+        "hearings-feed": lambda: [_url(name)],
+        "hearings-calendar": lambda: [_url(name)],
+        "api:alerts_list": lambda: [
+            _url(name),
+            _url(name, {"topic": "cases", "current_only": "1"}),
+            _url(name, {"topic": "system"}),
+            _csv(_url(name)),
+        ],
+        "api:alert": lambda: [_url(name, alert_id=a) for a in k.alerts],
+        "api:hearings_upcoming": lambda: [
+            _url(name),
+            _url(name, {"start": "2024-01-01"}),
+            _csv(_url(name, {"start": "2024-01-01"})),
         ],
         # the editors' area
         "editors:dashboard": lambda: [_url(name)],
@@ -564,6 +593,111 @@ def edit_through_the_library(ex: Expected, data: Any) -> None:
         merge.merge(keep.ref, drop.ref, actor=operator)
 
 
+#: The text columns an alert may rest on, per table of the random registry (model, columns).
+ALERT_REFS = {
+    "cases": ("Case", ("title", "number", "summary", "lawyer_notes")),
+    "people": ("Person", ("occupation", "notes", "contacts")),
+    "hearings": ("Hearing", ("date", "postponement_reason", "notes")),
+    "releases": ("ListRelease", ("title",)),
+}
+
+
+def _ref_record(table: str, identity: Any) -> Any:
+    from vigil.cases import models as m
+
+    if table == "hearings":  # a postponement copies the kind into the next hearing
+        return m.Hearing.objects.filter(kind=identity).order_by("id").first()
+    model = {"cases": m.Case, "people": m.Person, "releases": m.ListRelease}[table]
+    return model.objects.filter(ref=identity).first()
+
+
+def make_alerts(ex: Expected, data: Any) -> None:
+    """Alerts resting on the random registry's records (drawn with their columns and
+    their own level), some corrected by an alert resting on other records, and an
+    internal system alert; each one's title and body hold a sentinel whose level is
+    the lowest reader that may see every record and column it rests on and its own
+    level (worked out from the registry's expected levels, not by the rule). Future
+    hearings too, so that the calendar and its feeds have something to show."""
+    from vigil.cases import models as m
+    from vigil.watch.alerts import Candidate, record
+
+    tables = [t for t in ALERT_REFS if ex.rows.get(t)]
+    if not tables:
+        return
+    # a scheduled hearing ahead in every case, at a drawn level
+    for k, (case_level, ref, _cols) in enumerate(ex.rows.get("cases", [])):
+        level = data.draw(st.sampled_from([P, INT, R]), label="future hearing")
+        row_level = max(level, case_level)
+        kind = ex.sentinel(row_level)
+        ex.row("hearings", row_level, kind)
+        case = m.Case.objects.get(ref=ref)
+        m.Hearing.objects.create(
+            case=case, date=f"2099-0{k % 9 + 1}-1{k % 9}", kind=kind, visibility=level
+        )
+    ref = st.sampled_from(tables).flatmap(
+        lambda t: st.tuples(
+            st.just(t),
+            st.integers(0, len(ex.rows[t]) - 1),
+            st.sampled_from(ALERT_REFS[t][1]),
+        )
+    )
+    wanted = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from([P, INT, R]), st.lists(ref, min_size=1, max_size=2)),
+            min_size=1,
+            max_size=6,
+        ),
+        label="alerts",
+    )
+
+    def candidate(n: int, version: int, level: Level, refs: list[Any]) -> Candidate:
+        lowest, made = level, []
+        for table, i, column in refs:
+            row_level, identity, columns = ex.rows[table][i]
+            obj = _ref_record(table, identity)
+            if obj is None:
+                continue
+            lowest = max(lowest, row_level, columns[column])
+            made.append((ALERT_REFS[table][0], obj.pk, (column,)))
+        text = ex.sentinel(lowest)
+        return Candidate(
+            key=f"cases:walk:{n}",
+            topic=data.draw(st.sampled_from(["territory", "cases"]), label="topic"),
+            kind="walk",
+            title=f"Alert {text}",
+            body=f"Rests on {text}",
+            figures={"n": n, "version": version},
+            refs=tuple(made),
+            level=level,
+        )
+
+    first = [candidate(n, 0, level, refs) for n, (level, refs) in enumerate(wanted)]
+    record(first)
+    again = data.draw(st.lists(st.sampled_from(range(len(wanted))), max_size=3, unique=True))
+    later = [
+        candidate(
+            n,
+            1,
+            data.draw(st.sampled_from([P, INT, R])),
+            data.draw(st.lists(ref, min_size=1, max_size=2)),
+        )
+        for n in again
+    ]
+    record(later)
+    text = ex.sentinel(INT)
+    record(
+        [
+            Candidate(
+                key="system:fetch_failed:walk",
+                topic="system",
+                kind="fetch_failed",
+                title=f"Fetch failed: {text}",
+                level=INT,
+            )
+        ]
+    )
+
+
 def audit_holds_nothing_restricted(walk: Walk) -> None:
     from django.db import connection
 
@@ -620,6 +754,7 @@ def test_no_read_path_shows_anything_above_its_reader(db, readers, capsys, spec,
     with transaction.atomic():
         ex = build(spec)
         edit_through_the_library(ex, data)
+        make_alerts(ex, data)
         walk = Walk(ex)
         walk_site(walk, readers)
         walk_cli(walk, capsys)

@@ -55,6 +55,13 @@ WALKED: dict[str, set[str]] = {}
 
 #: Patterns that change nothing: GET-only (the read walk's job) ...
 READ_ONLY_GET = {
+    "alerts",
+    "alert",
+    "alerts-territory-feed",
+    "alerts-cases-feed",
+    "hearings",
+    "hearings-feed",
+    "hearings-calendar",
     "check",
     "editors:releases",
     "editors:audit",

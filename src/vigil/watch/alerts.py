@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,10 +245,19 @@ def reproduce(alert: Alert, base_url: str = "") -> dict[str, str]:
     }
 
 
-def as_json(alert: Alert, base_url: str = "") -> dict[str, Any]:
+def as_json(
+    alert: Alert,
+    base_url: str = "",
+    *,
+    who: Who = Level.PUBLIC,
+    shown: Container[int] | None = None,
+) -> dict[str, Any]:
     """An alert as the API, the feeds' readers and the webhook see it (stable English
-    field names). Call it only on alerts :func:`visible` gave."""
-    old = alert.supersedes
+    field names). Call it only on alerts :func:`visible` gave ``who``.
+
+    The alert it corrects is described only when ``who`` may read that one too (the
+    ids in ``shown`` when given, else :func:`visible` asked); otherwise nothing but the
+    fact that there was one: an old alert may rest on a record hidden since."""
     return {
         "id": alert.pk,
         "key": alert.key,
@@ -265,17 +274,23 @@ def as_json(alert: Alert, base_url: str = "") -> dict[str, Any]:
         "created": alert.created.isoformat(),
         "current": alert.current,
         "resolved": alert.resolved.isoformat() if alert.resolved else None,
-        "supersedes": (
-            {
-                "id": old.pk,
-                "title": old.title,
-                "figures": old.figures,
-                "created": old.created.isoformat(),
-            }
-            if old is not None
-            else None
-        ),
+        "supersedes": _corrected(alert.supersedes, who, shown),
         "reproduce": reproduce(alert, base_url),
+    }
+
+
+def _corrected(old: Alert | None, who: Who, shown: Container[int] | None) -> Any:
+    if old is None:
+        return None
+    if shown is None:
+        shown = {a.pk for a in visible(who, Alert.objects.filter(pk=old.pk))}
+    if old.pk not in shown:  # there was one; nothing more
+        return {"id": None, "title": None, "figures": None, "created": None}
+    return {
+        "id": old.pk,
+        "title": old.title,
+        "figures": old.figures,
+        "created": old.created.isoformat(),
     }
 
 
