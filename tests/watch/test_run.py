@@ -248,6 +248,34 @@ def test_runs_over_simulated_days_alert_once_and_correct_visibly(
     assert set(Run.objects.values_list("status", flat=True)) == {"ok"}
 
 
+def test_a_quiet_spell_alerts_once_and_ends_when_a_map_comes(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stale rule through runs: one open alert per quiet spell, kept open while the
+    spell lasts, closed (not deleted) by the run that brings a newer map."""
+    world.publish(days(FIRST, dt.date(2026, 8, 11)))  # newest map: of the 11th
+
+    def quiet() -> list[tuple[str, bool]]:
+        rows = Alert.objects.filter(kind="stale").order_by("id")
+        return [(a.key, a.resolved is None) for a in rows]
+
+    assert world.watch(capsys, at(dt.date(2026, 8, 12))).code == 0
+    assert quiet() == []  # out on the 11th or 12th: not late yet
+    assert world.watch(capsys, at(dt.date(2026, 8, 20))).code == 0
+    spell = f"territory:stale:{SOURCE}:2026-08-11"
+    assert quiet() == [(spell, True)]
+    assert world.watch(capsys, at(dt.date(2026, 8, 21))).code == 0
+    assert quiet() == [(spell, True)]  # the same spell: no second alert, still open
+    # two maps come, then nothing again: the first spell ends, a second one opens
+    world.publish(days(dt.date(2026, 8, 12), dt.date(2026, 8, 13)))
+    assert world.watch(capsys, at(dt.date(2026, 8, 21), 7)).code == 0
+    second = f"territory:stale:{SOURCE}:2026-08-13"
+    assert quiet() == [(spell, False), (second, True)]
+    world.publish(days(dt.date(2026, 8, 14), dt.date(2026, 8, 21)))
+    assert world.watch(capsys, at(dt.date(2026, 8, 21), 8)).code == 0
+    assert quiet() == [(spell, False), (second, False)]
+
+
 # -- failures: store unchanged, nothing published, ONE alert ---------------------------------
 
 

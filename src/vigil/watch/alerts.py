@@ -183,12 +183,14 @@ def raise_condition(
     return made.new[0] if made.new else None
 
 
-def resolve_conditions(kind: str, source: str, *, now: dt.datetime | None = None) -> int:
-    """Close the open alerts of ``kind`` for ``source`` (the condition ended)."""
+def resolve_conditions(
+    kind: str, source: str, *, now: dt.datetime | None = None, keep: Iterable[str] = ()
+) -> int:
+    """Close the open alerts of ``kind`` for ``source`` (the condition ended), but for
+    those whose key is in ``keep`` (still true)."""
     now = now or timezone.now()
-    return Alert.objects.filter(kind=kind, source=source, resolved__isnull=True).update(
-        resolved=now
-    )
+    open_ = Alert.objects.filter(kind=kind, source=source, resolved__isnull=True)
+    return open_.exclude(key__in=list(keep)).update(resolved=now)
 
 
 # -- who reads ----------------------------------------------------------------------------

@@ -262,10 +262,8 @@ def publish(
             path = Path(output)
             if new_maps or territory or not path.exists():
                 report.outcomes.append(_brief(path, store, settings.brief.source, dry_run))
-            else:
-                report.outcomes.append(
-                    Outcome("brief", str(path), True, "unchanged (no new maps, no territory alert)")
-                )
+            else:  # nothing done: not an outcome (the run's summary counts outcomes)
+                report.skipped["brief"] = "unchanged (no new maps, no territory alert)"
     else:
         report.skipped["brief"] = "off (no publish.brief.outputs)"
 

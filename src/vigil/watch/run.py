@@ -412,6 +412,9 @@ def _stages(
                 report.candidates = len(candidates)
             say("Recording the alerts")
             with transaction.atomic():
+                # a quiet spell the rules no longer find (a newer map came) has ended
+                quiet = [c.key for c in candidates if c.kind == "stale"]
+                alerts.resolve_conditions("stale", source, now=now, keep=quiet)
                 with clock("record"):
                     recorded = alerts.record(candidates, run=run, now=now)
                 if not dry_run:
@@ -419,8 +422,6 @@ def _stages(
                     # store that cannot commit rolls the alerts back with it
                     with clock("commit"):
                         held.close()
-                    if report.ingested:  # the source spoke again: a quiet spell ended
-                        alerts.resolve_conditions("stale", source, now=now)
             if dry_run:
                 raise _DryRun  # the store rolls back; the caller's Django transaction too
     except Exception as exc:

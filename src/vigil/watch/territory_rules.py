@@ -744,13 +744,13 @@ def stale_candidates(ctx: _Context, rule: Stale, now: dt.datetime) -> list[Candi
             topic=TOPIC,
             kind=kind,
             title=(
-                f"{ctx.name}: no new map for {late:.0f} hours; the newest is of"
+                f"{ctx.name}: no new map for {_hours(late)}; the newest is of"
                 f" {human_date(ctx.newest)}"
             ),
             body=(
                 f"The newest {ctx.name} map ({ctx.source}), of {ctx.newest.isoformat()}, was"
                 f" out by {since:%Y-%m-%d %H:%M} UTC at the latest; no newer map has come in"
-                f" the {late:.0f} hours since, more than the {rule.hours:g} hours allowed."
+                f" the {_hours(late)} since, more than the {rule.hours:g} hours allowed."
                 " Figures for the days after it are not available yet."
             ),
             figures={"newest_map": ctx.newest.isoformat(), "source": ctx.source},
@@ -762,6 +762,12 @@ def stale_candidates(ctx: _Context, rule: Stale, now: dt.datetime) -> list[Candi
             link="/",
         )
     ]
+
+
+def _hours(hours: float) -> str:
+    """'30 hours'; past three days, the days too: '2,613 hours (108 days)'."""
+    text = f"{hours:,.0f} hours"
+    return f"{text} ({hours // 24:,.0f} days)" if hours >= 72 else text
 
 
 # -- how to reproduce ----------------------------------------------------------------------
