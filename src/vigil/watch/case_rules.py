@@ -21,7 +21,7 @@ The events, and what makes the same event (the key) or a corrected one (the figu
   since the list of June 2026". Key ``cases:release:<pk>``; figures: the counts, the
   date and the previous list, so a list corrected later (an entry added) supersedes.
 
-A rule's ``max_age_days`` (off by default) keeps the first run on an established
+A rule's ``max_age_days`` (90 by default) keeps the first run on an established
 registry from alerting on every old list or every old hearing left without an outcome:
 older events are still evaluated, only to correct an alert already made.
 
@@ -53,7 +53,7 @@ class HearingPassed:
 
     enabled: bool = True
     grace_days: int = 1
-    max_age_days: int | None = None  # older hearings only correct alerts made
+    max_age_days: int | None = 90  # older hearings only correct alerts made
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Release:
     """A list release and its difference from the previous one."""
 
     enabled: bool = True
-    max_age_days: int | None = None  # lists published earlier only correct alerts made
+    max_age_days: int | None = 90  # lists published earlier only correct alerts made
 
 
 @dataclass
