@@ -208,6 +208,7 @@ def _release(rel: Any, previous: Any, *, notable: bool) -> Candidate:
     figures: dict[str, Any] = {"published": str(rel.published), "entries": n}
     if previous is None:
         title = f"{head} (its first list on record)"
+        body = f"The first list of {org_name} the registry holds: {_names(n)}."
         figures |= {"previous": None, "added": None, "removed": None}
         org_key = shlex.quote(str(org.ref or org.name))
         command = f"vigil cases releases {org_key} --level public"
@@ -216,7 +217,13 @@ def _release(rel: Any, previous: Any, *, notable: bool) -> Candidate:
     else:
         before = _entries(previous)
         added, removed = len(on.keys() - before.keys()), len(before.keys() - on.keys())
-        title = f"{head}, +{added} −{removed} since the list of {previous.published.human()}"
+        since = previous.published.human()
+        title = f"{head}, +{added} −{removed} since the list of {since}"
+        body = (
+            f"Since the list of {since}: {_names(added)} added, {_names(removed)} no longer"
+            " on it. The list's page gives each difference with its reason (released,"
+            " sentenced, a correction) from the registry's timeline."
+        )
         figures |= {"previous": _cli_key(previous), "added": added, "removed": removed}
         refs += [("ListRelease", previous.pk, ("published",))]
         refs += [("ListEntry", pk, ("person",)) for pk in before.values()]
@@ -231,8 +238,7 @@ def _release(rel: Any, previous: Any, *, notable: bool) -> Candidate:
         topic=TOPIC,
         kind="release",
         title=title,
-        body=f"Every list of {org_name}: vigil cases releases "
-        f"{shlex.quote(str(org.ref or org.name))} --level public.",
+        body=body,
         figures=figures,
         event_date=rel.published.earliest,
         command=command,

@@ -124,6 +124,8 @@ class Shown:
 
 
 def _figure(value: Any) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, float):
         return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
