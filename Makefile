@@ -42,8 +42,8 @@ XDIST := -n $(PYTEST_JOBS) --dist loadgroup
 test: $(STAMP)
 	$(BIN)/pytest -q $(XDIST)
 	@if scripts/with-postgres --check 2>/dev/null; then \
-	  echo "PostgreSQL pass: tests/cases on a throwaway server (scripts/with-postgres)"; \
-	  scripts/with-postgres $(BIN)/pytest -q $(XDIST) tests/cases; \
+	  echo "PostgreSQL pass: tests/cases and the alerts store on a throwaway server (scripts/with-postgres)"; \
+	  scripts/with-postgres $(BIN)/pytest -q $(XDIST) tests/cases tests/watch/test_alerts.py; \
 	else \
 	  echo "PostgreSQL pass skipped: not installed (apt-get install postgresql)"; \
 	fi

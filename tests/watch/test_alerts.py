@@ -186,3 +186,50 @@ def test_as_json_never_describes_a_corrected_alert_the_reader_may_not_see(sample
     assert shown["supersedes"] == {"id": None, "title": None, "figures": None, "created": None}
     assert "SECRET-TITLE" not in str(shown)
     assert alerts.as_json(fresh, who=R)["supersedes"]["title"] == "about SECRET-TITLE"
+
+
+def test_the_cli_lists_alerts_by_the_same_rule_and_the_runs(sample, capsys):
+    import json
+
+    from tests.cli_runner import vigil
+    from vigil.cases import models as m
+    from vigil.watch.models import Run
+
+    hidden = m.Hearing.objects.create(
+        case=m.Case.objects.get(ref="C1"), date="2026-12-20", kind="appeal", visibility=R
+    )
+    alerts.record(
+        [
+            week(212.4),
+            Candidate(key="sys", topic="system", kind="fetch_failed", title="down", level=INT),
+            Candidate(
+                key="r", topic="cases", kind="k", title="r", refs=[("Hearing", hidden.pk, ())]
+            ),
+        ],
+        now=NOW,
+    )
+    alerts.record([week(198.0)], now=NOW + dt.timedelta(hours=1))
+    Run.objects.create(status="failed", error="fetch: no directory /srv/mirror", downloaded=3)
+
+    def listed(*args: str) -> list[dict]:
+        result = vigil(capsys, "watch", "alerts", "--format", "json", *args)
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    assert [(a["kind"], a["title"]) for a in listed()] == [("week_gain", "198.0 km² gained")]
+    assert {a["title"] for a in listed("--level", "internal")} == {"198.0 km² gained", "down"}
+    assert {a["title"] for a in listed("--level", "restricted")} == {
+        "198.0 km² gained",
+        "down",
+        "r",
+    }
+    every = listed("--superseded")
+    assert [a["title"] for a in every] == ["198.0 km² gained", "212.4 km² gained"]
+    assert every[0]["corrects"] == every[1]["id"]
+    assert listed("--topic", "cases", "--level", "restricted")[0]["title"] == "r"
+    bad = vigil(capsys, "watch", "alerts", "--topic", "weather")
+    assert bad.code == 2 and "territory, cases, system" in bad.err
+    runs = vigil(capsys, "watch", "runs", "--format", "json")
+    assert runs.code == 0, runs.err
+    (run,) = json.loads(runs.out)
+    assert run["status"] == "failed" and run["error"] == "fetch: no directory /srv/mirror"

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vigil.cases.levels import LevelName
+from vigil.cli_options import FormatOpt, OutputFormat, OutputOpt
 from vigil.errors import VigilError
 
 if TYPE_CHECKING:
@@ -209,3 +211,126 @@ def rules(config: ConfigOpt = None) -> None:
 
     conf = _load(config, None, None, migrate=False)
     typer.echo(cfg.dumps(conf), nl=False)
+
+
+# -- what was found ----------------------------------------------------------------------
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        metavar="<url>",
+        help="Cases database, a URL or a SQLite file (default: $DATABASE_URL).",
+    ),
+]
+
+
+@app.command("alerts")
+def list_alerts(
+    database: DatabaseOpt = None,
+    level: Annotated[
+        LevelName,
+        typer.Option(
+            "--level",
+            "-l",
+            envvar="VIGIL_LEVEL",
+            case_sensitive=False,
+            show_envvar=False,
+            help="Reader's level (default $VIGIL_LEVEL or public): what the site shows them.",
+        ),
+    ] = LevelName.PUBLIC,
+    topic: Annotated[
+        str | None, typer.Option(help="territory, cases or system.", metavar="<topic>")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="A rule: week_gain, record, release…", metavar="<kind>")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Made on or after this date.", metavar="<date>")
+    ] = None,
+    superseded: Annotated[
+        bool, typer.Option("--superseded", help="Also the alerts a correction replaced.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """The alerts stored, newest first, as a reader at --level may read them (the rule of
+    the site's /alerts/ page, its feeds and the webhook)."""
+    import pandas as pd
+
+    from vigil.cases import db
+    from vigil.dates import parse_date
+    from vigil.output import emit_frame
+
+    db.setup(database)  # before the models are imported
+    from vigil.watch import alerts
+    from vigil.watch.models import Alert, Topic
+
+    qs = Alert.objects.all()
+    if topic is not None:
+        if topic not in Topic.values:
+            raise typer.BadParameter(
+                f"expected one of {', '.join(Topic.values)}, got {topic!r}", param_hint="--topic"
+            )
+        qs = qs.filter(topic=topic)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if since is not None:
+        qs = qs.filter(created__date__gte=parse_date(since, "since"))
+    if not superseded:
+        qs = qs.filter(current=True)
+    found = alerts.visible(level.level, qs.order_by("-created", "-id"))[:limit]
+    rows = [
+        {
+            "id": a.pk,
+            "created": a.created.strftime("%Y-%m-%d %H:%M"),
+            "topic": a.topic,
+            "kind": a.kind,
+            "title": a.title,
+            "current": a.current,
+            "corrects": a.supersedes_id,
+            "resolved": a.resolved.strftime("%Y-%m-%d %H:%M") if a.resolved else "",
+            "command": a.command,
+        }
+        for a in found
+    ]
+    columns = ["id", "created", "topic", "kind", "title", "current", "corrects", "resolved"]
+    frame = pd.DataFrame(rows, columns=[*columns, "command"])
+    if format is OutputFormat.TABLE and output is None:
+        frame = frame[columns]  # the commands are long: in CSV and JSON
+    emit_frame(frame, format, title=f"Alerts ({level.value} reader)", path=output)
+
+
+@app.command()
+def runs(
+    database: DatabaseOpt = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 20,
+    format: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """The last runs: when, what they fetched, ingested and alerted, how long, and why a
+    failed one failed (for the operator: the traceback is in the database's Run.detail)."""
+    import pandas as pd
+
+    from vigil.cases import db
+    from vigil.output import emit_frame
+
+    db.setup(database)  # before the models are imported
+    from vigil.watch.models import Run
+
+    rows = [
+        {
+            "id": r.pk,
+            "started": r.started.strftime("%Y-%m-%d %H:%M:%S"),
+            "status": r.status,
+            "source": r.source,
+            "downloaded": r.downloaded,
+            "ingested": r.ingested,
+            "alerts": r.alerts,
+            "seconds": round(r.seconds, 1) if r.seconds is not None else None,
+            "error": r.error,
+        }
+        for r in Run.objects.order_by("-started", "-id")[:limit]
+    ]
+    frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["id", "started", "status"])
+    emit_frame(frame, format, title="vigil watch runs", path=output)
