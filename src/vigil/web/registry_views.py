@@ -99,9 +99,8 @@ def _choice(get: Any, name: str, allowed: Iterable[str], problems: list[Problem]
     allowed = list(allowed)
     if not value or value in allowed:
         return value
-    problems.append(
-        Problem(name, f"{name}: expected one of {', '.join(allowed)}, got {value[:80]!r}")
-    )
+    shown = ", ".join(allowed) if allowed else "nothing yet"
+    problems.append(Problem(name, f"{name}: expected one of {shown}, got {value[:80]!r}"))
     return ""
 
 

@@ -44,6 +44,7 @@ from vigil.watch import alerts
 from vigil.watch.models import Alert
 from vigil.web import cases_views
 from vigil.web.pages import Problem
+from vigil.web.registry_views import _choice, _page_number
 
 ERROR_STATUS = 400
 PER_PAGE = 25
@@ -187,25 +188,6 @@ class AlertQuery:
         values = {"topic": self.topic, "kind": self.kind, "page": str(self.page)}
         values.update({k: str(v) for k, v in changes.items()})
         return urlencode({k: v for k, v in values.items() if v and (k != "page" or v != "1")})
-
-
-def _choice(get: Any, name: str, allowed: list[str], problems: list[Problem]) -> str:
-    value = get.get(name, "").strip()
-    if not value or value in allowed:
-        return value
-    shown_ = ", ".join(allowed) if allowed else "nothing yet"
-    problems.append(Problem(name, f"{name}: expected one of {shown_}, got {value[:80]!r}"))
-    return ""
-
-
-def _page_number(get: Any, problems: list[Problem]) -> int:
-    value = get.get("page", "").strip()
-    if not value:
-        return 1
-    if value.isdigit() and 0 < int(value) < 10**6:
-        return int(value)
-    problems.append(Problem("page", f"page: expected a page number, got {value[:40]!r}"))
-    return 1
 
 
 def _territory_sources(items: list[Alert]) -> list[str]:
