@@ -522,6 +522,22 @@ def test_alerts_go_out_once_and_a_failed_run_sends_nothing(
         assert len(got) == 2
         again = [a["key"] for a in json.loads(got[1][1])["alerts"]]
         assert WEEK2 in again and WEEK1 not in again  # each alert sent once
+
+        # a run that dies while publishing keeps its alerts (they are true): the
+        # deliveries they are owed were stored with them, so the next run sends them
+        world.publish(days(dt.date(2026, 8, 17), dt.date(2026, 8, 23)))
+        with monkeypatch.context() as m:
+            m.setattr("vigil.watch.publish.publish", lambda *a, **k: 1 / 0)
+            assert world.watch(capsys, at(dt.date(2026, 8, 24))).code == 1
+        assert len(got) == 2
+        week3 = f"territory:week_gain:{SOURCE}:2026-08-17"
+        assert Alert.objects.filter(key=week3, current=True).exists()
+        assert world.watch(capsys, at(dt.date(2026, 8, 24), 7)).code == 0
+        assert len(got) == 3
+        late = [a["key"] for a in json.loads(got[2][1])["alerts"]]
+        assert week3 in late and WEEK2 not in late
+        assert world.watch(capsys, at(dt.date(2026, 8, 24), 8)).code == 0
+        assert len(got) == 3  # sent once
     finally:
         server.shutdown()
         server.server_close()

@@ -228,8 +228,7 @@ def publish(
     report.alerts = [a for a in alerts if _ident(a) in {_ident(p) for p in public}]
     report.withheld = len(alerts) - len(report.alerts)
 
-    targets = [("webhook", settings.webhook.url)] if settings.webhook.url else []
-    targets += [("email", address) for address in settings.email.to]
+    targets = _targets(settings)
     due = _due(report.alerts, targets)
 
     if settings.webhook.url:
@@ -313,6 +312,29 @@ def _public(alerts: Sequence[Alert]) -> list[Alert]:
         transaction.set_rollback(True)
     by_pk = {a.pk: a for a in saved}
     return [copies.get(a.pk) or by_pk[a.pk] for a in shown]
+
+
+def _targets(settings: Settings) -> list[tuple[str, str]]:
+    """(channel, target) of every delivery a public alert is owed."""
+    targets = [("webhook", settings.webhook.url)] if settings.webhook.url else []
+    return targets + [("email", address) for address in settings.email.to]
+
+
+def claim(alerts: list[Alert], settings: Settings) -> int:
+    """Owe each public alert of ``alerts`` a delivery to every target: a Delivery row not
+    yet sent, made in the transaction that stores the alerts (``vigil watch`` calls it
+    there). Then an alert recorded by a run that died before or while publishing is still
+    sent, by the next run (which retries every delivery not sent): at least once. The
+    number of rows made."""
+    from vigil.watch.models import Delivery
+
+    targets = _targets(settings)
+    saved = [a for a in alerts if a.pk is not None]
+    if not targets or not saved:
+        return 0
+    public = _public(saved)
+    rows = [Delivery(alert=a, channel=c, target=t) for a in public for c, t in targets]
+    return len(Delivery.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 def _due(run_alerts: list[Alert], targets: list[tuple[str, str]]) -> dict[tuple[str, str], list]:

@@ -417,6 +417,8 @@ def _stages(
                 alerts.resolve_conditions("stale", source, now=now, keep=quiet)
                 with clock("record"):
                     recorded = alerts.record(candidates, run=run, now=now)
+                    # the deliveries they are owed, in the same transaction (an outbox)
+                    publish.claim(recorded.alerts, config.publish)
                 if not dry_run:
                     # the store commits last thing inside the Django transaction: a
                     # store that cannot commit rolls the alerts back with it
