@@ -318,7 +318,7 @@ def test_a_failed_fetch_changes_nothing_and_alerts_once(
         result = world.watch(capsys, at(dt.date(2026, 8, 10), hour))
         assert result.code == 1, (result.out, result.err)
         one_line_error(result)
-        assert "FAILED at fetch" in result.err
+        assert "FAILED at fetch: " in result.err and "fetch: fetch:" not in result.err
         assert world.dump() == store  # the store exactly as it was
     assert published == []
     failed = list(Alert.objects.filter(kind=runner.FETCH_FAILED))

@@ -173,7 +173,8 @@ class RunReport:
         """One line for the log: what was fetched, ingested, alerted, published."""
         head = f"{'dry run' if self.dry_run else f'run {self.run_id}'} {self.source}"
         if not self.ok:
-            return f"{head} FAILED at {self.stage}: {self.error} ({self.seconds:.1f} s)"
+            error = self.error.removeprefix(f"{self.stage}: ")  # said once
+            return f"{head} FAILED at {self.stage}: {error} ({self.seconds:.1f} s)"
         parts = [
             f"downloaded {self.downloaded} (unchanged {self.unchanged}, missing {self.missing})",
             f"ingested {self.ingested}",
