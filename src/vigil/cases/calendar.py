@@ -305,3 +305,37 @@ def _defendants(
             name = ref
         people.append(Defendant(ref=ref, name=name))
     return {cid: (tuple(p), tuple(r)) for cid, (p, r) in out.items()}
+
+
+def postponed_from(hearing_id: int, who: Who) -> tuple[int, int, dt.datetime | None]:
+    """(pk of the first hearing, number of postponements, when the last one was
+    recorded) of the run that led to the hearing ``hearing_id`` (the calendar's UID,
+    SEQUENCE and LAST-MODIFIED follow a hearing through it): each step back is a
+    hearing of the same case that ``who`` may see, postponed to this one's date
+    (:func:`vigil.cases.edits.postpone_hearing` schedules the next hearing so)."""
+    from vigil.cases.models import AuditEvent
+    from vigil.cases.models import Hearing as HearingModel
+
+    current = policy.visible(HearingModel.objects.filter(pk=hearing_id), who).first()
+    if current is None:
+        return hearing_id, 0, None
+    steps, seen, modified = 0, {current.pk}, None
+    while True:
+        before = (
+            policy.visible(HearingModel.objects.filter(case_id=current.case_id), who)
+            .filter(outcome=HearingOutcome.POSTPONED, next_date=current.date)
+            .exclude(pk__in=seen)
+            .order_by("-date", "id")
+            .first()
+        )
+        if before is None:
+            return current.pk, steps, modified
+        if steps == 0:  # the postponement that gave this hearing its date
+            modified = (
+                AuditEvent.objects.filter(action="postpone", target=policy.audit_target(before))
+                .order_by("-at")
+                .values_list("at", flat=True)
+                .first()
+            )
+        current, steps = before, steps + 1
+        seen.add(current.pk)

@@ -365,43 +365,9 @@ def upcoming(who: Actor, start: dt.date, days: int | None = None) -> list[Hearin
     cases = policy.visible(Case.objects.filter(id__in={u.case_id for u in found}), who)
     updated = dict(cases.values_list("id", "updated"))
     return [
-        Hearing(u, *postponed_from(u.hearing_id, who), case_updated=updated.get(u.case_id))
+        Hearing(u, *calendar.postponed_from(u.hearing_id, who), case_updated=updated.get(u.case_id))
         for u in found
     ]
-
-
-def postponed_from(hearing_id: int, who: Actor) -> tuple[int, int, dt.datetime | None]:
-    """(pk of the first hearing, number of postponements, when the last one was
-    recorded) of the run that led to the hearing ``hearing_id``: each step back is a
-    hearing of the same case that ``who`` may see, postponed to this one's date
-    (:func:`vigil.cases.edits.postpone_hearing` schedules the next hearing so)."""
-    from vigil.cases.models import AuditEvent
-    from vigil.cases.models import Hearing as HearingModel
-    from vigil.cases.vocab import HearingOutcome
-
-    current = policy.visible(HearingModel.objects.filter(pk=hearing_id), who).first()
-    if current is None:
-        return hearing_id, 0, None
-    steps, seen, modified = 0, {current.pk}, None
-    while True:
-        before = (
-            policy.visible(HearingModel.objects.filter(case_id=current.case_id), who)
-            .filter(outcome=HearingOutcome.POSTPONED, next_date=current.date)
-            .exclude(pk__in=seen)
-            .order_by("-date", "id")
-            .first()
-        )
-        if before is None:
-            return current.pk, steps, modified
-        if steps == 0:  # the postponement that gave this hearing its date
-            modified = (
-                AuditEvent.objects.filter(action="postpone", target=policy.audit_target(before))
-                .order_by("-at")
-                .values_list("at", flat=True)
-                .first()
-            )
-        current, steps = before, steps + 1
-        seen.add(current.pk)
 
 
 def _by_date(items: list[Hearing]) -> list[dict[str, Any]]:
