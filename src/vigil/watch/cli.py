@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vigil.cases.cli import LevelOpt
 from vigil.cases.levels import LevelName
 from vigil.cli_options import FormatOpt, OutputFormat, OutputOpt
 from vigil.errors import VigilError
@@ -227,17 +228,7 @@ DatabaseOpt = Annotated[
 @app.command("alerts")
 def list_alerts(
     database: DatabaseOpt = None,
-    level: Annotated[
-        LevelName,
-        typer.Option(
-            "--level",
-            "-l",
-            envvar="VIGIL_LEVEL",
-            case_sensitive=False,
-            show_envvar=False,
-            help="Reader's level (default $VIGIL_LEVEL or public): what the site shows them.",
-        ),
-    ] = LevelName.PUBLIC,
+    level: LevelOpt = LevelName.PUBLIC,
     topic: Annotated[
         str | None, typer.Option(help="territory, cases or system.", metavar="<topic>")
     ] = None,
