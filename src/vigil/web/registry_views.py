@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -180,9 +180,16 @@ def _ordered(rows: list[dict[str, Any]], sort: str, keys: dict[str, Callable]) -
     return sorted(rows, key=keys[column], reverse=sort.startswith("-"))
 
 
-def _paginate(
-    rows: list[dict[str, Any]], query: Index, problems: list[Problem]
-) -> tuple[Page, str, str]:
+class _Paged(Protocol):
+    """A checked query that knows its page and its own address (:class:`Index`, the
+    alerts page's query)."""
+
+    page: int
+
+    def params(self, **changes: Any) -> str: ...
+
+
+def _paginate(rows: Sequence[Any], query: _Paged, problems: list[Problem]) -> tuple[Page, str, str]:
     paginator = Paginator(rows, PER_PAGE)
     if query.page > paginator.num_pages:
         problems.append(

@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, path, reverse
@@ -44,7 +43,7 @@ from vigil.watch import alerts
 from vigil.watch.models import Alert
 from vigil.web import cases_views
 from vigil.web.pages import Problem
-from vigil.web.registry_views import _choice, _page_number
+from vigil.web.registry_views import _choice, _page_number, _paginate
 
 ERROR_STATUS = 400
 PER_PAGE = 25
@@ -143,10 +142,11 @@ def _figures(figures: Any) -> list[tuple[str, str]]:
     return [(str(k).replace("_", " "), _figure(v)) for k, v in figures.items()]
 
 
-def shown(found: list[Alert], base: str) -> list[Shown]:
+def shown(found: list[Alert], base: str, ids: set[int] | None = None) -> list[Shown]:
     """``found`` (alerts :func:`~vigil.watch.alerts.visible` gave) with their
-    neighbours, each neighbour only when it is among ``found`` or visible too."""
-    ids = {a.pk for a in found}
+    neighbours, each neighbour only when its id is in ``ids`` (the reader's visible
+    alerts; default: ``found`` itself)."""
+    ids = {a.pk for a in found} if ids is None else ids
     out = []
     for a in found:
         old = a.supersedes if a.supersedes_id else None
@@ -211,13 +211,7 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
         for a in every
         if (not query.topic or a.topic == query.topic) and (not query.kind or a.kind == query.kind)
     ]
-    paginator = Paginator(rows, PER_PAGE)
-    if query.page > paginator.num_pages:
-        problems.append(
-            Problem("page", f"page: there are {paginator.num_pages} pages, not {query.page}")
-        )
-        query.page = 1
-    page = paginator.get_page(query.page)
+    page, previous_url, next_url = _paginate(rows, query, problems)
     base = base_url(request)
     context = {
         "problems": problems,
@@ -226,10 +220,10 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
         "kinds": [{"value": k, "label": k.replace("_", " ")} for k in kinds],
         "items": shown_page(list(page.object_list), every, base),
         "page": page,
-        "total": paginator.count,
+        "total": page.paginator.count,
         "filtered": bool(query.topic or query.kind),
-        "previous_url": f"?{query.params(page=page.number - 1)}" if page.has_previous() else "",
-        "next_url": f"?{query.params(page=page.number + 1)}" if page.has_next() else "",
+        "previous_url": previous_url,
+        "next_url": next_url,
         "territory_sources": _territory_sources(every),
         "api_url": reverse("api:alerts_list"),
     }
@@ -238,8 +232,7 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
 
 def shown_page(page: list[Alert], every: list[Alert], base: str) -> list[Shown]:
     """The alerts of one page, their neighbours judged against every visible alert."""
-    ids = {a.pk for a in page}
-    return [s for s in shown(every, base) if s.alert.pk in ids]
+    return shown(page, base, {a.pk for a in every})
 
 
 @require_safe
@@ -247,9 +240,10 @@ def alert_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One alert (a feed entry's link): the same 404 for an unknown and a hidden one."""
     who = reader_level(request)
     every = readable(who)
-    found = next((s for s in shown(every, base_url(request)) if s.alert.pk == pk), None)
-    if found is None:
+    alert = next((a for a in every if a.pk == pk), None)
+    if alert is None:
         return cases_views.not_found(request, who)
+    (found,) = shown_page([alert], every, base_url(request))
     context = {
         "item": found,
         "territory_sources": _territory_sources([found.alert]),
@@ -292,7 +286,7 @@ class AlertFeed(Feed):
 
     def items(self, base: str) -> list[Entry]:
         every = readable(PUBLIC, Alert.objects.filter(topic=self.topic))
-        return [Entry(s, base) for s in shown(every, base)[:FEED_ITEMS]]
+        return [Entry(s, base) for s in shown_page(every[:FEED_ITEMS], every, base)]
 
     def item_title(self, item: Entry) -> str:
         a = item.shown.alert
