@@ -142,6 +142,15 @@ def test_the_difference_page_shows_what_diff_release_prints(site, browser):
     browser.find_element(By.CSS_SELECTOR, "#diff-from option[value='R-VRW-2026-10']").click()
     browser.find_element(By.CSS_SELECTOR, "#diff-to option[value='R-VRW-2026-06']").click()
     browser.find_element(By.CSS_SELECTOR, "form.registry-compare button").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # the answer is a new page: wait for it (reading at once met a page half loaded, once)
+    WebDriverWait(browser, 20).until(
+        lambda d: (
+            "from=R-VRW-2026-10" in d.current_url
+            and d.execute_script("return document.readyState === 'complete'")
+        )
+    )
     assert "from 2026-06-15 to 2026-10-15" in browser.find_element(By.TAG_NAME, "h1").text
     assert not console_errors(browser), console_errors(browser)
 
