@@ -18,6 +18,10 @@ from hypothesis import settings
 settings.register_profile("vigil", deadline=None)
 settings.load_profile("vigil")
 
+# The suite reads English output: the CLI would otherwise follow the machine's locale
+# (vigil.i18n.from_environment). Tests of other languages set their own.
+os.environ["LANGUAGE"] = "en"
+
 REPO = Path(__file__).resolve().parents[1]
 # The reference data sits beside the repository (../shared/data), read-only.
 SHARED_DATA = Path(os.environ.get("VIGIL_SHARED_DATA", REPO.parent / "shared" / "data"))
