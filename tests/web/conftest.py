@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -56,6 +57,17 @@ CHROMIUM_ARGS = (
 
 
 # -- the store ---------------------------------------------------------------------------
+_OWN_ADDRESS = re.compile(r'^.*(?:hreflang="|rel="canonical").*\n', re.M)
+
+
+def page_body(content: bytes | str) -> str:
+    """A page less the lines that repeat its own address (its canonical link, the
+    hreflang alternates, the language switcher): what two answers to different
+    addresses must share to be "the same page"."""
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    return _OWN_ADDRESS.sub("", text)
+
+
 def build_store(path: Path) -> Path:
     """A territory store at ``path``: the bundled daily DeepState archive (~8 s to
     ingest) and the shipped boundaries and settlements."""

@@ -224,6 +224,7 @@ def test_map_page_has_its_controls_and_the_area_of_the_last_date(client, territo
     assert "disabled" in page.find("grey-toggle")
     scripts = [a["src"] for a, _ in page.scripts if a.get("src")]
     assert scripts == [
+        "/jsi18n/",  # the scripts' words in the page's language (docs/i18n.md)
         "/static/vendor/leaflet/leaflet.js",
         "/static/web/compare.js",
         "/static/web/map.js",

@@ -314,6 +314,8 @@ def requests_for(name: str, k: Keys) -> list[str]:
         "hearings": lambda: [_url(name)],
         "hearings-feed": lambda: [_url(name)],
         "hearings-calendar": lambda: [_url(name)],
+        # the scripts' words (docs/i18n.md): the same for every reader, in each language
+        "javascript-catalog": lambda: [_url(name), "/uk/jsi18n/", "/az/jsi18n/"],
         "api:alerts_list": lambda: [
             _url(name),
             _url(name, {"topic": "cases", "current_only": "1"}),

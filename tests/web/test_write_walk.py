@@ -62,6 +62,7 @@ READ_ONLY_GET = {
     "hearings",
     "hearings-feed",
     "hearings-calendar",
+    "javascript-catalog",
     "check",
     "editors:releases",
     "editors:audit",

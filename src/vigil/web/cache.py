@@ -2,7 +2,9 @@
 
 The caller puts in the key everything the value depends on (the store's content
 version, the reader's level, the query); nothing needs flushing when data change, a
-new version makes new keys. ``VIGIL_WEB_CACHE=0`` turns caching off (benchmarks).
+new version makes new keys. The reader's language is in every key, here, once: pages,
+API bodies, map labels and located fragments carry words, names and formatted numbers.
+``VIGIL_WEB_CACHE=0`` turns caching off (benchmarks).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from typing import TypeVar
 
 from django.core.cache import cache
 
+from vigil import i18n
+
 T = TypeVar("T")
 
 
 def key(namespace: str, parts: Iterable[object]) -> str:
-    """A cache key for ``parts`` (hashed: any length, any characters)."""
-    raw = "|".join(map(str, parts))
+    """A cache key for ``parts`` in the active language (hashed: any length, any
+    characters)."""
+    raw = "|".join([i18n.active(), *map(str, parts)])
     return f"{namespace}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 

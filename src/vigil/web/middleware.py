@@ -4,6 +4,8 @@
   or style, nothing from another origin except the configured tile server);
 - :class:`PrivateCacheMiddleware`: ``Cache-Control: private, no-store`` on everything
   above public (the editors' area, and every answer to a signed-in user);
+- :class:`LanguageMiddleware`: the reader's language, from the address's prefix
+  (``/uk/map/``), else ``Accept-Language``;
 - :func:`client_ip`: the address django-axes locks sign-ins by, behind
   ``VIGIL_PROXY_COUNT`` trusted reverse proxies.
 """
@@ -15,8 +17,12 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import get_script_prefix, set_script_prefix
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from vigil import i18n
 
 PRIVATE = "private, no-store"
 PRIVATE_PREFIX = "/editors/"  # the editors' area: private even before signing in
@@ -40,6 +46,55 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", self.csp)
         response.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        return response
+
+
+class LanguageMiddleware:
+    """The reader's language: a page's address says it (``/az/``, ``/uk/``, ``/ru/``,
+    ``/en/`` before the path, so a permalink keeps it), else the browser's
+    ``Accept-Language``, else English.
+
+    The prefix is treated like the mount point of the site: it is taken off the path
+    the URLs are matched against and added to the script prefix, so every address the
+    site makes (``{% url %}``, ``reverse``, redirects) keeps the reader's language and
+    no view or pattern knows about it. The same pages without a prefix stay where they
+    were (links in feeds, alerts and e-mails made before keep working), in the
+    language the browser asks for, with ``Vary: Accept-Language`` for caches.
+
+    Deliberately not ``i18n_patterns``: that redirects every address without a prefix,
+    breaking every published link's first hop and every HTTP client that does not
+    follow redirects (feed readers, the calendar subscription, the API's users)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        head, _, rest = path.lstrip("/").partition("/")
+        prefix = head if head in i18n.LANGUAGES else None
+        if prefix and not path.startswith(f"/{prefix}/"):  # "/uk": the page is "/uk/"
+            return HttpResponsePermanentRedirect(f"{request.path}/")
+        if prefix:
+            lang = prefix
+            request.path_info = "/" + rest
+            script = request.META.get("SCRIPT_NAME", "") + f"/{prefix}"
+            request.META["SCRIPT_NAME"] = script
+        else:
+            lang = i18n.normalise(translation.get_language_from_request(request)) or i18n.DEFAULT
+        request.language_prefix = prefix  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = lang
+        before = get_script_prefix()
+        if prefix:
+            set_script_prefix(f"{request.META['SCRIPT_NAME']}/")
+        translation.activate(lang)
+        try:
+            response = self.get_response(request)
+        finally:
+            set_script_prefix(before)
+            translation.deactivate()
+        response.setdefault("Content-Language", lang)
+        if not prefix:
+            patch_vary_headers(response, ("Accept-Language",))
         return response
 
 

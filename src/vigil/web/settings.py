@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from vigil import i18n as _i18n
 from vigil.config import database_config, resolve_store
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -67,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "vigil.web.middleware.SecurityHeadersMiddleware",
+    # the reader's language from the address's prefix (/uk/…) or Accept-Language; before
+    # anything that reads the path
+    "vigil.web.middleware.LanguageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -98,8 +102,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/editors/login/"
-LOGIN_REDIRECT_URL = "/editors/"
+LOGIN_URL = "editors:login"  # named: keeps the reader's language prefix
+LOGIN_REDIRECT_URL = "editors:dashboard"
 OTP_TOTP_ISSUER = "Vigil"
 AXES_FAILURE_LIMIT = int(os.environ.get("VIGIL_LOGIN_ATTEMPTS", "5"))
 AXES_COOLOFF_TIME = 1  # hour
@@ -145,6 +149,8 @@ TEMPLATES = [
                 "django.template.context_processors.csrf",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "vigil.web.context.languages",
             ]
         },
     }
@@ -231,8 +237,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Four languages (vigil.i18n); catalogues in vigil/locale (docs/i18n.md).
 LANGUAGE_CODE = "en"
-USE_I18N = False
+USE_I18N = True
+LANGUAGES = [(code, name) for code, name in _i18n.LANGUAGES.items()]
+LOCALE_PATHS = [str(_i18n.LOCALE_DIR)]
 
 LOGGING = {
     "version": 1,

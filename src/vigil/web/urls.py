@@ -3,7 +3,10 @@ area, and the API (territory, cases and alerts routers on one django-ninja API; 
 at /api/docs)."""
 
 from django.urls import include, path
+from django.views.decorators.http import require_safe
+from django.views.i18n import JavaScriptCatalog
 
+from vigil import i18n
 from vigil.web import (
     cases_api,
     cases_views,
@@ -21,7 +24,18 @@ api.add_router("/cases/", cases_api.router)
 api.add_router("", check_api.router)  # its operation's path is /check: /api/check
 api.add_router("", watch_api.router)  # /api/alerts, /api/alerts/{id}, /api/hearings/upcoming
 
+
+class _ScriptCatalog(JavaScriptCatalog):
+    """The scripts' strings (domain ``djangojs``) from Vigil's own catalogues."""
+
+    domain = "djangojs"
+
+    def get_paths(self, packages: list[str]) -> list[str]:
+        return [str(i18n.LOCALE_DIR)]
+
+
 urlpatterns = [
+    path("jsi18n/", require_safe(_ScriptCatalog.as_view()), name="javascript-catalog"),
     path("api/", api.urls),
     path("editors/", include("vigil.web.editors.urls")),
     *views.urlpatterns,
