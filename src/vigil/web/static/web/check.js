@@ -11,16 +11,49 @@
  * HTML. Claim spans are offsets in code points (Python's), so the text is cut with
  * Array.from, not by UTF-16 units. The status line is an aria-live region: it says
  * "Checking…", then how many claims were checked, or the error.
+ *
+ * Words go through Django's JavaScript catalogue (gettext, ngettext, pgettext,
+ * interpolate: base.html loads it); without it (or under node, in the tests) English.
+ * Numbers through Intl in the page's language (<html lang>).
  */
 (function () {
   "use strict";
 
-  const BASIS = {
-    "--as-of": "the date given",
-    "publication date in the text": "the publication date in the text",
-    today: "today",
-  };
-  const HOLDS = { true: "✓ yes", false: "✗ no", null: "—" };
+  const gettext = globalThis.gettext || ((s) => s);
+  const ngettext = globalThis.ngettext || ((s, p, n) => (n === 1 ? s : p));
+  const pgettext = globalThis.pgettext || ((c, s) => s);
+  const interpolate =
+    globalThis.interpolate ||
+    ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const LANG =
+    (typeof document !== "undefined" && document.documentElement.lang) || "en-US";
+
+  // What the dates were read against (the API's anchor_basis), in words.
+  function basisText(basis) {
+    if (basis === "--as-of") return gettext("the date given");
+    if (basis === "publication date in the text") return gettext("the publication date in the text");
+    if (basis === "today") return gettext("today");
+    return basis;
+  }
+
+  // Whether a figure holds (true, false, null) in words.
+  function holdsText(holds) {
+    if (holds === true) return gettext("✓ yes");
+    if (holds === false) return gettext("✗ no");
+    return "—";
+  }
+
+  // A verdict's label (the API's value) in words; an unknown label as it is.
+  function labelText(label) {
+    const words = {
+      supported: pgettext("verdict", "supported"),
+      "supported with caveats": pgettext("verdict", "supported with caveats"),
+      misleading: pgettext("verdict", "misleading"),
+      "not supported": pgettext("verdict", "not supported"),
+      "cannot be checked": pgettext("verdict", "cannot be checked"),
+    };
+    return words[label] || String(label);
+  }
 
   // -- pure helpers (also run by tests/web/test_check_page.py under node) -----------
   function labelClass(label) {
@@ -34,6 +67,11 @@
   /* The text cut at the claims' spans, as check_views.segments cuts it: plain runs
    * ({text, claims: []}) and marked runs ({text, claims: [{n, label}], css, title});
    * overlapping or touching spans merged; empty spans mark nothing. */
+  function claimName(n, label) {
+    // Translators: a claim's number in the sentence and its verdict ("claim 2: misleading").
+    return interpolate(gettext("claim %(n)s: %(label)s"), { n, label: labelText(label) }, true);
+  }
+
   function segments(text, verdicts) {
     const chars = Array.from(text);
     const clamp = (x) => Math.max(0, Math.min(chars.length, x));
@@ -61,7 +99,7 @@
         text: chars.slice(start, end).join(""),
         claims: claims.map(([n, label]) => ({ n, label })),
         css,
-        title: claims.map(([n, label]) => `claim ${n}: ${label}`).join("; "),
+        title: claims.map(([n, label]) => claimName(n, label)).join("; "),
       });
       at = end;
     }
@@ -71,7 +109,7 @@
 
   function number(value) {
     if (value === null || value === undefined) return "—";
-    const text = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 }).format(value);
+    const text = new Intl.NumberFormat(LANG, { maximumFractionDigits: 2 }).format(value);
     return text === "-0" ? "0" : text;
   }
 
@@ -133,7 +171,7 @@
       for (const c of s.claims) {
         const ref = el(
           "a",
-          { class: "claim-ref", href: `#claim-${c.n}`, "aria-label": `claim ${c.n}: ${c.label}` },
+          { class: "claim-ref", href: `#claim-${c.n}`, "aria-label": claimName(c.n, c.label) },
           String(c.n),
         );
         mark.append(el("sup", null, ref));
@@ -148,33 +186,34 @@
     for (const f of figures) {
       const head = el("th", { scope: "row" }, f.reading);
       if (f.comparison) {
-        const holds = f.comparison_holds === null ? "" : ` (${HOLDS[f.comparison_holds]})`;
+        const holds = f.comparison_holds === null ? "" : ` (${holdsText(f.comparison_holds)})`;
         head.append(el("br"), el("span", { class: "hint" }, f.comparison + holds));
       }
       body.append(
-        el("tr", null, head, el("td", { class: "num" }, number(f.value)), el("td", null, HOLDS[f.holds])),
+        el("tr", null, head, el("td", { class: "num" }, number(f.value)), el("td", null, holdsText(f.holds))),
       );
     }
     const table = el(
       "table",
       { class: "data claim-figures" },
-      el("caption", null, "Figures: the reading ruled on first, then the others"),
+      el("caption", null, gettext("Figures: the reading ruled on first, then the others")),
       el(
         "thead",
         null,
         el(
           "tr",
           null,
-          el("th", { scope: "col" }, "Reading"),
-          el("th", { scope: "col", class: "num" }, "Value"),
-          el("th", { scope: "col" }, "Holds"),
+          el("th", { scope: "col" }, gettext("Reading")),
+          el("th", { scope: "col", class: "num" }, gettext("Value")),
+          el("th", { scope: "col" }, gettext("Holds")),
         ),
       ),
       body,
     );
     // a box that scrolls a wide table on a phone: focusable, so the keyboard scrolls it
     const box = { class: "table-scroll", tabindex: "0", role: "region" };
-    return el("div", { ...box, "aria-label": `Figures of claim ${n}` }, table);
+    const label = interpolate(gettext("Figures of claim %(n)s"), { n }, true);
+    return el("div", { ...box, "aria-label": label }, table);
   }
 
   function card(v, n) {
@@ -185,14 +224,14 @@
       el(
         "h3",
         null,
-        el("span", { class: "claim-label" }, capitalised(v.label)),
+        el("span", { class: "claim-label" }, capitalised(labelText(v.label))),
         `: “${v.claim.span.text}”`,
       ),
       el("p", { class: "claim-summary" }, v.summary),
     );
     if (v.tolerance) {
       li.append(
-        el("p", { class: "claim-tolerance" }, el("strong", null, "Tolerance:"), ` ${v.tolerance.why}`),
+        el("p", { class: "claim-tolerance" }, el("strong", null, gettext("Tolerance:")), ` ${v.tolerance.why}`),
       );
     }
     if (v.figures.length) li.append(figuresTable(v.figures, n));
@@ -201,7 +240,7 @@
     }
     if (v.needed) {
       li.append(
-        el("p", { class: "claim-needed" }, el("strong", null, "Needed to decide:"), ` ${v.needed}`),
+        el("p", { class: "claim-needed" }, el("strong", null, gettext("Needed to decide:")), ` ${v.needed}`),
       );
     }
     const data = v.figures.length ? v.figures[0].data : null;
@@ -210,14 +249,14 @@
         el(
           "details",
           { class: "claim-data" },
-          el("summary", null, "Data used"),
+          el("summary", null, gettext("Data used")),
           el("pre", null, JSON.stringify(data, null, 1)),
         ),
       );
     }
     const href = evidenceUrl(prefix, v.evidence);
     if (href) {
-      li.append(el("p", { class: "claim-evidence" }, el("a", { href }, "See the evidence")));
+      li.append(el("p", { class: "claim-evidence" }, el("a", { href }, gettext("See the evidence"))));
     }
     return li;
   }
@@ -225,24 +264,31 @@
   function draw(record, asOf) {
     const q = query(record.text, asOf);
     const parts = [
-      el("h2", { id: "check-sentence-title" }, "The sentence"),
+      el("h2", { id: "check-sentence-title" }, gettext("The sentence")),
       sentence(record),
       el(
         "p",
         { class: "hint claim-context" },
-        `Language: ${record.lang}; dates read against ${record.anchor} ` +
-          `(${BASIS[record.anchor_basis] || record.anchor_basis}).`,
+        interpolate(
+          gettext("Language: %(lang)s; dates read against %(anchor)s (%(basis)s)."),
+          { lang: record.lang, anchor: record.anchor, basis: basisText(record.anchor_basis) },
+          true,
+        ),
       ),
     ];
     if (record.message) parts.push(el("p", { class: "note claim-message" }, record.message));
     if (record.unparsed.length) {
       parts.push(
-        el("p", { class: "hint claim-unparsed" }, `Not read as a claim: ${record.unparsed.join(", ")}.`),
+        el(
+          "p",
+          { class: "hint claim-unparsed" },
+          interpolate(gettext("Not read as a claim: %(items)s."), { items: record.unparsed.join(", ") }, true),
+        ),
       );
     }
     if (record.verdicts.length) {
       parts.push(
-        el("h2", null, "Verdicts"),
+        el("h2", null, gettext("Verdicts")),
         el("ol", { class: "claim-verdicts" }, ...record.verdicts.map((v, i) => card(v, i + 1))),
       );
     }
@@ -250,7 +296,7 @@
       el(
         "p",
         { class: "permalink claim-links" },
-        el("a", { class: "claim-permalink", href: `${page}?${q}` }, "Permalink to this check"),
+        el("a", { class: "claim-permalink", href: `${page}?${q}` }, gettext("Permalink to this check")),
         " · ",
         el("a", { href: `${api}?${q}` }, "JSON"),
         " · ",
@@ -261,7 +307,11 @@
     const problems = $("problems"); // the server's note on the previous address
     if (problems) problems.remove();
     const n = record.verdicts.length;
-    status.textContent = `${n} claim${n === 1 ? "" : "s"} checked.`;
+    status.textContent = interpolate(
+      ngettext("%(n)s claim checked.", "%(n)s claims checked.", n),
+      { n: new Intl.NumberFormat(LANG).format(n) },
+      true,
+    );
     history.replaceState(null, "", `${page}?${q}`);
   }
 
@@ -271,7 +321,7 @@
     const field = parameter === "text" ? box : parameter === "as_of" ? asOfInput : null;
     if (field) field.setAttribute("aria-invalid", "true");
     result.replaceChildren(el("p", { class: "note claim-failure", role: "alert" }, message));
-    status.textContent = "The sentence could not be checked.";
+    status.textContent = gettext("The sentence could not be checked.");
     if (field) field.focus();
   }
 
@@ -280,14 +330,14 @@
     const text = box.value;
     const asOf = asOfInput ? asOfInput.value : "";
     if (!text.trim()) {
-      fail("text: type or paste a sentence to check.", "text");
+      fail(gettext("text: type or paste a sentence to check."), "text");
       return;
     }
     const body = { text };
     if (asOf) body.as_of = asOf;
     button.disabled = true;
     result.setAttribute("aria-busy", "true");
-    status.textContent = "Checking…";
+    status.textContent = gettext("Checking…");
     try {
       const response = await fetch(api, {
         method: "POST",
@@ -308,10 +358,17 @@
       } else if (answer && answer.error) {
         fail(answer.error.message, answer.error.parameter);
       } else {
-        fail(`The server answered ${response.status}; try again later.`, null);
+        fail(
+          interpolate(
+            gettext("The server answered %(status)s; try again later."),
+            { status: response.status },
+            true,
+          ),
+          null,
+        );
       }
     } catch (e) {
-      fail("The server could not be reached; try again.", null);
+      fail(gettext("The server could not be reached; try again."), null);
     } finally {
       button.disabled = false;
       result.removeAttribute("aria-busy");

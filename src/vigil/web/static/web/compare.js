@@ -11,9 +11,17 @@
  * colours); what only one source draws is filled: only the page's source hatched,
  * only the other solid. The figures (and the snapshot each source used) are in
  * #compare-figure, an aria-live region; the select is a native, labelled control.
+ * Words go through Django's JavaScript catalogue, numbers through Intl in the page's
+ * language (<html lang>); dates stay ISO, as on the rest of the map page.
  */
 (function () {
   "use strict";
+
+  const gettext = window.gettext || ((s) => s);
+  const pgettext = window.pgettext || ((c, s) => s);
+  const interpolate =
+    window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const LANG = document.documentElement.lang || "en";
 
   const $ = (id) => document.getElementById(id);
   const select = $("compare-source");
@@ -53,11 +61,11 @@
   });
 
   function km2(x) {
-    if (x === null || x === undefined || Number.isNaN(x)) return "n/a";
-    return `${new Intl.NumberFormat("en-GB", {
+    if (x === null || x === undefined || Number.isNaN(x)) return gettext("n/a");
+    return `${new Intl.NumberFormat(LANG, {
       minimumFractionDigits: 1,
       maximumFractionDigits: 1,
-    }).format(x)} km²`;
+    }).format(x)} ${pgettext("unit", "km²")}`;
   }
 
   function say(text) {
@@ -105,7 +113,14 @@
         const message = body && body.error ? body.error.message : `${response.status}`;
         layer.clearLayers();
         drawn = null;
-        say(`Cannot compare with ${other} on ${date}: ${message}`);
+        say(
+          interpolate(
+            // Translators: %(source)s is a map source's name, %(day)s an ISO date.
+            gettext("Cannot compare with %(source)s on %(day)s: %(error)s"),
+            { source: other, day: date, error: message },
+            true,
+          ),
+        );
         $("map").dataset.compareState = "error";
         return;
       }
@@ -117,17 +132,37 @@
       });
       const by = Object.fromEntries(body.map((row) => [row.role, row]));
       say(
-        `${other} on ${date} (its snapshot of ${by.b_map.snapshot_date}): ${km2(by.b_map.area_km2)}, ` +
-          `dashed outline. Drawn by ${config.source} only: ${km2(by.a_only.area_km2)} (blue); ` +
-          `by ${other} only: ${km2(by.b_only.area_km2)} (purple; snapshot of ${config.source}: ` +
-          `${by.a_only.snapshot_date}).`,
+        interpolate(
+          // Translators: %(other)s and %(source)s are map sources' names (%(source)s the
+          // page's own); the dates are ISO; the areas in km², e.g. "1,234.5 km²".
+          gettext(
+            "%(other)s on %(day)s (its snapshot of %(other_snapshot)s): %(other_area)s, dashed outline. Drawn by %(source)s only: %(source_only)s (blue); by %(other)s only: %(other_only)s (purple; snapshot of %(source)s: %(source_snapshot)s).",
+          ),
+          {
+            other,
+            day: date,
+            other_snapshot: by.b_map.snapshot_date,
+            other_area: km2(by.b_map.area_km2),
+            source: config.source,
+            source_only: km2(by.a_only.area_km2),
+            other_only: km2(by.b_only.area_km2),
+            source_snapshot: by.a_only.snapshot_date,
+          },
+          true,
+        ),
       );
       drawn = key;
       $("map").dataset.compareState = "ready";
       $("map").dataset.comparedWith = other;
     } catch (error) {
       if (gen !== generation) return;
-      say(`Cannot compare with ${other}: ${error.message}`);
+      say(
+        interpolate(
+          gettext("Cannot compare with %(source)s: %(error)s"),
+          { source: other, error: error.message },
+          true,
+        ),
+      );
       $("map").dataset.compareState = "error";
     }
   }
@@ -146,7 +181,7 @@
         select.appendChild(option);
       });
       select.disabled = names.length === 0;
-      if (!names.length) say("This store holds no other source to compare with.");
+      if (!names.length) say(gettext("This store holds no other source to compare with."));
     })
     .catch(() => {
       select.disabled = true;

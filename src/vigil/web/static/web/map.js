@@ -22,9 +22,20 @@
  *   changes only with the figure it names.
  * - For tests: #map carries data-bounds (W,S,E,N shown) and data-labels (the zoom
  *   whose labels are drawn).
+ * - Words go through Django's JavaScript catalogue (gettext, ngettext, pgettext,
+ *   interpolate, loaded by base.html); numbers through Intl in the page's language
+ *   (<html lang>). Dates stay ISO, as the address and the date fields write them.
  */
 (function () {
   "use strict";
+
+  // Django's JavaScript catalogue; the page still works in English without it.
+  const gettext = window.gettext || ((s) => s);
+  const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
+  const pgettext = window.pgettext || ((c, s) => s);
+  const interpolate =
+    window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => String(obj[k])));
+  const LANG = document.documentElement.lang || "en";
 
   const $ = (id) => document.getElementById(id);
   const config = JSON.parse($("config").textContent);
@@ -60,12 +71,20 @@
   const CREDITS = {
     // Leaflet writes attributions as HTML: the store's credit is escaped first.
     data: escapeHtml(config.credit || config.source || ""),
-    base: 'Base map <a href="https://www.naturalearthdata.com/">Natural Earth</a>',
+    base: interpolate(
+      // Translators: %(link)s is the link "Natural Earth" (a map data set's name).
+      gettext("Base map %(link)s"),
+      { link: '<a href="https://www.naturalearthdata.com/">Natural Earth</a>' },
+      true,
+    ),
     // boundaries, place names and points (data/geography/README.md): OpenStreetMap
     // (ODbL), GeoNames (CC BY 4.0); one link, so the credits add one Tab stop only
-    geography:
-      'Oblasts, places © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>,' +
-      " GeoNames (CC BY 4.0)",
+    geography: interpolate(
+      // Translators: %(link)s is the link "OpenStreetMap"; a map credit.
+      gettext("Oblasts, places © %(link)s, GeoNames (CC BY 4.0)"),
+      { link: '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>' },
+      true,
+    ),
   };
   const FIT = { padding: [28, 28], maxZoom: 12, animate: false };
   const LABEL_LIMIT = 300;
@@ -81,26 +100,29 @@
   };
 
   // -- numbers and dates ---------------------------------------------------------------
-  const decimal = new Intl.NumberFormat("en-GB", {
+  const decimal = new Intl.NumberFormat(LANG, {
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
   });
+  const whole = new Intl.NumberFormat(LANG, { maximumFractionDigits: 0 });
 
-  function km2(x, signed) {
-    if (x === null || x === undefined || Number.isNaN(x)) return "n/a";
+  /** ``1,234.5`` (en), ``1 234,5`` (uk, ru); ``+`` with ``signed``, ``−`` below zero. */
+  function number(x, signed) {
+    if (x === null || x === undefined || Number.isNaN(x)) return gettext("n/a");
     const v = Math.round(x * 10) / 10 + 0;
     const sign = v < 0 ? "−" : signed && v > 0 ? "+" : "";
-    return `${sign}${decimal.format(Math.abs(v))} km²`;
+    return `${sign}${decimal.format(Math.abs(v))}`;
+  }
+
+  function km2(x, signed) {
+    if (x === null || x === undefined || Number.isNaN(x)) return gettext("n/a");
+    return `${number(x, signed)} ${pgettext("unit", "km²")}`;
   }
 
   function escapeHtml(text) {
     const holder = document.createElement("span");
     holder.textContent = text;
     return holder.innerHTML;
-  }
-
-  function number(x, signed) {
-    return km2(x, signed).replace(" km²", "");
   }
 
   function addDays(iso, n) {
@@ -160,7 +182,16 @@
   }
 
   // -- the map -------------------------------------------------------------------------
-  const map = L.map(mapEl, { minZoom: 4, maxZoom: 16, zoomSnap: 1 });
+  const map = L.map(mapEl, { minZoom: 4, maxZoom: 16, zoomSnap: 1, zoomControl: false });
+  // Leaflet's own words (the zoom buttons' titles and labels, its credit's title)
+  L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
+  const leafletCredit = map.attributionControl.options.prefix;
+  if (typeof leafletCredit === "string") {
+    const title = escapeHtml(gettext("A JavaScript library for interactive maps")).replaceAll('"', "&quot;");
+    map.attributionControl.setPrefix(
+      leafletCredit.replace('title="A JavaScript library for interactive maps"', `title="${title}"`),
+    );
+  }
 
   function pane(name, z) {
     map.createPane(name).style.zIndex = String(z);
@@ -259,8 +290,20 @@
   /** A fragment in words: the API's description (vigil.territory.locate, as the CLI
    * and the brief word it), else its direction and area. */
   function fragmentText(p) {
-    const text = p.description || `${p.direction === "gained" ? "Gained" : "Lost"}: ${km2(p.area_km2)}`;
-    return isRedraw(p) ? `${text} (redrawn by the source: ${p.redraw.replaceAll(",", ", ")})` : text;
+    const area = { area: km2(p.area_km2) };
+    const text =
+      p.description ||
+      (p.direction === "gained"
+        ? interpolate(gettext("Gained: %(area)s"), area, true)
+        : interpolate(gettext("Lost: %(area)s"), area, true));
+    if (!isRedraw(p)) return text;
+    return interpolate(
+      // Translators: %(text)s describes a fragment of the map; %(layers)s lists the
+      // source's layers (names as the source spells them).
+      gettext("%(text)s (redrawn by the source: %(layers)s)"),
+      { text, layers: p.redraw.replaceAll(",", ", ") },
+      true,
+    );
   }
 
   const fragmentLayers = new Map(); // feature index -> Leaflet layer
@@ -330,7 +373,7 @@
         return collection;
       })
       .catch((error) => {
-        showError(`Base map: ${error.message}`);
+        showError(interpolate(gettext("Base map: %(error)s"), { error: error.message }, true));
         return null;
       });
   }
@@ -348,7 +391,7 @@
         return collection;
       })
       .catch((error) => {
-        showError(`Boundaries: ${error.message}`);
+        showError(interpolate(gettext("Boundaries: %(error)s"), { error: error.message }, true));
         return null;
       });
   }
@@ -395,8 +438,12 @@
   function setTitle() {
     const title =
       state.mode === "change"
-        ? `Russian-controlled area: change from ${state.from} to ${state.to}`
-        : `Russian-controlled area on ${state.date}`;
+        ? interpolate(
+            gettext("Russian-controlled area: change from %(start)s to %(end)s"),
+            { start: state.from, end: state.to },
+            true,
+          )
+        : interpolate(gettext("Russian-controlled area on %(day)s"), { day: state.date }, true);
     $("map-title").textContent = title;
   }
 
@@ -433,7 +480,7 @@
     button.type = "button";
     button.className = "zoom-to";
     button.textContent = name;
-    button.title = `Zoom the map to ${name}`;
+    button.title = interpolate(gettext("Zoom the map to %(name)s"), { name }, true);
     button.addEventListener("click", () => map.fitBounds(regionBounds.get(code)));
     return button;
   }
@@ -465,15 +512,19 @@
               cell("td", number(r.net_km2, true), "num"),
             ]);
           fillRegions(
-            `Change by oblast from ${state.from} to ${state.to}, km²`,
+            interpolate(
+              gettext("Change by oblast from %(start)s to %(end)s, km²"),
+              { start: state.from, end: state.to },
+              true,
+            ),
             [
-              ["Oblast", false],
-              ["Gained", true],
-              ["Lost", true],
-              ["Net", true],
+              [gettext("Oblast"), false],
+              [gettext("Gained"), true],
+              [gettext("Lost"), true],
+              [gettext("Net"), true],
             ],
             rows,
-            "No change in any oblast.",
+            gettext("No change in any oblast."),
           );
           return;
         }
@@ -485,31 +536,43 @@
           const cells = [
             cell("th", zoomButton(r.code, regionName(r))),
             cell("td", number(r.controlled_km2), "num"),
-            cell("td", `${(r.controlled_pct ?? 0).toFixed(1)} %`, "num"),
+            cell("td", `${decimal.format(r.controlled_pct ?? 0)} %`, "num"),
           ];
           if (withGrey) cells.push(cell("td", number(r.grey_km2), "num"));
           return cells;
         });
         const snapshot = records.length ? records[0].snapshot_date : state.date;
-        const used = snapshot && snapshot !== state.date ? ` (snapshot of ${snapshot})` : "";
+        const caption =
+          snapshot && snapshot !== state.date
+            ? interpolate(
+                gettext("Controlled area by oblast on %(day)s (snapshot of %(snapshot)s)"),
+                { day: state.date, snapshot },
+                true,
+              )
+            : interpolate(gettext("Controlled area by oblast on %(day)s"), { day: state.date }, true);
         const head = [
-          ["Oblast", false],
-          ["Controlled km²", true],
-          ["Share of the oblast", true],
+          [gettext("Oblast"), false],
+          [gettext("Controlled km²"), true],
+          [gettext("Share of the oblast"), true],
         ];
-        if (withGrey) head.push(["Grey zone km²", true]);
-        fillRegions(
-          `Controlled area by oblast on ${state.date}${used}`,
-          head,
-          rows,
-          "No oblast holds controlled area on this date.",
-        );
+        if (withGrey) head.push([gettext("Grey zone km²"), true]);
+        fillRegions(caption, head, rows, gettext("No oblast holds controlled area on this date."));
       })
-      .catch((error) => () => fillRegions("Controlled area by oblast", null, [], error.message));
+      .catch(
+        (error) => () => fillRegions(gettext("Controlled area by oblast"), null, [], error.message),
+      );
   }
 
   // -- settlements ---------------------------------------------------------------------
   const STATUS_COLOUR = { controlled: COLOUR.gained, free: COLOUR.lost, grey: COLOUR.grey };
+  // a settlement's status (the API's value) in words
+  const STATUS_TEXT = {
+    controlled: pgettext("settlement status", "controlled"),
+    free: pgettext("settlement status", "free"),
+    grey: pgettext("settlement status", "grey"),
+    unlocated: pgettext("settlement status", "unlocated"),
+  };
+  const statusText = (status) => STATUS_TEXT[status] || status;
 
   function settlementSpan() {
     if (state.mode === "change") return [state.from, state.to];
@@ -522,21 +585,32 @@
     if (!on) {
       return Promise.resolve(() => {
         placeLayer.clearLayers().remove();
-        $("settlement-summary").textContent = "Settlements that changed hands";
+        $("settlement-summary").textContent = gettext("Settlements that changed hands");
         $("settlement-caption").textContent = config.has_geography
-          ? "Turn on the layer “Settlements that changed hands” to list them."
-          : "This store holds no settlement gazetteer.";
+          ? gettext("Turn on the layer “Settlements that changed hands” to list them.")
+          : gettext("This store holds no settlement gazetteer.");
         $("settlement-body").replaceChildren();
       });
     }
     const [from, to] = settlementSpan();
-    const caption = `Settlements whose status changed between ${from} and ${to}`;
+    const caption = interpolate(
+      gettext("Settlements whose status changed between %(start)s and %(end)s"),
+      { start: from, end: to },
+      true,
+    );
     if (from >= to) {
       return Promise.resolve(() => fillSettlements([], caption));
     }
     return api("settlements", { from, to })
       .then((records) => () => fillSettlements(records, caption))
-      .catch((error) => () => fillSettlements([], `${caption}: ${error.message}`));
+      .catch(
+        (error) => () =>
+          fillSettlements(
+            [],
+            // Translators: a table's caption, then why its rows could not be loaded.
+            interpolate(gettext("%(caption)s: %(error)s"), { caption, error: error.message }, true),
+          ),
+      );
   }
 
   function settlementName(r) {
@@ -555,22 +629,45 @@
         fillColor: STATUS_COLOUR[r.to_status] || COLOUR.land,
         fillOpacity: 1,
       });
+      const tip = {
+        name: settlementName(r),
+        oblast: r.oblast || "",
+        before: statusText(r.from_status),
+        after: statusText(r.to_status),
+        since: r.since,
+      };
       marker.bindTooltip(
-        `${settlementName(r)} (${r.oblast || ""}): ${r.from_status} → ${r.to_status}` +
-          (r.since ? ` since ${r.since}` : ""),
+        r.since
+          ? // Translators: a settlement, its oblast, its status before → after, and the date.
+            interpolate(gettext("%(name)s (%(oblast)s): %(before)s → %(after)s since %(since)s"), tip, true)
+          : interpolate(gettext("%(name)s (%(oblast)s): %(before)s → %(after)s"), tip, true),
       );
       placeLayer.addLayer(marker);
     });
-    $("settlement-summary").textContent = `Settlements that changed hands (${records.length})`;
+    $("settlement-summary").textContent = interpolate(
+      gettext("Settlements that changed hands (%(n)s)"),
+      { n: whole.format(records.length) },
+      true,
+    );
     const shown = records.slice(0, SETTLEMENT_ROWS);
-    const more = records.length > shown.length ? `; the first ${shown.length} are listed` : "";
-    $("settlement-caption").textContent = `${caption}${more}`;
+    $("settlement-caption").textContent =
+      records.length > shown.length
+        ? interpolate(
+            ngettext(
+              "%(caption)s; the first %(n)s is listed",
+              "%(caption)s; the first %(n)s are listed",
+              shown.length,
+            ),
+            { caption, n: whole.format(shown.length) },
+            true,
+          )
+        : caption;
     $("settlement-body").replaceChildren(
       ...shown.map((r) =>
         row([
           cell("th", settlementName(r)),
           cell("td", r.oblast || ""),
-          cell("td", `${r.from_status} → ${r.to_status}`),
+          cell("td", `${statusText(r.from_status)} → ${statusText(r.to_status)}`),
           cell("td", r.since || ""),
         ]),
       ),
@@ -591,10 +688,17 @@
       greyLayer.clearLayers();
       if (union) greyLayer.addData(union.geometry);
       $("area-value").textContent = km2(union ? union.area_km2 : area.controlled_km2);
-      const parts = [`Russian-controlled${union ? " including the grey zone" : ""} on ${date}`];
-      if (area.snapshot_date !== date) parts.push(`latest snapshot: ${area.snapshot_date}`);
+      const parts = [
+        union
+          ? interpolate(gettext("Russian-controlled including the grey zone on %(day)s"), { day: date }, true)
+          : interpolate(gettext("Russian-controlled on %(day)s"), { day: date }, true),
+      ];
+      if (area.snapshot_date !== date) {
+        parts.push(interpolate(gettext("latest snapshot: %(day)s"), { day: area.snapshot_date }, true));
+      }
       if (area.grey_km2 !== null && area.grey_km2 !== undefined) {
-        parts.push(`grey zone ${km2(area.grey_km2)}`);
+        // Translators: %(area)s is an area in km², e.g. "1,234.5 km²".
+        parts.push(interpolate(gettext("grey zone %(area)s"), { area: km2(area.grey_km2) }, true));
       }
       $("area-note").textContent = `${parts.join("; ")}.`;
       mapEl.dataset.drawnDate = date;
@@ -620,15 +724,27 @@
       $("change-gained").textContent = km2(c.gained_km2);
       $("change-lost").textContent = km2(c.lost_km2);
       $("change-net").textContent = km2(c.net_km2, true);
-      let note = `Snapshots of ${c.snapshot_from} and ${c.snapshot_to}.`;
-      if (c.gap) note += " A snapshot used is older than the date asked for.";
+      const notes = [
+        interpolate(
+          gettext("Snapshots of %(start)s and %(end)s."),
+          { start: c.snapshot_from, end: c.snapshot_to },
+          true,
+        ),
+      ];
+      if (c.gap) notes.push(gettext("A snapshot used is older than the date asked for."));
       const redrawn = (c.gained_redraw_km2 || 0) + (c.lost_redraw_km2 || 0);
       if (redrawn > 0.05) {
-        note +=
-          ` Of these, ${km2(c.gained_redraw_km2)} gained and ${km2(c.lost_redraw_km2)} lost` +
-          " are the source's redraws, not changes of hands.";
+        notes.push(
+          interpolate(
+            gettext(
+              "Of these, %(gained)s gained and %(lost)s lost are the source's redraws, not changes of hands.",
+            ),
+            { gained: km2(c.gained_redraw_km2), lost: km2(c.lost_redraw_km2) },
+            true,
+          ),
+        );
       }
-      $("change-note").textContent = note;
+      $("change-note").textContent = notes.join(" ");
       fillFragments(features);
       showChosen();
       if (fitPending) {
@@ -699,9 +815,17 @@
     const rest = changes.slice(FRAGMENT_ROWS);
     const restKm2 = rest.reduce((sum, p) => sum + p.area_km2, 0);
     $("fragment-more").textContent = !changes.length
-      ? "Nothing changed hands between the two snapshots."
+      ? gettext("Nothing changed hands between the two snapshots.")
       : rest.length
-        ? `And ${rest.length} smaller fragments, ${km2(restKm2)} in all.`
+        ? interpolate(
+            ngettext(
+              "And %(n)s smaller fragment, %(area)s in all.",
+              "And %(n)s smaller fragments, %(area)s in all.",
+              rest.length,
+            ),
+            { n: whole.format(rest.length), area: km2(restKm2) },
+            true,
+          )
         : "";
     $("redraw-list").replaceChildren(...redraws.slice(0, FRAGMENT_ROWS).map(fragmentItem));
     $("redraw-block").hidden = !redraws.length;
@@ -744,7 +868,9 @@
         mapEl.dataset.labels = String(zoom);
       })
       .catch((error) => {
-        if (gen === labelGeneration) showError(`Place names: ${error.message}`);
+        if (gen === labelGeneration) {
+          showError(interpolate(gettext("Place names: %(error)s"), { error: error.message }, true));
+        }
       });
   }
 
@@ -763,7 +889,13 @@
    * status line says what is coming. */
   function busy(on) {
     const what =
-      state.mode === "change" ? `the change from ${state.from} to ${state.to}` : state.date;
+      state.mode === "change"
+        ? interpolate(
+            gettext("Loading the change from %(start)s to %(end)s…"),
+            { start: state.from, end: state.to },
+            true,
+          )
+        : interpolate(gettext("Loading %(day)s…"), { day: state.date }, true);
     ["area-figure", "change-figure"].forEach((id) => {
       $(id).setAttribute("aria-busy", on ? "true" : "false");
       $(id).classList.toggle("is-loading", on);
@@ -772,7 +904,7 @@
     $("fragments").classList.toggle("is-loading", on);
     if (on) mapEl.setAttribute("aria-busy", "true");
     else mapEl.removeAttribute("aria-busy");
-    $("map-status").textContent = on ? `Loading ${what}…` : "";
+    $("map-status").textContent = on ? what : "";
   }
 
   async function redraw() {
@@ -845,7 +977,9 @@
   dateInput.addEventListener("change", () => {
     const v = dateInput.value;
     if (!isDate(v) || v < first || v > last) {
-      showError(`Date: choose a date from ${first} to ${last}.`);
+      showError(
+        interpolate(gettext("Date: choose a date from %(first)s to %(last)s."), { first, last }, true),
+      );
       dateInput.value = state.date;
       return;
     }
@@ -888,17 +1022,19 @@
   function changeDates() {
     const a = fromInput.value;
     const b = toInput.value;
-    for (const [name, v] of [
-      ["From", a],
-      ["To", b],
+    for (const [message, v] of [
+      [gettext("From: choose a date from %(first)s to %(last)s."), a],
+      [gettext("To: choose a date from %(first)s to %(last)s."), b],
     ]) {
       if (!isDate(v) || v < first || v > last) {
-        showError(`${name}: choose a date from ${first} to ${last}.`);
+        showError(interpolate(message, { first, last }, true));
         return;
       }
     }
     if (b < a) {
-      showError(`To (${b}) must be on or after From (${a}).`);
+      showError(
+        interpolate(gettext("To (%(end)s) must be on or after From (%(start)s)."), { start: a, end: b }, true),
+      );
       return;
     }
     state.from = a;
