@@ -34,6 +34,7 @@ from vigil import __version__
 from vigil import periods as P
 from vigil.dates import parse_date, parse_optional_date
 from vigil.errors import InputError, NoDataError
+from vigil.i18n import gettext as _
 from vigil.territory import series as series_mod
 from vigil.territory.api import change_frame
 from vigil.territory.results import Change
@@ -156,21 +157,31 @@ def _in_data(day: dt.date, param: str) -> dt.date:
     """404 when ``day`` is before the first snapshot (nothing stands for it)."""
     dates = territory.store().dates()
     if not dates:
-        raise NoDataError("the territory store holds no snapshot")
+        raise NoDataError(_("the territory store holds no snapshot"))
     if day < dates[0]:
-        raise NoDataError(f"{day} is before the first snapshot ({dates[0]})", param=param)
+        # Translators: both are ISO dates (2026-12-02).
+        raise NoDataError(
+            _("%(day)s is before the first snapshot (%(first)s)") % {"day": day, "first": dates[0]},
+            param=param,
+        )
     return day
 
 
 def _ordered(a: dt.date, b: dt.date) -> None:
     """The API's check that ``to`` is not before ``from`` (the error names ``to``)."""
     if b < a:
-        raise InputError(f"{b} is before from ({a})", param="date_to")
+        # Translators: "from" is the name of a query parameter; both are ISO dates.
+        raise InputError(
+            _("%(to)s is before from (%(from)s)") % {"to": b, "from": a}, param="date_to"
+        )
 
 
 def _one_of(value: str, param: str, allowed: tuple[str, ...], expected: str) -> str:
     if value not in allowed:
-        raise InputError(f"expected {expected}, got {value!r}", param=param)
+        raise InputError(
+            _("expected %(expected)s, got %(value)r") % {"expected": expected, "value": value},
+            param=param,
+        )
     return value
 
 
@@ -178,14 +189,15 @@ def _simplify(value: float | None) -> float:
     if value is None:
         return 0.0
     if not 0 <= value <= 0.1:
-        raise InputError("expected degrees between 0 and 0.1", param="simplify")
+        raise InputError(_("expected degrees between 0 and 0.1"), param="simplify")
     return value
 
 
 def _has_regions() -> None:
     if not territory.store().has_geography():
+        # Translators: the command stays as it is.
         raise NoDataError(
-            "no regions in this store (vigil territory geography import)", param="level"
+            _("no regions in this store (vigil territory geography import)"), param="level"
         )
 
 
@@ -498,7 +510,7 @@ def change(request: HttpRequest, params: Query[ChangeQuery]) -> dict[str, Any]:
     b = parse_date(params.date_to, "date_to")
     _ordered(a, b)
     if params.top is not None and params.top < 0:
-        raise InputError("expected a number of fragments ≥ 0", param="top")
+        raise InputError(_("expected a number of fragments ≥ 0"), param="top")
     tolerance = _simplify(params.simplify)
 
     def compute() -> tuple[Change, pd.DataFrame]:
@@ -554,16 +566,18 @@ def series(request: HttpRequest, params: Query[SeriesQuery]) -> list[dict[str, A
 )
 @cached
 def records(request: HttpRequest, params: Query[RecordsQuery]) -> list[dict[str, Any]]:
-    _one_of(params.metric, "metric", METRICS, "gained, lost or net")
+    # Translators: gained, lost and net are values to type; keep them.
+    _one_of(params.metric, "metric", METRICS, _("gained, lost or net"))
     if params.last is not None and params.last < 1:
-        raise InputError("expected a positive number of periods", param="last")
+        raise InputError(_("expected a positive number of periods"), param="last")
     freq = P.freq(params.freq)
     t = territory.store()
     table = t.series(freq.value)
     frame = series_mod.record_details(table, freq, params.metric)
     if params.period is not None:
         if params.last is not None:
-            raise InputError("give last or period, not both", param="last")
+            # Translators: "last" and "period" are query parameter names; keep them.
+            raise InputError(_("give last or period, not both"), param="last")
         day = _period_day(params.period, freq)
         at = series_mod.find_period(table, freq, day, "period", data_end=t.dates()[-1])
         return _records(frame.iloc[[at]])
@@ -575,8 +589,10 @@ def _period_day(value: str, freq: P.Freq) -> dt.date:
     text = value.strip()
     if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
         if freq is not P.Freq.MONTH:
+            # Translators: %(text)s is a month as typed (2026-12); keep freq=%(freq)s as it is.
             raise InputError(
-                f"{text} names a month: give a date (YYYY-MM-DD) with freq={freq.value}",
+                _("%(text)s names a month: give a date (YYYY-MM-DD) with freq=%(freq)s")
+                % {"text": text, "freq": freq.value},
                 param="period",
             )
         return parse_date(f"{text}-01", "period")
@@ -591,7 +607,8 @@ def _period_day(value: str, freq: P.Freq) -> dt.date:
 )
 @cached
 def regions(request: HttpRequest, params: Query[RegionsQuery]) -> list[dict[str, Any]]:
-    level = _one_of(params.level, "level", LEVELS, "oblast, raion or hromada")
+    # Translators: oblast, raion and hromada are values to type; keep them.
+    level = _one_of(params.level, "level", LEVELS, _("oblast, raion or hromada"))
     t = territory.store()
     _has_regions()
     a = parse_optional_date(params.date_from, "date_from")
@@ -599,7 +616,11 @@ def regions(request: HttpRequest, params: Query[RegionsQuery]) -> list[dict[str,
     if a or b:
         if not (a and b):
             missing, other = ("date_to", "from") if a else ("date_from", "to")
-            raise InputError(f"required with {other} (from and to go together)", param=missing)
+            # Translators: %(other)s, "from" and "to" are query parameter names; keep them.
+            raise InputError(
+                _("required with %(other)s (from and to go together)") % {"other": other},
+                param=missing,
+            )
         _ordered(a, b)
         return _records(t.regions(level, date_from=_in_data(a, "date_from"), date_to=b))
     day = _in_data(parse_date(params.date, "date") if params.date else t.dates()[-1], "date")
@@ -613,7 +634,7 @@ def regions(request: HttpRequest, params: Query[RegionsQuery]) -> list[dict[str,
 )
 @cached
 def boundaries(request: HttpRequest, params: Query[BoundariesQuery]) -> dict[str, Any]:
-    level = _one_of(params.level, "level", LEVELS, "oblast, raion or hromada")
+    level = _one_of(params.level, "level", LEVELS, _("oblast, raion or hromada"))
     t = territory.store()
     _has_regions()
     frame = t.store.regions(level)
@@ -642,7 +663,7 @@ def settlements(request: HttpRequest, params: Query[SettlementsQuery]) -> list[d
     b = parse_date(params.date_to, "date_to")
     _ordered(a, b)
     if not t.has_geography():
-        raise NoDataError("no settlement gazetteer in this store")
+        raise NoDataError(_("no settlement gazetteer in this store"))
     table, _coverage = t.settlement_changes(a, b)
     return _records(table.drop(columns=[c for c in ("geometry",) if c in table]))
 

@@ -26,6 +26,8 @@ from vigil.cases.policy import Actor
 from vigil.choices import not_one_of
 from vigil.dates import parse_optional_date
 from vigil.errors import InputError, NotFound, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy
 from vigil.web import cases_views as views
 from vigil.web import render
 from vigil.web.api import WITH_CSV, FormatQuery, date_param, param, responses
@@ -49,9 +51,18 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast("list[dict[str, Any]]", frame.to_dict(orient="records"))
 
 
+# Translators: %(key)r is the reference asked for, quoted.
+_NO_SUCH = {
+    "person": gettext_lazy("no person %(key)r"),
+    "case": gettext_lazy("no case %(key)r"),
+    "list release": gettext_lazy("no list release %(key)r"),
+    "organisation": gettext_lazy("no organisation %(key)r"),
+}
+
+
 def _not_found(param: str, what: str, key: str) -> NotFound:
     """The same 404 for a ref that does not exist and one the reader may not see."""
-    return NotFound(f"no {what} {key!r}", param=param)
+    return NotFound(str(_NO_SUCH[what]) % {"key": key}, param=param)
 
 
 def _one_of(value: str | None, param: str, allowed: list[str]) -> str | None:
@@ -305,7 +316,11 @@ def find(request: HttpRequest, params: Query[FindQuery]) -> HttpResponse:
 
     level = _level(request)
     if not 1 <= params.limit <= views.SEARCH_LIMIT:
-        raise InputError(f"expected 1 to {views.SEARCH_LIMIT}, got {params.limit}", param="limit")
+        raise InputError(
+            _("expected 1 to %(max)d, got %(value)d")
+            % {"max": views.SEARCH_LIMIT, "value": params.limit},
+            param="limit",
+        )
     try:
         frame = registry.find(params.q[:200], level, limit=params.limit)
     except VigilError as exc:

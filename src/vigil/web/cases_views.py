@@ -34,11 +34,14 @@ from django.urls import path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from vigil import i18n
 from vigil.cases import policy
 from vigil.cases.policy import Actor
 from vigil.cases.vocab import CaseRole, Custody, StatusKind
 from vigil.dates import parse_date
 from vigil.errors import InputError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from vigil.web import cache as web_cache
 from vigil.web import errors, pages
 from vigil.web import render as web_render
@@ -56,6 +59,29 @@ CHART_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 CHART_SIZES = {"wide": 9.0, "narrow": 4.8}
 CACHE_SECONDS = 300
 ROLES = tuple(CaseRole.values)
+#: A status (a kind of event, or the liberty it leaves) as the pages show it: the value
+#: with spaces (``house arrest``). The CSV keeps the English words.
+STATUS_LABELS = {
+    "deprived": pgettext_lazy("status", "deprived"),
+    "held": pgettext_lazy("status", "held"),
+    "house_arrest": pgettext_lazy("status", "house arrest"),
+    "free": pgettext_lazy("status", "free"),
+    "dead": pgettext_lazy("status", "dead"),
+    "detained": pgettext_lazy("status", "detained"),
+    "arrested": pgettext_lazy("status", "arrested"),
+    "released_pending_trial": pgettext_lazy("status", "released pending trial"),
+    "convicted": pgettext_lazy("status", "convicted"),
+    "sentenced": pgettext_lazy("status", "sentenced"),
+    "transferred": pgettext_lazy("status", "transferred"),
+    "released": pgettext_lazy("status", "released"),
+    "pardoned": pgettext_lazy("status", "pardoned"),
+    "amnestied": pgettext_lazy("status", "amnestied"),
+    "acquitted": pgettext_lazy("status", "acquitted"),
+    "sentence_served": pgettext_lazy("status", "sentence served"),
+    "exiled": pgettext_lazy("status", "exiled"),
+    "died_in_custody": pgettext_lazy("status", "died in custody"),
+    "died": pgettext_lazy("status", "died"),
+}
 #: The list as a download: ``?format=csv``. The file starts with a byte-order mark, so
 #: that Excel reads its UTF-8 names (Rəşad, Рашад) right; LibreOffice, pandas
 #: (``encoding="utf-8-sig"``) and Python's csv module with ``utf-8-sig`` read it too.
@@ -128,6 +154,20 @@ def _message(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
+def status_label(value: object) -> str:
+    """A status value as a page shows it, in the reader's language (``house arrest``)."""
+    text = str(value or "")
+    label = STATUS_LABELS.get(text)
+    return str(label) if label is not None else text.replace("_", " ")
+
+
+def _expected(parameter: str, shown: str, value: str) -> str:
+    """``status: expected one of a, b, got 'x'``."""
+    # Translators: %(values)s lists the values accepted; %(value)s is the one given.
+    message = _("expected one of %(values)s, got %(value)s") % {"values": shown, "value": value}
+    return f"{parameter}: {message}"
+
+
 # -- query parameters ---------------------------------------------------------------------
 def _date(value: str, parameter: str, problems: list[Problem]) -> dt.date | None:
     """``value`` as a day (:func:`vigil.dates.parse_date`), or None with a problem."""
@@ -148,8 +188,12 @@ def _choice(
         return None
     if value in allowed:
         return value
-    shown = ", ".join(allowed) if len(allowed) <= 30 else f"{len(allowed)} values listed"
-    problems.append(Problem(parameter, f"{parameter}: expected one of {shown}, got {value!r}"))
+    if len(allowed) <= 30:
+        shown = ", ".join(allowed)
+    else:
+        n = len(allowed)
+        shown = ngettext("%(n)d value listed", "%(n)d values listed", n) % {"n": n}
+    problems.append(Problem(parameter, _expected(parameter, shown, repr(value))))
     return None
 
 
@@ -158,7 +202,8 @@ def _page_number(value: str, problems: list[Problem]) -> int:
         return 1
     if value.isdigit() and 0 < int(value) < 10**6:
         return int(value)
-    problems.append(Problem("page", f"page: expected a page number, got {value!r}"))
+    message = _("expected a page number, got %(value)s") % {"value": repr(value)}
+    problems.append(Problem("page", f"page: {message}"))
     return 1
 
 
@@ -242,11 +287,17 @@ def resolve_organisation(
         names = "; ".join(
             f"{h['name']}" + (f" ({h['short_name']})" if h["short_name"] else "") for h in close
         )
-        message = f"{parameter}: {text!r} names several organisations: {names}; choose one"
-        return None, Problem(parameter, message)
-    what = "organisation" if parameter == "organisation" else "organisation that designates"
-    message = f"{parameter}: no {what} {text!r} (a name, short name or abbreviation)"
-    return None, Problem(parameter, message)
+        # Translators: %(text)s is what the reader typed; %(names)s the organisations' names.
+        message = _("%(text)s names several organisations: %(names)s; choose one") % {
+            "text": repr(text),
+            "names": names,
+        }
+        return None, Problem(parameter, f"{parameter}: {message}")
+    if parameter == "organisation":
+        message = _("no organisation %(text)s (a name, short name or abbreviation)")
+    else:
+        message = _("no organisation that designates %(text)s (a name, short name or abbreviation)")
+    return None, Problem(parameter, f"{parameter}: {message % {'text': repr(text)}}")
 
 
 @dataclass
@@ -300,7 +351,8 @@ def _flag(value: str, parameter: str, problems: list[Problem]) -> bool:
         return False
     if text in ("1", "yes", "true", "on"):
         return True
-    problems.append(Problem(parameter, f"{parameter}: expected 1 or 0, got {value!r}"))
+    message = _("expected 1 or 0, got %(value)s") % {"value": repr(value)}
+    problems.append(Problem(parameter, f"{parameter}: {message}"))
     return False
 
 
@@ -417,11 +469,15 @@ def duplicate_note(level: Actor, refs: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:
-    """A row of the list as the page and its CSV show it."""
+    """A row of the list as the page shows it (its CSV: :func:`list_csv`)."""
+    roles = str(r.get("role") or "")
     return {
         **r,
-        "status_label": str(r["status"]).replace("_", " "),
-        "counted_label": "yes" if r["counted"] else "no",
+        # the roles in the reader's language; the CSV keeps the values (role_value)
+        "role": ", ".join(_role_label(x) for x in roles.split(", ")) if roles else roles,
+        "role_value": roles,
+        "status_label": status_label(r["status"]),
+        "counted_label": pgettext("counted", "yes") if r["counted"] else pgettext("counted", "no"),
     }
 
 
@@ -431,8 +487,17 @@ def list_csv(rows: list[dict[str, Any]], with_matched: bool) -> str:
     from vigil.output import write_csv
 
     columns = [c for c in LIST_COLUMNS if with_matched or c != "matched"]
-    shown = {"status": "status_label", "counted": "counted_label"}
-    cells = ([r.get(shown.get(c, c)) or "" for c in columns] for r in rows)
+    # the file is language-neutral: the status and counted in English, whatever the page's
+    neutral = [
+        {
+            **r,
+            "status": str(r["status"]).replace("_", " "),
+            "counted": "yes" if r["counted"] else "no",
+            "role": r.get("role_value", r.get("role")),
+        }
+        for r in rows
+    ]
+    cells = ([r.get(c) or "" for c in columns] for r in neutral)
     return BOM + write_csv(columns, cells, lineterminator="\r\n")
 
 
@@ -457,9 +522,11 @@ def prisoners_page(request: HttpRequest) -> HttpResponse:
         return _list_download(records, bool(query.q), query, level)
     paginator = Paginator(records, PER_PAGE)
     if query.page > paginator.num_pages:
-        problems.append(
-            Problem("page", f"page: there are {paginator.num_pages} pages, not {query.page}")
-        )
+        n = paginator.num_pages
+        message = ngettext(
+            "there is %(n)d page, not %(page)d", "there are %(n)d pages, not %(page)d", n
+        ) % {"n": n, "page": query.page}
+        problems.append(Problem("page", f"page: {message}"))
         query.page = 1
     page = paginator.get_page(query.page)
     on = query.on or dt.date.today()
@@ -471,7 +538,7 @@ def prisoners_page(request: HttpRequest) -> HttpResponse:
         "options": options,
         "organisation_label": _label(options["organisations"], query.organisation),
         "designation_label": _label(options["designators"], query.designation),
-        "statuses": [{"value": s, "label": s.replace("_", " ")} for s in STATUSES],
+        "statuses": [{"value": s, "label": status_label(s)} for s in STATUSES],
         "roles": [{"value": r, "label": str(CaseRole(r).label)} for r in ROLES],
         "rows": page.object_list,
         "page": page,
@@ -603,17 +670,23 @@ def person_page(request: HttpRequest, ref: str) -> HttpResponse:
         return not_found(request, level)
     for n in record["names"]:
         n["lang"] = _lang(n["language"])
+    # the heading: the person's name in the reader's script when there is one
+    shown = registry.display_names(
+        level, pd.DataFrame([{"person_id": 0, "key": "", **n} for n in record["names"]])
+    )
+    if len(shown):
+        record["name"] = shown["name"].iloc[0]
     # a case field the reader may not see is absent from the record; the page shows it
     # as not there (the template reads every key)
     record["cases"] = [{"number": "", "title": "", **c} for c in record["cases"]]
     fields = [
         (label, record[key])
         for key, label in (
-            ("sex", "Sex"),
-            ("birth_date", "Born"),
-            ("occupation", "Occupation"),
-            ("notes", "Notes (internal)"),
-            ("contacts", "Contacts (restricted)"),
+            ("sex", _("Sex")),
+            ("birth_date", _("Born")),
+            ("occupation", _("Occupation")),
+            ("notes", _("Notes (internal)")),
+            ("contacts", _("Contacts (restricted)")),
         )
         if record.get(key)
     ]
@@ -622,7 +695,7 @@ def person_page(request: HttpRequest, ref: str) -> HttpResponse:
     today = dt.date.today()
     context = {
         "person": record,
-        "status_label": str((record.get("status") or {}).get("kind", "")).replace("_", " "),
+        "status_label": status_label((record.get("status") or {}).get("kind", "")),
         "counted": counted_refs(level, today) >= {found.ref},
         "counted_on": today,
         "grounds": found.id in _grounds(level),
@@ -636,18 +709,20 @@ def person_page(request: HttpRequest, ref: str) -> HttpResponse:
 
 # -- a case --------------------------------------------------------------------------------
 def names_of(person_ids: Iterable[int], level: Actor) -> dict[int, str]:
-    """Display names of these people, at ``level`` (primary first)."""
+    """Display names of these people, at ``level``, in the reader's script when they
+    have one (:func:`vigil.cases.registry.display_names`)."""
+    from vigil.cases import registry
     from vigil.cases.models import PersonName
 
-    out: dict[int, str] = {}
+    fields = ("person_id", "name", "kind", "language")
     rows = (
         policy.visible(PersonName.objects.filter(person_id__in=list(person_ids)), level)
         .order_by("id")
-        .values_list("person_id", "name", "kind")
+        .values_list(*fields)
     )
-    for pid, name, _kind in sorted(rows, key=lambda r: r[2] != "primary"):
-        out.setdefault(pid, name)
-    return out
+    frame = pd.DataFrame(list(rows), columns=list(fields)).assign(key="")
+    shown = registry.display_names(level, frame)["name"]
+    return {int(str(k)): str(v) for k, v in shown.items()}
 
 
 def case_record(c: Any, level: Actor) -> dict[str, Any]:
@@ -682,12 +757,12 @@ def case_record(c: Any, level: Actor) -> dict[str, Any]:
 
 
 PLURAL = {
-    "defendant": "Defendants",
-    "lawyer": "Lawyers",
-    "judge": "Judges",
-    "prosecutor": "Prosecutors",
-    "witness": "Witnesses",
-    "victim": "Victims",
+    "defendant": gettext_lazy("Defendants"),
+    "lawyer": gettext_lazy("Lawyers"),
+    "judge": gettext_lazy("Judges"),
+    "prosecutor": gettext_lazy("Prosecutors"),
+    "witness": gettext_lazy("Witnesses"),
+    "victim": gettext_lazy("Victims"),
 }
 
 
@@ -698,10 +773,11 @@ def by_role(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for role in ROLES:
         members = [p for p in people if p["role"] == role]
         if members or role == CaseRole.DEFENDANT:
-            groups.append({"role": role, "heading": PLURAL.get(role, role), "people": members})
+            heading = str(PLURAL.get(role, role))
+            groups.append({"role": role, "heading": heading, "people": members})
     others = [p for p in people if p["role"] not in ROLES]
     if others:
-        groups.append({"role": "other", "heading": "Others", "people": others})
+        groups.append({"role": "other", "heading": _("Others"), "people": others})
     return groups
 
 
@@ -755,18 +831,22 @@ def stats_query(get: Any) -> tuple[StatsQuery, list[Problem]]:
     start = _date(get.get("from", ""), "from", problems)
     end = _date(get.get("to", ""), "to", problems)
     if start and end and end < start:
-        problems.append(Problem("to", f"to: {end} is before from ({start})"))
+        problems.append(Problem("to", "to: " + pages.before_from(end, start)))
         start = end = None
     if start and start.year < 1900:
-        problems.append(Problem("from", f"from: {start} is too early"))
+        # Translators: an ISO date.
+        message = _("%(day)s is too early") % {"day": start}
+        problems.append(Problem("from", f"from: {message}"))
         start = None
     if start and end and (end - start).days > 366 * 50:
-        problems.append(Problem("from", "from: the span is longer than 50 years"))
+        message = _("the span is longer than 50 years")
+        problems.append(Problem("from", f"from: {message}"))
         start = None
     freq = _choice(get.get("freq", "").strip(), "freq", FREQS, problems) or "month"
     by = _choice(get.get("by", "").strip(), "by", GROUPS, problems) or "organisation"
     if freq == "day" and start and (end or dt.date.today()) - start > dt.timedelta(days=3660):
-        problems.append(Problem("freq", "freq: day over more than ten years; use week or month"))
+        message = _("day over more than ten years; use week or month")
+        problems.append(Problem("freq", f"freq: {message}"))
         freq = "month"
     return StatsQuery(start, end, freq, by), problems
 
@@ -787,9 +867,9 @@ def registry_version() -> str:
 
 
 def _cached(kind: str, level: Actor, query: StatsQuery, make: Any) -> Any:
-    """``make()`` cached per level, query and registry version: a team member's
-    counts are never served to the public, and an edit makes a new key."""
-    parts = (kind, level.level.value, query, registry_version())
+    """``make()`` cached per level, query, registry version and language: a team
+    member's counts are never served to the public, and an edit makes a new key."""
+    parts = (kind, level.level.value, query, registry_version(), i18n.active())
     return web_cache.memo(web_cache.key("cases-stats", parts), make, timeout=CACHE_SECONDS)
 
 
@@ -881,14 +961,27 @@ def _chart_title(frame: pd.DataFrame, query: StatsQuery) -> str:
 
 def _alt(columns: list[str], rows: list[list[Any]]) -> str:
     if not rows:
-        return "No one is recorded as held in this period."
+        return _("No one is recorded as held in this period.")
     last = rows[-1]
     groups = ", ".join(f"{c} {v}" for c, v in zip(columns[2:], last[2:], strict=True))
-    text = (
-        f"Step chart of the number of political prisoners held ({_rule()}) from "
-        f"{rows[0][0]} to {last[0]}; on {last[0]}: {last[1]} in all"
+    values = {"rule": _rule(), "start": rows[0][0], "end": last[0], "n": last[1]}
+    if groups:
+        # Translators: the chart's text alternative; %(rule)s says who is counted, %(start)s
+        # and %(end)s are ISO dates, %(n)s the number held on the last date, %(groups)s the
+        # number by group ("İHMM 12, …").
+        text = _(
+            "Step chart of the number of political prisoners held (%(rule)s) from "
+            "%(start)s to %(end)s; on %(end)s: %(n)s in all (%(groups)s)."
+        )
+        return text % {**values, "groups": groups}
+    # Translators: the chart's text alternative; %(rule)s says who is counted, %(start)s
+    # and %(end)s are ISO dates, %(n)s the number held on the last date, %(groups)s the
+    # number by group ("İHMM 12, …").
+    text = _(
+        "Step chart of the number of political prisoners held (%(rule)s) from "
+        "%(start)s to %(end)s; on %(end)s: %(n)s in all."
     )
-    return text + (f" ({groups})." if groups else ".")
+    return text % values
 
 
 @require_safe
@@ -956,7 +1049,9 @@ def incidents_page(request: HttpRequest) -> HttpResponse:
     start = _date(request.GET.get("from", ""), "from", problems)
     end = _date(request.GET.get("to", ""), "to", problems)
     if start and end and end < start:
-        problems.append(Problem("from", f"from: the start {start} is after the end {end}"))
+        # Translators: two ISO dates.
+        message = _("the start %(start)s is after the end %(end)s") % {"start": start, "end": end}
+        problems.append(Problem("from", f"from: {message}"))
         start = end = None
     context = {
         "problems": problems,

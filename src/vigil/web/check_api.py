@@ -60,6 +60,8 @@ from vigil.claims.model import Label, Lang, Report
 from vigil.claims.render import CSV_COLUMNS, csv_rows, report_record
 from vigil.dates import parse_optional_date
 from vigil.errors import InputError, StoreError
+from vigil.i18n import gettext as _
+from vigil.i18n import integer
 from vigil.web import render, territory
 from vigil.web.api import WITH_CSV, FormatQuery, date_param, param, responses
 
@@ -215,7 +217,9 @@ def checked_text(text: str) -> str:
     :data:`MAX_CHARS` characters; an empty or blank text is refused by the Checker."""
     if len(text) > MAX_CHARS:
         raise InputError(
-            f"expected at most {MAX_CHARS:,} characters, got {len(text):,}", param="text"
+            _("expected at most %(max)s characters, got %(n)s")
+            % {"max": integer(MAX_CHARS), "n": integer(len(text))},
+            param="text",
         )
     return text
 
@@ -262,13 +266,17 @@ def _body(request: HttpRequest) -> CheckIn:
     except ValueError:
         length = 0
     if length > MAX_BODY:  # refused before reading it
-        raise InputError(f"expected a body of at most {MAX_BODY // 1024} KiB, got {length:,} bytes")
+        raise InputError(
+            _("expected a body of at most %(max)s KiB, got %(n)s bytes")
+            % {"max": MAX_BODY // 1024, "n": integer(length)}
+        )
     try:
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):
-        raise InputError('expected a JSON object as the body: {"text": "…"}')
+        # Translators: {"text": "…"} is JSON to send as it is; keep it.
+        raise InputError(_('expected a JSON object as the body: {"text": "…"}'))
     try:
         return CheckIn.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -31,9 +31,12 @@ from django.urls import get_script_prefix, path
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from vigil import i18n
 from vigil.claims.render import report_record
 from vigil.dates import parse_optional_date
 from vigil.errors import InputError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, pgettext_lazy
 from vigil.web import check_api, errors, territory
 from vigil.web.pages import Problem
 
@@ -41,9 +44,9 @@ ERROR_STATUS = 400
 
 #: How the page says which day relative dates were read against (the record's basis).
 BASIS = {
-    "--as-of": "the date given",
-    "publication date in the text": "the publication date in the text",
-    "today": "today",
+    "--as-of": gettext_lazy("the date given"),
+    "publication date in the text": gettext_lazy("the publication date in the text"),
+    "today": gettext_lazy("today"),
 }
 
 _NOT_CLASS = re.compile(r"[^a-z0-9]+")
@@ -89,8 +92,12 @@ def segments(text: str, verdicts: Sequence[dict[str, Any]]) -> list[dict[str, An
             {
                 "text": text[start:end],
                 "claims": [{"n": n, "label": label} for n, label in claims],
-                "css": " ".join(dict.fromkeys(label_class(lb) for _, lb in claims)),
-                "title": "; ".join(f"claim {n}: {label}" for n, label in claims),
+                "css": " ".join(dict.fromkeys(label_class(lb) for _n, lb in claims)),
+                "title": "; ".join(
+                    # Translators: a claim's number in the text and its verdict.
+                    _("claim %(n)d: %(label)s") % {"n": n, "label": label}
+                    for n, label in claims
+                ),
             }
         )
         at = end
@@ -104,11 +111,22 @@ def number(value: float | None) -> str:
     ``303``); ``—`` for none. check.js writes the same."""
     if value is None:
         return "—"
+    if i18n.active() != "en":
+        from babel.numbers import format_decimal
+
+        locale = i18n.active()
+        text = format_decimal(round(value, 2) + 0.0, format="#,##0.##", locale=locale)
+        return "0" if text in ("-0", "") else text
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
-HOLDS = {True: "✓ yes", False: "✗ no", None: "—"}
+#: Whether a figure holds, as a card says it.
+HOLDS = {
+    True: pgettext_lazy("figure holds", "✓ yes"),
+    False: pgettext_lazy("figure holds", "✗ no"),
+    None: "—",
+}
 
 
 def evidence_url(evidence: str | None) -> str | None:
@@ -135,7 +153,7 @@ def cards(record: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 **f,
                 "value_text": number(f["value"]),
-                "holds_text": HOLDS[f["holds"]],
+                "holds_text": str(HOLDS[f["holds"]]),
                 "comparison_text": (
                     None
                     if not f["comparison"]
@@ -202,14 +220,16 @@ def check_page(request: HttpRequest) -> HttpResponse:
                 record=record,
                 segments=segments(record["text"], record["verdicts"]),
                 cards=cards(record),
-                basis=BASIS.get(record["anchor_basis"], record["anchor_basis"]),
+                basis=str(BASIS.get(record["anchor_basis"], record["anchor_basis"])),
                 permalink=permalink(text, as_of),
                 api_query=urlencode({"text": text, **({"as_of": as_of} if as_of else {})}),
             )
     if problems:
         status = ERROR_STATUS
     limit = check_api.MAX_CHARS
-    context.update(problems=problems, max_chars=limit, max_chars_text=f"{limit:,}", **_footer())
+    context.update(
+        problems=problems, max_chars=limit, max_chars_text=i18n.integer(limit), **_footer()
+    )
     response = render(request, "web/check.html", context, status=status)
     patch_vary_headers(response, ("Cookie",))  # registry names at the reader's level
     return response

@@ -17,6 +17,7 @@ from pydantic import Field
 from vigil import periods as P
 from vigil.dates import parse_date, parse_optional_date
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 from vigil.territory import compare as C
 from vigil.web import territory
 from vigil.web.api import (
@@ -121,7 +122,8 @@ def compare(request: HttpRequest, params: Query[CompareQuery]) -> list[dict[str,
     t = territory.store()
     if params.on is not None:
         if params.date_from is not None or params.date_to is not None:
-            raise InputError("give either on, or from and to", param="on")
+            # Translators: on, from and to are query parameter names; keep them.
+            raise InputError(_("give either on, or from and to"), param="on")
         d = C.disagreement(
             t, params.sources, parse_date(params.on, "on"), land_only=params.land_only
         )

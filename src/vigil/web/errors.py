@@ -45,6 +45,8 @@ from vigil.errors import (
     StoreError,
     VigilError,
 )
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext
 
 #: Library parameter → the query parameter that carries it (the rest keep their name).
 QUERY_NAMES = {"date_from": "from", "date_to": "to", "with_grey": "grey"}
@@ -113,7 +115,9 @@ def validation_error_response(errors: list[dict[str, Any]]) -> HttpResponse:
     first = errors[0] if errors else {}
     location = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
     parameter = location[-1] if location else None
-    detail = "required" if first.get("type") == "missing" else first.get("msg", "invalid value")
+    # Translators: a query parameter was not given.
+    required = pgettext("parameter", "required")
+    detail = required if first.get("type") == "missing" else first.get("msg") or _("invalid value")
     return error_response(400, parameter, f"{parameter}: {detail}")
 
 

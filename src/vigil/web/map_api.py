@@ -45,7 +45,10 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 import vigil.basemap
+from vigil import i18n
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.territory import placenames
 from vigil.web import cache as web_cache
 from vigil.web import render, territory
 from vigil.web.api import (
@@ -131,9 +134,16 @@ def basemap(request: HttpRequest, params: Query[FormatQuery]) -> Any:
 def places(request: HttpRequest, params: Query[PlacesQuery]) -> list[dict[str, Any]]:
     zoom = params.zoom
     if not MIN_ZOOM <= zoom <= MAX_ZOOM:
-        raise InputError(f"expected a zoom from {MIN_ZOOM} to {MAX_ZOOM}, got {zoom}", param="zoom")
+        raise InputError(
+            _("expected a zoom from %(min)s to %(max)s, got %(value)s")
+            % {"min": MIN_ZOOM, "max": MAX_ZOOM, "value": zoom},
+            param="zoom",
+        )
     if not 1 <= params.limit <= MAX_LIMIT:
-        raise InputError(f"expected 1 to {MAX_LIMIT}, got {params.limit}", param="limit")
+        raise InputError(
+            _("expected 1 to %(max)s, got %(value)s") % {"max": MAX_LIMIT, "value": params.limit},
+            param="limit",
+        )
     box = parse_bbox(params.bbox)
     tag = territory.version().tag
     labels = web_cache.memo(
@@ -153,26 +163,35 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     try:
         w, s, e, n = (float(p) for p in parts)
     except ValueError:
+        # Translators: W,S,E,N (west, south, east, north) shows the order to type; keep it.
         raise InputError(
-            f"expected four numbers W,S,E,N (degrees), got {text!r}", param="bbox"
+            _("expected four numbers W,S,E,N (degrees), got %(value)r") % {"value": text},
+            param="bbox",
         ) from None
     if not all(math.isfinite(v) for v in (w, s, e, n)):
-        raise InputError(f"expected finite degrees, got {text!r}", param="bbox")
+        raise InputError(
+            _("expected finite degrees, got %(value)r") % {"value": text}, param="bbox"
+        )
     if not (-90 <= s < n <= 90):
-        raise InputError(f"expected south < north within ±90°, got {text!r}", param="bbox")
+        raise InputError(
+            _("expected south < north within ±90°, got %(value)r") % {"value": text}, param="bbox"
+        )
     if not w < e:
-        raise InputError(f"expected west < east, got {text!r}", param="bbox")
+        raise InputError(_("expected west < east, got %(value)r") % {"value": text}, param="bbox")
     return w, s, e, n
 
 
-_CANDIDATES: dict[str, list[dict[str, Any]]] = {}  # store version -> candidates()
+# (store version, language) -> candidates(): the labels carry the reader's names
+_CANDIDATES: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
 
 def _candidates(tag: str) -> list[dict[str, Any]]:
-    if tag not in _CANDIDATES:
-        _CANDIDATES.clear()  # one store, one current version
-        _CANDIDATES[tag] = candidates()
-    return _CANDIDATES[tag]
+    key = (tag, i18n.active())
+    if key not in _CANDIDATES:
+        if any(t != tag for t, _lang in _CANDIDATES):
+            _CANDIDATES.clear()  # one store, one current version
+        _CANDIDATES[key] = candidates()
+    return _CANDIDATES[key]
 
 
 def _stem(name: str) -> str:
@@ -192,7 +211,10 @@ def _centre_of(adjective: str, names: pd.Series) -> Any:
 
 
 def candidates() -> list[dict[str, Any]]:
-    """Every label the store can give, in order of importance (before thinning)."""
+    """Every label the store can give, in order of importance (before thinning), named
+    in the reader's language (:mod:`vigil.territory.placenames`: Ukrainian names for
+    uk, Russian where the gazetteer has them for ru, English for en and az)."""
+    lang = i18n.active()
     store = territory.store().store
     out: list[dict[str, Any]] = []
     oblasts = store.regions("oblast") if store.has_regions("oblast") else pd.DataFrame()
@@ -202,10 +224,15 @@ def candidates() -> list[dict[str, Any]]:
         name = row["name_en"] or row["name_uk"]
         code, name_uk = row["code"], row["name_uk"]
         if not name.endswith(("Oblast", "Crimea")) and row["area_km2"] < CITY_REGION_KM2:
-            label = _label(name, name_uk, "centre", code, None, True, point.x, point.y)
+            shown = placenames.region_name(row, lang) if lang in ("uk", "ru") else name
+            label = _label(shown, name_uk, "centre", code, None, True, point.x, point.y)
             cities_apart.append(label)
             continue
-        short = SHORT_NAMES.get(name, re.sub(r"\s+Oblast$", "", name))
+        if lang in ("uk", "ru"):  # "Донецька область" -> "Донецька"
+            local = placenames.region_name(row, lang)
+            short = re.sub(r"^Автономн\w+ Республ\w+ ", "", re.sub(r"\s+область$", "", local))
+        else:
+            short = SHORT_NAMES.get(name, re.sub(r"\s+Oblast$", "", name))
         out.append(_label(short, name_uk, "oblast", code, None, False, point.x, point.y))
     out.sort(key=lambda p: -_area(oblasts, p["code"]))  # larger oblasts first
     out += cities_apart
@@ -213,7 +240,7 @@ def candidates() -> list[dict[str, Any]]:
         return out
     s = store.settlements()
     s = s[(s["located"] == 1) & s["lon"].notna() & s["lat"].notna()].copy()
-    s["name"] = s["name_en"].where(s["name_en"].fillna("") != "", s["name_uk"])
+    s["name"] = [placenames.settlement_name(r, lang) for r in _rows(s)]
     cities = s[s["category"] == "M"]
     centres: dict[Any, int] = {}  # index -> 0 oblast centre, 1 raion centre
     for level, by in (("raion", "raion"), ("oblast", "oblast")):

@@ -21,9 +21,12 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from vigil import i18n
 from vigil import periods as P
 from vigil.dates import parse_date
 from vigil.errors import InputError, NoDataError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from vigil.output import jsonable
 from vigil.territory import render
 from vigil.territory import series as S
@@ -69,7 +72,10 @@ def date_in_data(value: str, parameter: str, first: dt.date, last: dt.date) -> d
     day = parse_date(value, parameter)
     if not first <= day <= last:
         raise InputError(
-            f"{day} is outside the data, which run from {first} to {last}", param=parameter
+            # Translators: ISO dates (2024-11-18).
+            _("%(day)s is outside the data, which run from %(first)s to %(last)s")
+            % {"day": day, "first": first, "last": last},
+            param=parameter,
         )
     return day
 
@@ -80,7 +86,9 @@ def parse_bool(value: str, parameter: str) -> bool:
         return True
     if key in FALSE:
         return False
-    raise InputError(f"expected true or false, got {value!r}", param=parameter)
+    raise InputError(
+        _("expected true or false, got %(value)s") % {"value": repr(value)}, param=parameter
+    )
 
 
 def parse_layers(value: str) -> tuple[str, ...]:
@@ -88,8 +96,8 @@ def parse_layers(value: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in LAYERS]
     if unknown:
         raise InputError(
-            f"expected a comma-separated list of {', '.join(LAYERS)}, "
-            f"got {', '.join(map(repr, unknown))}",
+            _("expected a comma-separated list of %(names)s, got %(got)s")
+            % {"names": ", ".join(LAYERS), "got": ", ".join(map(repr, unknown))},
             param="layers",
         )
     return tuple(n for n in LAYERS if n in names)
@@ -102,7 +110,9 @@ def parse_number(value: str, parameter: str, low: float, high: float) -> float:
         number = float("nan")
     if not low <= number <= high:  # also false for NaN
         raise InputError(
-            f"expected a number from {low:g} to {high:g}, got {value!r}", param=parameter
+            _("expected a number from %(low)s to %(high)s, got %(value)s")
+            % {"low": f"{low:g}", "high": f"{high:g}", "value": repr(value)},
+            param=parameter,
         )
     return number
 
@@ -162,18 +172,18 @@ def map_state(
     a, b = values.get("from"), values.get("to")
     if (a is None) != (b is None) and not any(p.parameter in ("from", "to") for p in problems):
         missing = "to" if b is None else "from"
-        problems.append(Problem(missing, "from and to go together: give both, or neither"))
+        problems.append(Problem(missing, _("from and to go together: give both, or neither")))
     if a is not None and b is not None and b < a:
-        problems.append(Problem("to", f"to: {b} is before from ({a})"))
+        problems.append(Problem("to", "to: " + before_from(b, a)))
         a = b = None
     if a is None or b is None:
         a = b = None
     if values.get("grey") and not has_grey:
-        problems.append(Problem("grey", "grey: this source has no grey-zone layer"))
+        problems.append(Problem("grey", "grey: " + _("this source has no grey-zone layer")))
         values["grey"] = False
     lat, lon = values.get("lat"), values.get("lon")
     if (lat is None) != (lon is None):
-        problems.append(Problem("lat" if lat is None else "lon", "lat and lon go together"))
+        problems.append(Problem("lat" if lat is None else "lon", _("lat and lon go together")))
         lat = lon = None
     state = MapState(
         date=values.get("date", b or last),
@@ -186,6 +196,12 @@ def map_state(
         lon=lon,
     )
     return state, problems
+
+
+def before_from(day: dt.date, start: dt.date) -> str:
+    """``2024-01-01 is before from (2024-02-01)``: a ``to`` earlier than ``from``."""
+    # Translators: "from" is the name of a query parameter; both values are ISO dates.
+    return _("%(day)s is before from (%(start)s)") % {"day": day, "start": start}
 
 
 @dataclass(frozen=True)
@@ -210,7 +226,11 @@ def span(query: Mapping[str, str], first: dt.date, last: dt.date) -> Span:
     start = date_in_data(query["from"], "from", first, last) if query.get("from") else None
     end = date_in_data(query["to"], "to", first, last) if query.get("to") else None
     if start and end and end <= start:
-        raise InputError(f"{end} must be after from ({start})", param="to")
+        raise InputError(
+            # Translators: "from" is the name of a query parameter; both values are ISO dates.
+            _("%(end)s must be after from (%(start)s)") % {"end": end, "start": start},
+            param="to",
+        )
     return Span(start, end)
 
 
@@ -222,11 +242,12 @@ def parse_freq(value: str | None) -> str:
 # -- the cache ---------------------------------------------------------------------------
 def cached(parts: tuple[object, ...], compute: Callable[[], T]) -> T:
     """``compute()``, cached under the store's content version and ``parts``."""
-    return web_cache.memo(web_cache.key("page", (territory.version().tag, *parts)), compute)
+    key = (territory.version().tag, i18n.active(), *parts)  # the text is in one language
+    return web_cache.memo(web_cache.key("page", key), compute)
 
 
 def etag(parts: tuple[object, ...]) -> str:
-    raw = "|".join(map(str, (territory.version().tag, *parts)))
+    raw = "|".join(map(str, (territory.version().tag, i18n.active(), *parts)))
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:24] + '"'
 
 
@@ -252,7 +273,12 @@ def chart_span(t: Territory, freq: str, asked: Span) -> Span:
         days = ((where.end or dates[-1]) - (where.start or dates[0])).days
         if days > DAILY_LIMIT_DAYS:
             raise InputError(
-                f"freq=day: at most {DAILY_LIMIT_DAYS} days at once; narrow from and to",
+                ngettext(
+                    "freq=day: at most %(n)d day at once; narrow from and to",
+                    "freq=day: at most %(n)d days at once; narrow from and to",
+                    DAILY_LIMIT_DAYS,
+                )
+                % {"n": DAILY_LIMIT_DAYS},
                 param="from",
             )
     return where
@@ -260,15 +286,39 @@ def chart_span(t: Territory, freq: str, asked: Span) -> Span:
 
 def chart_freq(name: str, query: Mapping[str, str], table: Mapping[str, str | None]) -> str:
     if name not in table:
-        raise InputError(f"no chart or data named {name!r} ({', '.join(table)})", param="name")
+        raise InputError(
+            _("no chart or data named %(name)s (%(names)s)")
+            % {"name": repr(name), "names": ", ".join(table)},
+            param="name",
+        )
     return table[name] or parse_freq(query.get("freq"))
 
 
 METRIC_NAMES = ("gained", "lost", "net")
 RECORD_FREQS = ("week", "month")
 _MONTH = re.compile(r"\d{4}-\d{2}")
-_ADJECTIVE = {"week": "weekly", "month": "monthly"}
-_NOUN = {"gained": "gain", "lost": "loss", "net": "net change"}
+# What a record ranks, as a noun phrase ("the largest weekly gain since …").
+_NOUNS = {
+    ("week", "gained"): pgettext_lazy("record", "weekly gain"),
+    ("week", "lost"): pgettext_lazy("record", "weekly loss"),
+    ("week", "net"): pgettext_lazy("record", "weekly net change"),
+    ("month", "gained"): pgettext_lazy("record", "monthly gain"),
+    ("month", "lost"): pgettext_lazy("record", "monthly loss"),
+    ("month", "net"): pgettext_lazy("record", "monthly net change"),
+}
+# What a window of periods is ranked by ("ranked by gain (km²)").
+_RANKED_BY = {
+    "gained": pgettext_lazy("ranked by", "gain"),
+    "lost": pgettext_lazy("ranked by", "loss"),
+    "net": pgettext_lazy("ranked by", "net change"),
+}
+# A series chart with nothing to draw, by its frequency.
+NO_COMPLETE = {
+    "day": gettext_lazy("no complete day in the data between these dates"),
+    "week": gettext_lazy("no complete week in the data between these dates"),
+    "month": gettext_lazy("no complete month in the data between these dates"),
+    "year": gettext_lazy("no complete year in the data between these dates"),
+}
 TOP_SHOWN = 3  # the window table shows the top periods and the chosen one's neighbours
 NEIGHBOURS = 2  # ranks either side of the chosen period
 
@@ -312,7 +362,8 @@ def parse_month(value: str, parameter: str) -> dt.date:
         except InputError:
             pass
     raise InputError(
-        f"expected a month as YYYY-MM (or a date in it, YYYY-MM-DD), got {value!r}",
+        _("expected a month as YYYY-MM (or a date in it, YYYY-MM-DD), got %(value)s")
+        % {"value": repr(value)},
         param=parameter,
     )
 
@@ -338,9 +389,14 @@ def chosen(query: Mapping[str, str]) -> tuple[Chosen, list[Problem]]:
     if "period" in values:
         freq = "month" if _MONTH.fullmatch(query["period"].strip()) else "week"
         if freq in values:
-            problems.append(
-                Problem("period", f"period: give period or {freq}, not both ({freq} is used)")
+            message = (
+                # Translators: period, week and month are names of query parameters.
+                _("give period or week, not both (week is used)")
+                if freq == "week"
+                # Translators: period, week and month are names of query parameters.
+                else _("give period or month, not both (month is used)")
             )
+            problems.append(Problem("period", "period: " + message))
         else:
             values[freq] = values["period"]
     return (
@@ -352,7 +408,11 @@ def chosen(query: Mapping[str, str]) -> tuple[Chosen, list[Problem]]:
 def _metric(value: str, parameter: str) -> str:
     key = value.strip().lower()
     if key not in METRIC_NAMES:
-        raise InputError(f"expected {', '.join(METRIC_NAMES)}, got {value!r}", param=parameter)
+        raise InputError(
+            _("expected %(names)s, got %(value)s")
+            % {"names": ", ".join(METRIC_NAMES), "value": repr(value)},
+            param=parameter,
+        )
     return key
 
 
@@ -419,16 +479,24 @@ def record_box(
     """The record box of the ``freq`` period holding ``day`` (None: the default,
     :func:`default_period_day`). InputError naming ``week``/``month`` when the data do
     not hold that period complete; None when the data hold no complete period."""
-    why = f"the {freq} chosen"
+    week = freq == "week"
+    why = _("the week chosen") if week else _("the month chosen")
     if day is None:
         day = default_period_day(t, freq, asked)
         if day is None:
             return None
-        why = (
-            f"the last complete {freq} up to {asked.end}, the end of the range shown"
-            if asked.end
-            else f"the last complete {freq} of the data"
-        )
+        if asked.end:
+            why = (
+                _("the last complete week up to %(day)s, the end of the range shown")
+                if week
+                else _("the last complete month up to %(day)s, the end of the range shown")
+            ) % {"day": asked.end}
+        else:
+            why = (
+                _("the last complete week of the data")
+                if week
+                else _("the last complete month of the data")
+            )
     key = ("record-box", freq, day, picked.metric, asked, why)
     return cached(key, lambda: _record_box(t, freq, asked, picked, day, why))
 
@@ -447,7 +515,7 @@ def _record_box(
         figures.append(
             {
                 "metric": metric,
-                "value": render.fmt_km2(row.value, signed=metric == "net"),
+                "value": km2_text(row.value, signed=metric == "net"),
                 "rank_year": _rank_text(row, freq, year=True),
                 "rank_data": _rank_text(row, freq, year=False),
                 "since": _since_text(row, freq, metric),
@@ -469,23 +537,71 @@ def _record_box(
             compact.append({"gap": "yes"})
         compact.append(r)
     n = int(rec.row.periods_in_year)
-    title = f"Week of {start}" if freq == "week" else _month_name(start)
-    figures_caption = f"{title}: each figure, its rank (1 = largest) and since when"
-    if not bool(rec.row.year_covered):
-        figures_caption += f"; the trailing year holds only the {n} {freq}s since the data begin"
+    week = freq == "week"
+    # Translators: an ISO date, the Monday the week starts.
+    title = _("Week of %(day)s") % {"day": start} if week else _month_name(start)
+    covered = bool(rec.row.year_covered)
+    if covered:
+        figures_caption = _("%(title)s: each figure, its rank (1 = largest) and since when") % {
+            "title": title
+        }
+    elif week:
+        figures_caption = ngettext(
+            "%(title)s: each figure, its rank (1 = largest) and since when; "
+            "the trailing year holds only the %(n)d week since the data begin",
+            "%(title)s: each figure, its rank (1 = largest) and since when; "
+            "the trailing year holds only the %(n)d weeks since the data begin",
+            n,
+        ) % {"title": title, "n": n}
+    else:
+        figures_caption = ngettext(
+            "%(title)s: each figure, its rank (1 = largest) and since when; "
+            "the trailing year holds only the %(n)d month since the data begin",
+            "%(title)s: each figure, its rank (1 = largest) and since when; "
+            "the trailing year holds only the %(n)d months since the data begin",
+            n,
+        ) % {"title": title, "n": n}
     head, tail = record_parts(rec.row, freq, picked.metric)
-    window_caption = (
-        f"The {n} {freq}s of the trailing year to {end}, ranked by {_NOUN[picked.metric]} (km²)"
-        if bool(rec.row.year_covered)
-        else f"The {n} {freq}s since the data begin to {end}, ranked by "
-        f"{_NOUN[picked.metric]} (km²; the data cover less than a year before it)"
-    )
+    values = {"n": n, "end": end, "what": _RANKED_BY[picked.metric]}
+    if covered and week:
+        # Translators: %(end)s is an ISO date; %(what)s is gain, loss or net change.
+        window_caption = ngettext(
+            "The %(n)d week of the trailing year to %(end)s, ranked by %(what)s (km²)",
+            "The %(n)d weeks of the trailing year to %(end)s, ranked by %(what)s (km²)",
+            n,
+        )
+    elif covered:
+        # Translators: %(end)s is an ISO date; %(what)s is gain, loss or net change.
+        window_caption = ngettext(
+            "The %(n)d month of the trailing year to %(end)s, ranked by %(what)s (km²)",
+            "The %(n)d months of the trailing year to %(end)s, ranked by %(what)s (km²)",
+            n,
+        )
+    elif week:
+        # Translators: %(end)s is an ISO date; %(what)s is gain, loss or net change.
+        window_caption = ngettext(
+            "The %(n)d week since the data begin to %(end)s, ranked by %(what)s "
+            "(km²; the data cover less than a year before it)",
+            "The %(n)d weeks since the data begin to %(end)s, ranked by %(what)s "
+            "(km²; the data cover less than a year before it)",
+            n,
+        )
+    else:
+        # Translators: %(end)s is an ISO date; %(what)s is gain, loss or net change.
+        window_caption = ngettext(
+            "The %(n)d month since the data begin to %(end)s, ranked by %(what)s "
+            "(km²; the data cover less than a year before it)",
+            "The %(n)d months since the data begin to %(end)s, ranked by %(what)s "
+            "(km²; the data cover less than a year before it)",
+            n,
+        )
+    window_caption %= values
     return RecordBox(
         freq=freq,
         start=start,
         end=end,
         title=title,
-        period=f"{start} to {end}",
+        period=period_text(start, end),
         why=why,
         metric=picked.metric,
         head=head,
@@ -532,17 +648,42 @@ def render_date(value: object) -> dt.date:
 
 
 def _month_name(day: dt.date) -> str:
-    return f"{render.MONTHS[day.month - 1]} {day.year}"
+    """``November 2024`` in the reader's language."""
+    if i18n.active() == "en":
+        return f"{render.MONTHS[day.month - 1]} {day.year}"
+    return i18n.month_year(day)
+
+
+def km2_text(value: Any, *, signed: bool = False) -> str:
+    """A km² figure for a page: ``1,234.5 km²`` in English (as the CLI), the reader's
+    language's format otherwise."""
+    if i18n.active() == "en":
+        return render.fmt_km2(value, signed=signed)
+    return i18n.km2(value, signed=signed)
+
+
+def number_text(value: Any, *, signed: bool = False) -> str:
+    """A km² figure without its unit (tables): ``1,234.5`` / ``1 234,5``."""
+    if i18n.active() == "en":
+        return render.fmt_number(value, signed=signed)
+    return i18n.number(value, signed=signed)
+
+
+def period_text(start: object, end: object) -> str:
+    """``2024-11-18 to 2024-11-25``: a period by its ISO start and end."""
+    # Translators: two ISO dates, a period's start and the day after it ends.
+    return _("%(start)s to %(end)s") % {"start": start, "end": end}
 
 
 def period_phrase(day: object, freq: str) -> str:
     """``the week of 2024-11-18`` / ``November 2024``."""
     d = render_date(day)
-    return f"the week of {d}" if freq == "week" else _month_name(d)
+    # Translators: an ISO date, the Monday the week starts.
+    return _("the week of %(day)s") % {"day": d} if freq == "week" else _month_name(d)
 
 
 def _amount(value: Any, metric: str) -> str:
-    return render.fmt_km2(float(value), signed=metric == "net")
+    return km2_text(float(value), signed=metric == "net")
 
 
 def record_sentence(row: pd.Series, freq: str, metric: str) -> str:
@@ -558,70 +699,169 @@ def record_sentence(row: pd.Series, freq: str, metric: str) -> str:
 def record_parts(row: pd.Series, freq: str, metric: str) -> tuple[str, str]:
     """:func:`record_sentence` in two parts: the value and since when it is the
     largest; its ranks ("" for the data's first period)."""
+    amount = {"amount": _amount(row.value, metric)}
     what = {
-        "gained": f"{_amount(row.value, metric)} gained",
-        "lost": f"{_amount(row.value, metric)} lost",
-        "net": f"a net change of {_amount(row.value, metric)}",
-    }[metric]
+        "gained": _("%(amount)s gained"),
+        "lost": _("%(amount)s lost"),
+        "net": _("a net change of %(amount)s"),
+    }[metric] % amount
     when = period_phrase(row.period_start, freq)
     if int(row.periods_in_data) == 1:
-        return (
-            f"{what} in {when}: the first {freq} of the data, "
-            "with nothing earlier to compare it with",
-            "",
+        first = (
+            # Translators: %(what)s: "196.3 km² gained"; %(when)s: "the week of 2024-11-18".
+            _(
+                "%(what)s in %(when)s: the first week of the data, "
+                "with nothing earlier to compare it with"
+            )
+            if freq == "week"
+            # Translators: %(what)s: "196.3 km² gained"; %(when)s: "the week of 2024-11-18".
+            else _(
+                "%(what)s in %(when)s: the first month of the data, "
+                "with nothing earlier to compare it with"
+            )
         )
+        return first % {"what": what, "when": when}, ""
     ranks = [_rank_text(row, freq, year=True, long=True)]
     if bool(row.year_covered):
         ranks.append(_rank_text(row, freq, year=False, long=True))
-    return f"{what} in {when}: {_since_text(row, freq, metric)}", "; ".join(ranks)
+    # Translators: %(what)s: "196.3 km² gained"; %(when)s: "the week of 2024-11-18";
+    # %(since)s: since when it is the largest.
+    head = _("%(what)s in %(when)s: %(since)s") % {
+        "what": what,
+        "when": when,
+        "since": _since_text(row, freq, metric),
+    }
+    return head, "; ".join(ranks)
 
 
 def _since_text(row: pd.Series, freq: str, metric: str, *, noun: str = "", first: str = "") -> str:
     """The "since when" part: what the last larger period was, or that none was."""
-    noun = noun or f"{_ADJECTIVE[freq]} {_NOUN[metric]}"
+    week = freq == "week"
+    noun = noun or str(_NOUNS[(freq, metric)])
     first = first or period_phrase(row.data_start, freq)
     tied = "" if pd.isna(row.tied_before) else period_phrase(row.tied_before, freq)
     if int(row.periods_in_data) == 1:
-        return f"the first {freq} of the data"
+        return _("the first week of the data") if week else _("the first month of the data")
     if metric != "net" and round(float(row.value), 1) == 0:
-        return f"no {_NOUN[metric]} to speak of (under 0.05 km²)"
+        return (
+            _("no gain to speak of (under 0.05 km²)")
+            if metric == "gained"
+            else _("no loss to speak of (under 0.05 km²)")
+        )
     if pd.isna(row.larger_before):
         if tied:
-            return f"as large as the largest {freq} since the data begin ({first}), equal to {tied}"
-        return f"larger than any {freq} since the data begin ({first})"
+            return (
+                # Translators: %(first)s and %(tied)s are periods: "the week of 2024-11-18".
+                _(
+                    "as large as the largest week since the data begin (%(first)s), "
+                    "equal to %(tied)s"
+                )
+                if week
+                # Translators: %(first)s and %(tied)s are periods: "the week of 2024-11-18".
+                else _(
+                    "as large as the largest month since the data begin (%(first)s), "
+                    "equal to %(tied)s"
+                )
+            ) % {"first": first, "tied": tied}
+        return (
+            # Translators: %(first)s and %(tied)s are periods: "the week of 2024-11-18".
+            _("larger than any week since the data begin (%(first)s)")
+            if week
+            # Translators: %(first)s and %(tied)s are periods: "the week of 2024-11-18".
+            else _("larger than any month since the data begin (%(first)s)")
+        ) % {"first": first}
     larger = period_phrase(row.larger_before, freq)
     value = _amount(row.larger_value, metric)
     if render_date(row.larger_end) == render_date(row.period_start):
-        text = f"less than the {freq} before ({larger}: {value})"
+        text = (
+            # Translators: %(period)s: "the week of 2024-11-18"; %(value)s: "196.3 km²".
+            _("less than the week before (%(period)s: %(value)s)")
+            if week
+            # Translators: %(period)s: "the week of 2024-11-18"; %(value)s: "196.3 km²".
+            else _("less than the month before (%(period)s: %(value)s)")
+        ) % {"period": larger, "value": value}
     else:
-        text = f"the largest {noun} since {larger} ({value})"
-    return f"{text}, equal to {tied}" if tied else text
+        # Translators: %(noun)s: "weekly gain"; %(period)s: "the week of 2024-11-18";
+        # %(value)s: "196.3 km²".
+        text = _("the largest %(noun)s since %(period)s (%(value)s)") % {
+            "noun": noun,
+            "period": larger,
+            "value": value,
+        }
+    # Translators: %(text)s: since when it is the largest; %(tied)s: a period.
+    return _("%(text)s, equal to %(tied)s") % {"text": text, "tied": tied} if tied else text
 
 
 def _rank_text(row: pd.Series, freq: str, *, year: bool, long: bool = False) -> str:
     """``rank 3 of the 52 weeks of the trailing year`` / ``… since the data begin``."""
+    week = freq == "week"
     if year:
         rank, n = int(row.rank_in_year), int(row.periods_in_year)
-        if not long:
-            return f"{rank} of {n}"
-        if bool(row.year_covered):
-            where = f"the trailing year ({render_date(row.window_start)} to {row.period_end})"
-            return f"rank {rank} of the {n} {freq}s of {where}"
-        return (
-            f"rank {rank} of the {n} {freq}s since the data begin "
-            "(the data cover less than a year before it)"
+    else:
+        rank, n = int(row.rank_in_data), int(row.periods_in_data)
+    values: dict[str, object] = {"rank": rank, "n": n}
+    if not long:
+        # Translators: a rank among periods: "3 of 52".
+        return _("%(rank)d of %(n)d") % values
+    if year and bool(row.year_covered):
+        values.update(start=render_date(row.window_start), end=row.period_end)
+        text = (
+            # Translators: %(start)s and %(end)s are ISO dates.
+            ngettext(
+                "rank %(rank)d of the %(n)d week of the trailing year (%(start)s to %(end)s)",
+                "rank %(rank)d of the %(n)d weeks of the trailing year (%(start)s to %(end)s)",
+                n,
+            )
+            if week
+            # Translators: %(start)s and %(end)s are ISO dates.
+            else ngettext(
+                "rank %(rank)d of the %(n)d month of the trailing year (%(start)s to %(end)s)",
+                "rank %(rank)d of the %(n)d months of the trailing year (%(start)s to %(end)s)",
+                n,
+            )
         )
-    rank, n = int(row.rank_in_data), int(row.periods_in_data)
-    return f"rank {rank} of the {n} {freq}s since the data begin" if long else f"{rank} of {n}"
+    elif year:
+        text = (
+            ngettext(
+                "rank %(rank)d of the %(n)d week since the data begin "
+                "(the data cover less than a year before it)",
+                "rank %(rank)d of the %(n)d weeks since the data begin "
+                "(the data cover less than a year before it)",
+                n,
+            )
+            if week
+            else ngettext(
+                "rank %(rank)d of the %(n)d month since the data begin "
+                "(the data cover less than a year before it)",
+                "rank %(rank)d of the %(n)d months since the data begin "
+                "(the data cover less than a year before it)",
+                n,
+            )
+        )
+    else:
+        text = (
+            ngettext(
+                "rank %(rank)d of the %(n)d week since the data begin",
+                "rank %(rank)d of the %(n)d weeks since the data begin",
+                n,
+            )
+            if week
+            else ngettext(
+                "rank %(rank)d of the %(n)d month since the data begin",
+                "rank %(rank)d of the %(n)d months since the data begin",
+                n,
+            )
+        )
+    return text % values
 
 
 def _window_row(r: Mapping[str, Any], freq: str, metric: str) -> dict[str, str]:
     start, end = render_date(r["period_start"]), render_date(r["period_end"])
     return {
         "rank": str(int(r["rank"])),
-        "period": f"{start} to {end}",
+        "period": period_text(start, end),
         "label": period_phrase(start, freq),
-        "value": render.fmt_number(float(r["value"]), signed=metric == "net"),
+        "value": number_text(float(r["value"]), signed=metric == "net"),
         "chosen": "yes" if r["chosen"] else "",
     }
 
@@ -640,16 +880,27 @@ def table_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
     """A series frame as display rows (period, gained, lost, net, area; km², 1 decimal)."""
     return [
         {
-            "period": f"{render.fmt_date(r['period_start'])} to {render.fmt_date(r['period_end'])}",
-            "gained": render.fmt_number(r["gained_km2"]),
-            "lost": render.fmt_number(r["lost_km2"]),
-            "net": render.fmt_number(r["net_km2"], signed=True),
-            "area": render.fmt_number(r["area_km2"]),
-            "note": "gap" if r["gap"] else ("incomplete" if not r["complete"] else ""),
+            "period": period_text(
+                render.fmt_date(r["period_start"]), render.fmt_date(r["period_end"])
+            ),
+            "start": render.fmt_date(r["period_start"]),
+            "end": render.fmt_date(r["period_end"]),
+            "gained": number_text(r["gained_km2"]),
+            "lost": number_text(r["lost_km2"]),
+            "net": number_text(r["net_km2"], signed=True),
+            "area": number_text(r["area_km2"]),
+            "note": _note(r),
         }
         # records, not itertuples: the stubs type a tuple's fields as any pandas scalar
         for r in frame.to_dict(orient="records")
     ]
+
+
+def _note(r: Mapping[Any, Any]) -> str:
+    """What a table says of a period with a gap in the data, or one not complete."""
+    if r["gap"]:
+        return pgettext("series period", "gap")
+    return pgettext("series period", "incomplete") if not r["complete"] else ""
 
 
 # -- charts ------------------------------------------------------------------------------
@@ -659,7 +910,9 @@ def parse_layout(value: str | None) -> str:
     key = (value or "desktop").strip().lower()
     if key not in render.LAYOUTS:
         raise InputError(
-            f"expected one of {', '.join(render.LAYOUTS)}, got {value!r}", param="layout"
+            _("expected one of %(names)s, got %(value)s")
+            % {"names": ", ".join(render.LAYOUTS), "value": repr(value)},
+            param="layout",
         )
     return key
 
@@ -670,19 +923,21 @@ def chart(t: Territory, name: str, ext: str, query: Mapping[str, str]) -> bytes:
     maps the change between ?from= and ?to= (default: the last week). Raises InputError
     or NoDataError."""
     if ext not in FORMATS:
-        raise InputError(f"expected a .png or .svg chart, got .{ext}", param="ext")
+        raise InputError(
+            _("expected a .png or .svg chart, got .%(ext)s") % {"ext": ext}, param="ext"
+        )
     layout = parse_layout(query.get("layout"))
     dates = t.dates()
     asked = span(query, dates[0], dates[-1])
     if name == "change":
         if layout != "desktop":
             raise InputError(
-                "the change map has no narrow layout: leave layout out", param="layout"
+                _("the change map has no narrow layout: leave layout out"), param="layout"
             )
         a = asked.start or max(dates[0], (asked.end or dates[-1]) - dt.timedelta(days=7))
         b = asked.end or dates[-1]
         if b < a:
-            raise InputError(f"{b} is before from ({a})", param="to")
+            raise InputError(before_from(b, a), param="to")
         return cached(("chart", name, ext, a, b), lambda: _change_chart(t, a, b, ext))
     freq = chart_freq(name, query, CHARTS)
     where = chart_span(t, freq, asked)
@@ -702,7 +957,7 @@ def chart_data(t: Territory, name: str, query: Mapping[str, str]) -> str:
 def _series_chart(t: Territory, freq: str, where: Span, ext: str, layout: str = "desktop") -> bytes:
     frame = series(t, freq, where)
     if frame.empty:
-        raise NoDataError(f"no complete {freq} in the data between these dates")
+        raise NoDataError(str(NO_COMPLETE[freq]))
     credit = t.store.source_credit(t.resolve_source())
     return draw(lambda path: render.chart_series(frame, path, credit=credit, layout=layout), ext)
 
@@ -756,9 +1011,13 @@ def _brief(t: Territory, as_of: dt.date | None) -> Brief:
     main = _MAIN.search(page)
     body = main.group(1) if main else ""
     heading = _H1.search(body)
-    title = heading.group(1) if heading else "Brief"
+    title = heading.group(1) if heading else _("Brief")
     body = _H1.sub("", body, count=1)
-    body, mark, tail = body.partition("<h2>Method</h2>")
+    # the method section's heading, as render.brief_html writes it in the reader's language
+    for method in dict.fromkeys((f"<h2>{_('Method')}</h2>", "<h2>Method</h2>")):
+        if method in body:
+            break
+    body, mark, tail = body.partition(method)
     week = data.last_week
     charts = {
         "weekly": _frame_span(data.weekly),

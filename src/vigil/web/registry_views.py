@@ -32,8 +32,10 @@ from vigil.cases.policy import Actor
 from vigil.cases.stats import counted_on
 from vigil.cases.vocab import DEPRIVED, CaseRole, HearingOutcome, OrganisationKind, RemovalReason
 from vigil.errors import VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext, pgettext_lazy
 from vigil.output import write_csv
-from vigil.web import cases_views, errors
+from vigil.web import cases_views, errors, pages
 from vigil.web import render as web_render
 from vigil.web.pages import Problem
 
@@ -44,14 +46,21 @@ CREDITS_SHOWN = 8  # source publishers named in a footer; more are "and N others
 
 #: A case's stage, from the hearings the reader may see.
 CASE_STATUSES = {
-    "verdict": "verdict",
-    "in_court": "in court",
-    "no_hearing": "no hearing yet",
+    "verdict": pgettext_lazy("case stage", "verdict"),
+    "in_court": pgettext_lazy("case stage", "in court"),
+    "no_hearing": pgettext_lazy("case stage", "no hearing yet"),
 }
 #: An organisation's filter: whether any member is held (in custody or house arrest).
-ORG_STATUSES = {"held": "members held", "none": "no member held"}
+ORG_STATUSES = {
+    "held": pgettext_lazy("organisation filter", "members held"),
+    "none": pgettext_lazy("organisation filter", "no member held"),
+}
 HELD = {c.value for c in DEPRIVED}
-CHANGE_LABELS = {"added": "added", "removed": "removed", "recategorised": "changed"}
+CHANGE_LABELS = {
+    "added": pgettext_lazy("list change", "added"),
+    "removed": pgettext_lazy("list change", "removed"),
+    "recategorised": pgettext_lazy("list change", "changed"),
+}
 
 
 # -- the reader and the answer ----------------------------------------------------------------
@@ -90,7 +99,8 @@ def _wants_csv(get: Any, problems: list[Problem]) -> bool:
         return False
     if value == "csv":
         return True
-    problems.append(Problem("format", f"format: expected csv (or nothing), got {value!r}"))
+    message = _("expected csv (or nothing), got %(value)s") % {"value": repr(value)}
+    problems.append(Problem("format", f"format: {message}"))
     return False
 
 
@@ -99,8 +109,13 @@ def _choice(get: Any, name: str, allowed: Iterable[str], problems: list[Problem]
     allowed = list(allowed)
     if not value or value in allowed:
         return value
-    shown = ", ".join(allowed) if allowed else "nothing yet"
-    problems.append(Problem(name, f"{name}: expected one of {shown}, got {value[:80]!r}"))
+    shown = ", ".join(allowed) if allowed else _("nothing yet")
+    # Translators: %(values)s lists the values accepted; %(value)s is the one given.
+    message = _("expected one of %(values)s, got %(value)s") % {
+        "values": shown,
+        "value": repr(value[:80]),
+    }
+    problems.append(Problem(name, f"{name}: {message}"))
     return ""
 
 
@@ -110,7 +125,8 @@ def _page_number(get: Any, problems: list[Problem]) -> int:
         return 1
     if value.isdigit() and 0 < int(value) < 10**6:
         return int(value)
-    problems.append(Problem("page", f"page: expected a page number, got {value[:40]!r}"))
+    message = _("expected a page number, got %(value)s") % {"value": repr(value[:40])}
+    problems.append(Problem("page", f"page: {message}"))
     return 1
 
 
@@ -122,9 +138,12 @@ def _sort(get: Any, columns: Sequence[str], default: str, problems: list[Problem
     if value.removeprefix("-") in columns:
         return value
     shown = ", ".join(columns)
-    problems.append(
-        Problem("sort", f"sort: expected one of {shown} (- in front: descending), got {value!r}")
-    )
+    # Translators: %(values)s lists the column names; %(value)s is the one given.
+    message = _("expected one of %(values)s (- in front: descending), got %(value)s") % {
+        "values": shown,
+        "value": repr(value),
+    }
+    problems.append(Problem("sort", f"sort: {message}"))
     return default
 
 
@@ -192,9 +211,11 @@ class _Paged(Protocol):
 def _paginate(rows: Sequence[Any], query: _Paged, problems: list[Problem]) -> tuple[Page, str, str]:
     paginator = Paginator(rows, PER_PAGE)
     if query.page > paginator.num_pages:
-        problems.append(
-            Problem("page", f"page: there are {paginator.num_pages} pages, not {query.page}")
-        )
+        n = paginator.num_pages
+        message = ngettext(
+            "there is %(n)d page, not %(page)d", "there are %(n)d pages, not %(page)d", n
+        ) % {"n": n, "page": query.page}
+        problems.append(Problem("page", f"page: {message}"))
         query.page = 1
     page = paginator.get_page(query.page)
     previous = f"?{query.params(page=page.number - 1)}" if page.has_previous() else ""
@@ -497,7 +518,7 @@ def release_page(request: HttpRequest, org: str, release: str) -> HttpResponse:
         **_list_context(found, level),
         "problems": problems,
         "release": current,
-        "rows": [{**r, "status_label": r["status"].replace("_", " ")} for r in rows],
+        "rows": [{**r, "status_label": cases_views.status_label(r["status"])} for r in rows],
         "previous": previous,
         "following": following,
         **_release_credits(found, [current]).context(),
@@ -520,9 +541,12 @@ def _diff_release(
     found = _find_release(rels, value)
     if found is None:
         keys = ", ".join(r.key for r in rels)
-        problems.append(
-            Problem(name, f"{name}: no release {value[:80]!r} in this list (one of {keys})")
-        )
+        # Translators: %(value)s is the release asked for; %(keys)s the list's releases.
+        message = _("no release %(value)s in this list (one of %(keys)s)") % {
+            "value": repr(value[:80]),
+            "keys": keys,
+        }
+        problems.append(Problem(name, f"{name}: {message}"))
         return default
     return found
 
@@ -549,7 +573,11 @@ def diff_page(request: HttpRequest, org: str) -> HttpResponse:
     start = _diff_release(rels, "from", default_from, problems, request.GET)
     end = _diff_release(rels, "to", default_to, problems, request.GET)
     if start is not None and end is not None and start is end:
-        problems.append(Problem("to", f"to: {end.key} is also from; choose two different releases"))
+        # Translators: "from" is the name of a query parameter; %(release)s a release.
+        message = _("%(release)s is also from; choose two different releases") % {
+            "release": end.key
+        }
+        problems.append(Problem("to", f"to: {message}"))
         start, end = default_from, default_to
     swapped = False
     if start is not None and end is not None and rels.index(start) > rels.index(end):
@@ -564,14 +592,15 @@ def diff_page(request: HttpRequest, org: str) -> HttpResponse:
         if problems:
             return _csv_error(problems, level)
         if frame is None or start is None or end is None:
-            return _csv_error([Problem("from", "from: this list has one release only")], level)
+            message = _("this list has one release only")
+            return _csv_error([Problem("from", f"from: {message}")], level)
         text = web_render.table_csv(frame[list(DIFF_COLUMNS)])
         return _csv(text, f"vigil-list-diff-{start.key}-{end.key}.csv", level)
     rows = [] if frame is None else frame.to_dict(orient="records")
     reasons = dict(RemovalReason.choices)
     for r in rows:
         r["ref"] = r["ref"] or ""
-        r["change_label"] = CHANGE_LABELS.get(r["change"], r["change"])
+        r["change_label"] = str(CHANGE_LABELS.get(r["change"], r["change"]))
         r["reason_label"] = str(reasons.get(r["reason"], r["reason"])) if r["reason"] else ""
     counts = {c: sum(r["change"] == c for r in rows) for c in CHANGE_LABELS}
     context = {
@@ -585,9 +614,9 @@ def diff_page(request: HttpRequest, org: str) -> HttpResponse:
         "groups": [
             {"change": c, "label": label, "rows": [r for r in rows if r["change"] == c]}
             for c, label in (
-                ("added", "Added"),
-                ("removed", "Removed"),
-                ("recategorised", "Changed (another section of the list)"),
+                ("added", pgettext("list change", "Added")),
+                ("removed", pgettext("list change", "Removed")),
+                ("recategorised", _("Changed (another section of the list)")),
             )
         ],
         "counts": counts,
@@ -759,7 +788,7 @@ def cases_page(request: HttpRequest) -> HttpResponse:
         text = write_csv(CASE_COLUMNS, ([r[c] for c in CASE_COLUMNS] for r in rows))
         return _csv(text, "vigil-cases.csv", level)
     page, previous, following = _paginate(rows, query, problems)
-    shown = [{**r, "status_label": CASE_STATUSES[r["status"]]} for r in page.object_list]
+    shown = [{**r, "status_label": str(CASE_STATUSES[r["status"]])} for r in page.object_list]
     cases = policy.visible(Case, level).filter(ref__in=[r["ref"] for r in rows])
     credits = Credits(
         publishers=[_publisher(o) for o in list_publishers(level)],
@@ -768,19 +797,20 @@ def cases_page(request: HttpRequest) -> HttpResponse:
     headings = [
         query.heading(c, label)
         for c, label in (
-            ("title", "Case"),
-            ("courts", "Court"),
-            ("status", "Stage"),
-            ("next", "Next hearing"),
-            ("defendants", "Defendants"),
-            ("held", "Held"),
-            ("ref", "Ref"),
+            ("title", pgettext("column", "Case")),
+            ("courts", pgettext("column", "Court")),
+            ("status", pgettext("column", "Stage")),
+            ("next", pgettext("column", "Next hearing")),
+            ("defendants", pgettext("column", "Defendants")),
+            ("held", pgettext("column", "Held")),
+            # Translators: a record's reference, such as P-0042.
+            ("ref", pgettext("column", "Ref")),
         )
     ]
     context = {
         "problems": problems,
         "query": query,
-        "statuses": [{"value": k, "label": v} for k, v in CASE_STATUSES.items()],
+        "statuses": [{"value": k, "label": str(v)} for k, v in CASE_STATUSES.items()],
         "rows": shown,
         "page": page,
         "total": len(rows),
@@ -913,20 +943,20 @@ def organisations_page(request: HttpRequest) -> HttpResponse:
     headings = [
         query.heading(c, label)
         for c, label in (
-            ("name", "Name"),
-            ("short", "Abbreviation"),
-            ("kind", "Kind"),
-            ("members", "Members"),
-            ("held", "Held"),
-            ("releases", "Lists"),
+            ("name", pgettext("column", "Name")),
+            ("short", pgettext("column", "Abbreviation")),
+            ("kind", pgettext("column", "Kind")),
+            ("members", pgettext("column", "Members")),
+            ("held", pgettext("column", "Held")),
+            ("releases", pgettext("column", "Lists")),
         )
     ]
     credits = Credits(publishers=[_publisher(o) for o in list_publishers(level)])
     context = {
         "problems": problems,
         "query": query,
-        "statuses": [{"value": k, "label": v} for k, v in ORG_STATUSES.items()],
-        "kinds": [{"value": k, "label": v} for k, v in OrganisationKind.choices],
+        "statuses": [{"value": k, "label": str(v)} for k, v in ORG_STATUSES.items()],
+        "kinds": [{"value": k, "label": str(v)} for k, v in OrganisationKind.choices],
         "rows": page.object_list,
         "page": page,
         "total": len(rows),
@@ -966,7 +996,8 @@ def member_rows(org: Any, level: Actor) -> list[dict[str, Any]]:
                 "custody": str(now.at[a.person_id, "custody"]) if a.person_id in now.index else "",
             },
         )
-        span = " to ".join(x for x in (str(a.start or ""), str(a.end or "")) if x)
+        start, end = str(a.start or ""), str(a.end or "")
+        span = pages.period_text(start, end) if start and end else start or end
         role = ", ".join(x for x in (a.role, span) if x)
         if role and role not in row["roles"]:
             row["roles"].append(role)
@@ -999,7 +1030,7 @@ def organisation_page(request: HttpRequest, ref: str) -> HttpResponse:
         policy.visible(m.Case, level).filter(id__in=in_cases).values_list("ref", flat=True)
     )
     cases = [
-        {**r, "status_label": CASE_STATUSES[r["status"]]}
+        {**r, "status_label": str(CASE_STATUSES[r["status"]])}
         for r in case_rows(level)
         if r["ref"] in case_refs
     ]
@@ -1019,7 +1050,7 @@ def organisation_page(request: HttpRequest, ref: str) -> HttpResponse:
     )
     context = {
         "org": row,
-        "members": [{**r, "status_label": r["status"].replace("_", " ")} for r in members],
+        "members": [{**r, "status_label": cases_views.status_label(r["status"])} for r in members],
         "cases": cases,
         "releases": rels,
         "latest_release": rels[-1] if rels else None,

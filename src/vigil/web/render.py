@@ -15,6 +15,7 @@ import pandas as pd
 from django.http import HttpRequest, HttpResponse
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 from vigil.output import frame_csv, jsonable, write_csv
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -42,7 +43,9 @@ def wants_csv(request: HttpRequest, fmt: str | None) -> bool:
     not given and the client accepts ``text/csv``."""
     value = (fmt or "").lower()
     if value and value not in tuple(Format):
-        raise InputError(f"expected json or csv, got {value!r}", param="format")
+        raise InputError(
+            _("expected json or csv, got %(value)s") % {"value": repr(value)}, param="format"
+        )
     return value == Format.CSV or (not value and "text/csv" in request.headers.get("Accept", ""))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from vigil.config import kept_secret, resolve_store
 from vigil.errors import StoreError
+from vigil.i18n import gettext as _
 
 
 def secret_key() -> str:
@@ -23,7 +24,8 @@ def prepare(store: Path | None = None, *, debug: bool = False) -> Path:
     path = resolve_store(store)
     if not path.exists():
         raise StoreError(
-            f"{path}: no territory store (run `vigil territory ingest`, or give `--store`)"
+            _("%(path)s: no territory store (run `vigil territory ingest`, or give `--store`)")
+            % {"path": path}
         )
     os.environ["VIGIL_STORE"] = str(path.resolve())
     os.environ.setdefault("VIGIL_SECRET_KEY", secret_key())
@@ -39,6 +41,10 @@ def prepare(store: Path | None = None, *, debug: bool = False) -> Path:
 
 
 def serve(host: str, port: int, *, store: Path | None = None, threads: int = 8) -> None:
+    """Serve the site until stopped. Each request runs in one of waitress's ``threads``
+    worker threads, which start with a fresh context: the language the command line
+    activated (vigil --lang) does not reach them; the site picks the reader's per request
+    (vigil.web.middleware)."""
     from waitress import serve as waitress_serve
 
     from vigil.web.wsgi import application

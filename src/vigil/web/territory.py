@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 from vigil.errors import StoreError
+from vigil.i18n import gettext as _
 from vigil.territory import open_store
 from vigil.territory.api import Territory
 
@@ -25,7 +26,9 @@ def store() -> Territory:
     if current is None or getattr(_local, "path", None) != path:
         if not path.exists():
             raise StoreError(
-                f"{path}: no territory store (set VIGIL_STORE, or run `vigil territory ingest`)"
+                # Translators: %(path)s is a file's path; VIGIL_STORE and the command stay.
+                _("%(path)s: no territory store (set VIGIL_STORE, or run `vigil territory ingest`)")
+                % {"path": path}
             )
         current = open_store(path)
         _local.territory, _local.path = current, path

@@ -22,8 +22,10 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from vigil.errors import InputError, NoDataError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy
 from vigil.territory.api import Territory
-from vigil.territory.render import fmt_km2, source_name
+from vigil.territory.render import source_name
 from vigil.web import errors, pages, territory
 from vigil.web import render as web_render
 from vigil.web.pages import Problem
@@ -88,7 +90,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "config": config,
         "area": area,
-        "area_text": fmt_km2(area.area_km2),
+        "area_text": pages.km2_text(area.area_km2),
         "slider_index": index,
         "slider_max": len(dates) - 1,
         "has_grey": has_grey,
@@ -161,8 +163,8 @@ def _chart_asked(
 
 
 _TITLES = {
-    "weekly": ("Weekly change", "week"),
-    "monthly": ("Monthly change", "month"),
+    "weekly": (gettext_lazy("Weekly change"), "week"),
+    "monthly": (gettext_lazy("Monthly change"), "month"),
 }
 
 
@@ -174,19 +176,43 @@ def _figure(t: Territory, name: str, asked: pages.Span) -> dict[str, Any]:
     rows = pages.table_rows(frame)
     if rows:
         last = rows[-1]
+        values = {
+            "start": rows[0]["start"],
+            "end": last["end"],
+            "gained": last["gained"],
+            "lost": last["lost"],
+            "net": last["net"],
+            "area": last["area"],
+        }
         alt = (
-            f"Bar chart of the Russian-controlled area gained (bars up) and lost (bars down) "
-            f"per {freq} in km², with the net change, "
-            f"{rows[0]['period'].split(' to ')[0]} to {last['period'].split(' to ')[1]}. "
-            f"Last {freq} shown: {last['gained']} km² gained, {last['lost']} km² lost, "
-            f"net {last['net']} km²; controlled area {last['area']} km²."
-        )
+            # Translators: the chart's text alternative; %(start)s and %(end)s are ISO dates,
+            # the other placeholders figures in km².
+            _(
+                "Bar chart of the Russian-controlled area gained (bars up) and lost (bars down) "
+                "per week in km², with the net change, %(start)s to %(end)s. "
+                "Last week shown: %(gained)s km² gained, %(lost)s km² lost, "
+                "net %(net)s km²; controlled area %(area)s km²."
+            )
+            if freq == "week"
+            # Translators: the chart's text alternative; %(start)s and %(end)s are ISO dates,
+            # the other placeholders figures in km².
+            else _(
+                "Bar chart of the Russian-controlled area gained (bars up) and lost (bars down) "
+                "per month in km², with the net change, %(start)s to %(end)s. "
+                "Last month shown: %(gained)s km² gained, %(lost)s km² lost, "
+                "net %(net)s km²; controlled area %(area)s km²."
+            )
+        ) % values
     else:
-        alt = f"No complete {freq} in the data between these dates."
+        alt = (
+            _("No complete week in the data between these dates.")
+            if freq == "week"
+            else _("No complete month in the data between these dates.")
+        )
     query = where.query()
     return {
         "name": name,
-        "title": title,
+        "title": str(title),
         "freq": freq,
         "query": query,
         # the chart drawn for a phone (<picture> serves it below 52rem)
@@ -214,7 +240,9 @@ def _cache_headers(response: HttpResponse, parts: tuple[object, ...]) -> HttpRes
 def chart(request: HttpRequest, name: str, ext: str) -> HttpResponse:
     """A chart as PNG or SVG: weekly, monthly, series (?freq=) or change (?from=&to=)."""
     if name not in pages.CHARTS or ext not in pages.FORMATS:
-        return errors.error_response(404, "name", f"no chart {name}.{ext}")
+        return errors.error_response(
+            404, "name", _("no chart %(name)s") % {"name": f"{name}.{ext}"}
+        )
     try:
         data = pages.chart(territory.store(), name, ext, request.GET)
     except VigilError as exc:
@@ -229,7 +257,9 @@ def chart(request: HttpRequest, name: str, ext: str) -> HttpResponse:
 def chart_data(request: HttpRequest, name: str) -> HttpResponse:
     """The CSV of a series chart (same name and parameters), as the CLI writes it."""
     if name not in pages.DATA:
-        return errors.error_response(404, "name", f"no data named {name}.csv")
+        return errors.error_response(
+            404, "name", _("no data named %(name)s") % {"name": f"{name}.csv"}
+        )
     try:
         text = pages.chart_data(territory.store(), name, request.GET)
     except VigilError as exc:
@@ -256,7 +286,8 @@ def brief_page(request: HttpRequest) -> HttpResponse:
                 problems.append(Problem.of(exc))
         download = request.GET.get("download", "")
         if download and download != "html":
-            problems.append(Problem("download", f"download: expected html, got {download!r}"))
+            message = _("expected html, got %(value)s") % {"value": repr(download)}
+            problems.append(Problem("download", f"download: {message}"))
         elif download and not problems:
             try:
                 return _brief_download(t, as_of)

@@ -24,6 +24,7 @@ from vigil.cases import policy
 from vigil.cases.policy import Actor
 from vigil.dates import parse_optional_date
 from vigil.errors import InputError, NotFound
+from vigil.i18n import gettext as _
 from vigil.watch import alerts
 from vigil.watch.models import Alert
 from vigil.web import render
@@ -143,15 +144,26 @@ def alerts_list(request: HttpRequest, params: Query[AlertsQuery]) -> HttpRespons
     who = views.reader_level(request)
     as_csv = render.wants_csv(request, params.fmt)
     if params.topic not in (None, "") and params.topic not in alerts.TOPICS:
+        # Translators: %(allowed)s lists values to type; keep them.
         raise InputError(
-            f"expected one of {', '.join(alerts.TOPICS)}, got {params.topic!r}", param="topic"
+            _("expected one of %(allowed)s, got %(value)r")
+            % {"allowed": ", ".join(alerts.TOPICS), "value": params.topic},
+            param="topic",
         )
     if params.current_only not in (None, "", "0", "1"):
-        raise InputError(f"expected 1 or 0, got {params.current_only!r}", param="current_only")
+        raise InputError(
+            _("expected 1 or 0, got %(value)r") % {"value": params.current_only},
+            param="current_only",
+        )
     if not 1 <= params.limit <= MAX_LIMIT:
-        raise InputError(f"expected 1 to {MAX_LIMIT}, got {params.limit}", param="limit")
+        raise InputError(
+            _("expected 1 to %(max)s, got %(value)s") % {"max": MAX_LIMIT, "value": params.limit},
+            param="limit",
+        )
     if params.offset < 0:
-        raise InputError(f"expected 0 or more, got {params.offset}", param="offset")
+        raise InputError(
+            _("expected 0 or more, got %(value)s") % {"value": params.offset}, param="offset"
+        )
     since = parse_optional_date(params.since, "since")
     qs = Alert.objects.all()
     if params.topic:
@@ -188,7 +200,7 @@ def alert(request: HttpRequest, alert_id: int, params: Query[FormatQuery]) -> Ht
     every = views.readable(who)
     found = next((a for a in every if a.pk == alert_id), None)
     if found is None:
-        raise NotFound(f"no alert {alert_id}", param="alert_id")
+        raise NotFound(_("no alert %(id)s") % {"id": alert_id}, param="alert_id")
     ids = {a.pk for a in every}
     item = views.as_json(found, views.base_url(request), ids)
     as_csv = render.wants_csv(request, params.fmt)
@@ -218,7 +230,10 @@ def hearings_upcoming(request: HttpRequest, params: Query[UpcomingQuery]) -> Htt
     as_csv = render.wants_csv(request, params.fmt)
     start = parse_optional_date(params.start, "start") or timezone.localdate()
     if params.days is not None and not 0 <= params.days <= MAX_DAYS:
-        raise InputError(f"expected 0 to {MAX_DAYS}, got {params.days}", param="days")
+        raise InputError(
+            _("expected 0 to %(max)s, got %(value)s") % {"max": MAX_DAYS, "value": params.days},
+            param="days",
+        )
     base = views.base_url(request)
     host = request.get_host()
     rows = []

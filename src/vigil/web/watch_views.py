@@ -34,11 +34,15 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_safe
 
+from vigil import i18n
 from vigil.cases import policy
 from vigil.cases.levels import Level
 from vigil.cases.policy import Actor
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, pgettext_lazy
 from vigil.watch import alerts
 from vigil.watch.models import Alert
 from vigil.web import cases_views
@@ -53,8 +57,12 @@ CACHE_SECONDS = 300
 PUBLIC = Actor.reader(Level.PUBLIC, name="feed")
 #: The namespace of the entries' and events' ids (urn:uuid:…), fixed forever.
 ID_NAMESPACE = uuid.UUID("6f3c1b52-5a4e-4d59-9a51-0c7a7e1d2b90")
-TOPIC_LABELS = {"territory": "Territory", "cases": "Cases", "system": "System"}
-CALENDAR_NAME = "Vigil: upcoming public hearings"
+TOPIC_LABELS = {
+    "territory": pgettext_lazy("alert topic", "Territory"),
+    "cases": pgettext_lazy("alert topic", "Cases"),
+    "system": pgettext_lazy("alert topic", "System"),
+}
+CALENDAR_NAME = gettext_lazy("Vigil: upcoming public hearings")
 
 
 # -- the reader and the frame -------------------------------------------------------------
@@ -111,7 +119,11 @@ class Shown:
         a = self.alert
         if a.period_start and a.period_end:
             last = a.period_end - dt.timedelta(days=1)
-            return f"{a.period_start.isoformat()} to {last.isoformat()}"
+            # Translators: a period of days, both ISO dates (2026-11-24 to 2026-11-30).
+            return _("%(first)s to %(last)s") % {
+                "first": a.period_start.isoformat(),
+                "last": last.isoformat(),
+            }
         return ""
 
     @property
@@ -122,14 +134,19 @@ class Shown:
     def was(self) -> list[tuple[str, str]]:
         return _figures(self.corrects.figures) if self.corrects is not None else []
 
+    @property
+    def was_text(self) -> str:
+        """The corrected alert's figures in one line: ``gain km2 12.5; days 7``."""
+        return "; ".join(f"{name} {value}" for name, value in self.was)
+
 
 def _figure(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
+        return i18n.number(value, 1) if abs(value - round(value)) > 1e-9 else i18n.number(value, 0)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return i18n.integer(value)
     if isinstance(value, list | tuple):
         return ", ".join(_figure(v) for v in value)
     return str(value)
@@ -194,6 +211,11 @@ def _territory_sources(items: list[Alert]) -> list[str]:
     return sorted({a.source for a in items if a.topic == "territory" and a.source})
 
 
+def _code_list(names: list[str]) -> str:
+    """Names as ``<code>a</code>, <code>b</code>`` (escaped), for a sentence."""
+    return format_html_join(", ", "<code>{}</code>", ((n,) for n in names))
+
+
 @require_safe
 def alerts_page(request: HttpRequest) -> HttpResponse:
     """Recent alerts, newest first, by topic and kind: each with its figures, how to
@@ -225,6 +247,7 @@ def alerts_page(request: HttpRequest) -> HttpResponse:
         "previous_url": previous_url,
         "next_url": next_url,
         "territory_sources": _territory_sources(every),
+        "territory_maps": _code_list(_territory_sources(every)),
         "api_url": reverse("api:alerts_list"),
     }
     return _page(request, "web/watch/alerts.html", context, who, ERROR_STATUS if problems else 200)
@@ -244,9 +267,11 @@ def alert_page(request: HttpRequest, pk: int) -> HttpResponse:
     if alert is None:
         return cases_views.not_found(request, who)
     (found,) = shown_page([alert], every, base_url(request))
+    sources = _territory_sources([found.alert])
     context = {
         "item": found,
-        "territory_sources": _territory_sources([found.alert]),
+        "territory_sources": sources,
+        "territory_maps": _code_list(sources),
         "api_url": reverse("api:alert", kwargs={"alert_id": pk}),
     }
     return _page(request, "web/watch/alert.html", context, who)
@@ -266,8 +291,10 @@ class AlertFeed(Feed):
 
     feed_type = Atom1Feed
     topic = "territory"
-    title = "Vigil: territory alerts"
-    subtitle = "Week and month gains, records, settlements that changed hands, redraws."
+    title = gettext_lazy("Vigil: territory alerts")
+    subtitle = gettext_lazy(
+        "Week and month gains, records, settlements that changed hands, redraws."
+    )
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return _public_cache(super().__call__(request, *args, **kwargs))
@@ -291,7 +318,8 @@ class AlertFeed(Feed):
     def item_title(self, item: Entry) -> str:
         a = item.shown.alert
         if item.shown.corrects is not None or item.shown.corrects_hidden:
-            return f"Correction: {a.title}"
+            # Translators: the title of a feed entry; %(title)s is the alert's own title.
+            return _("Correction: %(title)s") % {"title": a.title}
         return a.title
 
     def item_description(self, item: Entry) -> str:
@@ -318,8 +346,8 @@ class AlertFeed(Feed):
 
 class CasesFeed(AlertFeed):
     topic = "cases"
-    title = "Vigil: public case events"
-    subtitle = "Hearings soon, hearings passed without an outcome, new list releases."
+    title = gettext_lazy("Vigil: public case events")
+    subtitle = gettext_lazy("Hearings soon, hearings passed without an outcome, new list releases.")
 
 
 # -- hearings -----------------------------------------------------------------------------
@@ -391,8 +419,8 @@ class HearingsFeed(Feed):
     """Atom: the upcoming public hearings, soonest first."""
 
     feed_type = Atom1Feed
-    title = "Vigil: upcoming public hearings"
-    subtitle = "Hearings of the public cases of the registry of political prisoners."
+    title = gettext_lazy("Vigil: upcoming public hearings")
+    subtitle = gettext_lazy("Hearings of the public cases of the registry of political prisoners.")
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return _public_cache(super().__call__(request, *args, **kwargs))
@@ -445,8 +473,8 @@ def calendar_bytes(items: list[Hearing], host: str, base: str, now: dt.datetime)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", CALENDAR_NAME)
-    cal.add("x-wr-caldesc", "Upcoming hearings of the public cases of the Vigil registry.")
+    cal.add("x-wr-calname", str(CALENDAR_NAME))
+    cal.add("x-wr-caldesc", _("Upcoming hearings of the public cases of the Vigil registry."))
     cal.add("x-published-ttl", "PT6H")
     stamp = now.astimezone(dt.UTC).replace(microsecond=0)
     for h in items:
@@ -459,7 +487,8 @@ def calendar_bytes(items: list[Hearing], host: str, base: str, now: dt.datetime)
         if h.modified is not None:
             event.add("last-modified", h.modified.astimezone(dt.UTC).replace(microsecond=0))
         u = h.item
-        event.add("summary", f"Hearing: {u.case_name}")
+        # Translators: a calendar event's title; %(case)s is the case's name.
+        event.add("summary", _("Hearing: %(case)s") % {"case": u.case_name})
         if u.court:
             event.add("location", u.court)
         url = base + (h.case_url or f"{reverse('hearings')}#hearing-{h.pk}")

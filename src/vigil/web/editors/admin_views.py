@@ -27,6 +27,8 @@ from vigil.cases import audit, merge, policy, users
 from vigil.cases.policy import Actor
 from vigil.cases.roles import ROLES
 from vigil.errors import Forbidden, InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, pgettext_lazy
 from vigil.web.editors.auth import actor, admin_required, editor_required, username
 from vigil.web.editors.views import (
     PERSON_FIELDS,
@@ -38,20 +40,30 @@ from vigil.web.editors.views import (
     page,
 )
 
-ROLE_CHOICES = [(r, r) for r in ROLES]
+#: The roles as people read them (the values stay the roles' names).
+ROLE_LABELS = {
+    "viewer": pgettext_lazy("role", "viewer"),
+    "editor": pgettext_lazy("role", "editor"),
+    "admin": pgettext_lazy("role", "admin"),
+}
+ROLE_CHOICES = [(r, ROLE_LABELS.get(r, r)) for r in ROLES]
+
+
+def _role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
 
 
 class UserForm(djforms.Form):
-    username = djforms.CharField(max_length=150)
-    role = djforms.ChoiceField(choices=ROLE_CHOICES, initial="viewer")
-    email = djforms.EmailField(required=False)
+    username = djforms.CharField(label=gettext_lazy("Username"), max_length=150)
+    role = djforms.ChoiceField(label=gettext_lazy("Role"), choices=ROLE_CHOICES, initial="viewer")
+    email = djforms.EmailField(label=gettext_lazy("Email"), required=False)
     restricted = djforms.BooleanField(
-        required=False, label="May read restricted fields", initial=False
+        required=False, label=gettext_lazy("May read restricted fields"), initial=False
     )
 
 
 class RoleForm(djforms.Form):
-    role = djforms.ChoiceField(choices=ROLE_CHOICES)
+    role = djforms.ChoiceField(label=gettext_lazy("Role"), choices=ROLE_CHOICES)
 
 
 class MergeForm(djforms.Form):
@@ -112,12 +124,17 @@ def user_role(request: HttpRequest, name: str) -> HttpResponse:
     user = _target(name)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Role not changed: choose viewer, editor or admin.")
+        messages.error(request, _("Role not changed: choose viewer, editor or admin."))
     elif _is_self(request, name) and form.cleaned_data["role"] != "admin":
-        messages.error(request, "You cannot demote yourself; ask another admin.")
+        messages.error(request, _("You cannot demote yourself; ask another admin."))
     else:
         users.set_role(user.username, form.cleaned_data["role"], by=actor(request))
-        messages.success(request, f"{user.username} is now {form.cleaned_data['role']}.")
+        messages.success(
+            request,
+            # Translators: %(role)s is a role: viewer, editor or admin.
+            _("%(user)s is now %(role)s.")
+            % {"user": user.username, "role": _role_label(form.cleaned_data["role"])},
+        )
     return redirect("editors:users")
 
 
@@ -129,12 +146,17 @@ def user_restricted(request: HttpRequest, name: str) -> HttpResponse:
     try:
         if grant:
             users.grant_restricted(user.username, by=actor(request))
-            messages.success(request, f"{user.username} may now read restricted fields.")
+            messages.success(
+                request, _("%(user)s may now read restricted fields.") % {"user": user.username}
+            )
         else:
             users.revoke_restricted(user.username, by=actor(request))
-            messages.success(request, f"{user.username} may no longer read restricted fields.")
+            messages.success(
+                request,
+                _("%(user)s may no longer read restricted fields.") % {"user": user.username},
+            )
     except Forbidden as exc:
-        messages.error(request, f"Not changed: {exc}.")
+        messages.error(request, _("Not changed: %(reason)s.") % {"reason": exc})
     return redirect("editors:users")
 
 
@@ -143,10 +165,12 @@ def user_restricted(request: HttpRequest, name: str) -> HttpResponse:
 def user_deactivate(request: HttpRequest, name: str) -> HttpResponse:
     user = _target(name)
     if _is_self(request, name):
-        messages.error(request, "You cannot deactivate yourself; ask another admin.")
+        messages.error(request, _("You cannot deactivate yourself; ask another admin."))
     else:
         users.deactivate(user.username, by=actor(request))
-        messages.success(request, f"{user.username} is deactivated and cannot sign in.")
+        messages.success(
+            request, _("%(user)s is deactivated and cannot sign in.") % {"user": user.username}
+        )
     return redirect("editors:users")
 
 
@@ -157,7 +181,7 @@ def user_reset_totp(request: HttpRequest, name: str) -> HttpResponse:
     (their open sessions lose the verified second factor at once)."""
     user = _target(name)
     if _is_self(request, name):
-        messages.error(request, "You cannot reset your own second factor; ask another admin.")
+        messages.error(request, _("You cannot reset your own second factor; ask another admin."))
         return redirect("editors:users")
     with transaction.atomic():
         devices = TOTPDevice.objects.filter(user=user)
@@ -172,7 +196,9 @@ def user_reset_totp(request: HttpRequest, name: str) -> HttpResponse:
             {"before": before, "after": {"devices": 0, "confirmed": 0}},
             by=actor(request),
         )
-    messages.success(request, f"{user.username} must enrol a new second factor.")
+    messages.success(
+        request, _("%(user)s must enrol a new second factor.") % {"user": user.username}
+    )
     return redirect("editors:users")
 
 
@@ -216,17 +242,21 @@ def duplicate_merge(request: HttpRequest) -> HttpResponse:
     keep = _unmerged(form.cleaned_data["keep"], who)
     drop = _unmerged(form.cleaned_data["drop"], who)
     if keep.pk == drop.pk:
-        messages.error(request, "A person cannot be merged into themselves.")
+        messages.error(request, _("A person cannot be merged into themselves."))
         return redirect("editors:duplicates")
     if request.method == "POST":
         try:
             result = merge.merge(keep.ref, drop.ref, actor=who)
         except InputError as exc:
-            messages.error(request, f"Not merged: {exc}")
+            messages.error(request, _("Not merged: %(reason)s") % {"reason": exc})
             return redirect("editors:duplicates")
-        messages.success(request, f"{result['merged']} merged into {result['kept']}.")
+        messages.success(
+            request,
+            _("%(merged)s merged into %(kept)s.")
+            % {"merged": result["merged"], "kept": result["kept"]},
+        )
         return redirect("editors:person", ref=result["kept"])
     a, b = _side(who, keep), _side(who, drop)
-    sides = [("A (kept)", a), ("B (merged into A)", b)]
+    sides = [(_("A (kept)"), a), (_("B (merged into A)"), b)]
     context = {"a": a, "b": b, "sides": sides, "merge": True}
     return page(request, "duplicates.html", context)

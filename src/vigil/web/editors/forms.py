@@ -10,11 +10,14 @@ from typing import Any
 
 from django import forms
 
+from vigil import i18n
 from vigil.cases import policy, vocab
 from vigil.cases.dates import PartialDate
 from vigil.cases.levels import Level
 from vigil.cases.policy import Who
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, pgettext_lazy
 
 MAX_UPLOAD = 10 * 1024 * 1024  # bytes
 DATA_SUFFIXES = (".csv", ".xlsx", ".json", ".zip")
@@ -30,43 +33,57 @@ def level_choices(who: Who) -> list[tuple[int, str]]:
 def visibility_field(who: Who) -> forms.TypedChoiceField:
     """The level of a record, one of those ``who`` may give."""
     return forms.TypedChoiceField(
-        choices=level_choices(who), coerce=int, initial=Level.PUBLIC.value
+        label=gettext_lazy("Visibility"),
+        choices=level_choices(who),
+        coerce=int,
+        initial=Level.PUBLIC.value,
     )
 
 
 class PartialDateInput(forms.CharField):
-    """A partial date typed as text: ``2024``, ``2024-06``, ``03.06.2024``, ``c. 1970``."""
+    """A partial date typed as text: ``2024``, ``2024-06``, ``03.06.2024``, ``c. 1970``.
+    ``what`` names the field in error messages (default: its label, else "date")."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, what: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 40)
         kwargs.setdefault(
-            "help_text", "a year, year-month or full date (2024, 2024-06, 2024-06-03; c. 1970)"
+            "help_text",
+            gettext_lazy("a year, year-month or full date (2024, 2024-06, 2024-06-03; c. 1970)"),
         )
+        self.what = what
         super().__init__(*args, **kwargs)
 
     def clean(self, value: Any) -> PartialDate | None:
         text = super().clean(value)
+        # Translators: the name of a date field in an error message ("date: …").
+        what = str(self.what or self.label or _("date"))
         try:
-            return PartialDate.parse(text, str(self.label or "date")) if text else None
+            return PartialDate.parse(text, what) if text else None
         except InputError as exc:
             raise forms.ValidationError(str(exc)) from None
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
-    password = forms.CharField(max_length=4096, widget=forms.PasswordInput)
+    username = forms.CharField(
+        label=gettext_lazy("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Password"), max_length=4096, widget=forms.PasswordInput
+    )
     otp_token = forms.CharField(
-        label="Code from your authenticator app",
+        label=gettext_lazy("Code from your authenticator app"),
         required=False,
         max_length=8,
-        help_text="six digits; required for editors and admins",
+        help_text=gettext_lazy("six digits; required for editors and admins"),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
 
 class TokenForm(forms.Form):
     otp_token = forms.CharField(
-        label="Code from your authenticator app",
+        label=gettext_lazy("Code from your authenticator app"),
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -74,10 +91,10 @@ class TokenForm(forms.Form):
 
 def _overrides_field() -> forms.CharField:
     return forms.CharField(
-        label="Field visibility overrides",
+        label=gettext_lazy("Field visibility overrides"),
         required=False,
         max_length=2000,
-        help_text="field=level; … (e.g. birth_date=public; notes=restricted)",
+        help_text=gettext_lazy("field=level; … (e.g. birth_date=public; notes=restricted)"),
     )
 
 
@@ -110,27 +127,40 @@ class PersonForm(LeveledForm):
     table = "people"
     columns = ("sex", "birth_date", "occupation", "photo", "notes", "contacts")
 
-    sex = forms.ChoiceField(choices=vocab.Sex.choices, required=False)
-    birth_date = PartialDateInput(label="Birth date", required=False)
-    occupation = forms.CharField(max_length=300, required=False)
+    sex = forms.ChoiceField(label=gettext_lazy("Sex"), choices=vocab.Sex.choices, required=False)
+    birth_date = PartialDateInput(label=gettext_lazy("Birth date"), required=False)
+    occupation = forms.CharField(label=gettext_lazy("Occupation"), max_length=300, required=False)
     photo = forms.CharField(
-        max_length=500, required=False, help_text="a path or address, not the image"
+        label=gettext_lazy("Photo"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("a path or address, not the image"),
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     contacts = forms.CharField(
-        label="Family contacts", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=gettext_lazy("Family contacts"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
 
 class NameForm(forms.Form):
-    name = forms.CharField(max_length=300, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=300, required=False)
     language = forms.CharField(
-        max_length=20, required=False, help_text="az-Latn, ru-Cyrl, en…", label="Language/script"
+        max_length=20,
+        required=False,
+        help_text="az-Latn, ru-Cyrl, en…",
+        label=gettext_lazy("Language/script"),
     )
     kind = forms.ChoiceField(
-        choices=vocab.NameKind.choices, initial=vocab.NameKind.PRIMARY, required=False
+        label=gettext_lazy("Kind"),
+        choices=vocab.NameKind.choices,
+        initial=vocab.NameKind.PRIMARY,
+        required=False,
     )
-    delete = forms.BooleanField(required=False, label="remove")
+    delete = forms.BooleanField(required=False, label=gettext_lazy("remove"))
 
 
 NameFormSet = forms.formset_factory(NameForm, extra=2, max_num=50)
@@ -140,24 +170,42 @@ class CaseForm(LeveledForm):
     table = "cases"
     columns = ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes")
 
-    number = forms.CharField(max_length=200, required=False)
-    title = forms.CharField(max_length=500, required=False)
-    kind = forms.ChoiceField(choices=vocab.CaseKind.choices)
-    country = forms.CharField(max_length=2, required=False, help_text="ISO code, e.g. AZ")
-    opened = PartialDateInput(required=False)
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    number = forms.CharField(label=gettext_lazy("Number"), max_length=200, required=False)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=500, required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=vocab.CaseKind.choices)
+    country = forms.CharField(
+        label=gettext_lazy("Country"),
+        max_length=2,
+        required=False,
+        help_text=gettext_lazy("ISO code, e.g. AZ"),
+    )
+    opened = PartialDateInput(
+        label=gettext_lazy("Opened"), what=gettext_lazy("date"), required=False
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("Summary"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     lawyer_notes = forms.CharField(
-        label="Lawyer's notes", widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=gettext_lazy("Lawyer's notes"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
     )
 
 
 class EventForm(forms.Form):
-    kind = forms.ChoiceField(choices=vocab.StatusKind.choices)
-    date = PartialDateInput()
-    case = forms.CharField(max_length=100, required=False, label="Case ref", help_text="optional")
-    place = forms.CharField(max_length=300, required=False)
-    facility = forms.CharField(max_length=300, required=False)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=vocab.StatusKind.choices)
+    date = PartialDateInput(label=gettext_lazy("Date"), what=gettext_lazy("date"))
+    case = forms.CharField(
+        max_length=100,
+        required=False,
+        label=gettext_lazy("Case ref"),
+        help_text=gettext_lazy("optional"),
+    )
+    place = forms.CharField(label=gettext_lazy("Place"), max_length=300, required=False)
+    facility = forms.CharField(label=gettext_lazy("Facility"), max_length=300, required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -167,8 +215,13 @@ class EventForm(forms.Form):
 
 
 class HearingForm(forms.Form):
-    date = PartialDateInput()
-    kind = forms.CharField(max_length=100, required=False, help_text="preliminary, trial…")
+    date = PartialDateInput(label=gettext_lazy("Date"), what=gettext_lazy("date"))
+    kind = forms.CharField(
+        label=gettext_lazy("Kind"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("preliminary, trial…"),
+    )
 
     def __init__(self, *args: Any, level: Who, **kw: Any) -> None:
         super().__init__(*args, **kw)
@@ -177,17 +230,21 @@ class HearingForm(forms.Form):
 
 class PostponeForm(forms.Form):
     reason = forms.CharField(
-        label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    next_date = PartialDateInput(label="Next hearing")
+    next_date = PartialDateInput(label=gettext_lazy("Next hearing"))
 
 
 class ReleaseForm(forms.Form):
-    organisation = forms.CharField(max_length=300, help_text="ref or name of the organisation")
-    title = forms.CharField(max_length=300, required=False)
-    published = PartialDateInput()
+    organisation = forms.CharField(
+        label=gettext_lazy("Organisation"),
+        max_length=300,
+        help_text=gettext_lazy("ref or name of the organisation"),
+    )
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=300, required=False)
+    published = PartialDateInput(label=gettext_lazy("Published"), what=gettext_lazy("date"))
     people = forms.CharField(
-        label="People (refs, one per line, in the list's order)",
+        label=gettext_lazy("People (refs, one per line, in the list's order)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
@@ -203,23 +260,38 @@ def check_upload(upload: Any, suffixes: tuple[str, ...]) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in suffixes:
         raise forms.ValidationError(
-            f"{name or 'the file'}: only {', '.join(s[1:] for s in suffixes)} files are accepted"
+            # Translators: %(types)s is a list of file extensions such as "csv, xlsx, json".
+            _("%(name)s: only %(types)s files are accepted")
+            % {"name": name or _("the file"), "types": ", ".join(s[1:] for s in suffixes)}
         )
     if upload.size > MAX_UPLOAD:
         raise forms.ValidationError(
-            f"{name}: {upload.size / 2**20:.1f} MB is over the limit of "
-            f"{MAX_UPLOAD / 2**20:.0f} MB; split it into smaller files"
+            # Translators: sizes in megabytes.
+            _(
+                "%(name)s: %(size)s MB is over the limit of %(limit)s MB; "
+                "split it into smaller files"
+            )
+            % {
+                "name": name,
+                "size": i18n.number(upload.size / 2**20, 1),
+                "limit": i18n.number(MAX_UPLOAD / 2**20, 0),
+            }
         )
     if upload.size == 0:
-        raise forms.ValidationError(f"{name}: the file is empty")
+        raise forms.ValidationError(_("%(name)s: the file is empty") % {"name": name})
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV, XLSX, JSON (a Vigil export) or a zip of CSV files; at most 10 MB"
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "CSV, XLSX, JSON (a Vigil export) or a zip of CSV files; at most 10 MB"
+        ),
     )
     mapping = forms.FileField(
-        required=False, help_text="a TOML mapping for a flat sheet (see docs/cases.md)"
+        label=gettext_lazy("Mapping"),
+        required=False,
+        help_text=gettext_lazy("a TOML mapping for a flat sheet (see docs/cases.md)"),
     )
 
     def clean_file(self) -> Any:
@@ -235,17 +307,23 @@ class ImportForm(forms.Form):
         try:
             return tomllib.loads(upload.read().decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise forms.ValidationError(f"{upload.name}: not a TOML mapping ({exc})") from None
+            raise forms.ValidationError(
+                _("%(name)s: not a TOML mapping (%(error)s)") % {"name": upload.name, "error": exc}
+            ) from None
 
 
 class ExtractForm(forms.Form):
     file = forms.FileField(
-        help_text="a list published as PDF, Word (.docx), a web page (.html) or text; at most 10 MB"
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "a list published as PDF, Word (.docx), a web page (.html) or text; at most 10 MB"
+        ),
     )
     format = forms.ChoiceField(
-        choices=[("csv", "CSV"), ("xlsx", "Excel workbook (.xlsx)")],
+        label=gettext_lazy("Format"),
+        choices=[("csv", "CSV"), ("xlsx", gettext_lazy("Excel workbook (.xlsx)"))],
         initial="csv",
-        help_text="the review sheet to download",
+        help_text=gettext_lazy("the review sheet to download"),
     )
 
     def clean_file(self) -> Any:
@@ -255,8 +333,14 @@ class ExtractForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(max_length=200, required=False)
-    action = forms.CharField(max_length=30, required=False)
-    target = forms.CharField(max_length=200, required=False, help_text="contains")
-    since = forms.DateField(required=False, help_text="YYYY-MM-DD")
-    until = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    actor = forms.CharField(label=gettext_lazy("Actor"), max_length=200, required=False)
+    action = forms.CharField(label=gettext_lazy("Action"), max_length=30, required=False)
+    target = forms.CharField(
+        label=gettext_lazy("Target"),
+        max_length=200,
+        required=False,
+        # Translators: help text of a search field: the target contains what is typed.
+        help_text=pgettext_lazy("search", "contains"),
+    )
+    since = forms.DateField(label=gettext_lazy("Since"), required=False, help_text="YYYY-MM-DD")
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, help_text="YYYY-MM-DD")

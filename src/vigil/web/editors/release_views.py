@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from vigil.cases import edits, policy
 from vigil.cases.releases import members
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 from vigil.web.editors import forms
 
 if TYPE_CHECKING:
@@ -81,7 +83,7 @@ def release_edit(request: HttpRequest, ref: str) -> HttpResponse:
     }
     form = forms.ReleaseForm(request.POST or None, level=who, initial=initial)
     form.fields["organisation"].disabled = True
-    form.fields["organisation"].help_text = "the publisher of a list cannot be changed"
+    form.fields["organisation"].help_text = _("the publisher of a list cannot be changed")
     error = ""
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
@@ -95,7 +97,15 @@ def release_edit(request: HttpRequest, ref: str) -> HttpResponse:
                 visibility=c["visibility"],
                 people=refs,
             )
-            messages.success(request, f"List release {release.ref} saved with {len(refs)} entries.")
+            messages.success(
+                request,
+                ngettext(
+                    "List release %(ref)s saved with %(n)d entry.",
+                    "List release %(ref)s saved with %(n)d entries.",
+                    len(refs),
+                )
+                % {"ref": release.ref, "n": len(refs)},
+            )
             return redirect("editors:releases")
         except InputError as exc:
             error = _sentence(exc)

@@ -38,6 +38,8 @@ from vigil.cases import audit, edits, policy, registry, roles
 from vigil.cases.policy import Actor
 from vigil.cases.vocab import HearingOutcome
 from vigil.errors import Forbidden, InputError, NotFound
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 from vigil.output import csv_lines
 from vigil.web.editors import forms
 from vigil.web.editors.auth import (
@@ -89,9 +91,9 @@ def login(request: HttpRequest) -> HttpResponse:
         if getattr(request, "axes_locked_out", False):
             return page(request, "locked.html", {}, status=429)
         if user is None:
-            error = "Wrong user name, password or code."
+            error = _("Wrong user name, password or code.")
         elif not roles.roles_of(user):
-            error = "This account has no role in the registry; ask an admin."
+            error = _("This account has no role in the registry; ask an admin.")
         else:
             device = confirmed_device(user)
             token = form.cleaned_data["otp_token"].strip()
@@ -102,7 +104,7 @@ def login(request: HttpRequest) -> HttpResponse:
                     user_login_failed.send(
                         sender=__name__, credentials={"username": name}, request=request
                     )
-                    error = "Wrong user name, password or code."
+                    error = _("Wrong user name, password or code.")
                 else:
                     auth_login(request, user)
                     otp_login(request, matched)
@@ -112,7 +114,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 auth_login(request, user)
                 audit.record("sign-in", f"user:{name}", {"second_factor": False}, by=name)
                 if needs_second_factor(user):
-                    messages.info(request, "Set up your second factor before you edit.")
+                    messages.info(request, _("Set up your second factor before you edit."))
                     return redirect("editors:enrol")
                 return redirect(_next_url(request))
     next_url = request.GET.get("next", "")
@@ -147,7 +149,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if confirmed_device(user) is not None:
         if roles.verified(user):
             return redirect("editors:dashboard")
-        messages.info(request, "You already have a second factor: sign in with its code.")
+        messages.info(request, _("You already have a second factor: sign in with its code."))
         auth_logout(request)
         return redirect("editors:login")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -161,9 +163,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
             device.save()
             otp_login(request, device)
             audit.record("enrol-totp", f"user:{username(request)}", by=username(request))
-            messages.success(request, "Second factor set up: sign in with it from now on.")
+            messages.success(request, _("Second factor set up: sign in with it from now on."))
             return redirect("editors:dashboard")
-        error = "That code does not match; check the time on your phone and try again."
+        error = _("That code does not match; check the time on your phone and try again.")
     url = device.config_url
     return page(
         request,
@@ -181,12 +183,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     who = actor(request)
     counts = {
-        "people": policy.people(who).count(),
-        "cases": policy.visible(m.Case, who).count(),
-        "scheduled hearings": policy.visible(m.Hearing, who)
+        _("people"): policy.people(who).count(),
+        _("cases"): policy.visible(m.Case, who).count(),
+        _("scheduled hearings"): policy.visible(m.Hearing, who)
         .filter(outcome=HearingOutcome.SCHEDULED)
         .count(),
-        "list releases": policy.visible(m.ListRelease, who).count(),
+        _("list releases"): policy.visible(m.ListRelease, who).count(),
     }
     return page(request, "dashboard.html", {"counts": counts})
 
@@ -379,7 +381,7 @@ def person_edit(request: HttpRequest, ref: str | None = None) -> HttpResponse:
                 field_visibility=_moved(form),
                 names=name_edits,
             )
-            messages.success(request, f"Saved {done.ref}.")
+            messages.success(request, _("Saved %(ref)s.") % {"ref": done.ref})
             return redirect("editors:person", ref=done.ref)
         except InputError as exc:
             error = _sentence(exc)
@@ -416,7 +418,7 @@ def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
     who = actor(request)
     old = found(edits.event, who, pk)
     if policy.visible(old.corrections.all(), who).exists():
-        messages.error(request, "This event has already been corrected.")
+        messages.error(request, _("This event has already been corrected."))
         return redirect("editors:person", ref=old.person.ref)
     if request.method == "POST":
         return _event_save(request, old.person, old)
@@ -446,7 +448,7 @@ def _event_save(request: HttpRequest, person: Any, old: Any) -> HttpResponse:
                 edits.add_event(who, person.ref, **_event_values(form))
             else:
                 edits.correct_event(who, old.pk, **_event_values(form))
-            messages.success(request, "Event corrected." if old else "Event added.")
+            messages.success(request, _("Event corrected.") if old else _("Event added."))
             return redirect("editors:person", ref=person.ref)
         except InputError as exc:
             error = _sentence(exc)
@@ -518,7 +520,7 @@ def case_edit(request: HttpRequest, ref: str | None = None) -> HttpResponse:
                 visibility=form.cleaned_data["visibility"],
                 field_visibility=_moved(form),
             )
-            messages.success(request, f"Saved case {done.ref}.")
+            messages.success(request, _("Saved case %(ref)s.") % {"ref": done.ref})
             return redirect("editors:case", ref=done.ref)
         except InputError as exc:
             error = _sentence(exc)
@@ -538,14 +540,16 @@ def hearing_add(request: HttpRequest, ref: str) -> HttpResponse:
             h = edits.add_hearing(
                 who, case.ref, date=c["date"], kind=c["kind"], visibility=c["visibility"]
             )
-            messages.success(request, f"Hearing on {h.date} added.")
+            messages.success(request, _("Hearing on %(date)s added.") % {"date": h.date})
         except InputError as exc:
             messages.error(request, _sentence(exc))
     else:
         messages.error(
             request,
-            "Hearing not added: "
-            + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items()),
+            _("Hearing not added: %(errors)s")
+            % {
+                "errors": "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+            },
         )
     return redirect("editors:case", ref=case.ref)
 
@@ -559,7 +563,10 @@ def hearing_postpone(request: HttpRequest, pk: int) -> HttpResponse:
     hearing = found(edits.hearing, who, pk)
     if hearing.outcome != HearingOutcome.SCHEDULED:
         messages.error(
-            request, f"The hearing of {hearing.date} is {hearing.outcome}, not scheduled."
+            request,
+            # Translators: %(outcome)s is the hearing's outcome (held, adjourned, verdict…).
+            _("The hearing of %(date)s is %(outcome)s, not scheduled.")
+            % {"date": hearing.date, "outcome": hearing.outcome},
         )
         return redirect("editors:case", ref=hearing.case.ref)
     form = forms.PostponeForm(request.POST or None)
@@ -574,7 +581,11 @@ def hearing_postpone(request: HttpRequest, pk: int) -> HttpResponse:
         except InputError as exc:
             messages.error(request, _sentence(exc))
             return redirect("editors:case", ref=hearing.case.ref)
-        messages.success(request, f"Hearing of {h.date} postponed; next hearing {following.date}.")
+        messages.success(
+            request,
+            _("Hearing of %(date)s postponed; next hearing %(next)s.")
+            % {"date": h.date, "next": following.date},
+        )
         return redirect("editors:case", ref=hearing.case.ref)
     status = 400 if request.method == "POST" else 200
     label = {"pk": hearing.pk, "date": str(hearing.date), "case": hearing.case.ref}
@@ -593,9 +604,13 @@ def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     outcome = request.POST.get("outcome", "")
     try:
         edits.conclude_hearing(who, hearing.pk, outcome)
-        messages.success(request, f"Hearing of {hearing.date}: {outcome}.")
+        messages.success(
+            request,
+            # Translators: %(outcome)s is the outcome recorded (held, adjourned, verdict).
+            _("Hearing of %(date)s: %(outcome)s.") % {"date": hearing.date, "outcome": outcome},
+        )
     except InputError as exc:
-        messages.error(request, "Outcome not recorded: " + _sentence(exc))
+        messages.error(request, _("Outcome not recorded: %(reason)s") % {"reason": _sentence(exc)})
     return redirect("editors:case", ref=hearing.case.ref)
 
 
@@ -625,7 +640,13 @@ def release_new(request: HttpRequest) -> HttpResponse:
                 people=refs,
             )
             messages.success(
-                request, f"List release {release.ref} created with {len(refs)} entries."
+                request,
+                ngettext(
+                    "List release %(ref)s created with %(n)d entry.",
+                    "List release %(ref)s created with %(n)d entries.",
+                    len(refs),
+                )
+                % {"ref": release.ref, "n": len(refs)},
             )
             return redirect("editors:dashboard")
         except InputError as exc:
@@ -709,12 +730,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             report = import_file(path, mapping, dry_run=True, actor=actor(request))
         except (InputError, Forbidden, ValueError, KeyError, OSError) as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            message = str(exc) if isinstance(exc, InputError) else f"{upload.name}: cannot read it"
+            message = (
+                str(exc)
+                if isinstance(exc, InputError)
+                else _("%(name)s: cannot read it") % {"name": upload.name}
+            )
             form.add_error("file", message)
             return page(request, "import.html", {"form": form}, status=400)
         except Exception:  # a malformed file must never become a 500 with a trace
             shutil.rmtree(folder, ignore_errors=True)
-            form.add_error("file", f"{upload.name}: not a file Vigil can read")
+            form.add_error("file", _("%(name)s: not a file Vigil can read") % {"name": upload.name})
             return page(request, "import.html", {"form": form}, status=400)
         old = request.session.get(SESSION_KEY)
         if old and TOKEN.match(old.get("token", "")):
@@ -736,13 +761,13 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(SESSION_KEY) or {}
     token = request.POST.get("token", "")
     if not pending or not secrets.compare_digest(str(pending.get("token", "")), token):
-        messages.error(request, "Nothing to import: upload the file again.")
+        messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("editors:import")
     folder = _upload_dir(token)
     path = folder / _safe_name(pending["name"])
     if not path.is_file():
         request.session.pop(SESSION_KEY, None)
-        messages.error(request, "The upload has expired: upload the file again.")
+        messages.error(request, _("The upload has expired: upload the file again."))
         return redirect("editors:import")
     try:
         report = import_file(path, pending.get("mapping"), actor=actor(request))
@@ -753,9 +778,11 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         shutil.rmtree(folder, ignore_errors=True)
         request.session.pop(SESSION_KEY, None)
     if report.committed:
-        messages.success(request, f"Imported {pending['name']}.")
+        messages.success(request, _("Imported %(name)s.") % {"name": pending["name"]})
     else:
-        messages.error(request, f"{pending['name']}: not imported, rows were rejected.")
+        messages.error(
+            request, _("%(name)s: not imported, rows were rejected.") % {"name": pending["name"]}
+        )
     context = {"form": None, "file": pending["name"], "done": True, **_report_context(report)}
     return page(request, "import.html", context)
 
@@ -786,7 +813,9 @@ def extract_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
             return page(request, "extract.html", {"form": form}, status=400)
         except Exception:  # a malformed document must never become a 500 with a trace
-            form.add_error("file", f"{upload.name}: not a document Vigil can read")
+            form.add_error(
+                "file", _("%(name)s: not a document Vigil can read") % {"name": upload.name}
+            )
             return page(request, "extract.html", {"form": form}, status=400)
         data = sheet.read_bytes()
     detail = {
