@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import TypeVar
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -34,5 +36,11 @@ LISTED_AT_MOST = 30
 def not_one_of(value: object, allowed: Iterable[str], param: str | None) -> InputError:
     """The error for ``value`` outside ``allowed`` (to raise)."""
     values = list(allowed)
-    shown = ", ".join(values) if len(values) <= LISTED_AT_MOST else f"{len(values)} values"
-    return InputError(f"expected one of {shown}, got {value!r}", param=param)
+    if len(values) <= LISTED_AT_MOST:
+        shown = ", ".join(values)
+    else:
+        # Translators: how many values are allowed, said instead of listing them.
+        shown = ngettext("%(n)d value", "%(n)d values", len(values)) % {"n": len(values)}
+    # Translators: %(allowed)s lists the values (identifiers, not translated).
+    message = _("expected one of %(allowed)s, got %(value)r") % {"allowed": shown, "value": value}
+    return InputError(message, param=param)

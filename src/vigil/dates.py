@@ -16,6 +16,7 @@ import datetime as dt
 import re
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 #: What a library function accepts where it wants a day.
 DateLike = dt.date | dt.datetime | str
@@ -36,7 +37,11 @@ def parse_date(value: object, param: str = "date") -> dt.date:
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise InputError(f"expected a date as YYYY-MM-DD, got {value!r}", param=param)
+    # Translators: YYYY-MM-DD is the date format to type, keep it as it is; %(value)r is
+    # what was given, quoted.
+    raise InputError(
+        _("expected a date as YYYY-MM-DD, got %(value)r") % {"value": value}, param=param
+    )
 
 
 def parse_optional_date(value: object, param: str = "date") -> dt.date | None:
@@ -50,4 +55,9 @@ def check_order(date_from: dt.date, date_to: dt.date) -> None:
     """Raise unless ``date_from`` is on or before ``date_to`` (the error is about the
     start, ``param="date_from"``)."""
     if date_to < date_from:
-        raise InputError(f"the start {date_from} is after the end {date_to}", param="date_from")
+        # Translators: both placeholders are ISO dates (2026-12-02).
+        raise InputError(
+            _("the start %(start)s is after the end %(end)s")
+            % {"start": date_from, "end": date_to},
+            param="date_from",
+        )

@@ -20,6 +20,9 @@ as its flag (``--from``), the API as its query parameter (``from``)::
 
 from __future__ import annotations
 
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
+
 
 class VigilError(Exception):
     """A user-facing error: bad input, missing data, impossible request.
@@ -56,13 +59,30 @@ class UnknownLayerError(InputError):
 
     def __init__(self, names: list[str], origin: str = "") -> None:
         self.names = sorted(set(names))
-        where = f" in {origin}" if origin else ""
-        shown = "; ".join(repr(n) for n in self.names[:20])
-        more = f" (and {len(self.names) - 20} more)" if len(self.names) > 20 else ""
-        super().__init__(
-            f"{len(self.names)} layer name(s){where} match no classification rule: "
-            f"{shown}{more}. Add a rule to vigil/territory/sources/layers.py."
-        )
+        n = len(self.names)
+        shown = "; ".join(repr(name) for name in self.names[:20])
+        if n > 20:
+            # Translators: after a list of layer names cut at 20; %(n)d is how many more.
+            shown += _(" (and %(n)d more)") % {"n": n - 20}
+        # English keeps "name(s)" in both forms; translators give each form its own words.
+        if origin:
+            # Translators: %(origin)s is a file or address; %(names)s quoted layer names.
+            message = ngettext(
+                "%(n)d layer name(s) in %(origin)s match no classification rule: %(names)s."
+                " Add a rule to vigil/territory/sources/layers.py.",
+                "%(n)d layer name(s) in %(origin)s match no classification rule: %(names)s."
+                " Add a rule to vigil/territory/sources/layers.py.",
+                n,
+            ) % {"n": n, "origin": origin, "names": shown}
+        else:
+            message = ngettext(
+                "%(n)d layer name(s) match no classification rule: %(names)s."
+                " Add a rule to vigil/territory/sources/layers.py.",
+                "%(n)d layer name(s) match no classification rule: %(names)s."
+                " Add a rule to vigil/territory/sources/layers.py.",
+                n,
+            ) % {"n": n, "names": shown}
+        super().__init__(message)
 
 
 class StoreError(VigilError):

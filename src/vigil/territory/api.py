@@ -30,6 +30,8 @@ from vigil import config
 from vigil import periods as P
 from vigil.dates import check_order, parse_date
 from vigil.errors import InputError, NoDataError
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, ngettext, pgettext
 from vigil.territory.results import AreaOnDate, Change, flagged_km2, redraw_reasons
 from vigil.territory.sources.base import CONTROLLED_GREY, Kind, Snapshot, SourceReport
 from vigil.territory.store import JOINED, IngestOutcome, Part, Store
@@ -49,6 +51,12 @@ DateLike = dt.date | str
 #: The source joining DeepState's raw archive and its daily archive (Territory.join).
 JOINED_DEEPSTATE = "deepstate"
 REGION_LEVELS = ("oblast", "raion", "hromada")
+# Translators: %(query)r is the name typed, quoted; %(codes)s a list of region codes.
+_SEVERAL_MATCH = {
+    "oblast": gettext_lazy("several oblasts match %(query)r (%(codes)s); use a code"),
+    "raion": gettext_lazy("several raions match %(query)r (%(codes)s); use a code"),
+    "hromada": gettext_lazy("several hromadas match %(query)r (%(codes)s); use a code"),
+}
 # Share of differing tiles above which one change is overlaid whole (measured: a month
 # of the DeepState map differs in ~15 % of tiles, a year in ~40 %).
 WHOLE_OVERLAY_SHARE = 0.25
@@ -190,7 +198,7 @@ class Territory:
         from vigil.territory import sources
 
         if not paths:
-            raise InputError("name at least one file, directory or archive", param="paths")
+            raise InputError(_("name at least one file, directory or archive"), param="paths")
         inputs = [str(p) for p in paths]
         seen = sources.fingerprint(format, source, paths, options)
         if seen is not None and not force:
@@ -206,8 +214,10 @@ class Territory:
                 return name, self.store.source_format(name) or format, _unchanged(keys), True
         fmt = sources.detect(paths) if format == "auto" else format
         if fmt not in sources.FORMATS:
+            # Translators: "auto" and the formats are values to type, keep them as they are.
             raise InputError(
-                f"expected auto or one of {', '.join(sources.FORMATS)}, got {format!r}",
+                _("expected auto or one of %(formats)s, got %(value)r")
+                % {"formats": ", ".join(sources.FORMATS), "value": format},
                 param="format",
             )
         name = source or sources.default_source(fmt, paths)
@@ -253,12 +263,16 @@ class Territory:
         if held == JOINED:
             parts = ", ".join(p.name for p in self.store.parts(name))
             raise InputError(
-                f"{name!r} is joined from other sources ({parts}); ingest into one of them",
+                _("%(name)r is joined from other sources (%(parts)s); ingest into one of them")
+                % {"name": name, "parts": parts},
                 param="source",
             )
         if held is not None and held != fmt:
+            # Translators: %(held)s and %(format)s are data format names (deepstate, vector).
             raise InputError(
-                f"{name!r} holds {held} data, not {fmt}; name another source", param="source"
+                _("%(name)r holds %(held)s data, not %(format)s; name another source")
+                % {"name": name, "held": held, "format": fmt},
+                param="source",
             )
 
     # -- joined sources ----------------------------------------------------------------
@@ -275,21 +289,33 @@ class Territory:
         it and name that part (``archive``). Each seam is measured (:meth:`_seam`) and
         kept with the join. Returns the parts."""
         if len(parts) < 2:
-            raise InputError("name at least two sources to join", param="parts")
+            raise InputError(_("name at least two sources to join"), param="parts")
         held = self.source_names()
         for part in parts:
             if part not in held:
-                raise NoDataError(f"{part!r} is not in this store", param="parts")
+                raise NoDataError(
+                    _("%(source)r is not in this store") % {"source": part}, param="parts"
+                )
             if self.store.parts(part):
-                raise InputError(f"{part!r} is itself joined; join its parts", param="parts")
+                raise InputError(
+                    _("%(source)r is itself joined; join its parts") % {"source": part},
+                    param="parts",
+                )
         if name in parts:
-            raise InputError(f"{name!r} cannot be one of its own parts", param="name")
+            raise InputError(
+                _("%(name)r cannot be one of its own parts") % {"name": name}, param="name"
+            )
         if until is None:
             ends = [self._last_date(p) for p in parts[:-1]]
         else:
             if len(until) != len(parts) - 1:
                 raise InputError(
-                    f"expected {len(parts) - 1} dates (one per seam), got {len(until)}",
+                    ngettext(
+                        "expected %(n)d dates (one per seam), got %(got)d",
+                        "expected %(n)d dates (one per seam), got %(got)d",
+                        len(parts) - 1,
+                    )
+                    % {"n": len(parts) - 1, "got": len(until)},
                     param="until",
                 )
             ends = [parse_date(u, "until") for u in until]
@@ -313,7 +339,9 @@ class Territory:
     def _last_date(self, source: str) -> dt.date:
         dates = self.store.dates(source, Kind.CONTROLLED)
         if not dates:
-            raise NoDataError(f"{source!r} holds no controlled snapshot", param="parts")
+            raise NoDataError(
+                _("%(source)r holds no controlled snapshot") % {"source": source}, param="parts"
+            )
         return dates[-1]
 
     def _seam(self, before: str, after: str, day: dt.date) -> dict[str, Any]:
@@ -328,7 +356,9 @@ class Territory:
         )
         later = self.store.dates(after, Kind.CONTROLLED)
         if not later:
-            raise NoDataError(f"{after!r} holds no controlled snapshot", param="parts")
+            raise NoDataError(
+                _("%(source)r holds no controlled snapshot") % {"source": after}, param="parts"
+            )
         b_day = P.snapshot_for(day, later) or later[0]
         b = self.store.snapshot(after, Kind.CONTROLLED, b_day)
         result = overlay_mod.whole(self.store.geometry(a.id), self.store.geometry(b.id))
@@ -427,21 +457,28 @@ class Territory:
         names = self.source_names()
         if source is not None:
             if source not in names:
-                held = ", ".join(names) or "none"
+                # Translators: shown instead of a list of source names when there is none.
+                held = ", ".join(names) or pgettext("sources", "none")
                 raise NoDataError(
-                    f"{source!r} is not in this store (sources: {held})", param="source"
+                    _("%(source)r is not in this store (sources: %(held)s)")
+                    % {"source": source, "held": held},
+                    param="source",
                 )
             return source
         if not names:
+            # Translators: %(path)s is the store's file; the command stays as it is.
             raise NoDataError(
-                f"{self.store.path}: the store is empty; run `vigil territory ingest` first"
+                _("%(path)s: the store is empty; run `vigil territory ingest` first")
+                % {"path": self.store.path}
             )
         top = [n for n in names if n not in self.store.part_names()]
         if len(top) > 1 and JOINED_DEEPSTATE in top and self.store.parts(JOINED_DEEPSTATE):
             return JOINED_DEEPSTATE  # DeepState's joined history is the default beside others
         if len(top) > 1:
             raise InputError(
-                f"the store holds several sources ({', '.join(top)}); name one", param="source"
+                _("the store holds several sources (%(sources)s); name one")
+                % {"sources": ", ".join(top)},
+                param="source",
             )
         return top[0]
 
@@ -519,7 +556,10 @@ class Territory:
         if not with_grey:
             return Kind.CONTROLLED
         if not self.store.dates(source, CONTROLLED_GREY):
-            raise NoDataError(f"source {source} has no grey-zone layer", param="with_grey")
+            raise NoDataError(
+                _("source %(source)s has no grey-zone layer") % {"source": source},
+                param="with_grey",
+            )
         return CONTROLLED_GREY
 
     def _snapshot_date(self, source: str, kind: str, date: dt.date) -> dt.date:
@@ -527,16 +567,38 @@ class Territory:
         found = P.snapshot_for(date, dates)
         if found is None:
             first = dates[0] if dates else None
-            since = f"; its data begin on {first}" if first else ""
-            raise NoDataError(f"no snapshot of {source} on or before {date}{since}")
+            if first:
+                # Translators: both dates are ISO dates (2026-12-02).
+                raise NoDataError(
+                    _(
+                        "no snapshot of %(source)s on or before %(date)s;"
+                        " its data begin on %(first)s"
+                    )
+                    % {"source": source, "date": date, "first": first}
+                )
+            raise NoDataError(
+                _("no snapshot of %(source)s on or before %(date)s")
+                % {"source": source, "date": date}
+            )
         part = self.store.part_for(source, date)
         if part != source and self.store.part_for(source, found) != part:
             # a joined source whose part for ``date`` lacks ``kind`` (the daily archive
             # has no grey zone): an older part's map must not stand in for it
+            # Translators: %(source)s, %(part)s and %(holder)s are source names, %(kind)s
+            # a layer identifier (controlled, controlled+grey), the dates are ISO dates.
             raise NoDataError(
-                f"{source}: {part}, which stands for {date}, has no {kind} snapshot on or"
-                f" before it ({kind} is held until {found}, in"
-                f" {self.store.part_for(source, found)})",
+                _(
+                    "%(source)s: %(part)s, which stands for %(date)s, has no %(kind)s snapshot"
+                    " on or before it (%(kind)s is held until %(found)s, in %(holder)s)"
+                )
+                % {
+                    "source": source,
+                    "part": part,
+                    "date": date,
+                    "kind": kind,
+                    "found": found,
+                    "holder": self.store.part_for(source, found),
+                },
                 param="with_grey" if kind != Kind.CONTROLLED else None,
             )
         return found
@@ -710,7 +772,10 @@ class Territory:
         _check_filter(min_fragment_km2, min_width_km)
         dates = self.store.dates(src, kind)
         if not dates:
-            raise NoDataError(f"source {src} holds no {kind} snapshot")
+            # Translators: %(kind)s is a layer identifier (controlled, controlled+grey).
+            raise NoDataError(
+                _("source %(source)s holds no %(kind)s snapshot") % {"source": src, "kind": kind}
+            )
         first, stop = _span(date_from, date_to, dates[0], dates[-1] + dt.timedelta(days=1))
         plan = S.plan(
             _freq(freq),
@@ -821,7 +886,12 @@ class Territory:
         day = parse_date(period, "period")
         hit = out[(out.period_start <= day) & (day < out.period_end)]
         if hit.empty:
-            raise NoDataError(f"no complete {f} with data holds {day}", param="period")
+            # Translators: %(freq)s is one of the values day, week, month, year; %(day)s an
+            # ISO date.
+            raise NoDataError(
+                _("no complete %(freq)s with data holds %(day)s") % {"freq": f, "day": day},
+                param="period",
+            )
         return hit.reset_index(drop=True)
 
     # -- regions and the front line ----------------------------------------------------
@@ -845,12 +915,21 @@ class Territory:
 
     def _regions(self, level: str) -> pd.DataFrame:
         if level not in REGION_LEVELS:
-            raise InputError(f"expected {', '.join(REGION_LEVELS)}, got {level!r}", param="level")
+            # Translators: %(levels)s lists values to type (oblast, raion, hromada).
+            raise InputError(
+                _("expected %(levels)s, got %(value)r")
+                % {"levels": ", ".join(REGION_LEVELS), "value": level},
+                param="level",
+            )
         frame = self.store.regions(level)
         if frame.empty:
+            # Translators: %(level)s is oblast, raion or hromada; the command stays as it is.
             raise NoDataError(
-                f"no {level} boundaries in this store; run `vigil territory geography import"
-                " --shipped` (or import your own)"
+                _(
+                    "no %(level)s boundaries in this store; run `vigil territory geography"
+                    " import --shipped` (or import your own)"
+                )
+                % {"level": level}
             )
         return frame
 
@@ -871,7 +950,7 @@ class Territory:
         frame = self._regions(level)
         if date_from is not None or date_to is not None:
             if date is not None or date_from is None or date_to is None:
-                raise InputError("give either a date, or both a start and an end", param="date")
+                raise InputError(_("give either a date, or both a start and an end"), param="date")
             result = self.change(date_from, date_to, source=src)
             out = R.region_change(frame, result.gained, result.lost, stored=True)
             out = out.assign(snapshot_from=result.snapshot_from, snapshot_to=result.snapshot_to)
@@ -879,7 +958,7 @@ class Territory:
                 out = out.assign(archive_from=result.archive_from, archive_to=result.archive_to)
             return out
         if date is None:
-            raise InputError("give a date, or a start and an end", param="date")
+            raise InputError(_("give a date, or a start and an end"), param="date")
         day = parse_date(date, "date")
         used = self._snapshot_date(src, Kind.CONTROLLED, day)
         controlled = self.store.geometry(self.store.snapshot(src, Kind.CONTROLLED, used).id)
@@ -915,9 +994,13 @@ class Territory:
             )
         regions, places = self._places
         if regions["oblast"].empty:
+            # Translators: %(level)s is oblast, raion or hromada; the command stays as it is.
             raise NoDataError(
-                "no oblast boundaries in this store; run `vigil territory geography import"
-                " --shipped` (or import your own)"
+                _(
+                    "no %(level)s boundaries in this store; run `vigil territory geography"
+                    " import --shipped` (or import your own)"
+                )
+                % {"level": "oblast"}
             )
         return describe(change.fragments, regions, places)
 
@@ -928,8 +1011,10 @@ class Territory:
         frame = self.store.settlements()
         if frame.empty:
             raise NoDataError(
-                "no settlement gazetteer in this store; run `vigil territory geography import"
-                " --shipped` (or import your own)"
+                _(
+                    "no settlement gazetteer in this store; run `vigil territory geography"
+                    " import --shipped` (or import your own)"
+                )
             )
         return frame
 
@@ -990,13 +1075,20 @@ class Territory:
         gazetteer = self._gazetteer()
         found = find_settlements(gazetteer, name, oblast=oblast)
         if found.empty:
-            where = f" in {oblast}" if oblast else ""
-            raise NoDataError(f"no settlement named {name!r}{where} in the gazetteer")
+            if oblast:
+                raise NoDataError(
+                    _("no settlement named %(name)r in %(oblast)s in the gazetteer")
+                    % {"name": name, "oblast": oblast}
+                )
+            raise NoDataError(_("no settlement named %(name)r in the gazetteer") % {"name": name})
         row = found.iloc[0]
         if not int(row.located):
             raise NoDataError(
-                f"{row.name_uk} ({row.code}): the gazetteer has no location of its own for it"
-                " (only a point in its hromada), so its status cannot be read from a map"
+                _(
+                    "%(name)s (%(code)s): the gazetteer has no location of its own for it"
+                    " (only a point in its hromada), so its status cannot be read from a map"
+                )
+                % {"name": row.name_uk, "code": row.code}
             )
         runs = S.timeline(float(row.lon), float(row.lat), self._maps(src, None, dt.date.max))
         return row, runs, S.coverage(gazetteer, [row.oblast])
@@ -1032,14 +1124,17 @@ class Territory:
             if len(hit) > 1:
                 codes = ", ".join(hit.code.head(5))
                 raise InputError(
-                    f"several {level}s match {query!r} ({codes}); use a code", param="region"
+                    str(_SEVERAL_MATCH[level]) % {"query": query, "codes": codes}, param="region"
                 )
             if len(hit) == 1:
                 row = hit.iloc[0]
                 return f"{row.code} {row.name_en or row.name_uk}", row.geometry
         raise NoDataError(
-            f"no oblast, raion or hromada with the code or name {query!r} in this store"
-            " (import geography first)",
+            _(
+                "no oblast, raion or hromada with the code or name %(query)r in this store"
+                " (import geography first)"
+            )
+            % {"query": query},
             param="region",
         )
 
@@ -1126,13 +1221,15 @@ def _span(
 
 def _check_buffer(buffer_km: float, param: str = "buffer_km") -> None:
     if not (buffer_km >= 0 and math.isfinite(buffer_km)):
-        raise InputError(f"expected a number ≥ 0, got {buffer_km}", param=param)
+        raise InputError(
+            _("expected a number ≥ 0, got %(value)s") % {"value": buffer_km}, param=param
+        )
 
 
 def _check_filter(min_km2: float | None, min_width_km: float | None) -> None:
     for param, v in (("min_fragment_km2", min_km2), ("min_width_km", min_width_km)):
         if v is not None and not (v >= 0 and math.isfinite(v)):
-            raise InputError(f"expected a number ≥ 0, got {v}", param=param)
+            raise InputError(_("expected a number ≥ 0, got %(value)s") % {"value": v}, param=param)
 
 
 def describe_seam(seam: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 from vigil import periods as P
 from vigil.dates import parse_date
 from vigil.errors import NoDataError
+from vigil.i18n import gettext as _
 from vigil.territory.api import DateLike, Territory
 from vigil.territory.render import MapPlaces
 from vigil.territory.results import BriefData, Change
@@ -42,9 +43,13 @@ def brief_data(
     year_start = P.floor(day, P.Freq.YEAR)
     first = dates[0]
     if week_end <= first or month_end <= first:
+        # Translators: %(date)s and %(first)s are ISO dates, %(source)s a source's identifier.
         raise NoDataError(
-            f"a brief as of {day} needs a complete week and part of a finished month of"
-            f" data before it; {src} begins on {first}",
+            _(
+                "a brief as of %(date)s needs a complete week and part of a finished month of"
+                " data before it; %(source)s begins on %(first)s"
+            )
+            % {"date": day, "source": src, "first": first},
             param="as_of",
         )
     # a period of days runs from the map of the day before it to the map of its last day

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
+from vigil import i18n
 from vigil.cli_options import (
     FormatOpt,
     FreqOpt,
@@ -34,6 +35,8 @@ from vigil.cli_options import (
     WeekStartOpt,
 )
 from vigil.errors import InputError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 from vigil.periods import Freq, Weekday
 from vigil.territory.cli_compare import register as register_compare
 
@@ -96,6 +99,15 @@ class GeographyLevel(StrEnum):
     RAION = "raion"
     HROMADA = "hromada"
     SETTLEMENT = "settlement"
+
+
+class BriefLang(StrEnum):
+    """``brief --lang``: the languages of vigil.i18n (as ``vigil --lang``)."""
+
+    EN = "en"
+    AZ = "az"
+    UK = "uk"
+    RU = "ru"
 
 
 class RecordMetric(StrEnum):
@@ -186,6 +198,16 @@ ToArg = Annotated[
 ]
 
 
+def _num(x: float, digits: int = 1) -> str:
+    """A figure in a printed sentence: as always in English, else in the reader's format."""
+    return f"{x:.{digits}f}" if i18n.active() == "en" else i18n.number(x, digits)
+
+
+def _int(n: int) -> str:
+    """A count in a printed sentence (``12,345`` in English)."""
+    return f"{n:,}" if i18n.active() == "en" else i18n.integer(n)
+
+
 class UsageError(InputError):
     """The command line itself is wrong (a value given twice or not at all): exit code 2,
     as for the parser's own errors, on one line."""
@@ -196,12 +218,20 @@ class UsageError(InputError):
 def _either(word: str | None, flag: str | None, metavar: str, name: str) -> str:
     """The value given as the word ``metavar`` or as the option ``name``: exactly one."""
     if word is not None and flag is not None:
-        raise UsageError(f"{name}: given twice, as {metavar} ({word}) and as {name} ({flag})")
+        # Translators: %(option)s is an option (--from), %(word)s its word form (FROM)
+        message = _(
+            "%(option)s: given twice, as %(word)s (%(word_value)s) and as %(option)s (%(value)s)"
+        )
+        raise UsageError(
+            message % {"option": name, "word": metavar, "word_value": word, "value": flag}
+        )
     if flag is not None:
         return flag
     if word is not None:
         return word
-    raise UsageError(f"{name}: missing; give {metavar} or {name}")
+    raise UsageError(
+        _("%(option)s: missing; give %(word)s or %(option)s") % {"option": name, "word": metavar}
+    )
 
 
 def _open(store: Path | None, *, create: bool = False) -> Territory:
@@ -217,11 +247,18 @@ def _pairs(values: list[str], flag: str) -> dict[str, Kind]:
     for value in values:
         key, sep, kind = value.rpartition("=")
         if not sep or not key:
-            raise InputError(f"{flag}: expected NAME=KIND, got {value!r}")
+            raise InputError(
+                _("%(option)s: expected NAME=KIND, got %(value)s")
+                % {"option": flag, "value": repr(value)}
+            )
         try:
             out[key] = Kind(kind.strip().lower())
         except ValueError:
-            raise InputError(f"{flag}: kind must be controlled or grey, got {kind!r}") from None
+            raise InputError(
+                # Translators: "controlled" and "grey" are the values to type, as they are
+                _("%(option)s: kind must be controlled or grey, got %(value)s")
+                % {"option": flag, "value": repr(kind)}
+            ) from None
     return out
 
 
@@ -338,10 +375,11 @@ def ingest(
     if legacy_format is not None:
         # 0.1 called this --format; it is an input format, and --format names output
         # formats everywhere else. Kept, hidden, so that scheduled scripts keep working.
-        sys.stderr.write("note: ingest --format is now --input-format\n")
+        sys.stderr.write(_("note: ingest --format is now --input-format") + "\n")
         if format is not InputFormat.AUTO and format is not legacy_format:
             raise UsageError(
-                f"--input-format: given twice ({format}, and --format {legacy_format})"
+                _("--input-format: given twice (%(value)s, and --format %(legacy)s)")
+                % {"value": format, "legacy": legacy_format}
             )
         format = legacy_format
     options: dict[str, object] = {
@@ -376,7 +414,7 @@ def ingest(
     from vigil.output import progress
 
     with _open(store, create=True) as t, progress(quiet) as bar:
-        task = bar.add_task("Ingesting", total=None, item="") if bar else None
+        task = bar.add_task(_("Ingesting"), total=None, item="") if bar else None
 
         def tick(n: int, label: str) -> None:
             if bar is not None and task is not None:
@@ -402,24 +440,52 @@ def _print_ingest(report: IngestReport) -> None:
     from vigil.output import console
 
     out = console()
-    span = f"{report.first} … {report.last}" if report.first else "nothing"
-    out.print(
-        f"[bold]{escape(report.source)}[/] ({report.format}): {report.added} added,"
-        f" {len(report.replaced)} replaced, {report.unchanged} unchanged — {span}"
-        f" in {report.seconds:.1f} s",
-        markup=True,  # the source's name in bold; the name itself as written
-    )
-    if report.replaced:
-        out.print("replaced (content changed): " + ", ".join(report.replaced))
-    if report.repaired or report.dropped_parts:
-        out.print(
-            f"repaired {report.repaired} invalid geometr{'y' if report.repaired == 1 else 'ies'};"
-            f" dropped {report.dropped_parts} non-polygonal part(s)"
+    values = {
+        "source": f"[bold]{escape(report.source)}[/]",
+        "format": report.format,
+        "added": report.added,
+        "replaced": len(report.replaced),
+        "unchanged": report.unchanged,
+        "first": report.first,
+        "last": report.last,
+        "seconds": _num(report.seconds),
+    }
+    if report.first:
+        # Translators: %(source)s is a source's name (in bold), %(format)s its input
+        # format, %(first)s and %(last)s ISO dates; keep the [bold]…[/] markup as it is
+        line = _(
+            "%(source)s (%(format)s): %(added)d added, %(replaced)d replaced,"
+            " %(unchanged)d unchanged — %(first)s … %(last)s in %(seconds)s s"
         )
+    else:
+        # Translators: as above, when the files held no map at all
+        line = _(
+            "%(source)s (%(format)s): %(added)d added, %(replaced)d replaced,"
+            " %(unchanged)d unchanged — nothing in %(seconds)s s"
+        )
+    # the source's name in bold; the name itself as written
+    out.print(line % values, markup=True)
+    if report.replaced:
+        out.print(
+            _("replaced (content changed): %(dates)s") % {"dates": ", ".join(report.replaced)}
+        )
+    if report.repaired or report.dropped_parts:
+        repaired = ngettext(
+            "repaired %(n)d invalid geometry", "repaired %(n)d invalid geometries", report.repaired
+        ) % {"n": report.repaired}
+        dropped = ngettext(
+            "dropped %(n)d non-polygonal part(s)",
+            "dropped %(n)d non-polygonal part(s)",
+            report.dropped_parts,
+        ) % {"n": report.dropped_parts}
+        # Translators: two clauses, "repaired 2 invalid geometries" and "dropped 1 … part"
+        out.print(_("%(repaired)s; %(dropped)s") % {"repaired": repaired, "dropped": dropped})
     if report.counts:
-        out.print("read: " + ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())))
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
+        # Translators: %(counts)s lists what the files held, "controlled 30, grey 2"
+        out.print(_("read: %(counts)s") % {"counts": counts})
     for note in report.notes:
-        out.print(f"note: {note}")
+        out.print(_("note: %(note)s") % {"note": note})
 
 
 # -- fetch -------------------------------------------------------------------------------
@@ -468,13 +534,18 @@ def fetch(
         if first > last:
             if not quiet:
                 shown = first - DAILY_MAP_LAG - dt.timedelta(days=1)
-                console().print(f"{source} is up to date (last map stored: {shown})")
+                console().print(
+                    _("%(source)s is up to date (last map stored: %(date)s)")
+                    % {"source": source, "date": shown}
+                )
             return
         from vigil.output import progress
 
         with progress(quiet) as bar:
             task = (
-                bar.add_task("Downloading", total=(last - first).days + 1, item="") if bar else None
+                bar.add_task(_("Downloading"), total=(last - first).days + 1, item="")
+                if bar
+                else None
             )
 
             def tick(day: dt.date, status: str) -> None:
@@ -490,8 +561,16 @@ def fetch(
             )
         if not quiet:
             console().print(
-                f"downloaded {len(result.downloaded)}, unchanged {len(result.unchanged)},"
-                f" missing upstream {len(result.missing)} (cache: {result.cache})"
+                _(
+                    "downloaded %(downloaded)d, unchanged %(unchanged)d,"
+                    " missing upstream %(missing)d (cache: %(cache)s)"
+                )
+                % {
+                    "downloaded": len(result.downloaded),
+                    "unchanged": len(result.unchanged),
+                    "missing": len(result.missing),
+                    "cache": result.cache,
+                }
             )
         if no_ingest or not result.files:
             return
@@ -513,7 +592,7 @@ def snapshots(
 
     with _open(store) as t:
         frame = t.snapshots(source)
-    emit_frame(frame, format, title="Snapshots held", path=output)
+    emit_frame(frame, format, title=_("Snapshots held"), path=output)
 
 
 @app.command()
@@ -532,14 +611,23 @@ def sources(
         frame = frame.assign(
             seam=[_seam_line(s) for s in frame.seam], gaps=[_few(g) for g in frame.gaps]
         )
-    emit_frame(frame, format, title="Sources", path=output)
+    emit_frame(frame, format, title=_("Sources"), path=output)
 
 
 def _few(ranges: str, keep: int = 4) -> str:
     """The first ``keep`` of a comma-separated list of gaps, and how many more."""
     items = [r for r in ranges.split(", ") if r]
-    more = f", … ({len(items) - keep} more; --format json lists all)" if len(items) > keep else ""
-    return ", ".join(items[:keep]) + more
+    shown = ", ".join(items[:keep])
+    if len(items) <= keep:
+        return shown
+    n = len(items) - keep
+    # Translators: %(gaps)s lists the first date ranges of the gaps
+    more = ngettext(
+        "%(gaps)s, … (%(n)d more; --format json lists all)",
+        "%(gaps)s, … (%(n)d more; --format json lists all)",
+        n,
+    )
+    return more % {"gaps": shown, "n": n}
 
 
 def _seam_line(seams: list[dict[str, Any]] | None) -> str:
@@ -576,8 +664,12 @@ def join(
         out = console()
         for part in joined:
             if part.seam is not None:
-                out.print(f"{name}: {part.name} until {part.until}; " + _seam_line([part.seam]))
-        out.print(f"{name}: then {joined[-1].name}")
+                # Translators: %(name)s the joined source, %(part)s one of its parts,
+                # %(until)s an ISO date, %(seam)s the measured step at the seam
+                line = _("%(name)s: %(part)s until %(until)s; %(seam)s")
+                values = {"name": name, "part": part.name, "until": part.until}
+                out.print(line % {**values, "seam": _seam_line([part.seam])})
+        out.print(_("%(name)s: then %(part)s") % {"name": name, "part": joined[-1].name})
 
 
 # -- questions ---------------------------------------------------------------------------
@@ -601,8 +693,13 @@ def area(
     _no_table_file(format, output)
     with _open(store) as t:
         result = t.area(when, source=source, with_grey=with_grey)
-    emit_record(result.record(), format, title=f"Area on {result.date}", path=output)
-    _warn_gap(result.gap, f"the snapshot used is from {result.snapshot_date}, before {result.date}")
+    title = _("Area on %(date)s") % {"date": result.date}
+    emit_record(result.record(), format, title=title, path=output)
+    if result.gap:
+        _warn_gap(
+            _("the snapshot used is from %(snapshot)s, before %(date)s")
+            % {"snapshot": result.snapshot_date, "date": result.date}
+        )
 
 
 @app.command()
@@ -668,24 +765,54 @@ def change(
         emit_record(
             summary,
             OutputFormat.TABLE,
-            title=f"Change {result.date_from} → {result.date_to}",
+            title=_("Change %(from)s → %(to)s") % {"from": result.date_from, "to": result.date_to},
         )
         if len(frags):
             shown = ["direction", "area_km2", "kept", "redraw", "description", "hromada_name"]
             brief = frags[[c for c in shown if c in frags]] if "description" in frags else frags
-            emit_frame(
-                brief.head(top),
-                OutputFormat.TABLE,
-                title=f"Largest {min(top, len(frags))} fragments",
-            )
-    _warn_gap(
-        result.gap,
-        f"snapshots used: {result.snapshot_from} and {result.snapshot_to}"
-        f" for {result.date_from} and {result.date_to}",
-    )
+            n = min(top, len(frags))
+            # Translators: English keeps "fragments" for 1 too; give every plural form
+            largest = ngettext("Largest %(n)d fragments", "Largest %(n)d fragments", n)
+            emit_frame(brief.head(top), OutputFormat.TABLE, title=largest % {"n": n})
+    if result.gap:
+        _warn_gap(
+            # Translators: four ISO dates: the snapshots used, then the dates asked for
+            _("snapshots used: %(snapshot_from)s and %(snapshot_to)s for %(from)s and %(to)s")
+            % {
+                "snapshot_from": result.snapshot_from,
+                "snapshot_to": result.snapshot_to,
+                "from": result.date_from,
+                "to": result.date_to,
+            }
+        )
 
 
-_ADJECTIVE = {"day": "Daily", "week": "Weekly", "month": "Monthly", "year": "Yearly"}
+def _series_title(freq: str) -> str:
+    """The title of a series table (one whole title per period length, for translators)."""
+    return {
+        "day": _("Daily change (km², geodesic)"),
+        "week": _("Weekly change (km², geodesic)"),
+        "month": _("Monthly change (km², geodesic)"),
+        "year": _("Yearly change (km², geodesic)"),
+    }[freq]
+
+
+def _records_title(freq: str, metric: str) -> str:
+    """The title of a records table, per period length and metric."""
+    return {
+        ("day", "gained"): _("Daily gained records (km²)"),
+        ("day", "lost"): _("Daily lost records (km²)"),
+        ("day", "net"): _("Daily net records (km²)"),
+        ("week", "gained"): _("Weekly gained records (km²)"),
+        ("week", "lost"): _("Weekly lost records (km²)"),
+        ("week", "net"): _("Weekly net records (km²)"),
+        ("month", "gained"): _("Monthly gained records (km²)"),
+        ("month", "lost"): _("Monthly lost records (km²)"),
+        ("month", "net"): _("Monthly net records (km²)"),
+        ("year", "gained"): _("Yearly gained records (km²)"),
+        ("year", "lost"): _("Yearly lost records (km²)"),
+        ("year", "net"): _("Yearly net records (km²)"),
+    }[(freq, metric)]
 
 
 @app.command()
@@ -751,8 +878,7 @@ def series(
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
-    title = f"{_ADJECTIVE[freq.value]} change (km², geodesic)"
-    emit_frame(frame, format, title=title, path=output)
+    emit_frame(frame, format, title=_series_title(freq.value), path=output)
 
 
 @app.command()
@@ -792,22 +918,40 @@ def records(
         )
     if last is not None:
         frame = frame.tail(last).reset_index(drop=True)
-    title = f"{_ADJECTIVE[freq.value]} {metric.value} records (km²)"
-    emit_frame(frame, format, title=title, path=output)
+    emit_frame(frame, format, title=_records_title(freq.value, metric.value), path=output)
     if period is not None and format is OutputFormat.TABLE and output is None and len(frame):
         import pandas as pd
 
         row = frame.iloc[0]
         sentence = records_sentence(row, metric.value, freq.value)
         if bool(row.get("depends_on_redraw", False)):
-            other = "without" if not bool(row["redraws_excluded"]) else "with"
             since = row["alt_larger_before"]
-            since_txt = f"the largest since {since}" if pd.notna(since) else "none larger before"
-            sentence += (
-                f" This rests on {row['redraw_km2']:.1f} km² flagged as the source's redraws:"
-                f" {other} them the value is {row['alt_value']:.1f} km² ({since_txt}), rank"
-                f" {row['alt_rank_in_year']} (docs/method.md, Redraws)."
+            since_txt = (
+                # Translators: %(date)s is an ISO date
+                _("the largest since %(date)s") % {"date": since}
+                if pd.notna(since)
+                else _("none larger before")
             )
+            values = {
+                "redraw": _num(row["redraw_km2"]),
+                "value": _num(row["alt_value"]),
+                "since": since_txt,
+                "rank": row["alt_rank_in_year"],
+            }
+            if not bool(row["redraws_excluded"]):
+                # Translators: %(since)s is "the largest since 2024-10-21" or "none larger before"
+                other = _(
+                    "This rests on %(redraw)s km² flagged as the source's redraws: without"
+                    " them the value is %(value)s km² (%(since)s), rank %(rank)s"
+                    " (docs/method.md, Redraws)."
+                )
+            else:
+                other = _(
+                    "This rests on %(redraw)s km² flagged as the source's redraws: with"
+                    " them the value is %(value)s km² (%(since)s), rank %(rank)s"
+                    " (docs/method.md, Redraws)."
+                )
+            sentence += " " + other % values
         console().print(sentence)
 
 
@@ -861,10 +1005,10 @@ def geography_import(
     from vigil.output import console
 
     if shipped == (path is not None):
-        raise UsageError("give a FILE with --level, or --shipped")
+        raise UsageError(_("give a FILE with --level, or --shipped"))
     if path is not None and level is None:
         raise UsageError(
-            "--level: missing; say what FILE holds (oblast, raion, hromada or settlement)"
+            _("--level: missing; say what FILE holds (oblast, raion, hromada or settlement)")
         )
     given = {
         "code_field": code_field,
@@ -888,16 +1032,25 @@ def geography_import(
     wrong = [k for k, v in other.items() if v is not None]
     if wrong:
         flags = ", ".join("--" + k.replace("_", "-") for k in wrong)
-        raise UsageError(f"{flags}: not for --level {level}")
+        raise UsageError(
+            _("%(options)s: not for --level %(level)s") % {"options": flags, "level": level}
+        )
     mapping = {k: v for k, v in {**given, **only}.items() if v is not None}
     with _open(store, create=True) as t:
         counts = t.import_geography(path, level.value if level else "", force=force, **mapping)
     console().print(
-        ", ".join(
-            f"{name}: {n:,} rows" + (" (unchanged)" if name in counts.unchanged else "")
-            for name, n in counts.items()
-        )
+        ", ".join(_rows_line(name, n, name in counts.unchanged) for name, n in counts.items())
     )
+
+
+def _rows_line(name: str, n: int, unchanged: bool) -> str:
+    """``oblast: 27 rows``, ``settlement: 28,412 rows (unchanged)``."""
+    if unchanged:
+        # Translators: %(name)s is a level (oblast, settlement), %(n)s a count
+        text = ngettext("%(name)s: %(n)s rows (unchanged)", "%(name)s: %(n)s rows (unchanged)", n)
+    else:
+        text = ngettext("%(name)s: %(n)s rows", "%(name)s: %(n)s rows", n)
+    return text % {"name": name, "n": _int(n)}
 
 
 @app.command()
@@ -924,7 +1077,12 @@ def regions(
             level.value, date=date, date_from=date_from, date_to=date_to, source=source
         )
     frame = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
-    emit_frame(frame, format, title=f"By {level} (km², geodesic)", path=output)
+    titles = {
+        RegionLevel.OBLAST: _("By oblast (km², geodesic)"),
+        RegionLevel.RAION: _("By raion (km², geodesic)"),
+        RegionLevel.HROMADA: _("By hromada (km², geodesic)"),
+    }
+    emit_frame(frame, format, title=titles[level], path=output)
 
 
 @app.command()
@@ -961,7 +1119,8 @@ def frontline(
         frame = gpd.GeoDataFrame([record], geometry=[line], crs="EPSG:4326")
         write_text(frame.to_json(drop_id=True, default=str) + "\n", output)
     else:
-        emit_record(record, OutputFormat(format.value), title="Line of contact", path=output)
+        title = _("Line of contact")
+        emit_record(record, OutputFormat(format.value), title=title, path=output)
 
 
 @app.command()
@@ -985,14 +1144,15 @@ def settlements(
         payload = {"settlements": changed.to_dict(orient="records"), "coverage": notes}
         emit_record(payload, format, path=output)
     else:
-        caption = "Only settlements with their own coordinates are read from the map: " + (
-            "; ".join(notes)
-        )
+        # Translators: %(coverage)s says how many settlements are located, per oblast
+        caption = _(
+            "Only settlements with their own coordinates are read from the map: %(coverage)s"
+        ) % {"coverage": "; ".join(notes)}
         shown = changed
         if format is OutputFormat.TABLE:
             cols = ["name_uk", "name_en", "oblast", "from_status", "to_status", "since"]
             shown = changed[[*cols, "transitions"]] if len(changed) else changed
-        emit_frame(shown, format, title="Settlements whose status changed", path=output)
+        emit_frame(shown, format, title=_("Settlements whose status changed"), path=output)
         console(stderr=format is not OutputFormat.TABLE).print(caption)
 
 
@@ -1055,7 +1215,7 @@ def chart_series(
         )
         credit = t.store.source_credit(src)
     render.chart_series(frame, output, credit=credit)
-    console().print(f"wrote {output}")
+    console().print(_("wrote %(path)s") % {"path": output})
 
 
 @chart_app.command("change")
@@ -1084,7 +1244,7 @@ def chart_change(
         credit = t.store.source_credit(src)
         places = map_places(t, result)
     render.chart_change_map(result, before, output, credit=credit, places=places)
-    console().print(f"wrote {output}")
+    console().print(_("wrote %(path)s") % {"path": output})
 
 
 @app.command()
@@ -1101,16 +1261,28 @@ def brief(
         ),
     ] = None,
     week_start: WeekStartOpt = Weekday.MON,
+    lang: Annotated[
+        BriefLang | None,
+        typer.Option(
+            "--lang",
+            case_sensitive=False,
+            help="Language of the brief (default: vigil --lang, else the locale's).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """A written brief: last week, last month, year to date, records, charts, method, credit."""
     from vigil.output import console
     from vigil.territory import render
     from vigil.territory.brief import brief_data
 
-    with _open(store) as t:
-        data = brief_data(t, as_of=as_of, source=source, week_start=week_start)
-    path = render.write_brief(data, output)
-    console().print(f"wrote {path}")
+    # the brief in its own language (words the data carries included); the line below
+    # in the command's
+    with i18n.override(lang.value if lang is not None else None):
+        with _open(store) as t:
+            data = brief_data(t, as_of=as_of, source=source, week_start=week_start)
+        path = render.write_brief(data, output)
+    console().print(_("wrote %(path)s") % {"path": path})
 
 
 _EXPORT_SUFFIXES = {"json": ExportFormat.GEOJSON, "geoparquet": ExportFormat.PARQUET}
@@ -1163,17 +1335,28 @@ def export(
         if fmt is None:
             choices = ", ".join(f.value for f in ExportFormat)
             raise UsageError(
-                f"--format: cannot tell the format of {target.name!r} from its suffix "
-                f"{target.suffix or '(none)'!r}; expected one of {choices}"
+                # Translators: %(name)s a file name, %(suffix)s its suffix (quoted)
+                _(
+                    "--format: cannot tell the format of %(name)s from its suffix"
+                    " %(suffix)s; expected one of %(choices)s"
+                )
+                % {
+                    "name": repr(target.name),
+                    "suffix": repr(target.suffix or _("(none)")),
+                    "choices": choices,
+                }
             )
     if not target.parent.is_dir():
-        raise VigilError(f"{target}: cannot write: the folder {target.parent} does not exist")
+        raise VigilError(
+            _("%(path)s: cannot write: the folder %(folder)s does not exist")
+            % {"path": target, "folder": target.parent}
+        )
     with _open(store) as t:
         if what is ExportWhat.CHANGE:
             from vigil.territory.api import change_frame
 
             if date_from is None or date_to is None:
-                raise UsageError("--what change needs --from and --to")
+                raise UsageError(_("--what change needs --from and --to"))
             frame = change_frame(t.change(date_from, date_to, source=source, with_grey=with_grey))
         else:
             from vigil.territory.sources.base import Kind
@@ -1192,8 +1375,14 @@ def export(
                 target.unlink()
             frame.to_file(target, driver={"gpkg": "GPKG", "geojson": "GeoJSON"}[fmt])
     except (OSError, DataSourceError) as exc:
-        raise VigilError(f"{target}: cannot write ({exc})") from None
-    console().print(f"wrote {len(frame)} feature(s) to {target}")
+        raise VigilError(
+            _("%(path)s: cannot write (%(reason)s)") % {"path": target, "reason": exc}
+        ) from None
+    n = len(frame)
+    console().print(
+        ngettext("wrote %(n)d feature(s) to %(path)s", "wrote %(n)d feature(s) to %(path)s", n)
+        % {"n": n, "path": target}
+    )
 
 
 def _text(path: Path | None) -> str | None:
@@ -1204,19 +1393,21 @@ def _no_table_file(format: str, output: Path | None) -> None:
     """A table is for the terminal: with -o, ask for csv or json (as vigil.output does for
     frames) rather than print to the terminal what was meant for the file."""
     if output is not None and format == "table":
-        raise InputError("--output needs --format csv or json")  # as vigil.output says it
+        raise InputError(_("--output needs --format csv or json"))  # as vigil.output says it
 
 
 def _png(path: Path) -> None:
     if path.suffix.lower() != ".png":
-        raise VigilError(f"{path}: expected a .png file name")
+        raise VigilError(_("%(path)s: expected a .png file name") % {"path": path})
 
 
-def _warn_gap(gap: bool, detail: str) -> None:
-    if gap:
-        from vigil.output import console
+def _warn_gap(detail: str) -> None:
+    """A note on stderr that a date asked for has no snapshot of its own."""
+    from vigil.output import console
 
-        console(stderr=True).print(f"note: {detail} (no snapshot on the date asked)")
+    # Translators: %(detail)s names the snapshots used for the dates asked
+    note = _("note: %(detail)s (no snapshot on the date asked)") % {"detail": detail}
+    console(stderr=True).print(note)
 
 
 # `compare` and `chart compare` (vigil.territory.cli_compare)

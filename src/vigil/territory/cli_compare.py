@@ -23,6 +23,8 @@ from vigil.cli_options import (
     ToOpt,
     WeekStartOpt,
 )
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 from vigil.periods import Freq, Weekday
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ def compare(
             if date_from is not None or date_to is not None:
                 from vigil.territory.cli import UsageError
 
-                raise UsageError("--on: give either --on, or --from/--to, not both")
+                raise UsageError(_("--on: give either --on, or --from/--to, not both"))
             result = C.disagreement(t, sources, on, land_only=land_only)
             _emit_disagreement(result, format, output)
             return
@@ -147,18 +149,72 @@ def _emit_comparison(
         if output is not None:
             from vigil.errors import InputError
 
-            raise InputError("--output needs --format csv or json")
-        clip = ", land only" if c.land_only else ""
-        title = f"{c.source_b} − {c.source_a}, per {c.freq} (km², geodesic{clip})"
-        emit_frame(c.periods[_TABLE_COLUMNS], format, title=title)
-        emit_frame(years, format, title="Per year: medians of the differences (km²)")
+            raise InputError(_("--output needs --format csv or json"))
+        emit_frame(c.periods[_TABLE_COLUMNS], format, title=_comparison_title(c))
+        emit_frame(years, format, title=_("Per year: medians of the differences (km²)"))
         console().print(lag.sentence())
     if not quiet and c.left_out:
-        console(stderr=True).print(
-            f"note: {len(c.left_out)} {c.freq}(s) left out, where a snapshot used is more than"
-            f" {c.max_stale_days} days older than the date it stands for"
-            f" (first: {c.left_out[0]}, last: {c.left_out[-1]})"
-        )
+        console(stderr=True).print(_left_out_note(c))
+
+
+def _comparison_title(c: Comparison) -> str:
+    """``B − A, per week (km², geodesic)``: one whole title per period length."""
+    values = {"a": c.source_a, "b": c.source_b}
+    # Translators: %(b)s and %(a)s are source names (the difference is B − A)
+    titles = {
+        (False, "day"): _("%(b)s − %(a)s, per day (km², geodesic)"),
+        (False, "week"): _("%(b)s − %(a)s, per week (km², geodesic)"),
+        (False, "month"): _("%(b)s − %(a)s, per month (km², geodesic)"),
+        (False, "year"): _("%(b)s − %(a)s, per year (km², geodesic)"),
+        (True, "day"): _("%(b)s − %(a)s, per day (km², geodesic, land only)"),
+        (True, "week"): _("%(b)s − %(a)s, per week (km², geodesic, land only)"),
+        (True, "month"): _("%(b)s − %(a)s, per month (km², geodesic, land only)"),
+        (True, "year"): _("%(b)s − %(a)s, per year (km², geodesic, land only)"),
+    }
+    return titles[(bool(c.land_only), str(c.freq))] % values
+
+
+def _left_out_note(c: Comparison) -> str:
+    """The periods left out for stale snapshots, as a note."""
+    n = len(c.left_out)
+    values = {
+        "n": n,
+        "days": c.max_stale_days,
+        "first": c.left_out[0],
+        "last": c.left_out[-1],
+    }
+    # Translators: %(first)s and %(last)s are ISO dates; %(days)s a number of days
+    notes = {
+        "day": ngettext(
+            "note: %(n)d day(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            "note: %(n)d day(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            n,
+        ),
+        "week": ngettext(
+            "note: %(n)d week(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            "note: %(n)d week(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            n,
+        ),
+        "month": ngettext(
+            "note: %(n)d month(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            "note: %(n)d month(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            n,
+        ),
+        "year": ngettext(
+            "note: %(n)d year(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            "note: %(n)d year(s) left out, where a snapshot used is more than %(days)s days"
+            " older than the date it stands for (first: %(first)s, last: %(last)s)",
+            n,
+        ),
+    }
+    return notes[str(c.freq)] % values
 
 
 def _emit_disagreement(d: Disagreement, format: OutputFormat, output: Path | None) -> None:
@@ -176,12 +232,14 @@ def _emit_disagreement(d: Disagreement, format: OutputFormat, output: Path | Non
         if output is not None:
             from vigil.errors import InputError
 
-            raise InputError("--output needs --format csv or json")
-        emit_record(d.record(), format, title=f"{d.source_a} and {d.source_b} on {d.date}")
+            raise InputError(_("--output needs --format csv or json"))
+        values = {"a": d.source_a, "b": d.source_b, "date": d.date}
+        # Translators: %(a)s and %(b)s are source names, %(date)s an ISO date
+        emit_record(d.record(), format, title=_("%(a)s and %(b)s on %(date)s") % values)
         emit_frame(
             d.by_region,
             format,
-            title=f"Where they disagree, by oblast (km²): only {d.source_a}, only {d.source_b}",
+            title=_("Where they disagree, by oblast (km²): only %(a)s, only %(b)s") % values,
         )
 
 
@@ -205,7 +263,7 @@ def chart_compare(
     from vigil.territory.compare_chart import chart_compare as draw
 
     if output.suffix.lower() != ".png":
-        raise VigilError(f"{output}: expected a .png file name")
+        raise VigilError(_("%(path)s: expected a .png file name") % {"path": output})
     with Territory(store) as t:
         c = C.compare(
             t,
@@ -223,4 +281,4 @@ def chart_compare(
         credit="; ".join(dict.fromkeys(x for x in credits if x)),
         credits=(credits[0], credits[1]),
     )
-    console().print(f"wrote {output}")
+    console().print(_("wrote %(path)s") % {"path": output})

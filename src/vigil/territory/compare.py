@@ -59,6 +59,8 @@ from typing import TYPE_CHECKING, Any
 from vigil import periods as P
 from vigil.dates import check_order, parse_date
 from vigil.errors import InputError, NoDataError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 
 if TYPE_CHECKING:
     import numpy as np
@@ -295,12 +297,17 @@ def source_pair(t: Territory, sources: str | Sequence[str]) -> tuple[str, str]:
     names = sources.split(",") if isinstance(sources, str) else list(sources)
     names = [n.strip() for n in names if n.strip()]
     if len(names) != 2:
+        # Translators: A,B shows how to type two source names; keep it.
         raise InputError(
-            f"expected two sources as A,B, got {len(names)} ({', '.join(names) or 'none'})",
+            _("expected two sources as A,B, got %(n)d (%(names)s)")
+            % {"n": len(names), "names": ", ".join(names) or pgettext("sources", "none")},
             param="sources",
         )
     if names[0] == names[1]:
-        raise InputError(f"expected two different sources, got {names[0]} twice", param="sources")
+        raise InputError(
+            _("expected two different sources, got %(source)s twice") % {"source": names[0]},
+            param="sources",
+        )
     out = []
     for name in names:
         try:
@@ -316,11 +323,25 @@ def overlap(t: Territory, a: str, b: str) -> tuple[dt.date, dt.date]:
     da, db = t.dates(a), t.dates(b)
     for name, held in ((a, da), (b, db)):
         if not held:
-            raise NoDataError(f"{name} holds no controlled snapshot", param="sources")
+            raise NoDataError(
+                _("%(source)s holds no controlled snapshot") % {"source": name}, param="sources"
+            )
     first, last = max(da[0], db[0]), min(da[-1], db[-1])
     if first > last:
+        # Translators: %(a)s and %(b)s are source names, the dates ISO dates.
         raise NoDataError(
-            f"{a} ({da[0]} to {da[-1]}) and {b} ({db[0]} to {db[-1]}) have no dates in common",
+            _(
+                "%(a)s (%(a_first)s to %(a_last)s) and %(b)s (%(b_first)s to %(b_last)s)"
+                " have no dates in common"
+            )
+            % {
+                "a": a,
+                "a_first": da[0],
+                "a_last": da[-1],
+                "b": b,
+                "b_first": db[0],
+                "b_last": db[-1],
+            },
             param="sources",
         )
     return first, last
@@ -479,7 +500,8 @@ def compare(
     f = P.freq(freq)
     if max_stale_days < 0:
         raise InputError(
-            f"expected a number of days ≥ 0, got {max_stale_days}", param="max_stale_days"
+            _("expected a number of days ≥ 0, got %(value)s") % {"value": max_stale_days},
+            param="max_stale_days",
         )
     first, last = overlap(t, a, b)
     start = parse_date(date_from, "date_from") if date_from is not None else first
@@ -508,11 +530,37 @@ def compare(
     else:
         left_out = []
     if table.empty:
-        left = f" ({len(left_out)} left out: a snapshot more than {max_stale_days} days old)"
-        raise NoDataError(
-            f"no complete {f.value} from {start} to {stop} that both {a} and {b} cover"
-            f" (they overlap from {first} to {last}){left if left_out else ''}"
-        )
+        values = {
+            "freq": f.value,
+            "start": start,
+            "stop": stop,
+            "a": a,
+            "b": b,
+            "first": first,
+            "last": last,
+            "n": len(left_out),
+            "days": max_stale_days,
+        }
+        if left_out:
+            # Translators: %(freq)s is day, week, month or year; %(a)s and %(b)s source
+            # names; dates are ISO; %(n)d periods were left out; %(days)s is a number of days.
+            message = ngettext(
+                "no complete %(freq)s from %(start)s to %(stop)s that both %(a)s and %(b)s"
+                " cover (they overlap from %(first)s to %(last)s) (%(n)d left out: a snapshot"
+                " more than %(days)s days old)",
+                "no complete %(freq)s from %(start)s to %(stop)s that both %(a)s and %(b)s"
+                " cover (they overlap from %(first)s to %(last)s) (%(n)d left out: a snapshot"
+                " more than %(days)s days old)",
+                len(left_out),
+            )
+        else:
+            # Translators: %(freq)s is day, week, month or year; %(a)s and %(b)s source
+            # names; dates are ISO.
+            message = _(
+                "no complete %(freq)s from %(start)s to %(stop)s that both %(a)s and %(b)s"
+                " cover (they overlap from %(first)s to %(last)s)"
+            )
+        raise NoDataError(message % values)
     ends = zip(table.snapshot_end_a.tolist(), table.snapshot_end_b.tolist(), strict=True)
     rows = maps.overlays([((a, ea), (b, eb)) for ea, eb in ends])
     table["a_only_km2"] = [o.lost_km2 for o in rows]
@@ -684,7 +732,9 @@ def best_lag(
 
     a, b = source_pair(t, sources)
     if not 0 <= max_lag <= 60:
-        raise InputError(f"expected 0 to 60 days, got {max_lag}", param="max_lag")
+        raise InputError(
+            _("expected 0 to 60 days, got %(value)s") % {"value": max_lag}, param="max_lag"
+        )
     first, last = overlap(t, a, b)
     start = parse_date(date_from, "date_from") if date_from is not None else first
     end = parse_date(date_to, "date_to") if date_to is not None else last

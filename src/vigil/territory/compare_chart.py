@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from vigil import palette
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -72,11 +74,13 @@ def compare_figure(
 
     from vigil.territory.render import (
         HEADER_IN,
+        _axis_number,
         _credit,
         _date_axis,
         _figure,
         _header,
         _legend_below,
+        _unit_text,
         day_span,
         human_date,
         method_line,
@@ -85,13 +89,17 @@ def compare_figure(
 
     df = comparison.periods.reset_index(drop=True)
     if df.empty:
-        raise InputError("the comparison holds no period: nothing to chart", param="sources")
+        raise InputError(_("the comparison holds no period: nothing to chart"), param="sources")
     ids = (comparison.source_a, comparison.source_b)
     if names is None:
         got = credits or ("", "")
         names = (source_name(ids[0], got[0]), source_name(ids[1], got[1]))
         if names[0] == names[1]:
-            names = (f"{names[0]} ({ids[0]})", f"{names[1]} ({ids[1]})")
+            # Translators: %(name)s is a source's name, %(id)s its identifier in the store.
+            names = (
+                _("%(name)s (%(id)s)") % {"name": names[0], "id": ids[0]},
+                _("%(name)s (%(id)s)") % {"name": names[1], "id": ids[1]},
+            )
     a, b = names
     unit = comparison.freq
     start = pd.to_datetime(df["period_start"])
@@ -115,13 +123,14 @@ def compare_figure(
             lw=1.2,
             marker=marker,
             markersize=3.5 if small else 2,
-            label=f"{name}: net change per {unit}",
+            label=_unit_text("cmp_legend_net", unit) % {"source": name},
         )
         handles.append(line)
     top.axhline(0, color=palette.TEXT, lw=0.8, zorder=1)
     bars = middle.bar(
         x, df["net_diff_km2"].to_numpy(dtype=float), width, color=palette.SOURCE_DIFF, lw=0,
-        label=f"Difference of net change, {b} − {a}",
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        label=_("Difference of net change, %(b)s − %(a)s") % {"a": a, "b": b},
     )  # fmt: skip
     middle.axhline(0, color=palette.TEXT, lw=0.8, zorder=1)
     area_diff = df["area_diff_km2"].to_numpy(dtype=float)
@@ -130,28 +139,28 @@ def compare_figure(
         area_diff,
         color=palette.SOURCE_DIFF,
         lw=1.4,
-        label=f"Difference of area at each {unit}'s end, {b} − {a}",
+        label=_unit_text("cmp_legend_area", unit) % {"a": a, "b": b},
     )
     bottom.axhline(0, color=palette.TEXT, lw=0.8, zorder=1)
     handles += [bars, area_line]
-    signed = FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0")
+    signed = FuncFormatter(lambda v, _pos: _axis_number(v, signed=True))
     for ax in (top, middle, bottom):
         ax.yaxis.set_major_formatter(signed)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", color=palette.GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.set_ylabel("km²")
+        ax.set_ylabel(pgettext("unit", "km²"))
     for ax in (middle, bottom):
         ax.yaxis.set_major_locator(MaxNLocator(4, symmetric=True))
-    top.set_title(f"Net change per {unit}", loc="left", fontsize=9, color=palette.TEXT)
+    top.set_title(_unit_text("cmp_panel_net", unit), loc="left", fontsize=9, color=palette.TEXT)
     middle.set_title(
-        f"Difference of net change per {unit}, {b} − {a}",
+        _unit_text("cmp_panel_diff", unit) % {"a": a, "b": b},
         loc="left",
         fontsize=9,
         color=palette.TEXT,
     )
     bottom.set_title(
-        f"Difference of controlled area at each {unit}'s end, {b} − {a}",
+        _unit_text("cmp_panel_area", unit) % {"a": a, "b": b},
         loc="left",
         fontsize=9,
         color=palette.TEXT,
@@ -168,25 +177,74 @@ def compare_figure(
     fig.align_ylabels([top, middle, bottom])
 
     if title is None:
-        title = f"Russian-controlled area in Ukraine: net change per {unit}, two sources"
+        title = _unit_text("cmp_title", unit)
     first, last = start.min().date(), end.max().date()
     n = len(df)
+    # Translators: %(source)s is a data source's name, %(first)s and %(last)s dates.
     snaps = [
-        f"{name} maps of {human_date(df[f'snapshot_start_{s}'].min())}"
-        f" to {human_date(df[f'snapshot_end_{s}'].max())}"
+        _("%(source)s maps of %(first)s to %(last)s")
+        % {
+            "source": name,
+            "first": human_date(df[f"snapshot_start_{s}"].min()),
+            "last": human_date(df[f"snapshot_end_{s}"].max()),
+        }
         for name, s in ((a, "a"), (b, "b"))
     ]
-    subtitle = (
-        f"{a} and {b} · {n} {unit}{'s' if n != 1 else ''},"
-        f" {day_span(first, last - pd.Timedelta(days=1))}"
-    )
-    method = method_line(unit, first)
+    # Translators: %(a)s and %(b)s are two data sources' names, %(periods)s a count such
+    # as "12 weeks", %(days)s the days they cover.
+    subtitle = _("%(a)s and %(b)s · %(periods)s, %(days)s") % {
+        "a": a,
+        "b": b,
+        "periods": _count_periods(unit, n),
+        "days": day_span(first, last - pd.Timedelta(days=1)),
+    }
+    sentences = [method_line(unit, first)]
     if comparison.land_only:
-        method += " Both maps clipped to the oblasts (land only)."
+        sentences.append(_("Both maps clipped to the oblasts (land only)."))
     gaps = int(np.sum(df["gap"].astype(bool)))
     if gaps:
-        method += f" {gaps} {unit}(s) use a snapshot older than the date it stands for."
-    _header(fig, title, subtitle, method, "; ".join(snaps) + ".")
+        sentences.append(_gap_sentence(unit, gaps))
+    method = " ".join(sentences)
+    # Translators: the two "maps of … to …" phrases of a comparison chart, in order.
+    more = _("%(first)s; %(second)s.") % {"first": snaps[0], "second": snaps[1]}
+    _header(fig, title, subtitle, method, more)
     _legend_below(fig, handles, ncols=2, header_in=header_in)
     _credit(fig, credit)
     return fig
+
+
+def _count_periods(unit: str, n: int) -> str:
+    from vigil.territory.render import _count_periods as count
+
+    if unit not in ("day", "week", "month", "year"):
+        return f"{n} {unit}{'s' if n != 1 else ''}"
+    return count(unit, n)
+
+
+def _gap_sentence(unit: str, n: int) -> str:
+    """ "3 weeks use a snapshot older than the date it stands for." """
+    if unit == "day":
+        text = ngettext(
+            "%(n)d day uses a snapshot older than the date it stands for.",
+            "%(n)d days use a snapshot older than the date they stand for.",
+            n,
+        )
+    elif unit == "month":
+        text = ngettext(
+            "%(n)d month uses a snapshot older than the date it stands for.",
+            "%(n)d months use a snapshot older than the date they stand for.",
+            n,
+        )
+    elif unit == "year":
+        text = ngettext(
+            "%(n)d year uses a snapshot older than the date it stands for.",
+            "%(n)d years use a snapshot older than the date they stand for.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "%(n)d week uses a snapshot older than the date it stands for.",
+            "%(n)d weeks use a snapshot older than the date they stand for.",
+            n,
+        )
+    return text % {"n": n}

@@ -54,6 +54,8 @@ import shapely
 from pyproj import CRS
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 from vigil.territory import geodesy
 from vigil.territory.prepare import clean
 from vigil.territory.sources.vector import GDAL_ERRORS
@@ -151,7 +153,10 @@ def import_regions(
     field, an empty or duplicate code, and a feature that is not a (multi)polygon.
     """
     if level not in LEVELS:
-        raise InputError(f"level: expected one of {', '.join(LEVELS)}, got {level!r}")
+        raise InputError(
+            _("level: expected one of %(levels)s, got %(value)r")
+            % {"levels": ", ".join(LEVELS), "value": level}
+        )
     path = Path(path)
     defaults = REGION_DEFAULTS[level]
     given = {
@@ -166,7 +171,7 @@ def import_regions(
     present = [str(c) for c in frame.columns if c != "geometry"]
     fields = _resolve_fields(given, defaults, present, origin, required=("code", "name"))
     if frame.empty:
-        raise InputError(f"{origin}: holds no features")
+        raise InputError(_("%(origin)s: holds no features") % {"origin": origin})
     geoms = _polygons_wgs84(frame, origin)
     out = pd.DataFrame({"code": _texts(frame, fields["code"])})
     _check_codes(out["code"], origin, fields["code"], "feature")
@@ -194,11 +199,30 @@ def _polygons_wgs84(frame: gpd.GeoDataFrame, origin: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isin(types, (3, 6)) | shapely.is_empty(geoms))
     if len(bad):
         i = int(bad[0])
-        kind = "no geometry" if geoms[i] is None else f"a {geoms[i].geom_type}"
-        more = f" ({len(bad) - 1} more such features)" if len(bad) > 1 else ""
-        raise InputError(
-            f"{origin}: feature {i + 1}: {kind}, expected a Polygon or MultiPolygon{more}"
-        )
+        values = {"origin": origin, "i": i + 1, "more": len(bad) - 1}
+        if geoms[i] is None:
+            message = _(
+                "%(origin)s: feature %(i)d: no geometry, expected a Polygon or MultiPolygon"
+            )
+            more = ngettext(
+                "%(origin)s: feature %(i)d: no geometry, expected a Polygon or MultiPolygon"
+                " (%(more)d more such features)",
+                "%(origin)s: feature %(i)d: no geometry, expected a Polygon or MultiPolygon"
+                " (%(more)d more such features)",
+                len(bad) - 1,
+            )
+        else:
+            values["type"] = geoms[i].geom_type
+            # Translators: %(type)s is a geometry type name (Point, LineString), keep it.
+            message = _("%(origin)s: feature %(i)d: a %(type)s, expected a Polygon or MultiPolygon")
+            more = ngettext(
+                "%(origin)s: feature %(i)d: a %(type)s, expected a Polygon or MultiPolygon"
+                " (%(more)d more such features)",
+                "%(origin)s: feature %(i)d: a %(type)s, expected a Polygon or MultiPolygon"
+                " (%(more)d more such features)",
+                len(bad) - 1,
+            )
+        raise InputError((more if len(bad) > 1 else message) % values)
     return _to_wgs84(geoms, frame.crs, origin)
 
 
@@ -206,9 +230,16 @@ def _to_wgs84(geoms: np.ndarray, crs: Any, origin: str) -> np.ndarray:
     if crs is None:
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+            # Translators: %(bounds)s is four numbers (xmin, ymin, xmax, ymax).
             raise InputError(
-                f"{origin}: has no CRS and its coordinates are not degrees "
-                f"(bounds {xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}); give the file its CRS"
+                _(
+                    "%(origin)s: has no CRS and its coordinates are not degrees"
+                    " (bounds %(bounds)s); give the file its CRS"
+                )
+                % {
+                    "origin": origin,
+                    "bounds": f"{xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}",
+                }
             )
         return geoms
     if CRS(crs).equals(WGS84, ignore_axis_order=True):
@@ -220,18 +251,44 @@ def _check_codes(codes: pd.Series, origin: str, field: str | None, unit: str) ->
     empty = np.flatnonzero((codes == "").to_numpy())
     if len(empty):
         raise InputError(
-            f"{origin}: {unit} {_position(unit, int(empty[0]))}: field {field!r} is empty "
-            "(expected a code)"
+            _("%(origin)s: %(where)s: field %(field)r is empty (expected a code)")
+            % {"origin": origin, "where": _at(unit, int(empty[0])), "field": field}
         )
     dup = codes.duplicated(keep=False).to_numpy()
     if dup.any():
         first = codes[dup].iloc[0]
         where = np.flatnonzero((codes == first).to_numpy())
         rows = ", ".join(str(_position(unit, int(i))) for i in where[:5])
-        raise InputError(
-            f"{origin}: duplicate code {first!r} in field {field!r} ({unit}s {rows}); "
-            f"{int(codes.duplicated().sum())} duplicate(s) in all; codes must be unique"
-        )
+        n = int(codes.duplicated().sum())
+        values = {"origin": origin, "code": first, "field": field, "rows": rows, "n": n}
+        if unit == "line":
+            # Translators: %(rows)s lists CSV line numbers; English keeps "duplicate(s)".
+            message = ngettext(
+                "%(origin)s: duplicate code %(code)r in field %(field)r (lines %(rows)s);"
+                " %(n)d duplicate(s) in all; codes must be unique",
+                "%(origin)s: duplicate code %(code)r in field %(field)r (lines %(rows)s);"
+                " %(n)d duplicate(s) in all; codes must be unique",
+                n,
+            )
+        else:
+            # Translators: %(rows)s lists feature numbers; English keeps "duplicate(s)".
+            message = ngettext(
+                "%(origin)s: duplicate code %(code)r in field %(field)r (features %(rows)s);"
+                " %(n)d duplicate(s) in all; codes must be unique",
+                "%(origin)s: duplicate code %(code)r in field %(field)r (features %(rows)s);"
+                " %(n)d duplicate(s) in all; codes must be unique",
+                n,
+            )
+        raise InputError(message % values)
+
+
+def _at(unit: str, i: int) -> str:
+    """ "line 3" of a CSV file or "feature 3" of a vector file, for an error message."""
+    # Translators: a place in a file named in an error: "line 3" of a CSV file.
+    if unit == "line":
+        return _("line %(n)d") % {"n": _position(unit, i)}
+    # Translators: a place in a file named in an error: "feature 3" of a vector file.
+    return _("feature %(n)d") % {"n": _position(unit, i)}
 
 
 def _position(unit: str, i: int) -> int:
@@ -319,8 +376,8 @@ def import_settlements(
     empty = np.flatnonzero((names == "").to_numpy())
     if len(empty):
         raise InputError(
-            f"{origin}: {unit} {_position(unit, int(empty[0]))}: field {fields['name']!r} "
-            "is empty (expected the settlement's name)"
+            _("%(origin)s: %(where)s: field %(field)r is empty (expected the settlement's name)")
+            % {"origin": origin, "where": _at(unit, int(empty[0])), "field": fields["name"]}
         )
     out["name_uk"] = names
     for column in ("name_en", "name_translit", "name_ru", "category", "hromada", "raion"):
@@ -352,16 +409,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
         with opener(path, "rb") as fh:
             raw = fh.read()
     except FileNotFoundError as exc:
-        raise InputError(f"{path}: no such file") from exc
+        raise InputError(_("%(path)s: no such file") % {"path": path}) from exc
     except (OSError, lzma.LZMAError, EOFError) as exc:
-        raise InputError(f"{path}: cannot read ({_line(exc)})") from exc
+        # Translators: %(reason)s is the system's own message, in English.
+        raise InputError(
+            _("%(path)s: cannot read (%(reason)s)") % {"path": path, "reason": _line(exc)}
+        ) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        # Translators: %(byte)s is a byte in hexadecimal (0xe9).
         raise InputError(
-            f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 "
-            "(expected UTF-8 text; re-save the file as UTF-8)"
+            _(
+                "%(path)s: line %(line)d: byte %(byte)s is not UTF-8"
+                " (expected UTF-8 text; re-save the file as UTF-8)"
+            )
+            % {"path": path, "line": line, "byte": f"0x{raw[exc.start]:02x}"}
         ) from exc
     header = text.split("\n", 1)[0]
     sep = max((",", ";", "\t"), key=header.count)
@@ -371,7 +435,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: not a readable CSV ({_line(exc)})") from exc
+        raise InputError(
+            _("%(path)s: not a readable CSV (%(reason)s)") % {"path": path, "reason": _line(exc)}
+        ) from exc
 
 
 def _coordinates(
@@ -386,16 +452,28 @@ def _coordinates(
         if len(bad):
             i = int(bad[0])
             raise InputError(
-                f"{origin}: line {i + 2}: field {fields[key]!r}: {column.iloc[i]!r} is not a "
-                "number (expected decimal degrees, WGS84)"
+                _(
+                    "%(origin)s: line %(line)d: field %(field)r: %(value)r is not a number"
+                    " (expected decimal degrees, WGS84)"
+                )
+                % {"origin": origin, "line": i + 2, "field": fields[key], "value": column.iloc[i]}
             )
         out.append(values)
     lon, lat = out
     half = np.flatnonzero(np.isnan(lon) != np.isnan(lat))
     if len(half):
+        # Translators: %(lat)r and %(lon)r are the names of the two coordinate fields.
         raise InputError(
-            f"{origin}: line {int(half[0]) + 2}: has only one of {fields['lat']!r} and "
-            f"{fields['lon']!r} (expected both or neither)"
+            _(
+                "%(origin)s: line %(line)d: has only one of %(lat)r and %(lon)r"
+                " (expected both or neither)"
+            )
+            % {
+                "origin": origin,
+                "line": int(half[0]) + 2,
+                "lat": fields["lat"],
+                "lon": fields["lon"],
+            }
         )
     return lon, lat
 
@@ -408,7 +486,10 @@ def _read_vector(path: Path, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
         try:
             return pyogrio.read_dataframe(target, layer=name, force_2d=True), origin
         except _GDAL_ERRORS as exc:
-            raise InputError(f"{origin}: cannot read features ({_line(exc)})") from exc
+            raise InputError(
+                _("%(origin)s: cannot read features (%(reason)s)")
+                % {"origin": origin, "reason": _line(exc)}
+            ) from exc
 
 
 def _point_coordinates(frame: gpd.GeoDataFrame, origin: str) -> tuple[np.ndarray, np.ndarray]:
@@ -417,9 +498,13 @@ def _point_coordinates(frame: gpd.GeoDataFrame, origin: str) -> tuple[np.ndarray
     bad = np.flatnonzero((types != 0) & (types != -1))
     if len(bad):
         i = int(bad[0])
+        # Translators: %(type)s is a geometry type name (Polygon, LineString), keep it.
         raise InputError(
-            f"{origin}: feature {i + 1}: a {geoms[i].geom_type}, expected a Point "
-            "(a settlement gazetteer holds points)"
+            _(
+                "%(origin)s: feature %(i)d: a %(type)s, expected a Point"
+                " (a settlement gazetteer holds points)"
+            )
+            % {"origin": origin, "i": i + 1, "type": geoms[i].geom_type}
         )
     has = (types == 0) & ~shapely.is_empty(geoms)
     lon = np.full(len(geoms), np.nan)
@@ -431,13 +516,20 @@ def _point_coordinates(frame: gpd.GeoDataFrame, origin: str) -> tuple[np.ndarray
 
 
 def _check_range(lat: np.ndarray, lon: np.ndarray, origin: str, unit: str) -> None:
-    for values, name, limit in ((lat, "latitude", 90), (lon, "longitude", 180)):
+    messages = (
+        # Translators: %(where)s is "line 3" or "feature 3"; %(value)s a number of degrees.
+        _("%(origin)s: %(where)s: latitude %(value)s is out of range (expected -90 to 90 degrees)"),
+        _(
+            "%(origin)s: %(where)s: longitude %(value)s is out of range"
+            " (expected -180 to 180 degrees)"
+        ),
+    )
+    for values, message, limit in ((lat, messages[0], 90), (lon, messages[1], 180)):
         bad = np.flatnonzero(np.abs(values) > limit)
         if len(bad):
             i = int(bad[0])
             raise InputError(
-                f"{origin}: {unit} {_position(unit, i)}: {name} {values[i]:g} is out of range "
-                f"(expected -{limit} to {limit} degrees)"
+                message % {"origin": origin, "where": _at(unit, i), "value": f"{values[i]:g}"}
             )
 
 
@@ -447,9 +539,13 @@ def _located_flags(frame: pd.DataFrame, field: str, origin: str, unit: str) -> n
     bad = np.flatnonzero(~text.isin(_TRUE | _FALSE).to_numpy())
     if len(bad):
         i = int(bad[0])
+        # Translators: 1, 0, true, false, yes and no are values to type, keep them.
         raise InputError(
-            f"{origin}: {unit} {_position(unit, i)}: field {field!r}: {text.iloc[i]!r} "
-            "(expected 1 or 0, true or false, yes or no)"
+            _(
+                "%(origin)s: %(where)s: field %(field)r: %(value)r"
+                " (expected 1 or 0, true or false, yes or no)"
+            )
+            % {"origin": origin, "where": _at(unit, i), "field": field, "value": text.iloc[i]}
         )
     return text.isin(_TRUE).to_numpy()
 
@@ -471,8 +567,11 @@ def import_shipped(
     missing = [n for n in SHIPPED_FILES.values() if not (folder / n).is_file()]
     if missing:
         raise InputError(
-            f"{folder}: the shipped geography is missing ({', '.join(missing)}); it comes with "
-            "a checkout of the Vigil repository (data/geography/), or import your own files"
+            _(
+                "%(folder)s: the shipped geography is missing (%(files)s); it comes with a"
+                " checkout of the Vigil repository (data/geography/), or import your own files"
+            )
+            % {"folder": folder, "files": ", ".join(missing)}
         )
     out = Imported()
     for level in (*LEVELS, "settlement"):
@@ -506,8 +605,12 @@ def import_level(
     version): then nothing is read and the level is reported unchanged. ``force`` reads
     it anyway."""
     if level != "settlement" and level not in LEVELS:
+        # Translators: %(levels)s lists values to type (oblast, raion, hromada); so is
+        # "settlement" here: keep it.
         raise InputError(
-            f"expected {', '.join(LEVELS)} or settlement, got {level!r}", param="level"
+            _("expected %(levels)s or settlement, got %(value)r")
+            % {"levels": ", ".join(LEVELS), "value": level},
+            param="level",
         )
     key = fingerprint(path, level, mapping)
     out = Imported()
@@ -619,7 +722,7 @@ def find_settlements(
     """
     key = name_key(query)
     if not key:
-        raise InputError(f"settlement name: {query!r} has no letters to match")
+        raise InputError(_("settlement name: %(query)r has no letters to match") % {"query": query})
     rows = frame
     if oblast is not None:
         rows = rows[rows["oblast"].map(oblast_iso) == oblast_iso(oblast.strip().upper())]
@@ -710,10 +813,16 @@ def _resolve_fields(
         elif chosen in present:
             out[role] = chosen
         elif role in required or explicit:
-            shown = ", ".join(repr(f) for f in present) or "none"
+            shown = ", ".join(repr(f) for f in present) or pgettext("fields", "none")
+            # Translators: %(role)s is what the field holds (code, name, name en, lat).
             raise InputError(
-                f"{origin}: no field {chosen!r} (for the {role.replace('_', ' ')}); "
-                f"its fields: {shown}"
+                _("%(origin)s: no field %(field)r (for the %(role)s); its fields: %(fields)s")
+                % {
+                    "origin": origin,
+                    "field": chosen,
+                    "role": role.replace("_", " "),
+                    "fields": shown,
+                }
             )
         else:
             out[role] = None
@@ -725,7 +834,7 @@ def _readable(path: Path) -> Iterator[str]:
     """A name GDAL can open for ``path``: the path itself, or a decompressed temporary copy
     of a ``.xz``/``.gz``/``.bz2`` file (keeping the inner suffix for driver detection)."""
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("%(path)s: no such file") % {"path": path})
     opener = _COMPRESSED.get(path.suffix.lower())
     if opener is None:
         yield str(path)
@@ -737,7 +846,9 @@ def _readable(path: Path) -> Iterator[str]:
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
         except (OSError, lzma.LZMAError, EOFError) as exc:
-            raise InputError(f"{path}: cannot decompress ({_line(exc)})") from exc
+            raise InputError(
+                _("%(path)s: cannot decompress (%(reason)s)") % {"path": path, "reason": _line(exc)}
+            ) from exc
         yield str(inner)
 
 
@@ -749,18 +860,32 @@ def _choose_layer(path: Path, target: str, layer: str | None) -> str | None:
     try:
         listed = pyogrio.list_layers(target)
     except _GDAL_ERRORS as exc:
-        raise InputError(f"{path}: not a readable vector file ({_line(exc)})") from exc
+        raise InputError(
+            _("%(path)s: not a readable vector file (%(reason)s)")
+            % {"path": path, "reason": _line(exc)}
+        ) from exc
     available = [str(name) for name, geometry_type in listed if geometry_type is not None]
-    shown = ", ".join(repr(n) for n in available) or "none"
+    shown = ", ".join(repr(n) for n in available) or pgettext("layers", "none")
     if layer is not None:
         if layer not in available:
-            raise InputError(f"{path}: no layer {layer!r}; its layers: {shown}")
+            raise InputError(
+                _("%(path)s: no layer %(layer)r; its layers: %(layers)s")
+                % {"path": path, "layer": layer, "layers": shown}
+            )
         return layer
     if len(available) == 1:
         return available[0]
     if not available:
-        raise InputError(f"{path}: no layer with geometry")
-    raise InputError(f"{path}: has {len(available)} layers ({shown}); choose one with layer")
+        raise InputError(_("%(path)s: no layer with geometry") % {"path": path})
+    # Translators: "layer" is the name of the option that chooses one; keep it.
+    raise InputError(
+        ngettext(
+            "%(path)s: has %(n)d layers (%(layers)s); choose one with layer",
+            "%(path)s: has %(n)d layers (%(layers)s); choose one with layer",
+            len(available),
+        )
+        % {"path": path, "n": len(available), "layers": shown}
+    )
 
 
 def _line(exc: BaseException) -> str:

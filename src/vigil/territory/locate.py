@@ -46,6 +46,10 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS, Geod, Transformer
 
+from vigil import i18n
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext
+from vigil.territory import placenames
 from vigil.territory.regions import locate as locate_regions
 
 GEOD = Geod(ellps="WGS84")
@@ -223,9 +227,14 @@ def describe(
 
     Each fragment is placed by its representative point (``shapely.point_on_surface``,
     always inside the fragment); region names are English, Ukrainian when missing.
+    The ``description`` is in the active language (:mod:`vigil.i18n`; names from
+    :mod:`vigil.territory.placenames`): "+12,3 км² 4 км на ПдЗ від Покровська,
+    Покровський район, Донецька область".
     Adds DESCRIBE_COLUMNS; keeps the rows and order of ``fragments``.
     """
+    lang = i18n.active()
     out = fragments.copy()
+    local: dict[str, list[str | None]] = {}
     geoms = np.asarray(out["geometry"].to_numpy() if len(out) else [], dtype=object)
     for level in LEVELS:
         frame = regions.get(level)
@@ -236,6 +245,14 @@ def describe(
         names = found["name_en"].where(found["name_en"].notna(), found["name_uk"])
         out[level] = found["code"].to_numpy(object)
         out[f"{level}_name"] = names.to_numpy(object)
+        if lang != "en":
+            names_of = frame.drop_duplicates("code").set_index("code")
+            names_of = names_of.reindex(columns=["name_uk", "name_en", "name_ru"])
+            rows = names_of.reindex(found["code"].to_numpy()).astype(object)
+            local[level] = [
+                placenames.region_name({str(k): v for k, v in r.items()}, lang)
+                for r in rows.to_dict("records")
+            ]
     gaz = (
         settlements
         if isinstance(settlements, Gazetteer)
@@ -250,13 +267,31 @@ def describe(
         near = gaz.nearest([], [])
     for col in ("place", "place_uk", "place_code", "distance_km", "bearing"):
         out[col] = near[col].to_numpy()
-    columns = ("direction", "area_km2", "place", "distance_km", "bearing")
-    out["description"] = [
-        description(direction, area, place, distance, bearing, raion, oblast)
-        for direction, area, place, distance, bearing, raion, oblast in zip(
-            *(out[c] for c in columns), out["raion_name"], out["oblast_name"], strict=True
-        )
+    if lang == "en":
+        columns = ("direction", "area_km2", "place", "distance_km", "bearing")
+        out["description"] = [
+            description(direction, area, place, distance, bearing, raion, oblast)
+            for direction, area, place, distance, bearing, raion, oblast in zip(
+                *(out[c] for c in columns), out["raion_name"], out["oblast_name"], strict=True
+            )
+        ]
+        return out
+    places = [
+        placenames.settlement_name({"name_en": en, "name_uk": uk}, lang)
+        if _known(en) or _known(uk)
+        else None
+        for en, uk in zip(out["place"], out["place_uk"], strict=True)
     ]
+    nothing: list[str | None] = [None] * len(out)
+    raions = local.get("raion") or nothing
+    oblasts = local.get("oblast") or nothing
+    out["description"] = [
+        description_local(direction, area, place, distance, bearing, raion, oblast)
+        for direction, area, place, distance, bearing, raion, oblast in zip(
+            out["direction"], out["area_km2"], places, out["distance_km"], out["bearing"],
+            raions, oblasts, strict=True,
+        )
+    ]  # fmt: skip
     return out
 
 
@@ -285,6 +320,65 @@ def description(
             text += f" {int(distance_km + 0.5)} km {bearing} of {place}"
         return f"{text}, {where}" if where else text
     return f"{text} in {where}" if where else text
+
+
+def compass_point(bearing: str) -> str:
+    """A 16-point compass bearing ("NNW") as the reader's language abbreviates it
+    ("ПнПнЗ", "ССЗ")."""
+    points = {
+        "N": pgettext("compass", "N"), "NNE": pgettext("compass", "NNE"),
+        "NE": pgettext("compass", "NE"), "ENE": pgettext("compass", "ENE"),
+        "E": pgettext("compass", "E"), "ESE": pgettext("compass", "ESE"),
+        "SE": pgettext("compass", "SE"), "SSE": pgettext("compass", "SSE"),
+        "S": pgettext("compass", "S"), "SSW": pgettext("compass", "SSW"),
+        "SW": pgettext("compass", "SW"), "WSW": pgettext("compass", "WSW"),
+        "W": pgettext("compass", "W"), "WNW": pgettext("compass", "WNW"),
+        "NW": pgettext("compass", "NW"), "NNW": pgettext("compass", "NNW"),
+    }  # fmt: skip
+    return points.get(bearing, bearing)
+
+
+def description_local(
+    direction: str,
+    area_km2: float,
+    place: str | None = None,
+    distance_km: float | None = None,
+    bearing: str | None = None,
+    raion: str | None = None,
+    oblast: str | None = None,
+) -> str:
+    """:func:`description` in the active language, the place in the form its sentence
+    needs (:func:`vigil.territory.placenames.of_form`): "+12,3 км² 4 км на ПдЗ від
+    Покровська, Покровський район, Донецька область"."""
+    sign = "−" if direction == "lost" else "+"
+    digits = 1 if area_km2 >= 0.1 else 2
+    area = f"{sign}{i18n.km2(float(area_km2), digits)}"
+    where = ", ".join(str(x) for x in (raion, oblast) if _known(x))
+    if _known(place) and distance_km is not None and np.isfinite(distance_km):
+        name = placenames.of_form(str(place))
+        if distance_km < AT_KM:
+            # Translators: a gained or lost area at a settlement, e.g. "+1.2 km² at
+            # Pokrovsk"; %(place)s is the settlement in the genitive in Ukrainian
+            # (біля Покровська), in the nominative in the other languages.
+            text = _("%(area)s at %(place)s") % {"area": area, "place": name}
+        else:
+            # Translators: "+12.3 km² 4 km SW of Pokrovsk": %(distance)s a whole number
+            # of km, %(bearing)s a compass point (translated as "compass"), %(place)s the
+            # settlement, in the genitive in Ukrainian (від Покровська), in the
+            # nominative in the other languages (write "от н. п. %(place)s").
+            text = _("%(area)s %(distance)s km %(bearing)s of %(place)s") % {
+                "area": area,
+                "distance": i18n.integer(int(distance_km + 0.5)),
+                "bearing": compass_point(str(bearing)),
+                "place": name,
+            }
+        return f"{text}, {where}" if where else text
+    if where:
+        # Translators: an area and where it lies, e.g. "+0.4 km² in Pokrovsk Raion,
+        # Donetsk Oblast"; %(where)s is raion and oblast names in the nominative (a
+        # comma instead of a preposition is fine: "+0,4 км², Покровський район, …").
+        return _("%(area)s in %(where)s") % {"area": area, "where": where}
+    return area
 
 
 def _known(value: object) -> bool:

@@ -69,6 +69,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 from vigil.territory import geodesy
 from vigil.territory.regions import fill_slivers
 
@@ -149,11 +150,16 @@ class RedrawRules:
         for name in ("far_km", "border_buffer_km", "reclassified_min_km2"):
             value = getattr(self, name)
             if not (value >= 0 and math.isfinite(value)):
-                raise InputError(f"expected a number ≥ 0, got {value}", param=name)
+                raise InputError(
+                    _("expected a number ≥ 0, got %(value)s") % {"value": value}, param=name
+                )
         for name in ("pre_2022_share", "seam_share", "grey_share", "grey_shrink_share"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
-                raise InputError(f"expected a share between 0 and 1, got {value}", param=name)
+                raise InputError(
+                    _("expected a share between 0 and 1, got %(value)s") % {"value": value},
+                    param=name,
+                )
 
 
 @dataclass(frozen=True)
@@ -235,9 +241,10 @@ def _at_least(share: float) -> float:
 def _check_fragments(fragments: pd.DataFrame) -> None:
     missing = [c for c in ("direction", "area_km2", "geometry") if c not in fragments]
     if missing:
+        # Translators: the words in brackets and %(columns)s are column names; keep them.
         raise InputError(
-            "expected a fragment table (direction, area_km2, geometry); missing "
-            + ", ".join(missing),
+            _("expected a fragment table (direction, area_km2, geometry); missing %(columns)s")
+            % {"columns": ", ".join(missing)},
             param="fragments",
         )
 

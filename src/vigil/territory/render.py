@@ -25,11 +25,11 @@ import html
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, SupportsFloat, SupportsInt, TypeGuard
+from typing import Protocol, SupportsFloat, SupportsInt, TypeGuard, overload
 
 import numpy as np
 import pandas as pd
@@ -53,15 +53,17 @@ from matplotlib.transforms import Bbox
 from shapely import affinity
 from shapely.geometry.base import BaseGeometry
 
-from vigil import basemap, palette
+from vigil import basemap, i18n, palette
 from vigil import periods as P
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 from vigil.territory.results import BriefData, Change
 from vigil.territory.series import period_start_before
 
 KM_PER_DEGREE = 111.32  # length of one degree of latitude (and of longitude at the equator)
 _DAY = dt.timedelta(days=1)  # a period's map is that of the day before it
-MONTHS = [
+_MONTHS_EN = (
     "January",
     "February",
     "March",
@@ -74,8 +76,57 @@ MONTHS = [
     "October",
     "November",
     "December",
-]
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+)
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _english() -> bool:
+    """True when the active language is English: the English output is kept as it was
+    (``1,234.5 km²`` with a normal space, ``24 August 2026``)."""
+    return i18n.active() == "en"
+
+
+def _babel_locale() -> str:
+    return "en_GB" if _english() else i18n.active()
+
+
+class _Names(Sequence[str]):
+    """Month or weekday names in the active language (stand-alone, nominative):
+    ``MONTHS[11]`` is "December" in English, "грудень" in Ukrainian."""
+
+    def __init__(self, english: tuple[str, ...], kind: str) -> None:
+        self._english = english
+        self._kind = kind
+
+    def _names(self) -> tuple[str, ...]:
+        if _english():
+            return self._english
+        from babel.dates import get_day_names, get_month_names
+
+        if self._kind == "months":
+            names = get_month_names("wide", context="stand-alone", locale=_babel_locale())
+            return tuple(names[m] for m in range(1, 13))
+        days = get_day_names("wide", context="stand-alone", locale=_babel_locale())
+        return tuple(days[d] for d in range(7))
+
+    def __len__(self) -> int:
+        return len(self._english)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        return self._names()[i]
+
+    def __repr__(self) -> str:
+        return repr(list(self._names()))
+
+
+MONTHS: Sequence[str] = _Names(_MONTHS_EN, "months")
+WEEKDAYS: Sequence[str] = _Names(_WEEKDAYS_EN, "weekdays")
 
 
 # --------------------------------------------------------------------------- formatters
@@ -84,13 +135,19 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 def fmt_km2(x: float | None, signed: bool = False) -> str:
     """``110,465.8 km²``; with ``signed``, ``+196.2 km²`` / ``-3.0 km²`` (zero unsigned).
 
-    One decimal, thousands separators; ``n/a`` for None or NaN.
+    One decimal, thousands separators; ``n/a`` for None or NaN. In another language
+    than English, :func:`vigil.i18n.km2` (``110 465,8 км²``).
     """
+    if not _english():
+        return i18n.km2(float(x) if _is_number(x) else None, signed=signed)
     return f"{fmt_number(float(x), signed=signed)} km²" if _is_number(x) else "n/a"
 
 
 def fmt_number(x: float | None, signed: bool = False) -> str:
-    """A km² figure without its unit (for tables): ``1,234.5``, ``+12.0``, ``n/a``."""
+    """A km² figure without its unit (for tables): ``1,234.5``, ``+12.0``, ``n/a``
+    (``1 234,5`` in Ukrainian: :func:`vigil.i18n.number`)."""
+    if not _english():
+        return i18n.number(float(x) if _is_number(x) else None, 1, signed=signed)
     if not _is_number(x):
         return "n/a"
     v = round(float(x), 1) + 0.0  # + 0.0 turns -0.0 into 0.0
@@ -99,10 +156,19 @@ def fmt_number(x: float | None, signed: bool = False) -> str:
     return f"{v:,.1f}"
 
 
+def _axis_number(v: float, signed: bool = False) -> str:
+    """A chart's tick label, no decimals: ``+1,200`` / ``1,200`` (``+1 200`` in uk)."""
+    if _english():
+        return (f"{v:+,.0f}" if v else "0") if signed else f"{v:,.0f}"
+    if signed and not v:
+        return "0"
+    return i18n.number(v, 0, signed=signed)
+
+
 def fmt_date(d: dt.date | dt.datetime | pd.Timestamp | str | None) -> str:
     """ISO date, ``2024-10-21`` (times are dropped); ``n/a`` for None or NaT."""
     day = _as_date(d)
-    return day.isoformat() if day is not None else "n/a"
+    return day.isoformat() if day is not None else _("n/a")
 
 
 def records_sentence(
@@ -124,15 +190,8 @@ def records_sentence(
     value = row.get("value")
     when = _period_phrase(start, unit)
     if not _is_number(value):
-        return f"No {kind} figure for {when}."
+        return _no_figure(kind, when)
     value = float(value)
-    what = {
-        "gained": f"{fmt_km2(value)} gained",
-        "lost": f"{fmt_km2(value)} lost",
-        "net": f"a net change of {fmt_km2(value, signed=True)}",
-    }.get(kind, f"{fmt_km2(value)} ({kind})")
-    noun = f"{_ADJECTIVE[unit]} {_NOUN.get(kind, kind)}"
-    plural = f"{unit}s"
 
     larger = _as_date(row.get("larger_before"))
     rank = _as_int(row.get("rank_in_year"))
@@ -140,39 +199,253 @@ def records_sentence(
     covered = bool(row.get("year_covered")) if _present(row.get("year_covered")) else False
     since = data_first or _estimate_first(start, unit, n)
     since_txt = fmt_date(since)
+    largest = _largest(unit, kind)
 
     clauses: list[str] = []
     if larger is not None:
         larger_value = row.get("larger_value")
         shown = (
-            f" ({fmt_km2(float(larger_value), signed=kind == 'net')})"
-            if _is_number(larger_value)
-            else ""
+            fmt_km2(float(larger_value), signed=kind == "net") if _is_number(larger_value) else ""
         )
+        period = _period_phrase(larger, unit)
         if start is not None and larger == period_start_before(start, P.Freq(unit)):
             # "the largest since last week" says nothing: say it was smaller instead
-            clauses.append(f"less than {_period_phrase(larger, unit)}{shown}")
+            if shown:
+                # Translators: a clause of a ranking sentence; %(period)s is e.g. "the week
+                # of 2024-10-21" or "September 2024", %(area)s that period's figure in km².
+                clauses.append(
+                    _("less than %(period)s (%(area)s)") % {"period": period, "area": shown}
+                )
+            else:
+                # Translators: a clause of a ranking sentence; %(period)s is e.g. "the week
+                # of 2024-10-21" or "September 2024".
+                clauses.append(_("less than %(period)s") % {"period": period})
+        elif shown:
+            # Translators: a clause of a ranking sentence; %(largest)s is e.g. "the largest
+            # weekly gain", %(period)s "the week of 2024-10-21", %(area)s its figure in km².
+            clauses.append(
+                _("%(largest)s since %(period)s (%(area)s)")
+                % {"largest": largest, "period": period, "area": shown}
+            )
         else:
-            clauses.append(f"the largest {noun} since {_period_phrase(larger, unit)}{shown}")
+            clauses.append(
+                _("%(largest)s since %(period)s") % {"largest": largest, "period": period}
+            )
     elif covered:
         # n counts the trailing year only: the start of all the data is known only when
         # the caller gives it (an estimate from n would name the trailing year's start)
-        begin = f"since {fmt_date(data_first)}" if data_first else "since the data begin"
-        clauses.append(f"the largest {noun} in all the data {begin}, a record")
+        if data_first:
+            # Translators: %(largest)s is e.g. "the largest weekly gain", %(date)s an ISO date.
+            clauses.append(
+                _("%(largest)s in all the data since %(date)s, a record")
+                % {"largest": largest, "date": fmt_date(data_first)}
+            )
+        else:
+            clauses.append(
+                _("%(largest)s in all the data since the data begin, a record")
+                % {"largest": largest}
+            )
     elif n is not None:
-        clauses.append(f"the largest {noun} in the {n} {plural} of data since {since_txt}")
+        clauses.append(_largest_in_data(unit, n) % {"largest": largest, "n": n, "date": since_txt})
         rank = None  # the clause above already says it
     if rank is not None and n is not None:
         if covered:
-            top = " (the largest in the trailing year)" if rank == 1 and larger is not None else ""
-            clauses.append(f"rank {rank} of {n} {plural} in the trailing year{top}")
+            top = rank == 1 and larger is not None
+            clauses.append(_rank_in_year(unit, n, top) % {"rank": rank, "n": n})
         else:
-            clauses.append(
-                f"rank {rank} of the {n} {plural} of data since {since_txt} "
-                "(the data do not cover a full year)"
+            clauses.append(_rank_in_data(unit, n) % {"rank": rank, "n": n, "date": since_txt})
+    return _figure_sentence(kind, value, when, clauses)
+
+
+def _no_figure(kind: str, when: str) -> str:
+    """ "No gained figure for the week of 2024-10-21." """
+    # Translators: %(period)s is e.g. "the week of 2024-10-21" or "September 2024".
+    if kind == "gained":
+        return _("No gained figure for %(period)s.") % {"period": when}
+    if kind == "lost":
+        return _("No lost figure for %(period)s.") % {"period": when}
+    if kind == "net":
+        return _("No net figure for %(period)s.") % {"period": when}
+    # Translators: %(metric)s is the name of a figure (an identifier), %(period)s a period.
+    return _("No %(metric)s figure for %(period)s.") % {"metric": kind, "period": when}
+
+
+def _figure_sentence(kind: str, value: float, when: str, clauses: list[str]) -> str:
+    """The records sentence: the figure, the period and the ranking clauses, whole."""
+    # Translators: the separator between the clauses of a ranking sentence.
+    ranking = pgettext("list separator", ", ").join(clauses)
+    fill = {"period": when, "ranking": ranking}
+    if kind == "gained":
+        fill["area"] = fmt_km2(value)
+        if clauses:
+            # Translators: %(area)s is a figure in km², %(period)s e.g. "the week of
+            # 2024-10-21", %(ranking)s clauses such as "the largest weekly gain since …".
+            return _("%(area)s gained in %(period)s: %(ranking)s.") % fill
+        return _("%(area)s gained in %(period)s.") % fill
+    if kind == "lost":
+        fill["area"] = fmt_km2(value)
+        if clauses:
+            return _("%(area)s lost in %(period)s: %(ranking)s.") % fill
+        return _("%(area)s lost in %(period)s.") % fill
+    if kind == "net":
+        fill["area"] = fmt_km2(value, signed=True)
+        if clauses:
+            return _("a net change of %(area)s in %(period)s: %(ranking)s.") % fill
+        return _("a net change of %(area)s in %(period)s.") % fill
+    fill.update(area=fmt_km2(value), metric=kind)
+    if clauses:
+        # Translators: %(metric)s is the name of a figure (an identifier).
+        return _("%(area)s (%(metric)s) in %(period)s: %(ranking)s.") % fill
+    return _("%(area)s (%(metric)s) in %(period)s.") % fill
+
+
+def _largest(unit: str, kind: str) -> str:
+    """ "the largest weekly gain": a noun phrase that starts clauses of ranking sentences."""
+    phrases = {
+        ("day", "gained"): _("the largest daily gain"),
+        ("day", "lost"): _("the largest daily loss"),
+        ("day", "net"): _("the largest daily net change"),
+        ("week", "gained"): _("the largest weekly gain"),
+        ("week", "lost"): _("the largest weekly loss"),
+        ("week", "net"): _("the largest weekly net change"),
+        ("month", "gained"): _("the largest monthly gain"),
+        ("month", "lost"): _("the largest monthly loss"),
+        ("month", "net"): _("the largest monthly net change"),
+        ("year", "gained"): _("the largest yearly gain"),
+        ("year", "lost"): _("the largest yearly loss"),
+        ("year", "net"): _("the largest yearly net change"),
+    }
+    if (unit, kind) in phrases:
+        return phrases[(unit, kind)]
+    # Translators: %(adjective)s is "daily", "weekly" …, %(metric)s a figure's identifier.
+    return _("the largest %(adjective)s %(metric)s") % {
+        "adjective": _ADJECTIVE.get(unit, unit),
+        "metric": kind,
+    }
+
+
+def _largest_in_data(unit: str, n: int) -> str:
+    """The clause "%(largest)s in the %(n)d weeks of data since %(date)s", untranslated
+    placeholders left for the caller."""
+    # Translators: %(largest)s is e.g. "the largest weekly gain", %(date)s an ISO date.
+    if unit == "day":
+        return ngettext(
+            "%(largest)s in the %(n)d day of data since %(date)s",
+            "%(largest)s in the %(n)d days of data since %(date)s",
+            n,
+        )
+    if unit == "month":
+        return ngettext(
+            "%(largest)s in the %(n)d month of data since %(date)s",
+            "%(largest)s in the %(n)d months of data since %(date)s",
+            n,
+        )
+    if unit == "year":
+        return ngettext(
+            "%(largest)s in the %(n)d year of data since %(date)s",
+            "%(largest)s in the %(n)d years of data since %(date)s",
+            n,
+        )
+    return ngettext(
+        "%(largest)s in the %(n)d week of data since %(date)s",
+        "%(largest)s in the %(n)d weeks of data since %(date)s",
+        n,
+    )
+
+
+def _rank_in_year(unit: str, n: int, top: bool) -> str:
+    """The clause "rank %(rank)d of %(n)d weeks in the trailing year" (with "(the largest
+    in the trailing year)" when ``top``)."""
+    if top:
+        if unit == "day":
+            return ngettext(
+                "rank %(rank)d of %(n)d day in the trailing year"
+                " (the largest in the trailing year)",
+                "rank %(rank)d of %(n)d days in the trailing year"
+                " (the largest in the trailing year)",
+                n,
             )
-    tail = f": {', '.join(clauses)}" if clauses else ""
-    return f"{what} in {when}{tail}."
+        if unit == "month":
+            return ngettext(
+                "rank %(rank)d of %(n)d month in the trailing year"
+                " (the largest in the trailing year)",
+                "rank %(rank)d of %(n)d months in the trailing year"
+                " (the largest in the trailing year)",
+                n,
+            )
+        if unit == "year":
+            return ngettext(
+                "rank %(rank)d of %(n)d year in the trailing year"
+                " (the largest in the trailing year)",
+                "rank %(rank)d of %(n)d years in the trailing year"
+                " (the largest in the trailing year)",
+                n,
+            )
+        return ngettext(
+            "rank %(rank)d of %(n)d week in the trailing year (the largest in the trailing year)",
+            "rank %(rank)d of %(n)d weeks in the trailing year (the largest in the trailing year)",
+            n,
+        )
+    if unit == "day":
+        return ngettext(
+            "rank %(rank)d of %(n)d day in the trailing year",
+            "rank %(rank)d of %(n)d days in the trailing year",
+            n,
+        )
+    if unit == "month":
+        return ngettext(
+            "rank %(rank)d of %(n)d month in the trailing year",
+            "rank %(rank)d of %(n)d months in the trailing year",
+            n,
+        )
+    if unit == "year":
+        return ngettext(
+            "rank %(rank)d of %(n)d year in the trailing year",
+            "rank %(rank)d of %(n)d years in the trailing year",
+            n,
+        )
+    return ngettext(
+        "rank %(rank)d of %(n)d week in the trailing year",
+        "rank %(rank)d of %(n)d weeks in the trailing year",
+        n,
+    )
+
+
+def _rank_in_data(unit: str, n: int) -> str:
+    """The clause "rank %(rank)d of the %(n)d weeks of data since %(date)s (the data do
+    not cover a full year)"."""
+    # Translators: %(date)s is an ISO date.
+    if unit == "day":
+        return ngettext(
+            "rank %(rank)d of the %(n)d day of data since %(date)s"
+            " (the data do not cover a full year)",
+            "rank %(rank)d of the %(n)d days of data since %(date)s"
+            " (the data do not cover a full year)",
+            n,
+        )
+    if unit == "month":
+        return ngettext(
+            "rank %(rank)d of the %(n)d month of data since %(date)s"
+            " (the data do not cover a full year)",
+            "rank %(rank)d of the %(n)d months of data since %(date)s"
+            " (the data do not cover a full year)",
+            n,
+        )
+    if unit == "year":
+        return ngettext(
+            "rank %(rank)d of the %(n)d year of data since %(date)s"
+            " (the data do not cover a full year)",
+            "rank %(rank)d of the %(n)d years of data since %(date)s"
+            " (the data do not cover a full year)",
+            n,
+        )
+    return ngettext(
+        "rank %(rank)d of the %(n)d week of data since %(date)s"
+        " (the data do not cover a full year)",
+        "rank %(rank)d of the %(n)d weeks of data since %(date)s"
+        " (the data do not cover a full year)",
+        n,
+    )
 
 
 _ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
@@ -207,7 +480,9 @@ def source_name(source: str, credit: str = "") -> str:
 def human_date(d: dt.date | pd.Timestamp | str | None) -> str:
     """``24 August 2026``: a date for readers (titles); ``n/a`` when missing."""
     day = _as_date(d)
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}" if day is not None else "n/a"
+    if not _english():
+        return i18n.long_date(day)
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}" if day is not None else "n/a"
 
 
 def day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
@@ -215,36 +490,220 @@ def day_span(first: dt.date, last: dt.date, joiner: str = "–") -> str:
     ``24–30 August 2026``, ``28 September – 4 October 2026``,
     ``29 December 2025 – 4 January 2026``; one day is ``24 August 2026``.
     ``joiner=" to "`` writes ``from``-style spans (``1 May to 1 June 2026``)."""
+    if not _english():
+        return i18n.day_span(first, last)
     if first == last:
         return human_date(first)
     gap = joiner if joiner != "–" else " – "
     if first.year != last.year:
         return f"{human_date(first)}{gap}{human_date(last)}"
     if first.month != last.month:
-        return f"{first.day} {MONTHS[first.month - 1]}{gap}{human_date(last)}"
+        return f"{first.day} {_MONTHS_EN[first.month - 1]}{gap}{human_date(last)}"
     return f"{first.day}{joiner}{human_date(last)}"
 
 
 def method_line(unit: str, first_day: dt.date | None = None) -> str:
     """The method in one line, for charts: geodesic km² and what a period is (a week
     runs from the map of the day before it to the map of its last day)."""
-    areas = "Areas are geodesic (WGS84 ellipsoid), in km²."
+    areas = _("Areas are geodesic (WGS84 ellipsoid), in km².")
     if unit == "week":
         wd = first_day.weekday() if first_day is not None else 0
-        last = WEEKDAYS[(wd - 1) % 7]
-        rule = (
-            f"A week runs {WEEKDAYS[wd]} to {last}: from the map of the {last} before it"
-            f" to the map of its {last}."
-        )
+        rule = _week_rule(wd)
     elif unit == "month":
-        rule = "A month runs from the map of the last day before it to the map of its last day."
+        rule = _("A month runs from the map of the last day before it to the map of its last day.")
     elif unit == "year":
-        rule = "A year runs from the map of 31 December before it to the map of its last day."
+        rule = _("A year runs from the map of 31 December before it to the map of its last day.")
     elif unit == "day":
-        rule = "A day is its map compared with the map of the day before."
+        rule = _("A day is its map compared with the map of the day before.")
     else:
-        rule = "A period runs from the map of the day before it to the map of its last day."
-    return f"{areas} {rule}"
+        rule = _("A period runs from the map of the day before it to the map of its last day.")
+    # Translators: two sentences of a chart's method line, in order.
+    return _("%(areas)s %(rule)s") % {"areas": areas, "rule": rule}
+
+
+def _week_rule(wd: int) -> str:
+    """ "A week runs Monday to Sunday: from the map of the Sunday before it to the map of
+    its Sunday." for weeks that start on weekday ``wd`` (0 is Monday)."""
+    # Translators: %(first)s and %(last)s are weekday names (the week's first and last
+    # day), e.g. "A week runs Monday to Sunday: from the map of the Sunday before it to
+    # the map of its Sunday."
+    return _(
+        "A week runs %(first)s to %(last)s: from the map of the %(last)s before it"
+        " to the map of its %(last)s."
+    ) % {"first": WEEKDAYS[wd], "last": WEEKDAYS[(wd - 1) % 7]}
+
+
+def _unit_text(key: str, unit: str) -> str:
+    """A chart's text that names its period (``unit``: day, week, month, year or
+    period), each a whole msgid so that a translator sees the sentence."""
+    texts: dict[tuple[str, str], Callable[[], str]] = {
+        # Translators: a chart's axis label.
+        ("ylabel", "day"): lambda: _("km² per day"),
+        # Translators: a chart's axis label.
+        ("ylabel", "week"): lambda: _("km² per week"),
+        # Translators: a chart's axis label.
+        ("ylabel", "month"): lambda: _("km² per month"),
+        # Translators: a chart's axis label.
+        ("ylabel", "year"): lambda: _("km² per year"),
+        # Translators: a chart's axis label.
+        ("ylabel", "period"): lambda: _("km² per period"),
+        ("panel_bars", "day"): lambda: _("Gained (up) and lost (down) per day, and the net change"),
+        ("panel_bars", "week"): lambda: _(
+            "Gained (up) and lost (down) per week, and the net change"
+        ),
+        ("panel_bars", "month"): lambda: _(
+            "Gained (up) and lost (down) per month, and the net change"
+        ),
+        ("panel_bars", "year"): lambda: _(
+            "Gained (up) and lost (down) per year, and the net change"
+        ),
+        ("panel_bars", "period"): lambda: _(
+            "Gained (up) and lost (down) per period, and the net change"
+        ),
+        ("panel_area", "day"): lambda: _(
+            "Controlled area at the end of each day (its axis does not start at zero)"
+        ),
+        ("panel_area", "week"): lambda: _(
+            "Controlled area at the end of each week (its axis does not start at zero)"
+        ),
+        ("panel_area", "month"): lambda: _(
+            "Controlled area at the end of each month (its axis does not start at zero)"
+        ),
+        ("panel_area", "year"): lambda: _(
+            "Controlled area at the end of each year (its axis does not start at zero)"
+        ),
+        ("panel_area", "period"): lambda: _(
+            "Controlled area at the end of each period (its axis does not start at zero)"
+        ),
+        ("title", "day"): lambda: _("Russian-controlled area in Ukraine: gained and lost per day"),
+        ("title", "week"): lambda: _(
+            "Russian-controlled area in Ukraine: gained and lost per week"
+        ),
+        ("title", "month"): lambda: _(
+            "Russian-controlled area in Ukraine: gained and lost per month"
+        ),
+        ("title", "year"): lambda: _(
+            "Russian-controlled area in Ukraine: gained and lost per year"
+        ),
+        ("title", "period"): lambda: _(
+            "Russian-controlled area in Ukraine: gained and lost per period"
+        ),
+        ("legend_gained", "day"): lambda: _("Gained per day"),
+        ("legend_gained", "week"): lambda: _("Gained per week"),
+        ("legend_gained", "month"): lambda: _("Gained per month"),
+        ("legend_gained", "year"): lambda: _("Gained per year"),
+        ("legend_gained", "period"): lambda: _("Gained per period"),
+        ("legend_lost", "day"): lambda: _("Lost per day"),
+        ("legend_lost", "week"): lambda: _("Lost per week"),
+        ("legend_lost", "month"): lambda: _("Lost per month"),
+        ("legend_lost", "year"): lambda: _("Lost per year"),
+        ("legend_lost", "period"): lambda: _("Lost per period"),
+        ("legend_incomplete", "day"): lambda: _("Incomplete: the data end before the day does"),
+        ("legend_incomplete", "week"): lambda: _("Incomplete: the data end before the week does"),
+        ("legend_incomplete", "month"): lambda: _("Incomplete: the data end before the month does"),
+        ("legend_incomplete", "year"): lambda: _("Incomplete: the data end before the year does"),
+        ("legend_incomplete", "period"): lambda: _(
+            "Incomplete: the data end before the period does"
+        ),
+        # Translators: %(source)s is a data source's name.
+        ("cmp_legend_net", "day"): lambda: _("%(source)s: net change per day"),
+        # Translators: %(source)s is a data source's name.
+        ("cmp_legend_net", "week"): lambda: _("%(source)s: net change per week"),
+        # Translators: %(source)s is a data source's name.
+        ("cmp_legend_net", "month"): lambda: _("%(source)s: net change per month"),
+        # Translators: %(source)s is a data source's name.
+        ("cmp_legend_net", "year"): lambda: _("%(source)s: net change per year"),
+        # Translators: %(source)s is a data source's name.
+        ("cmp_legend_net", "period"): lambda: _("%(source)s: net change per period"),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_legend_area", "day"): lambda: _(
+            "Difference of area at each day's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_legend_area", "week"): lambda: _(
+            "Difference of area at each week's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_legend_area", "month"): lambda: _(
+            "Difference of area at each month's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_legend_area", "year"): lambda: _(
+            "Difference of area at each year's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_legend_area", "period"): lambda: _(
+            "Difference of area at each period's end, %(b)s − %(a)s"
+        ),
+        ("cmp_panel_net", "day"): lambda: _("Net change per day"),
+        ("cmp_panel_net", "week"): lambda: _("Net change per week"),
+        ("cmp_panel_net", "month"): lambda: _("Net change per month"),
+        ("cmp_panel_net", "year"): lambda: _("Net change per year"),
+        ("cmp_panel_net", "period"): lambda: _("Net change per period"),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_diff", "day"): lambda: _("Difference of net change per day, %(b)s − %(a)s"),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_diff", "week"): lambda: _("Difference of net change per week, %(b)s − %(a)s"),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_diff", "month"): lambda: _("Difference of net change per month, %(b)s − %(a)s"),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_diff", "year"): lambda: _("Difference of net change per year, %(b)s − %(a)s"),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_diff", "period"): lambda: _(
+            "Difference of net change per period, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_area", "day"): lambda: _(
+            "Difference of controlled area at each day's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_area", "week"): lambda: _(
+            "Difference of controlled area at each week's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_area", "month"): lambda: _(
+            "Difference of controlled area at each month's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_area", "year"): lambda: _(
+            "Difference of controlled area at each year's end, %(b)s − %(a)s"
+        ),
+        # Translators: %(a)s and %(b)s are two data sources' names.
+        ("cmp_panel_area", "period"): lambda: _(
+            "Difference of controlled area at each period's end, %(b)s − %(a)s"
+        ),
+        ("cmp_title", "day"): lambda: _(
+            "Russian-controlled area in Ukraine: net change per day, two sources"
+        ),
+        ("cmp_title", "week"): lambda: _(
+            "Russian-controlled area in Ukraine: net change per week, two sources"
+        ),
+        ("cmp_title", "month"): lambda: _(
+            "Russian-controlled area in Ukraine: net change per month, two sources"
+        ),
+        ("cmp_title", "year"): lambda: _(
+            "Russian-controlled area in Ukraine: net change per year, two sources"
+        ),
+        ("cmp_title", "period"): lambda: _(
+            "Russian-controlled area in Ukraine: net change per period, two sources"
+        ),
+    }
+    return texts.get((key, unit), texts[(key, "period")])()
+
+
+def _count_periods(unit: str, n: int) -> str:
+    """ "12 weeks", "1 month": a chart's count of periods, for its subtitle."""
+    if unit == "day":
+        return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+    if unit == "week":
+        return ngettext("%(n)d week", "%(n)d weeks", n) % {"n": n}
+    if unit == "month":
+        return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
+    if unit == "year":
+        return ngettext("%(n)d year", "%(n)d years", n) % {"n": n}
+    if unit == "period":
+        return ngettext("%(n)d period", "%(n)d periods", n) % {"n": n}
+    return ngettext("%(n)d period", "%(n)d periods", n) % {"n": n}
 
 
 # --------------------------------------------------------------------------- charts
@@ -258,6 +717,23 @@ GEOGRAPHY_CREDIT = (
     "Boundaries and places: © OpenStreetMap contributors (ODbL), GeoNames (CC BY 4.0), KATOTTH"
 )
 BASEMAP_CREDIT = "Countries: Natural Earth"
+
+
+def _geography_credit(credit: str) -> str:
+    """The geography credit in the active language (the default one is translated; a
+    credit given by a caller is shown as given)."""
+    if credit == GEOGRAPHY_CREDIT:
+        return _(
+            "Boundaries and places: © OpenStreetMap contributors (ODbL), GeoNames (CC BY 4.0),"
+            " KATOTTH"
+        )
+    return credit
+
+
+def _basemap_credit() -> str:
+    return _("Countries: Natural Earth")
+
+
 LAYOUTS = ("desktop", "narrow")  # chart_series(layout=…): for a wide screen, for a phone
 NARROW_WIDTH_IN = 4.8  # the narrow chart's width: 345.6 pt, shown about 358 CSS px wide
 NARROW_PLOT_IN = 3.9  # its two panels with their ticks, titles and axis labels
@@ -313,9 +789,14 @@ def series_figure(
     (a 390 px screen less its margins) its smallest text is 9.3 CSS px.
     """
     if series is None or len(series) == 0:
-        raise InputError("series is empty: nothing to chart")
+        raise InputError(_("series is empty: nothing to chart"))
     if layout not in LAYOUTS:
-        raise InputError(f"expected one of {', '.join(LAYOUTS)}, got {layout!r}", param="layout")
+        # Translators: %(choices)s lists the layouts (identifiers), %(got)s the value given.
+        raise InputError(
+            _("expected one of %(choices)s, got %(got)s")
+            % {"choices": ", ".join(LAYOUTS), "got": repr(layout)},
+            param="layout",
+        )
     narrow = layout == "narrow"
     df = series.reset_index(drop=True)
     start = pd.to_datetime(df["period_start"])
@@ -359,10 +840,10 @@ def series_figure(
         zorder=3,
         gid="net-line",
     )
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}" if v else "0"))
-    ax.set_ylabel(f"km² per {unit}")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _axis_number(v, signed=True)))
+    ax.set_ylabel(_unit_text("ylabel", unit))
     ax.set_title(
-        wrap_panel(f"Gained (up) and lost (down) per {unit}, and the net change"),
+        wrap_panel(_unit_text("panel_bars", unit)),
         loc="left",
         fontsize=panel,
         color=palette.TEXT,
@@ -373,11 +854,12 @@ def series_figure(
     line_x = np.r_[mdates.date2num(start.iloc[0]), mdates.date2num(end.to_numpy())]
     line_y = np.r_[area[0] - net[0], area]
     ax_area.plot(line_x, line_y, color=palette.HELD_EDGE, linewidth=1.6, gid="area-line")
-    ax_area.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax_area.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _axis_number(v)))
     ax_area.yaxis.set_major_locator(MaxNLocator(3))
-    ax_area.set_ylabel("km²")
+    # Translators: an axis label, the unit of area.
+    ax_area.set_ylabel(pgettext("unit", "km²"))
     ax_area.set_title(
-        wrap_panel(f"Controlled area at the end of each {unit} (its axis does not start at zero)"),
+        wrap_panel(_unit_text("panel_area", unit)),
         loc="left",
         fontsize=panel,
         color=palette.TEXT,
@@ -400,17 +882,21 @@ def series_figure(
     snap_first = _as_date(pd.to_datetime(df["snapshot_start"]).min())
     snap_last = _as_date(pd.to_datetime(df["snapshot_end"]).max())
     if title is None:
-        title = f"Russian-controlled area in Ukraine: gained and lost per {unit}"
+        title = _unit_text("title", unit)
     name = source or source_name("", credit)
     assert first is not None and last is not None
     n = len(df)
-    periods = f"{n} {unit}{'s' if n != 1 else ''}" if unit != "period" else f"{n} periods"
+    periods = f"{n} periods" if unit == "period" and _english() else _count_periods(unit, n)
     subtitle = " · ".join(
         p
         for p in (
             name,
-            f"{periods}, {day_span(first, last - _DAY)}",
-            f"maps of {human_date(snap_first)} to {human_date(snap_last)}",
+            # Translators: %(periods)s is a count such as "12 weeks", %(days)s the days
+            # they cover, e.g. "1 September – 24 November 2026".
+            _("%(periods)s, %(days)s") % {"periods": periods, "days": day_span(first, last - _DAY)},
+            # Translators: %(first)s and %(last)s are dates, e.g. "1 September 2026".
+            _("maps of %(first)s to %(last)s")
+            % {"first": human_date(snap_first), "last": human_date(snap_last)},
         )
         if p
     )
@@ -419,10 +905,12 @@ def series_figure(
         _header(fig, title, subtitle, method)
 
     handles: list[Artist] = [
-        Patch(color=palette.GAINED, label=f"Gained per {unit}"),
-        Patch(color=palette.LOST, label=f"Lost per {unit}"),
-        Line2D([], [], color=palette.NET, marker="o", markersize=3.5, lw=0.8, label="Net change"),
-        Line2D([], [], color=palette.HELD_EDGE, lw=1.6, label="Controlled area (lower panel)"),
+        Patch(color=palette.GAINED, label=_unit_text("legend_gained", unit)),
+        Patch(color=palette.LOST, label=_unit_text("legend_lost", unit)),
+        Line2D(
+            [], [], color=palette.NET, marker="o", markersize=3.5, lw=0.8, label=_("Net change")
+        ),
+        Line2D([], [], color=palette.HELD_EDGE, lw=1.6, label=_("Controlled area (lower panel)")),
     ]
     if gap.any():
         handles.append(
@@ -431,7 +919,7 @@ def series_figure(
                 edgecolor=palette.TEXT,
                 hatch="///",
                 lw=0,
-                label="Snapshot gap: a snapshot older than the date it stands for",
+                label=_("Snapshot gap: a snapshot older than the date it stands for"),
             )
         )
     if incomplete.any():
@@ -441,7 +929,7 @@ def series_figure(
                 edgecolor=palette.TEXT,
                 hatch="...",
                 lw=0,
-                label=f"Incomplete: the data end before the {unit} does",
+                label=_unit_text("legend_incomplete", unit),
             )
         )
     if narrow:
@@ -541,7 +1029,7 @@ def change_map_figure(
     if view is None:
         view = None if before is None or before.is_empty else before.bounds
     if view is None:
-        raise InputError("nothing to map: no change and no controlled area")
+        raise InputError(_("nothing to map: no change and no controlled area"))
     lat0 = (view[1] + view[3]) / 2
     cos0 = max(math.cos(math.radians(lat0)), 0.05)
     x0, y0, x1, y1 = _map_view(view, cos0, context_km)
@@ -598,8 +1086,8 @@ def change_map_figure(
         _add_lines(ax, shapely.boundary(oblasts), palette.OBLAST_LINE, 0.6, (0, (4, 2)))
         _add_lines(ax, shapely.boundary(country), palette.BORDER, 1.0)
 
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "E", "W")))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _degrees(v, "N", "S")))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _degrees(v, "E", "W")))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _degrees(v, "N", "S")))
     ax.tick_params(labelsize=8, colors=palette.CREDIT)
     for spine in ax.spines.values():
         spine.set_color(palette.OBLAST_LINE)
@@ -621,45 +1109,66 @@ def change_map_figure(
     _label_places(ax, labels, obstacles)
 
     a, b = human_date(change.snapshot_from), human_date(change.snapshot_to)
-    title = (
-        "Russian-controlled area in Ukraine: change from "
-        f"{day_span(change.date_from, change.date_to, ' to ')}"
-    )
+    # Translators: %(days)s is a span of days, e.g. "1 May to 1 June 2026".
+    title = _("Russian-controlled area in Ukraine: change from %(days)s") % {
+        "days": day_span(change.date_from, change.date_to, " to ")
+    }
     name = source or source_name("", credit)
-    figures = (
-        f"net {fmt_km2(change.net_km2, signed=True)}: {fmt_km2(change.gained_km2)} gained, "
-        f"{fmt_km2(change.lost_km2)} lost"
-    )
-    maps = f"maps of {a} and {b}"
+    # Translators: figures in km², e.g. "net +12.0 km²: 20.0 km² gained, 8.0 km² lost".
+    figures = _("net %(net)s: %(gained)s gained, %(lost)s lost") % {
+        "net": fmt_km2(change.net_km2, signed=True),
+        "gained": fmt_km2(change.gained_km2),
+        "lost": fmt_km2(change.lost_km2),
+    }
     if change.gap:
-        maps += " (a snapshot older than the date asked)"
+        # Translators: %(first)s and %(last)s are dates, e.g. "1 May 2026".
+        maps = _("maps of %(first)s and %(last)s (a snapshot older than the date asked)") % {
+            "first": a,
+            "last": b,
+        }
+    else:
+        maps = _("maps of %(first)s and %(last)s") % {"first": a, "last": b}
     subtitle = " · ".join(p for p in (name, figures, maps) if p)
-    method = "Areas are geodesic (WGS84 ellipsoid), in km²."
     if places is not None and places.fragments is not None and len(places.fragments):
-        method += " Labels: the settlement nearest each of the largest changes, and cities."
+        method = _(
+            "Areas are geodesic (WGS84 ellipsoid), in km². Labels: the settlement nearest"
+            " each of the largest changes, and cities."
+        )
+    else:
+        method = _("Areas are geodesic (WGS84 ellipsoid), in km².")
     _header(fig, title, subtitle, method)
     handles: list[Artist] = [
         Patch(
             facecolor=palette.HELD,
             edgecolor=palette.HELD_EDGE,
             lw=0.5,
-            label=f"Controlled on {a}: {fmt_km2(change.area_from_km2)}",
+            # Translators: %(date)s is a date, %(area)s a figure in km².
+            label=_("Controlled on %(date)s: %(area)s")
+            % {"date": a, "area": fmt_km2(change.area_from_km2)},
         ),
-        Patch(color=palette.GAINED, label=f"Gained by {b}: {fmt_km2(change.gained_km2)}"),
+        Patch(
+            color=palette.GAINED,
+            # Translators: %(date)s is a date, %(area)s a figure in km².
+            label=_("Gained by %(date)s: %(area)s")
+            % {"date": b, "area": fmt_km2(change.gained_km2)},
+        ),
         Patch(
             facecolor=_LOST_FILL,
             edgecolor=palette.LOST,
             hatch="////",
             lw=0.8,
-            label=f"Lost by {b}: {fmt_km2(change.lost_km2)}",
+            # Translators: %(date)s is a date, %(area)s a figure in km².
+            label=_("Lost by %(date)s: %(area)s") % {"date": b, "area": fmt_km2(change.lost_km2)},
         ),
     ]
     if country is not None:
         handles.append(
-            Line2D([], [], color=palette.OBLAST_LINE, lw=0.6, ls=(0, (4, 2)), label="Oblast")
+            Line2D([], [], color=palette.OBLAST_LINE, lw=0.6, ls=(0, (4, 2)), label=_("Oblast"))
         )
     if len(abroad):
-        others = "Russia and other countries" if "Russia" in abroad_names else "Other countries"
+        others = (
+            _("Russia and other countries") if "Russia" in abroad_names else _("Other countries")
+        )
         if len(abroad_names) == 1:
             others = str(abroad_names[0])
         handles.append(
@@ -678,8 +1187,8 @@ def change_map_figure(
     geography = " · ".join(
         c
         for c in (
-            places.credit if places is not None else "",
-            BASEMAP_CREDIT if len(abroad) or inset is not None else "",
+            _geography_credit(places.credit) if places is not None else "",
+            _basemap_credit() if len(abroad) or inset is not None else "",
         )
         if c
     )
@@ -1021,7 +1530,7 @@ def _locator(
             shapely.intersection(extent, cell).area,
         )
 
-    (px, py), _ = min(corners.items(), key=lambda kv: hidden(kv[1]))
+    (px, py), _rect = min(corners.items(), key=lambda kv: hidden(kv[1]))
     inset = fig.add_axes((px, py, w, h))
     tolerance = (ex1 - ex0) / 400
 
@@ -1102,11 +1611,25 @@ def _date_axis(
         if kind == "year":
             labels.append(str(t.year))
             continue
-        label = f"{t.day} {MONTHS[t.month - 1][:3]}" if kind == "day" else MONTHS[t.month - 1][:3]
+        label = _tick_label(t, kind)
         labels.append(label if t.year == year else f"{label} {t.year}")
         year = t.year
     ax.set_xticks(mdates.date2num(ticks), labels)
     return labels
+
+
+def _tick_label(t: pd.Timestamp, kind: str) -> str:
+    """A date tick without its year: "21 Oct" (kind "day") or "Oct" (kind "month");
+    the language's abbreviations (CLDR) in another language than English."""
+    if _english():
+        return (
+            f"{t.day} {_MONTHS_EN[t.month - 1][:3]}"
+            if kind == "day"
+            else _MONTHS_EN[t.month - 1][:3]
+        )
+    from babel.dates import format_date
+
+    return format_date(t.date(), "d MMM" if kind == "day" else "LLL", locale=_babel_locale())
 
 
 def _map_view(
@@ -1216,7 +1739,10 @@ def _scale_bar(ax: Axes, cos0: float) -> Bbox:
         zorder=8,
         path_effects=halo,
     )
-    label = f"{km:,.0f} km" if km >= 1 else f"{km:g} km"
+    if _english():
+        label = f"{km:,.0f} km" if km >= 1 else f"{km:g} km"
+    else:
+        label = i18n.km(km, 0 if km >= 1 else len(f"{km:g}".partition(".")[2]))
     ax.text(
         bx + length / 2,
         by + 0.012 * (y1 - y0),
@@ -1229,7 +1755,7 @@ def _scale_bar(ax: Axes, cos0: float) -> Bbox:
         path_effects=[withStroke(linewidth=3, foreground="white")],
     )
     corners = ax.transData.transform([(bx, by - 0.01 * (y1 - y0)), (bx + length, by)])
-    (px0, py0), (px1, _) = corners
+    (px0, py0), (px1, _y) = corners
     # the label above the bar is about 14 points high
     top = ax.transData.transform((bx, by + 0.012 * (y1 - y0)))[1] + 14 * ax.figure.dpi / 72
     return Bbox.from_extents(px0, py0, px1, top)
@@ -1247,7 +1773,21 @@ def _nice_length(target_km: float) -> float:
 
 
 def _degrees(v: float, pos: str, neg: str) -> str:
-    return f"{abs(v):.1f}°{pos if v >= 0 else neg}"
+    if _english():
+        return f"{abs(v):.1f}°{pos if v >= 0 else neg}"
+    return f"{i18n.number(abs(v), 1).replace(chr(0xA0), '')}°{_compass(pos if v >= 0 else neg)}"
+
+
+def _compass(letter: str) -> str:
+    """A compass point's letter after a degree (E, W, N, S) in the active language."""
+    # Translators: compass letters after a longitude or latitude, e.g. 37.5°E.
+    points = {
+        "E": pgettext("compass", "E"),
+        "W": pgettext("compass", "W"),
+        "N": pgettext("compass", "N"),
+        "S": pgettext("compass", "S"),
+    }
+    return points.get(letter, letter)
 
 
 def _figure(size: tuple[float, float], dpi: int, *, header_in: float = HEADER_IN) -> Figure:
@@ -1302,11 +1842,8 @@ def _header(fig: Figure, title: str, subtitle: str, method: str, more: str = "")
 def _credit(fig: Figure, credit: str) -> None:
     """The source credit in the bottom-right corner (in the strip ``_figure`` leaves);
     a second line (after a newline) goes below the first, in the same corner."""
-    first, _, more = credit.strip().partition("\n")
-    text = first.strip()
-    if text and not text.lower().startswith(("source", "data")):
-        text = f"Source: {text}"
-    text = f"{text} · Chart: Vigil" if text else "Chart: Vigil"
+    first, _sep, more = credit.strip().partition("\n")
+    text = _credit_line(first)
     if more.strip():
         text = f"{text}\n{more.strip()}"
     fig.text(
@@ -1319,6 +1856,19 @@ def _credit(fig: Figure, credit: str) -> None:
         color=palette.CREDIT,
         linespacing=1.3,
     )
+
+
+def _credit_line(credit: str) -> str:
+    """ "Source: <credit> · Chart: Vigil" (a credit that starts with "Source" or "Data"
+    is shown as it is)."""
+    text = credit.strip()
+    if not text:
+        return _("Chart: Vigil")
+    if text.lower().startswith(("source", "data")):
+        # Translators: %(credit)s is a data source's credit line, as given by its publisher.
+        return _("%(credit)s · Chart: Vigil") % {"credit": text}
+    # Translators: %(credit)s is a data source's credit line, as given by its publisher.
+    return _("Source: %(credit)s · Chart: Vigil") % {"credit": text}
 
 
 def _renderer(fig: Figure) -> RendererAgg:
@@ -1399,11 +1949,8 @@ def _narrow_layout(
         top += _text_in(fig, t).height + 0.07
     header_in = top + 0.05
 
-    first, _, more = credit.strip().partition("\n")
-    line = first.strip()
-    if line and not line.lower().startswith(("source", "data")):
-        line = f"Source: {line}"
-    line = f"{line} · Chart: Vigil" if line else "Chart: Vigil"
+    first, _sep, more = credit.strip().partition("\n")
+    line = _credit_line(first)
     wrap = _wrapper(fig, text_width, NARROW_MIN_PT)
     credit_text = "\n".join(wrap(p) for p in (line, more.strip()) if p)
     foot = fig.text(
@@ -1519,6 +2066,20 @@ _CHART_ALT = {
 }
 
 
+def _chart_alt(key: str) -> str:
+    """The text alternative of a brief's chart, in the active language."""
+    if key == "weekly":
+        return _("Weekly area gained and lost, km², with the controlled area in a panel below")
+    if key == "monthly":
+        return _("Monthly area gained and lost, km², with the controlled area in a panel below")
+    if key == "map":
+        return _(
+            "Map of last week's change: gained in vermillion, lost in hatched blue, the area"
+            " held before in grey, with the nearest places named"
+        )
+    return _CHART_ALT.get(key, key)
+
+
 def brief_markdown(data: BriefData, charts: Mapping[str, Path]) -> str:
     """The brief as Markdown; charts are linked by the paths given (keep them relative)."""
     out: list[str] = []
@@ -1530,7 +2091,8 @@ def brief_markdown(data: BriefData, charts: Mapping[str, Path]) -> str:
             if block.style == "lead":
                 text = f"**{text}**"
             elif block.style == "note":
-                text = f"> **Note:** {text}"
+                # Translators: the label of a warning in the brief ("Note: the latest …").
+                text = f"> **{_md(_('Note:'))}** {text}"
             elif block.style == "small":
                 text = f"*{text}*"
             out.append(text)
@@ -1549,14 +2111,14 @@ def brief_html(data: BriefData, charts: Mapping[str, Path]) -> str:
     Every piece of text is escaped, so a source name or credit cannot inject markup.
     """
     blocks = _brief_blocks(data, charts)
-    title = next((b.text for b in blocks if isinstance(b, _Heading) and b.level == 1), "Brief")
+    title = next((b.text for b in blocks if isinstance(b, _Heading) and b.level == 1), _("Brief"))
     body: list[str] = []
     for block in blocks:
         if isinstance(block, _Heading):
             body.append(f"<h{block.level}>{_h(block.text)}</h{block.level}>")
         elif isinstance(block, _Para):
             cls = f' class="{block.style}"' if block.style else ""
-            prefix = "<strong>Note:</strong> " if block.style == "note" else ""
+            prefix = f"<strong>{_h(_('Note:'))}</strong> " if block.style == "note" else ""
             body.append(f"<p{cls}>{prefix}{_h(block.text)}</p>")
         elif isinstance(block, _Bullets):
             items = "".join(f"<li>{_h(item)}</li>" for item in block.items)
@@ -1570,7 +2132,7 @@ def brief_html(data: BriefData, charts: Mapping[str, Path]) -> str:
                 f"<figcaption>{_h(block.alt)}</figcaption></figure>"
             )
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{_h(i18n.active())}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_h(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)
@@ -1597,7 +2159,8 @@ def write_brief(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
-        raise InputError(f"{path}: expected a .md or .html file name")
+        # Translators: %(path)s is a file name.
+        raise InputError(_("%(path)s: expected a .md or .html file name") % {"path": path})
     folder = Path(chart_dir) if chart_dir is not None else path.parent
     folder.mkdir(parents=True, exist_ok=True)
     stem = path.stem
@@ -1654,8 +2217,12 @@ def brief_title(data: BriefData) -> str:
     week = data.last_week
     first, last = week.date_from + _DAY, week.date_to
     span = day_span(first, last) if last >= first else human_date(last)
-    what = f"week of {span}" if (last - first).days == 6 else span
-    return f"Russian-controlled territory in Ukraine, {what} ({brief_source_name(data)})"
+    fill = {"days": span, "source": brief_source_name(data)}
+    if (last - first).days == 6:
+        # Translators: the brief's title; %(days)s is e.g. "24–30 August 2026", %(source)s
+        # the data source's name.
+        return _("Russian-controlled territory in Ukraine, week of %(days)s (%(source)s)") % fill
+    return _("Russian-controlled territory in Ukraine, %(days)s (%(source)s)") % fill
 
 
 def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
@@ -1664,8 +2231,15 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     blocks: list[object] = [
         _Heading(brief_title(data), 1),
         _Para(
-            f"Vigil brief, {fmt_date(data.as_of)}. Data: {name} snapshots from "
-            f"{fmt_date(data.data_first)} to {fmt_date(data.data_last)}.",
+            # Translators: %(date)s, %(first)s and %(last)s are ISO dates, %(source)s a
+            # data source's name.
+            _("Vigil brief, %(date)s. Data: %(source)s snapshots from %(first)s to %(last)s.")
+            % {
+                "date": fmt_date(data.as_of),
+                "source": name,
+                "first": fmt_date(data.data_first),
+                "last": fmt_date(data.data_last),
+            },
             "small",
         ),
         _Para(_headline(week, name), "lead"),
@@ -1678,12 +2252,20 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     # the year to date runs from the map of 31 December; data that begin later in the
     # year give a shorter span, which must not be called the year to date
     whole_year = data.year_to_date.date_from <= dt.date(data.as_of.year - 1, 12, 31)
-    span_label = "Year to date" if whole_year else "Since the data begin"
-    blocks.append(_Heading(f"Last month and {span_label[0].lower()}{span_label[1:]}"))
+    if whole_year:
+        blocks.append(_Heading(_("Last month and year to date")))
+        # Translators: %(first)s and %(last)s are ISO dates.
+        span_label = _("Year to date (%(first)s to %(last)s)")
+    else:
+        blocks.append(_Heading(_("Last month and since the data begin")))
+        # Translators: %(first)s and %(last)s are ISO dates.
+        span_label = _("Since the data begin (%(first)s to %(last)s)")
+    ytd = data.year_to_date
+    span_label %= {"first": fmt_date(ytd.date_from), "last": fmt_date(ytd.date_to)}
     month_label = _month_label(data.last_month)
     items = [
         _change_line(month_label, data.last_month),
-        _change_line(f"{span_label} ({_span(data.year_to_date)})", data.year_to_date),
+        _change_line(span_label, data.year_to_date),
     ]
     blocks.append(_Bullets(items))
     blocks += [
@@ -1696,20 +2278,20 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
     if record:
         blocks.append(_Para(record))
 
-    blocks.append(_Heading("Controlled area"))
+    blocks.append(_Heading(_("Controlled area")))
     blocks.append(_Para(_area_text(data)))
 
     regions = data.extra.get("regions_week")
     where = _regions_table(regions if isinstance(regions, pd.DataFrame) else None)
     if where is not None:
-        blocks += [_Heading("Where, last week"), where]
+        blocks += [_Heading(_("Where, last week")), where]
         blocks.append(
-            _Para("Areas in km², by oblast (OpenStreetMap boundaries, land only).", "small")
+            _Para(_("Areas in km², by oblast (OpenStreetMap boundaries, land only)."), "small")
         )
 
     largest = _largest_changes(data.extra.get("week_map_places"))
     if largest:
-        blocks += [_Heading("Largest changes, last week"), _Bullets(largest)]
+        blocks += [_Heading(_("Largest changes, last week")), _Bullets(largest)]
 
     places = data.extra.get("settlements_week")
     if isinstance(places, pd.DataFrame):
@@ -1718,28 +2300,46 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
 
     table = _weeks_table(data.weekly, 12)
     if table is not None:
-        blocks += [_Heading(f"Last {len(table.rows)} weeks"), table]
+        weeks = len(table.rows)
+        blocks += [
+            _Heading(ngettext("Last %(n)d week", "Last %(n)d weeks", weeks) % {"n": weeks}),
+            table,
+        ]
         blocks.append(
             _Para(
-                "Areas in km². Each week runs from the map of the Sunday before it to the map of"
-                " its Sunday; a gap means a snapshot older than the date it stands for.",
+                _(
+                    "Areas in km². Each week runs from the map of the Sunday before it to the"
+                    " map of its Sunday; a gap means a snapshot older than the date it stands"
+                    " for."
+                ),
                 "small",
             )
         )
 
     if charts:
-        blocks.append(_Heading("Charts"))
+        blocks.append(_Heading(_("Charts")))
         order = [k for k in ("weekly", "monthly", "map") if k in charts]
         order += [k for k in charts if k not in order]
-        blocks += [_Image(Path(charts[k]), _CHART_ALT.get(k, k)) for k in order]
+        blocks += [_Image(Path(charts[k]), _chart_alt(k)) for k in order]
 
-    blocks += [_Heading("Method"), _Bullets(_method_items(data))]
+    blocks += [_Heading(_("Method")), _Bullets(_method_items(data))]
+    # Translators: %(credit)s is the data source's credit line, as its publisher gives it.
+    source_line = (
+        _("Data: %(credit)s") % {"credit": data.credit}
+        if data.credit
+        # Translators: %(source)s is the data source's name.
+        else _("Data: %(source)s.") % {"source": name}
+    )
     blocks += [
-        _Heading("Source"),
-        _Para(f"Data: {data.credit}" if data.credit else f"Data: {name}."),
+        _Heading(_("Source")),
+        _Para(source_line),
         _Para(
-            "Figures computed with Vigil, an open-source territory monitor (source"
-            f" {data.source} in its store).",
+            # Translators: %(source)s is the source's identifier in Vigil's store.
+            _(
+                "Figures computed with Vigil, an open-source territory monitor (source"
+                " %(source)s in its store)."
+            )
+            % {"source": data.source},
             "small",
         ),
     ]
@@ -1747,20 +2347,37 @@ def _brief_blocks(data: BriefData, charts: Mapping[str, Path]) -> list[object]:
 
 
 def _headline(week: Change, source: str) -> str:
-    return (
-        f"From {fmt_date(week.date_from)} to {fmt_date(week.date_to)}, the Russian-controlled "
-        f"area changed by a net {fmt_km2(week.net_km2, signed=True)}: "
-        f"{fmt_km2(week.gained_km2)} gained and {fmt_km2(week.lost_km2)} lost, according to "
-        f"{source} snapshots of {fmt_date(week.snapshot_from)} and {fmt_date(week.snapshot_to)}."
-    )
+    # Translators: the brief's headline; %(first)s, %(last)s, %(snap_first)s and
+    # %(snap_last)s are ISO dates, %(net)s, %(gained)s and %(lost)s figures in km²,
+    # %(source)s the data source's name.
+    return _(
+        "From %(first)s to %(last)s, the Russian-controlled area changed by a net %(net)s:"
+        " %(gained)s gained and %(lost)s lost, according to %(source)s snapshots of"
+        " %(snap_first)s and %(snap_last)s."
+    ) % {
+        "first": fmt_date(week.date_from),
+        "last": fmt_date(week.date_to),
+        "net": fmt_km2(week.net_km2, signed=True),
+        "gained": fmt_km2(week.gained_km2),
+        "lost": fmt_km2(week.lost_km2),
+        "source": source,
+        "snap_first": fmt_date(week.snapshot_from),
+        "snap_last": fmt_date(week.snapshot_to),
+    }
 
 
 def _gap_notes(week: Change, data: BriefData) -> list[str]:
     notes = _change_gap_notes(week)
     if data.data_last < data.as_of and week.snapshot_to >= week.date_to:
+        days = (data.as_of - data.data_last).days
+        # Translators: a note; %(last)s and %(date)s are ISO dates.
         notes.append(
-            f"the data end on {fmt_date(data.data_last)}, "
-            f"{_days(data.as_of - data.data_last)} before {fmt_date(data.as_of)}."
+            ngettext(
+                "the data end on %(last)s, %(n)d day before %(date)s.",
+                "the data end on %(last)s, %(n)d days before %(date)s.",
+                days,
+            )
+            % {"last": fmt_date(data.data_last), "n": days, "date": fmt_date(data.as_of)}
         )
     return notes
 
@@ -1768,16 +2385,36 @@ def _gap_notes(week: Change, data: BriefData) -> list[str]:
 def _change_gap_notes(change: Change) -> list[str]:
     notes = []
     if change.snapshot_to < change.date_to:
+        days = (change.date_to - change.snapshot_to).days
+        # Translators: a note; %(snapshot)s and %(date)s are ISO dates.
         notes.append(
-            f"the latest snapshot is from {fmt_date(change.snapshot_to)}, "
-            f"{_days(change.date_to - change.snapshot_to)} before the date asked "
-            f"({fmt_date(change.date_to)})."
+            ngettext(
+                "the latest snapshot is from %(snapshot)s, %(n)d day before the date asked"
+                " (%(date)s).",
+                "the latest snapshot is from %(snapshot)s, %(n)d days before the date asked"
+                " (%(date)s).",
+                days,
+            )
+            % {
+                "snapshot": fmt_date(change.snapshot_to),
+                "n": days,
+                "date": fmt_date(change.date_to),
+            }
         )
     if change.snapshot_from < change.date_from:
+        days = (change.date_from - change.snapshot_from).days
+        # Translators: a note; %(date)s and %(snapshot)s are ISO dates.
         notes.append(
-            f"the snapshot used for {fmt_date(change.date_from)} is from "
-            f"{fmt_date(change.snapshot_from)}, "
-            f"{_days(change.date_from - change.snapshot_from)} earlier."
+            ngettext(
+                "the snapshot used for %(date)s is from %(snapshot)s, %(n)d day earlier.",
+                "the snapshot used for %(date)s is from %(snapshot)s, %(n)d days earlier.",
+                days,
+            )
+            % {
+                "date": fmt_date(change.date_from),
+                "snapshot": fmt_date(change.snapshot_from),
+                "n": days,
+            }
         )
     return notes
 
@@ -1805,19 +2442,32 @@ def _largest_changes(places: object) -> list[str]:
     lines = [str(d) for d in frags["description"].head(LARGEST_SHOWN)]
     rest = frags.iloc[LARGEST_SHOWN:]
     if len(rest):
+        # Translators: the last line of a list of fragments; %(area)s is a figure in km².
         lines.append(
-            f"and {len(rest)} smaller fragment{'s' if len(rest) != 1 else ''}, "
-            f"{fmt_km2(float(rest['area_km2'].sum()))} in all"
+            ngettext(
+                "and %(n)d smaller fragment, %(area)s in all",
+                "and %(n)d smaller fragments, %(area)s in all",
+                len(rest),
+            )
+            % {"n": len(rest), "area": fmt_km2(float(rest["area_km2"].sum()))}
         )
     return lines
 
 
 def _change_line(label: str, c: Change) -> str:
-    return (
-        f"{label}: {fmt_km2(c.gained_km2)} gained, {fmt_km2(c.lost_km2)} lost, net "
-        f"{fmt_km2(c.net_km2, signed=True)} (snapshots of {fmt_date(c.snapshot_from)} "
-        f"and {fmt_date(c.snapshot_to)})"
-    )
+    # Translators: %(period)s is e.g. "September 2024, 2024-08-31 to 2024-09-30",
+    # %(gained)s, %(lost)s and %(net)s figures in km², %(first)s and %(last)s ISO dates.
+    return _(
+        "%(period)s: %(gained)s gained, %(lost)s lost, net %(net)s (snapshots of %(first)s"
+        " and %(last)s)"
+    ) % {
+        "period": label,
+        "gained": fmt_km2(c.gained_km2),
+        "lost": fmt_km2(c.lost_km2),
+        "net": fmt_km2(c.net_km2, signed=True),
+        "first": fmt_date(c.snapshot_from),
+        "last": fmt_date(c.snapshot_to),
+    }
 
 
 def _month_label(c: Change) -> str:
@@ -1825,62 +2475,111 @@ def _month_label(c: Change) -> str:
     before its 1st to its last day (vigil.territory.series)."""
     a, b = c.date_from + _DAY, c.date_to + _DAY
     whole = a == P.floor(a, P.Freq.MONTH) and b == P.next_start(a, P.Freq.MONTH)
-    name = f"{MONTHS[a.month - 1]} {a.year}, " if whole else "Last month, "
-    return f"{name}{_span(c)}"
-
-
-def _span(c: Change) -> str:
-    return f"{fmt_date(c.date_from)} to {fmt_date(c.date_to)}"
+    fill = {"first": fmt_date(c.date_from), "last": fmt_date(c.date_to)}
+    if whole:
+        fill["month"] = _month_year(a)
+        # Translators: %(month)s is e.g. "September 2024", %(first)s and %(last)s ISO dates.
+        return _("%(month)s, %(first)s to %(last)s") % fill
+    # Translators: %(first)s and %(last)s are ISO dates.
+    return _("Last month, %(first)s to %(last)s") % fill
 
 
 def _area_text(data: BriefData) -> str:
     a = data.area
-    text = (
-        f"On {fmt_date(a.date)}, {fmt_km2(a.controlled_km2)} was under Russian control "
-        f"(snapshot of {fmt_date(a.snapshot_date)})."
-    )
+    # Translators: %(date)s and %(snapshot)s are ISO dates, %(area)s a figure in km².
+    sentences = [
+        _("On %(date)s, %(area)s was under Russian control (snapshot of %(snapshot)s).")
+        % {
+            "date": fmt_date(a.date),
+            "area": fmt_km2(a.controlled_km2),
+            "snapshot": fmt_date(a.snapshot_date),
+        }
+    ]
     if a.gap:
-        text += f" The snapshot is {_days(a.date - a.snapshot_date)} older than the date asked."
+        days = (a.date - a.snapshot_date).days
+        sentences.append(
+            ngettext(
+                "The snapshot is %(n)d day older than the date asked.",
+                "The snapshot is %(n)d days older than the date asked.",
+                days,
+            )
+            % {"n": days}
+        )
     if a.grey_km2 is not None:
         if a.with_grey:
-            text += (
-                f" A further {fmt_km2(a.grey_km2)} is of unknown status (the grey zone); "
-                f"with it, the figure is {fmt_km2(a.area_km2)}."
+            # Translators: %(grey)s and %(total)s are figures in km².
+            sentences.append(
+                _(
+                    "A further %(grey)s is of unknown status (the grey zone); with it, the"
+                    " figure is %(total)s."
+                )
+                % {"grey": fmt_km2(a.grey_km2), "total": fmt_km2(a.area_km2)}
             )
         else:
-            text += (
-                f" A further {fmt_km2(a.grey_km2)} is of unknown status (the grey zone) "
-                "and is not included."
+            # Translators: %(grey)s is a figure in km².
+            sentences.append(
+                _("A further %(grey)s is of unknown status (the grey zone) and is not included.")
+                % {"grey": fmt_km2(a.grey_km2)}
             )
-    return text
+    return " ".join(sentences)
+
+
+def settlement_status(status: object) -> str:
+    """A settlement's status (``controlled``, ``free``, ``grey``, ``unlocated``) for
+    readers: the stored word in English, its translation otherwise."""
+    labels = {
+        "controlled": pgettext("settlement status", "controlled"),
+        "free": pgettext("settlement status", "free"),
+        "grey": pgettext("settlement status", "grey"),
+        "unlocated": pgettext("settlement status", "unlocated"),
+    }
+    return labels.get(str(status), str(status))
 
 
 def _settlement_blocks(changed: pd.DataFrame, coverage: list[str]) -> list[object]:
     """Settlements whose status changed last week, with the gazetteer's coverage."""
-    blocks: list[object] = [_Heading("Settlements that changed hands, last week")]
+    from vigil.territory import placenames
+
+    blocks: list[object] = [_Heading(_("Settlements that changed hands, last week"))]
     if len(changed):
+        n = len(changed)
+        blocks.append(
+            _Para(
+                ngettext(
+                    "%(n)d settlement changed hands last week.",
+                    "%(n)d settlements changed hands last week.",
+                    n,
+                )
+                % {"n": n}
+            )
+        )
         rows = [
             [
-                str(r.get("name_en") or r.get("name_uk")),
+                placenames.settlement_name(r.to_dict())
+                or str(r.get("name_en") or r.get("name_uk")),
                 str(r.get("name_uk") or ""),
                 str(r.get("oblast") or ""),
-                f"{r['from_status']} → {r['to_status']}",
+                f"{settlement_status(r['from_status'])} → {settlement_status(r['to_status'])}",
                 fmt_date(r["since"]),
             ]
-            for _, r in changed.iterrows()
+            for _i, r in changed.iterrows()
         ]
         blocks.append(
             _Table(
-                ["Settlement", "Name (uk)", "Oblast", "Status", "Since"],
+                [_("Settlement"), _("Name (uk)"), _("Oblast"), _("Status"), _("Since")],
                 rows,
-                label="Settlements that changed hands",
+                label=_("Settlements that changed hands"),
             )
         )
     else:
-        blocks.append(_Para("No located settlement changed status."))
+        blocks.append(_Para(_("No located settlement changed status.")))
     if coverage:
-        text = "Only settlements with their own coordinates are read from the map: "
-        blocks.append(_Para(text + "; ".join(coverage) + ".", "small"))
+        # Translators: %(coverage)s is a list of sentences on each oblast's gazetteer,
+        # joined by "; ".
+        text = _(
+            "Only settlements with their own coordinates are read from the map: %(coverage)s."
+        ) % {"coverage": "; ".join(coverage)}
+        blocks.append(_Para(text, "small"))
     return blocks
 
 
@@ -1895,10 +2594,13 @@ def _regions_table(frame: pd.DataFrame | None) -> _Table | None:
             fmt_number(r["lost_km2"]),
             fmt_number(r["net_km2"], signed=True),
         ]
-        for _, r in frame.iterrows()
+        for _i, r in frame.iterrows()
     ]
     return _Table(
-        ["Region", "Gained", "Lost", "Net"], rows, [False, True, True, True], "Change by oblast"
+        [_("Region"), _("Gained"), _("Lost"), _("Net")],
+        rows,
+        [False, True, True, True],
+        _("Change by oblast"),
     )
 
 
@@ -1906,25 +2608,39 @@ def _weeks_table(weekly: pd.DataFrame | None, n: int) -> _Table | None:
     if weekly is None or len(weekly) == 0:
         return None
     rows = []
-    for _, r in weekly.tail(n).iterrows():
+    for _i, r in weekly.tail(n).iterrows():
         notes = []
         if _present(r.get("gap")) and bool(r.get("gap")):
-            notes.append("gap")
+            # Translators: a table cell: the week's snapshot is older than its date.
+            notes.append(pgettext("brief table note", "gap"))
         if _present(r.get("complete")) and not bool(r.get("complete")):
-            notes.append("incomplete")
+            # Translators: a table cell: the data end before the week does.
+            notes.append(pgettext("brief table note", "incomplete"))
         rows.append(
             [
-                f"{fmt_date(r['period_start'])} to {fmt_date(r['period_end'])}",
+                # Translators: a table cell; %(first)s and %(last)s are ISO dates.
+                _("%(first)s to %(last)s")
+                % {"first": fmt_date(r["period_start"]), "last": fmt_date(r["period_end"])},
                 f"{fmt_date(r['snapshot_start'])}, {fmt_date(r['snapshot_end'])}",
                 fmt_number(r["gained_km2"]),
                 fmt_number(r["lost_km2"]),
                 fmt_number(r["net_km2"], signed=True),
                 fmt_number(r["area_km2"]),
-                ", ".join(notes),
+                pgettext("list separator", ", ").join(notes),
             ]
         )
-    header = ["Week", "Snapshots used", "Gained", "Lost", "Net", "Controlled", "Note"]
-    return _Table(header, rows, [False, False, True, True, True, True, False], "Week by week")
+    header = [
+        _("Week"),
+        _("Snapshots used"),
+        _("Gained"),
+        _("Lost"),
+        _("Net"),
+        # Translators: a table header: the area controlled at the week's end, in km².
+        pgettext("area", "Controlled"),
+        _("Note"),
+    ]
+    numeric = [False, False, True, True, True, True, False]
+    return _Table(header, rows, numeric, _("Week by week"))
 
 
 def _method_items(data: BriefData) -> list[str]:
@@ -1935,39 +2651,89 @@ def _method_items(data: BriefData) -> list[str]:
             wd = first.weekday()
     weekday, eve = WEEKDAYS[wd], WEEKDAYS[(wd - 1) % 7]
     items = [
-        "Areas are geodesic, on the WGS84 ellipsoid (pyproj.Geod), in km²; never a planar "
-        "area in a map projection.",
-        "Controlled area: the union of the source's Russian-controlled layers; the grey "
-        "zone of unknown status is reported separately.",
-        "Change between snapshots A and B: gained = area(B \\ A), lost = area(A \\ B), "
-        "net = area(B) − area(A). It is computed from the two snapshots, never by summing "
-        "daily changes, so advances and withdrawals in between cancel out.",
-        f"A week runs {weekday} to {eve}: from the map of the {eve} before it to the map of"
-        f" its {eve}. A month runs from the map of the last day before it to the map of its"
-        " last day; the year to date from the map of 31 December.",
-        "The snapshot for a date is the latest one on or before it; a snapshot older than "
-        "its date is flagged as a gap.",
-        "Rankings compare a period with the periods that start in the twelve months before "
-        "it; where the data cover less than a year, the number of periods compared is given.",
+        _(
+            "Areas are geodesic, on the WGS84 ellipsoid (pyproj.Geod), in km²; never a planar"
+            " area in a map projection."
+        ),
+        _(
+            "Controlled area: the union of the source's Russian-controlled layers; the grey"
+            " zone of unknown status is reported separately."
+        ),
+        _(
+            "Change between snapshots A and B: gained = area(B \\ A), lost = area(A \\ B),"
+            " net = area(B) − area(A). It is computed from the two snapshots, never by summing"
+            " daily changes, so advances and withdrawals in between cancel out."
+        ),
+        # Translators: %(first)s and %(last)s are weekday names (the week's first and last
+        # day).
+        _(
+            "A week runs %(first)s to %(last)s: from the map of the %(last)s before it to the"
+            " map of its %(last)s. A month runs from the map of the last day before it to the"
+            " map of its last day; the year to date from the map of 31 December."
+        )
+        % {"first": weekday, "last": eve},
+        _(
+            "The snapshot for a date is the latest one on or before it; a snapshot older than"
+            " its date is flagged as a gap."
+        ),
+        _(
+            "Rankings compare a period with the periods that start in the twelve months before"
+            " it; where the data cover less than a year, the number of periods compared is"
+            " given."
+        ),
     ]
     c = data.last_week
     if c.filtered:
-        rules = []
-        if c.min_fragment_km2 is not None:
-            rules.append(f"smaller than {c.min_fragment_km2:g} km²")
-        if c.min_width_km is not None:
-            rules.append(f"narrower than {c.min_width_km:g} km")
-        items.append(
-            "Figures are raw. With the sliver filter (fragments "
-            f"{' or '.join(rules)} dropped), last week's figures are "
-            f"{fmt_km2(c.gained_filtered_km2)} gained and {fmt_km2(c.lost_filtered_km2)} lost."
-        )
+        size = c.min_fragment_km2 is not None
+        width = c.min_width_km is not None
+        fill = {
+            "size": f"{c.min_fragment_km2:g}" if size else "",
+            "width": f"{c.min_width_km:g}" if width else "",
+            "gained": fmt_km2(c.gained_filtered_km2),
+            "lost": fmt_km2(c.lost_filtered_km2),
+        }
+        if not _english():
+            if c.min_fragment_km2 is not None:
+                fill["size"] = i18n.number(c.min_fragment_km2, _decimals(c.min_fragment_km2))
+            if c.min_width_km is not None:
+                fill["width"] = i18n.number(c.min_width_km, _decimals(c.min_width_km))
+        # Translators: %(size)s is a number of km², %(width)s a number of km, %(gained)s
+        # and %(lost)s figures in km².
+        if size and width:
+            text = _(
+                "Figures are raw. With the sliver filter (fragments smaller than %(size)s km²"
+                " or narrower than %(width)s km dropped), last week's figures are %(gained)s"
+                " gained and %(lost)s lost."
+            )
+        elif size:
+            text = _(
+                "Figures are raw. With the sliver filter (fragments smaller than %(size)s km²"
+                " dropped), last week's figures are %(gained)s gained and %(lost)s lost."
+            )
+        elif width:
+            text = _(
+                "Figures are raw. With the sliver filter (fragments narrower than %(width)s km"
+                " dropped), last week's figures are %(gained)s gained and %(lost)s lost."
+            )
+        else:
+            text = _(
+                "Figures are raw. With the sliver filter (fragments  dropped), last week's"
+                " figures are %(gained)s gained and %(lost)s lost."
+            )
+        items.append(text % fill)
     else:
         items.append(
-            "Figures are raw: every fragment of gain or loss counts, including the slivers "
-            "left when a line is redrawn (no sliver filter)."
+            _(
+                "Figures are raw: every fragment of gain or loss counts, including the slivers"
+                " left when a line is redrawn (no sliver filter)."
+            )
         )
     return items
+
+
+def _decimals(x: float) -> int:
+    """The decimals ``format(x, "g")`` shows (0.05 → 2)."""
+    return len(f"{x:g}".partition(".")[2])
 
 
 def _md(text: str, cell: bool = False) -> str:
@@ -2116,15 +2882,30 @@ def _metric_kind(metric: str) -> str:
 
 
 def _period_phrase(d: dt.date | None, unit: str) -> str:
+    """A period for a sentence: "the week of 2024-10-21", "September 2024", "2024"."""
     if d is None:
-        return f"an unknown {unit}"
+        unknown = {
+            "day": _("an unknown day"),
+            "week": _("an unknown week"),
+            "month": _("an unknown month"),
+            "year": _("an unknown year"),
+        }
+        return unknown.get(unit, _("an unknown period"))
     if unit == "month":
-        return f"{MONTHS[d.month - 1]} {d.year}"
+        return _month_year(d)
     if unit == "year":
         return str(d.year)
     if unit == "day":
         return fmt_date(d)
-    return f"the {unit} of {fmt_date(d)}"
+    # Translators: %(date)s is the ISO date of the week's first day.
+    return _("the week of %(date)s") % {"date": fmt_date(d)}
+
+
+def _month_year(d: dt.date) -> str:
+    """ "September 2024" (:func:`vigil.i18n.month_year` in another language)."""
+    if _english():
+        return f"{_MONTHS_EN[d.month - 1]} {d.year}"
+    return i18n.month_year(d)
 
 
 def _estimate_first(start: dt.date | None, unit: str, n: int | None) -> dt.date | None:

@@ -21,6 +21,7 @@ import pandas as pd
 from vigil import periods as P
 from vigil.choices import not_one_of
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 from vigil.territory import change as overlay_mod
 from vigil.territory.results import RECORD_COLUMNS, SERIES_COLUMNS
 
@@ -81,7 +82,7 @@ def period_start_before(
     and years keep their calendar lengths.
     """
     ws = start.weekday() if week_start is None else week_start
-    for _ in range(n):
+    for _i in range(n):
         start = P.floor(start - dt.timedelta(days=1), freq, ws)
     return start
 
@@ -306,25 +307,40 @@ def find_period(
     noun = P.freq(freq).value
     done = series.loc[series["complete"].astype(bool)].reset_index(drop=True)
     if done.empty:
-        raise InputError(f"the data hold no complete {noun} yet", param=param)
+        # Translators: %(freq)s is one of the values day, week, month, year; dates are ISO.
+        raise InputError(_("the data hold no complete %(freq)s yet") % {"freq": noun}, param=param)
     starts, ends = list(done["period_start"]), list(done["period_end"])
     for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
         if s <= day < e:
             return i
     first, last = starts[0], ends[-1] - BEFORE
     if data_end is not None and day > data_end:
-        raise InputError(f"{day} is after the data, which end on {data_end}", param=param)
+        raise InputError(
+            _("%(day)s is after the data, which end on %(end)s") % {"day": day, "end": data_end},
+            param=param,
+        )
     if day < first:
         raise InputError(
-            f"{day} is before the first complete {noun} of the data, which begins on {first}",
+            _(
+                "%(day)s is before the first complete %(freq)s of the data,"
+                " which begins on %(first)s"
+            )
+            % {"day": day, "freq": noun, "first": first},
             param=param,
         )
     if day > last:
         raise InputError(
-            f"the {noun} holding {day} is not complete: the last complete {noun} ends on {last}",
+            _(
+                "the %(freq)s holding %(day)s is not complete:"
+                " the last complete %(freq)s ends on %(last)s"
+            )
+            % {"freq": noun, "day": day, "last": last},
             param=param,
         )
-    raise InputError(f"no complete {noun} of the data holds {day}", param=param)
+    raise InputError(
+        _("no complete %(freq)s of the data holds %(day)s") % {"freq": noun, "day": day},
+        param=param,
+    )
 
 
 @dataclass(frozen=True)

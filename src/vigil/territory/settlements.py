@@ -38,6 +38,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from vigil.i18n import gettext as _
+from vigil.i18n import integer, ngettext
 from vigil.territory.geography import oblast_iso
 
 CONTROLLED = "controlled"
@@ -295,8 +297,18 @@ def coverage_sentence(row: pd.Series | dict, oblast_name: str | None = None) -> 
     settlements in Donetsk oblast (48 %)" (``oblast_name`` defaults to the code)."""
     name = oblast_name or row["oblast"]
     if not row["settlements"]:
-        return f"the gazetteer lists no settlements in {name}"
-    return (
-        f"the gazetteer locates {int(row['located']):,} of {int(row['settlements']):,}"
-        f" settlements in {name} ({row['located_pct']:.0f} %)"
-    )
+        # Translators: %(name)s is an oblast's name or code.
+        return _("the gazetteer lists no settlements in %(name)s") % {"name": name}
+    total = int(row["settlements"])
+    # Translators: %(name)s is an oblast's name or code; %(pct)s a whole percentage.
+    # English keeps "settlements" in both forms.
+    return ngettext(
+        "the gazetteer locates %(located)s of %(total)s settlements in %(name)s (%(pct)s %%)",
+        "the gazetteer locates %(located)s of %(total)s settlements in %(name)s (%(pct)s %%)",
+        total,
+    ) % {
+        "located": integer(int(row["located"])),
+        "total": integer(total),
+        "name": name,
+        "pct": f"{row['located_pct']:.0f}",
+    }

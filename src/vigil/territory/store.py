@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vigil.errors import NoDataError, StoreError
+from vigil.i18n import gettext as _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -224,7 +225,11 @@ class Store:
         self.created = not self.path.exists()
         if self.created:
             if not create:
-                raise StoreError(f"{self.path}: no store here (run `vigil territory ingest` first)")
+                # Translators: %(path)s is the store's file; the command stays as it is.
+                raise StoreError(
+                    _("%(path)s: no store here (run `vigil territory ingest` first)")
+                    % {"path": self.path}
+                )
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tile_index: dict[int, dict[tuple[int, int], bytes]] = {}
         self._parts_cache: dict[str, list[Part]] = {}
@@ -242,7 +247,10 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a Vigil store ({exc})") from exc
+            # Translators: %(reason)s is SQLite's own message, in English.
+            raise StoreError(
+                _("%(path)s: not a Vigil store (%(reason)s)") % {"path": self.path, "reason": exc}
+            ) from exc
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:
@@ -288,9 +296,13 @@ class Store:
                 )
             version = SCHEMA_VERSION
         if version > SCHEMA_VERSION:
+            # Translators: %(version)d and %(known)d are schema version numbers.
             raise StoreError(
-                f"{self.path}: store schema {version} is newer than this Vigil ({SCHEMA_VERSION});"
-                " upgrade Vigil"
+                _(
+                    "%(path)s: store schema %(version)d is newer than this Vigil (%(known)d);"
+                    " upgrade Vigil"
+                )
+                % {"path": self.path, "version": version, "known": SCHEMA_VERSION}
             )
         self._grid_checked = False
 
@@ -299,7 +311,10 @@ class Store:
         (not at open, so that reading stored figures needs no geometry module)."""
         if not self._grid_checked:
             if float(self._meta("tile_deg")) != _tile_deg():
-                raise StoreError(f"{self.path}: tiled at another grid size; rebuild the store")
+                raise StoreError(
+                    _("%(path)s: tiled at another grid size; rebuild the store")
+                    % {"path": self.path}
+                )
             self._grid_checked = True
 
     def _run_script(self, script: str) -> None:
@@ -310,7 +325,10 @@ class Store:
     def _meta(self, key: str) -> str:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise StoreError(f"{self.path}: damaged store (no {key!r} in meta)")
+            # Translators: %(key)r is an internal setting name; "meta" is a table name.
+            raise StoreError(
+                _("%(path)s: damaged store (no %(key)r in meta)") % {"path": self.path, "key": key}
+            )
         return row[0]
 
     @contextmanager
@@ -362,7 +380,10 @@ class Store:
         the store and it still holds no snapshot, deletes it as a failed first ingest
         would (:meth:`discard_if_new`, which closes the store). Not re-entrant."""
         if self._depth:
-            raise StoreError(f"{self.path}: a transaction is already open; cannot hold another")
+            raise StoreError(
+                _("%(path)s: a transaction is already open; cannot hold another")
+                % {"path": self.path}
+            )
         created = self.created
         self._begin()
         self._depth, self._held = 1, True
@@ -396,8 +417,11 @@ class Store:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             raise StoreError(
-                f"{self.path}: another process is writing to the store (an ingest, or a"
-                " `vigil watch` run); try again when it has finished"
+                _(
+                    "%(path)s: another process is writing to the store (an ingest, or a"
+                    " `vigil watch` run); try again when it has finished"
+                )
+                % {"path": self.path}
             ) from exc
 
     def _check_open(self) -> None:
@@ -405,7 +429,8 @@ class Store:
         called ``rollback()`` on the connection): carrying on would commit half of it."""
         if not self.db.in_transaction:
             raise StoreError(
-                f"{self.path}: the transaction was ended from outside; nothing was stored"
+                _("%(path)s: the transaction was ended from outside; nothing was stored")
+                % {"path": self.path}
             )
 
     def _commit(self) -> None:
@@ -413,7 +438,11 @@ class Store:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:  # disk full, I/O error: nothing is kept
             self._rollback()
-            raise StoreError(f"{self.path}: cannot commit ({exc}); nothing was stored") from exc
+            # Translators: %(reason)s is SQLite's own message, in English.
+            raise StoreError(
+                _("%(path)s: cannot commit (%(reason)s); nothing was stored")
+                % {"path": self.path, "reason": exc}
+            ) from exc
 
     def _rollback(self) -> None:
         if self.db.in_transaction:
@@ -541,7 +570,8 @@ class Store:
         if row:
             if row[1] == JOINED:
                 raise StoreError(
-                    f"{name!r} is joined from other sources; ingest into one of its parts"
+                    _("%(name)r is joined from other sources; ingest into one of its parts")
+                    % {"name": name}
                 )
             if credit and credit != row[2]:  # a newer attribution (e.g. a rules file's)
                 self.db.execute("UPDATE sources SET credit = ? WHERE id = ?", (credit, row[0]))
@@ -576,7 +606,8 @@ class Store:
             row = db.execute("SELECT id, format FROM sources WHERE name = ?", (name,)).fetchone()
             if row is not None and row[1] != JOINED:
                 raise StoreError(
-                    f"{name!r} holds data of its own; name the joined source otherwise"
+                    _("%(name)r holds data of its own; name the joined source otherwise")
+                    % {"name": name}
                 )
             if row is None:
                 source_id = int(
@@ -812,7 +843,12 @@ class Store:
             (part, kind, date.isoformat()),
         ).fetchone()
         if row is None:
-            raise NoDataError(f"no {kind} snapshot of {part} dated {date}")
+            # Translators: %(kind)s is a layer identifier (controlled, controlled+grey),
+            # %(source)s a source name, %(date)s an ISO date.
+            raise NoDataError(
+                _("no %(kind)s snapshot of %(source)s dated %(date)s")
+                % {"kind": kind, "source": part, "date": date}
+            )
         return SnapshotRow(row[0], part, kind, date, row[1], row[2])
 
     def find(self, source: str, kind: str, date: dt.date) -> SnapshotRow | None:
@@ -842,7 +878,7 @@ class Store:
                 "SELECT tiles FROM snapshots WHERE id = ?", (snapshot_id,)
             ).fetchone()
             if row is None:
-                raise NoDataError(f"no snapshot with id {snapshot_id}")
+                raise NoDataError(_("no snapshot with id %(id)s") % {"id": snapshot_id})
             packed = np.frombuffer(row[0], dtype=tile_index_dtype())
             index = {
                 (int(x), int(y)): bytes(h)

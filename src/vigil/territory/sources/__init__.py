@@ -21,6 +21,7 @@ from typing import Any
 
 from vigil.choices import not_one_of
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
 from vigil.territory.sources.files import is_archive, iter_members
 
@@ -76,8 +77,10 @@ def detect(paths: list[str | os.PathLike[str]]) -> str:
         break
     first = Path(paths[0])
     if first.is_dir() or is_archive(first):
+        # Translators: %(formats)s lists format names to type; keep them.
         raise InputError(
-            f"{first}: cannot tell the format from its contents; name it ({', '.join(FORMATS)})",
+            _("%(path)s: cannot tell the format from its contents; name it (%(formats)s)")
+            % {"path": first, "formats": ", ".join(FORMATS)},
             param="format",
         )
     return "vector"
@@ -185,5 +188,12 @@ def _tree_sha256(folder: Path) -> str:
 def _no_options(format: str, options: dict[str, Any]) -> None:
     given = sorted(k for k, v in options.items() if v not in (None, {}, False))
     if given:
-        others = f" (nor {', '.join(given[1:])})" if len(given) > 1 else ""
-        raise InputError(f"only for the vector format, not {format}{others}", param=given[0])
+        # Translators: %(format)s is a format name (deepstate, deepstate-raw); %(others)s
+        # names other options given, which are also only for the vector format.
+        if len(given) > 1:
+            message = _("only for the vector format, not %(format)s (nor %(others)s)")
+        else:
+            message = _("only for the vector format, not %(format)s")
+        raise InputError(
+            message % {"format": format, "others": ", ".join(given[1:])}, param=given[0]
+        )

@@ -23,6 +23,7 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 from vigil.territory.sources import DAILY_MAP_LAG
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
 from vigil.territory.sources.files import iter_members
@@ -42,12 +43,17 @@ def looks_like(name: str) -> bool:
 def date_from_name(name: str, origin: str) -> dt.date:
     match = NAME.search(name)
     if match is None:
-        raise InputError(f"{origin}: expected a file named deepstatemap_data_YYYYMMDD.geojson")
+        # Translators: the file name pattern stays as it is.
+        raise InputError(
+            _("%(origin)s: expected a file named deepstatemap_data_YYYYMMDD.geojson")
+            % {"origin": origin}
+        )
     try:
         return dt.datetime.strptime(match.group(1), "%Y%m%d").date()
     except ValueError:
         raise InputError(
-            f"{origin}: invalid date {match.group(1)!r} in the file name (expected YYYYMMDD)"
+            _("%(origin)s: invalid date %(value)r in the file name (expected YYYYMMDD)")
+            % {"origin": origin, "value": match.group(1)}
         ) from None
 
 
@@ -57,11 +63,18 @@ def parse(data: bytes, origin: str) -> BaseGeometry:
         geom = shapely.from_geojson(data)
     except (GEOSException, ValueError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{origin}: not valid GeoJSON ({first})") from None
+        # Translators: %(reason)s is the reader's own message, in English.
+        raise InputError(
+            _("%(origin)s: not valid GeoJSON (%(reason)s)") % {"origin": origin, "reason": first}
+        ) from None
     types = shapely.get_type_id(shapely.get_parts(geom))
     if len(types) and not ((types == 3) | (types == 6)).any():
         found = shapely.get_parts(geom)[0].geom_type
-        raise InputError(f"{origin}: expected (Multi)Polygons, found {found}s only")
+        # Translators: %(type)s is a geometry type name (Point, LineString), keep it.
+        raise InputError(
+            _("%(origin)s: expected (Multi)Polygons, found %(type)ss only")
+            % {"origin": origin, "type": found}
+        )
     return geom
 
 
@@ -71,9 +84,15 @@ def read(paths: Iterable[str | os.PathLike[str]], report: SourceReport) -> Itera
     for member in iter_members(paths, accept=lambda n: n.lower().endswith(".geojson")):
         date = date_from_name(member.name, member.origin)
         if date in seen:
+            # Translators: the dates are ISO dates; %(first)s is the first file's name.
             raise InputError(
-                f"{member.origin}: a second file for {date} (the map of {date - MAP_LAG};"
-                f" first: {seen[date]})"
+                _("%(origin)s: a second file for %(date)s (the map of %(map)s; first: %(first)s)")
+                % {
+                    "origin": member.origin,
+                    "date": date,
+                    "map": date - MAP_LAG,
+                    "first": seen[date],
+                }
             )
         seen[date] = member.origin
         geom = parse(member.read(), member.origin)

@@ -68,6 +68,7 @@ from shapely.errors import GEOSException
 from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError, UnknownLayerError
+from vigil.i18n import gettext as _
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
 from vigil.territory.sources.files import Member, iter_members
 from vigil.territory.sources.layers import LayerClass, classify
@@ -76,7 +77,6 @@ DEFAULT_SOURCE = "deepstate-raw"
 KYIV = ZoneInfo("Europe/Kyiv")
 
 _NAME = re.compile(r"(\d{10})\.geojson", re.IGNORECASE)
-_EXPECTED = "a file named by the unix timestamp of the snapshot, e.g. 1662846587.geojson"
 _MIN_RING = 4  # positions in a closed ring (GeoJSON, RFC 7946 §3.1.6)
 _KINDS = {LayerClass.CONTROLLED: Kind.CONTROLLED, LayerClass.GREY: Kind.GREY}
 _DAILY = (Kind.CONTROLLED, Kind.GREY)  # yielded for every chosen day
@@ -144,7 +144,13 @@ def read(paths: Iterable[str | os.PathLike[str]], report: SourceReport) -> Itera
 def _timestamp(member: Member) -> int:
     found = _NAME.fullmatch(member.name)
     if found is None:
-        raise InputError(f"{member.origin}: not a raw DeepState snapshot; expected {_EXPECTED}")
+        raise InputError(
+            _(
+                "%(origin)s: not a raw DeepState snapshot; expected a file named by the unix"
+                " timestamp of the snapshot, e.g. 1662846587.geojson"
+            )
+            % {"origin": member.origin}
+        )
     return int(found.group(1))
 
 
@@ -166,7 +172,13 @@ def _list_timestamps(paths: list[str | os.PathLike[str]]) -> list[int]:
     stamps += [int(_NAME.fullmatch(name).group(1)) for name in names]  # type: ignore[union-attr]
     if not stamps:
         shown = ", ".join(str(p) for p in paths)
-        raise InputError(f"{shown}: no raw DeepState snapshots found; expected {_EXPECTED}")
+        raise InputError(
+            _(
+                "%(paths)s: no raw DeepState snapshots found; expected a file named by the unix"
+                " timestamp of the snapshot, e.g. 1662846587.geojson"
+            )
+            % {"paths": shown}
+        )
     return stamps
 
 
@@ -252,11 +264,17 @@ def _xy(ring: Any, origin: str) -> np.ndarray:
         except ValueError:  # positions of mixed dimension: some with Z, some without
             arr = np.asarray([p[:2] for p in ring], dtype=float)
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{origin}: a polygon ring is not a list of [lon, lat] positions") from exc
+        raise InputError(
+            _("%(origin)s: a polygon ring is not a list of [lon, lat] positions")
+            % {"origin": origin}
+        ) from exc
     if arr.size == 0:
         return np.empty((0, 2))
     if arr.ndim != 2 or arr.shape[1] < 2:
-        raise InputError(f"{origin}: a polygon ring is not a list of [lon, lat] positions")
+        raise InputError(
+            _("%(origin)s: a polygon ring is not a list of [lon, lat] positions")
+            % {"origin": origin}
+        )
     return arr[:, :2]
 
 
@@ -438,7 +456,11 @@ class _Scan:
     def _geometry(self, day: _Day, kind: Kind) -> _Merged:
         merged = self.merged[day.keys[kind]]
         if isinstance(merged, GEOSException):
-            raise InputError(f"{day.origin}: polygons cannot be merged ({merged})")
+            # Translators: %(reason)s is the geometry library's own message, in English.
+            raise InputError(
+                _("%(origin)s: polygons cannot be merged (%(reason)s)")
+                % {"origin": day.origin, "reason": merged}
+            )
         return merged
 
     def pre_2022(self) -> Iterator[Snapshot]:
@@ -497,7 +519,10 @@ def _polygons_of(feature: Any, tally: Counter[str], origin: str) -> list[Any]:
         elif kind in ("LineString", "MultiLineString"):
             tally["lines skipped"] += 1
         else:
-            raise InputError(f"{origin}: a feature has an unknown geometry type {kind!r}")
+            raise InputError(
+                _("%(origin)s: a feature has an unknown geometry type %(type)r")
+                % {"origin": origin, "type": kind}
+            )
     return polygons
 
 
@@ -508,15 +533,25 @@ def _features(member: Member) -> list[Any]:
         # 1,359 files, in the ingest's main process, which bounds its wall time)
         doc = orjson.loads(member.read())
     except json.JSONDecodeError as exc:  # orjson.JSONDecodeError is one
+        # Translators: %(reason)s is the JSON reader's own message, in English.
         raise InputError(
-            f"{member.origin}: not valid JSON ({exc.msg} at line {exc.lineno}, column "
-            f"{exc.colno}); expected a GeoJSON FeatureCollection"
+            _(
+                "%(origin)s: not valid JSON (%(reason)s at line %(line)d, column %(column)d);"
+                " expected a GeoJSON FeatureCollection"
+            )
+            % {"origin": member.origin, "reason": exc.msg, "line": exc.lineno, "column": exc.colno}
         ) from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"{member.origin}: not UTF-8 text ({exc.reason})") from exc
+        raise InputError(
+            _("%(origin)s: not UTF-8 text (%(reason)s)")
+            % {"origin": member.origin, "reason": exc.reason}
+        ) from exc
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
-        raise InputError(f"{member.origin}: expected a GeoJSON FeatureCollection with features")
+        raise InputError(
+            _("%(origin)s: expected a GeoJSON FeatureCollection with features")
+            % {"origin": member.origin}
+        )
     return features
 
 

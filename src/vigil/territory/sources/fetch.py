@@ -47,6 +47,8 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnection
 
 from vigil import __version__, config
 from vigil.errors import FetchError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 
 # Verified in the repository itself: daily files live in ``data/`` on the default branch
 # ``main``, uncompressed (the gzip at the repository root is a different product: every
@@ -133,7 +135,10 @@ def fetch_daily(
     run of gaps. Retries and timeouts do not apply to files.
     """
     if start > end:
-        raise FetchError(f"nothing to fetch: start {start} is after end {end}")
+        raise FetchError(
+            _("nothing to fetch: start %(start)s is after end %(end)s")
+            % {"start": start, "end": end}
+        )
     local = _local_upstream(url_template)
     if local is None:
         _url(url_template, start)  # a broken template fails before any request
@@ -144,7 +149,11 @@ def fetch_daily(
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FetchError(f"cannot create cache directory {cache}: {exc.strerror}") from exc
+        # Translators: %(reason)s is the system's own message, in English.
+        raise FetchError(
+            _("cannot create cache directory %(path)s: %(reason)s")
+            % {"path": cache, "reason": exc.strerror}
+        ) from exc
     own_session = session is None
     if session is None:
         session = requests.Session()
@@ -189,8 +198,10 @@ def _url(template: str, day: dt.date) -> str:
     try:
         return template.format(date=day)
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        # Translators: {date:%%Y%%m%%d} is typed as it is; %(error)s is a programming error.
         raise FetchError(
-            f"bad URL template {template!r}: it needs one field like {{date:%Y%m%d}} ({exc!r})"
+            _("bad URL template %(template)r: it needs one field like {date:%%Y%%m%%d} (%(error)r)")
+            % {"template": template, "error": exc}
         ) from exc
 
 
@@ -226,20 +237,26 @@ class _Local:
             mode = self.root.stat().st_mode
         except FileNotFoundError as exc:
             raise FetchError(
-                f"cannot read the upstream copy: no directory {self.root} (is it mounted?)"
+                _("cannot read the upstream copy: no directory %(path)s (is it mounted?)")
+                % {"path": self.root}
             ) from exc
         except OSError as exc:
             raise FetchError(
-                f"cannot read the upstream copy in {self.root}: {_os_error(exc)}"
+                _("cannot read the upstream copy in %(path)s: %(reason)s")
+                % {"path": self.root, "reason": _os_error(exc)}
             ) from exc
         if not stat.S_ISDIR(mode):
-            raise FetchError(f"cannot read the upstream copy: {self.root} is not a directory")
+            raise FetchError(
+                _("cannot read the upstream copy: %(path)s is not a directory")
+                % {"path": self.root}
+            )
         try:
             with os.scandir(self.root):
                 pass
         except OSError as exc:
             raise FetchError(
-                f"cannot read the upstream copy in {self.root}: {_os_error(exc)}"
+                _("cannot read the upstream copy in %(path)s: %(reason)s")
+                % {"path": self.root, "reason": _os_error(exc)}
             ) from exc
 
 
@@ -253,13 +270,17 @@ def _local_upstream(template: str) -> _Local | None:
             return None
         if scheme != "file":
             raise FetchError(
-                f"bad URL template {template!r}: expected http(s)://, file:// or a directory"
+                _("bad URL template %(template)r: expected http(s)://, file:// or a directory")
+                % {"template": template}
             )
         parts = urlsplit(template)
         if parts.netloc not in ("", "localhost"):
             raise FetchError(
-                f"bad URL template {template!r}: a file:// URL names a path on this machine"
-                f" (file:///srv/mirror/…), not one on host {parts.netloc!r}"
+                _(
+                    "bad URL template %(template)r: a file:// URL names a path on this machine"
+                    " (file:///srv/mirror/…), not one on host %(host)r"
+                )
+                % {"template": template, "host": parts.netloc}
             )
         head = url2pathname(parts.path.split("{", 1)[0])
     else:
@@ -342,7 +363,10 @@ class _Meta:
         try:
             _write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
         except OSError as exc:
-            raise FetchError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise FetchError(
+                _("cannot write %(path)s: %(reason)s")
+                % {"path": self.path, "reason": exc.strerror or exc}
+            ) from exc
         self.dirty = False
 
 
@@ -383,11 +407,16 @@ class _Fetcher:
             return Status.MISSING
         if response.status_code == 304:
             if entry is None:
-                raise FetchError(f"{url}: server answered 304 Not Modified to a plain request")
+                raise FetchError(
+                    _("%(url)s: server answered 304 Not Modified to a plain request") % {"url": url}
+                )
             self.meta.put(path.name, _entry(url, response, entry.sha256, now, previous=entry))
             return Status.UNCHANGED
         if response.status_code != 200:
-            raise FetchError(f"cannot download {url}: HTTP {_status_text(response)}")
+            raise FetchError(
+                _("cannot download %(url)s: HTTP %(status)s")
+                % {"url": url, "status": _status_text(response)}
+            )
         body = _geojson_body(url, response.content)  # checked before anything is written
         digest, status = self._keep(path, body)
         self.meta.put(path.name, _entry(url, response, digest, now))
@@ -401,9 +430,13 @@ class _Fetcher:
         except FileNotFoundError:
             return Status.MISSING
         except IsADirectoryError as exc:
-            raise FetchError(f"{source}: a directory, not a daily file") from exc
+            raise FetchError(
+                _("%(path)s: a directory, not a daily file") % {"path": source}
+            ) from exc
         except OSError as exc:  # permission denied, a path component not a directory…
-            raise FetchError(f"cannot read {source}: {_os_error(exc)}") from exc
+            raise FetchError(
+                _("cannot read %(path)s: %(reason)s") % {"path": source, "reason": _os_error(exc)}
+            ) from exc
         body = _geojson_body(str(source), raw)  # checked before anything is written
         digest, status = self._keep(path, body)
         entry = _Entry(
@@ -422,7 +455,10 @@ class _Fetcher:
             try:
                 _write_atomic(path, body)
             except OSError as exc:
-                raise FetchError(f"cannot write {path}: {exc.strerror or exc}") from exc
+                raise FetchError(
+                    _("cannot write %(path)s: %(reason)s")
+                    % {"path": path, "reason": exc.strerror or exc}
+                ) from exc
         return digest, Status.UNCHANGED if unchanged else Status.DOWNLOADED
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
@@ -445,10 +481,13 @@ class _Fetcher:
                 continue
             except requests.exceptions.ChunkedEncodingError:
                 self.reached, no_connection = True, False
-                cause = "connection broken during the download (incomplete body)"
+                cause = _("connection broken during the download (incomplete body)")
                 continue
             except requests.RequestException as exc:
-                raise FetchError(f"cannot download {url}: {_one_line(exc)}") from exc
+                raise FetchError(
+                    _("cannot download %(url)s: %(reason)s")
+                    % {"url": url, "reason": _one_line(exc)}
+                ) from exc
             self.reached = True
             if response.status_code == 429 or response.status_code >= 500:
                 cause = f"HTTP {_status_text(response)}"
@@ -460,8 +499,12 @@ class _Fetcher:
         if no_connection and not self.reached:
             raise self._offline(url, cause)
         raise FetchError(
-            f"cannot download {url}: {cause} (gave up after {attempts} attempt"
-            f"{'s' if attempts > 1 else ''})"
+            ngettext(
+                "cannot download %(url)s: %(reason)s (gave up after %(n)d attempt)",
+                "cannot download %(url)s: %(reason)s (gave up after %(n)d attempts)",
+                attempts,
+            )
+            % {"url": url, "reason": cause, "n": attempts}
         )
 
     def _offline(self, url: str, cause: str) -> FetchError:
@@ -470,8 +513,11 @@ class _Fetcher:
         cached = sum((self.cache / file_name(d)).is_file() for d in _days(start, end))
         host = urlsplit(url).netloc or url
         return FetchError(
-            f"cannot reach {host} ({cause}): no network connection? "
-            f"(files already cached: {cached} of {total}, in {self.cache})"
+            _(
+                "cannot reach %(host)s (%(reason)s): no network connection?"
+                " (files already cached: %(cached)d of %(total)d, in %(path)s)"
+            )
+            % {"host": host, "reason": cause, "cached": cached, "total": total, "path": self.cache}
         )
 
 
@@ -503,10 +549,17 @@ def _geojson_body(url: str, body: bytes) -> bytes:
         try:
             body = gzip.decompress(body)
         except (OSError, EOFError) as exc:
-            raise FetchError(f"{url}: not a GeoJSON FeatureCollection (bad gzip: {exc})") from exc
+            raise FetchError(
+                _("%(url)s: not a GeoJSON FeatureCollection (bad gzip: %(reason)s)")
+                % {"url": url, "reason": exc}
+            ) from exc
     problem = _geojson_problem(body)
     if problem:
-        raise FetchError(f"{url}: not a GeoJSON FeatureCollection ({problem})")
+        # Translators: %(problem)s says what is wrong (invalid JSON, no features).
+        raise FetchError(
+            _("%(url)s: not a GeoJSON FeatureCollection (%(problem)s)")
+            % {"url": url, "problem": problem}
+        )
     return body
 
 
@@ -515,19 +568,24 @@ def _geojson_problem(body: bytes) -> str | None:
     try:
         doc = json.loads(body)
     except json.JSONDecodeError as exc:
-        return f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        # Translators: %(reason)s is the JSON reader's own message, in English.
+        return _("invalid JSON: %(reason)s at line %(line)d column %(column)d") % {
+            "reason": exc.msg,
+            "line": exc.lineno,
+            "column": exc.colno,
+        }
     except ValueError:
-        return "not UTF-8 text"
+        return _("not UTF-8 text")
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
-        return f"type is {kind!r}"
+        return _("type is %(type)r") % {"type": kind}
     features = doc.get("features")
     if not isinstance(features, list) or not features:
-        return "no features"
+        return _("no features")
     if not all(isinstance(f, dict) and f.get("type") == "Feature" for f in features):
-        return "a member of 'features' is not a Feature"
+        return _("a member of 'features' is not a Feature")
     if not any(isinstance(f.get("geometry"), dict) for f in features):
-        return "no feature has a geometry"
+        return _("no feature has a geometry")
     return None
 
 
@@ -604,11 +662,12 @@ def _describe(exc: BaseException, timeout: float) -> str:
     """A short, one-line cause for a connection-level failure."""
     chain = list(_chain(exc))
     if any(isinstance(e, NameResolutionError) for e in chain):
-        return "host name not resolved"
+        return _("host name not resolved")
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        return "connection refused"
+        return _("connection refused")
     if isinstance(exc, requests.Timeout):
-        return f"timed out after {timeout:g} s"
+        # Translators: %(seconds)s is a number of seconds.
+        return _("timed out after %(seconds)s s") % {"seconds": f"{timeout:g}"}
     for e in chain:
         if isinstance(e, OSError) and e.strerror:
             return e.strerror.lower()

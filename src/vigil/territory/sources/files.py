@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 TAR_SUFFIXES = (".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
 
@@ -43,7 +44,7 @@ def iter_members(
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise InputError(f"{path}: no such file or directory")
+            raise InputError(_("%(path)s: no such file or directory") % {"path": path})
         if path.is_dir():
             for sub in sorted(p for p in path.rglob("*") if p.is_file()):
                 if is_archive(sub):
@@ -73,7 +74,9 @@ def _tar_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
                 data = _read_tar_member(tar, info, path)
                 yield Member(base, f"{path}:{info.name}", _returning(data))
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise InputError(f"{path}: not a readable archive ({exc})") from exc
+        raise InputError(
+            _("%(path)s: not a readable archive (%(reason)s)") % {"path": path, "reason": exc}
+        ) from exc
 
 
 def _returning(data: bytes) -> Callable[[], bytes]:
@@ -84,7 +87,7 @@ def _returning(data: bytes) -> Callable[[], bytes]:
 def _read_tar_member(tar: tarfile.TarFile, info: tarfile.TarInfo, path: Path) -> bytes:
     handle = tar.extractfile(info)
     if handle is None:  # pragma: no cover - isfile() checked by the caller
-        raise InputError(f"{path}:{info.name}: cannot be read")
+        raise InputError(_("%(path)s: cannot be read") % {"path": f"{path}:{info.name}"})
     return handle.read()
 
 
@@ -98,7 +101,9 @@ def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Member]:
                 data = zf.read(info)
                 yield Member(base, f"{path}:{info.filename}", _returning(data))
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{path}: not a readable archive ({exc})") from exc
+        raise InputError(
+            _("%(path)s: not a readable archive (%(reason)s)") % {"path": path, "reason": exc}
+        ) from exc
 
 
 def iter_member_paths(
@@ -118,7 +123,7 @@ def iter_member_paths(
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise InputError(f"{path}: no such file or directory")
+            raise InputError(_("%(path)s: no such file or directory") % {"path": path})
         if path.is_dir():
             top = path.resolve().name  # "." names the folder it stands for
             for sub in sorted(p for p in path.rglob("*") if p.is_file()):
@@ -157,4 +162,6 @@ def _archive_member_paths(
                 base = inner.rsplit("/", 1)[-1]
                 yield inner, Member(base, f"{path}:{info.name}", _returning(data))
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise InputError(f"{path}: not a readable archive ({exc})") from exc
+        raise InputError(
+            _("%(path)s: not a readable archive (%(reason)s)") % {"path": path, "reason": exc}
+        ) from exc

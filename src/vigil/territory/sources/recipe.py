@@ -46,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext
 from vigil.territory.sources.base import Kind
 
 #: Keys holding text, passed to the vector reader under the same name.
@@ -102,15 +104,27 @@ def load(path: str | Path) -> Recipe:
     try:
         raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
-        raise InputError(f"{path}: no such rules file", param=_PARAM) from None
+        raise InputError(_("%(path)s: no such rules file") % {"path": path}, param=_PARAM) from None
     except IsADirectoryError:
-        raise InputError(f"{path}: a directory, not a rules file", param=_PARAM) from None
+        raise InputError(
+            _("%(path)s: a directory, not a rules file") % {"path": path}, param=_PARAM
+        ) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: a rules file must be UTF-8", param=_PARAM) from None
+        raise InputError(
+            _("%(path)s: a rules file must be UTF-8") % {"path": path}, param=_PARAM
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})", param=_PARAM) from None
+        # Translators: %(reason)s is the TOML reader's own message, in English.
+        raise InputError(
+            _("%(path)s: not valid TOML (%(reason)s)") % {"path": path, "reason": exc},
+            param=_PARAM,
+        ) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})", param=_PARAM) from None
+        # Translators: %(reason)s is the system's own message, in English.
+        raise InputError(
+            _("%(path)s: cannot read (%(reason)s)") % {"path": path, "reason": exc.strerror},
+            param=_PARAM,
+        ) from None
     return parse(raw, path)
 
 
@@ -118,8 +132,10 @@ def parse(raw: Mapping[str, Any], path: Path) -> Recipe:
     """Check a parsed TOML document; ``path`` names it in messages."""
     unknown = [key for key in raw if key not in KEYS]
     if unknown:
+        # Translators: %(keys)s lists the keys a rules file may hold; keep them.
         raise InputError(
-            f"{path}: unknown key {unknown[0]!r} (expected one of: {', '.join(KEYS)})",
+            _("%(path)s: unknown key %(key)r (expected one of: %(keys)s)")
+            % {"path": path, "key": unknown[0], "keys": ", ".join(KEYS)},
             param=_PARAM,
         )
     options: dict[str, Any] = {}
@@ -141,13 +157,22 @@ def parse(raw: Mapping[str, Any], path: Path) -> Recipe:
         _compile(pattern, path, f"member_kinds.{pattern}")
     source_keys = {key: _text(raw[key], path, key) for key in SOURCE_KEYS if key in raw}
     if "source" in source_keys and not source_keys["source"].strip():
-        raise InputError(f"{path}: source: expected a name, got an empty text", param=_PARAM)
+        # Translators: "source" is a key of the rules file; keep it.
+        raise InputError(
+            _("%(path)s: source: expected a name, got an empty text") % {"path": path},
+            param=_PARAM,
+        )
     return Recipe(path=path, options=options, **source_keys)
 
 
 def _text(value: Any, path: Path, key: str) -> str:
     if not isinstance(value, str):
-        raise InputError(f"{path}: {key}: expected text, got {_shown(value)}", param=_PARAM)
+        # Translators: %(key)s is a key of the rules file; %(type)s a TOML type (an integer).
+        raise InputError(
+            _("%(path)s: %(key)s: expected text, got %(type)s")
+            % {"path": path, "key": key, "type": _shown(value)},
+            param=_PARAM,
+        )
     return value
 
 
@@ -158,14 +183,21 @@ def _kind(value: Any, path: Path, key: str) -> Kind:
             raise ValueError(value)
         return Kind(value)
     except ValueError:
+        # Translators: %(allowed)s lists kinds to type; keep them.
         raise InputError(
-            f"{path}: {key}: {value!r} is not a kind (expected {allowed})", param=_PARAM
+            _("%(path)s: %(key)s: %(value)r is not a kind (expected %(allowed)s)")
+            % {"path": path, "key": key, "value": value, "allowed": allowed},
+            param=_PARAM,
         ) from None
 
 
 def _date(value: Any, path: Path, key: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        raise InputError(f"{path}: {key}: expected a date, got a date and time", param=_PARAM)
+        raise InputError(
+            _("%(path)s: %(key)s: expected a date, got a date and time")
+            % {"path": path, "key": key},
+            param=_PARAM,
+        )
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -173,16 +205,25 @@ def _date(value: Any, path: Path, key: str) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise InputError(f"{path}: {key}: expected a date YYYY-MM-DD, got {value!r}", param=_PARAM)
+    raise InputError(
+        _("%(path)s: %(key)s: expected a date YYYY-MM-DD, got %(value)r")
+        % {"path": path, "key": key, "value": value},
+        param=_PARAM,
+    )
 
 
 def _kind_table(value: Any, path: Path, key: str) -> dict[str, Kind]:
     if not isinstance(value, dict):
+        # Translators: "name = kind" shows the form of each entry; %(type)s a TOML type.
         raise InputError(
-            f"{path}: {key}: expected a table of name = kind, got {_shown(value)}", param=_PARAM
+            _("%(path)s: %(key)s: expected a table of name = kind, got %(type)s")
+            % {"path": path, "key": key, "type": _shown(value)},
+            param=_PARAM,
         )
     if not value:
-        raise InputError(f"{path}: {key}: empty table", param=_PARAM)
+        raise InputError(
+            _("%(path)s: %(key)s: empty table") % {"path": path, "key": key}, param=_PARAM
+        )
     return {name: _kind(kind, path, f"{key}.{name}") for name, kind in value.items()}
 
 
@@ -190,22 +231,28 @@ def _compile(pattern: str, path: Path, key: str) -> None:
     try:
         re.compile(pattern)
     except re.error as exc:
+        # Translators: %(reason)s is the regex compiler's own message, in English.
         raise InputError(
-            f"{path}: {key}: {pattern!r} is not a valid regex ({exc})", param=_PARAM
+            _("%(path)s: %(key)s: %(pattern)r is not a valid regex (%(reason)s)")
+            % {"path": path, "key": key, "pattern": pattern, "reason": exc},
+            param=_PARAM,
         ) from None
 
 
 def _shown(value: Any) -> str:
     """A TOML value's type in TOML's words, for messages."""
     names = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a float",
-        list: "an array",
-        dict: "a table",
-        dt.datetime: "a date and time",
-        dt.date: "a date",
-        dt.time: "a time",
-        str: "text",
+        bool: pgettext("TOML type", "a boolean"),
+        int: pgettext("TOML type", "an integer"),
+        float: pgettext("TOML type", "a float"),
+        list: pgettext("TOML type", "an array"),
+        dict: pgettext("TOML type", "a table"),
+        dt.datetime: pgettext("TOML type", "a date and time"),
+        dt.date: pgettext("TOML type", "a date"),
+        dt.time: pgettext("TOML type", "a time"),
+        str: pgettext("TOML type", "text"),
     }
-    return next((shown for kind, shown in names.items() if isinstance(value, kind)), "a value")
+    return next(
+        (shown for kind, shown in names.items() if isinstance(value, kind)),
+        pgettext("TOML type", "a value"),
+    )

@@ -79,6 +79,8 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 from vigil.territory.sources.base import Kind, Snapshot, SourceReport
 from vigil.territory.sources.files import TAR_SUFFIXES, iter_member_paths
 
@@ -269,11 +271,15 @@ def _files(
         for raw in paths:
             path = Path(raw)
             if not path.exists():
-                raise InputError(f"{path}: no such file or directory")
+                raise InputError(_("%(path)s: no such file or directory") % {"path": path})
             if path.is_file() and path.name.lower().endswith(TAR_SUFFIXES):
+                # Translators: "members" is an option name; the regex stays as it is.
                 raise InputError(
-                    f"{path}: an archive of several files; choose the ones to read with "
-                    "members (a regex on the paths inside it, e.g. '\\.geojson$')"
+                    _(
+                        "%(path)s: an archive of several files; choose the ones to read with"
+                        " members (a regex on the paths inside it, e.g. '\\.geojson$')"
+                    )
+                    % {"path": path}
                 )
             yield _File(path.as_posix(), path.name, str(path), disk=path)
         return
@@ -290,7 +296,11 @@ def _regex(pattern: str | None, option: str) -> re.Pattern[str] | None:
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise InputError(f"{option}: {pattern!r} is not a valid regex: {exc}") from exc
+        # Translators: %(option)s is an option name; %(reason)s the regex compiler's message.
+        raise InputError(
+            _("%(option)s: %(pattern)r is not a valid regex: %(reason)s")
+            % {"option": option, "pattern": pattern, "reason": exc}
+        ) from exc
 
 
 # --- options -------------------------------------------------------------------------
@@ -317,23 +327,35 @@ class _Dating:
     ) -> _Dating:
         start, end = _bound(first, "date_from"), _bound(last, "date_to")
         if start is not None and end is not None and start > end:
-            raise InputError(f"date_from {start} is after date_to {end}")
-        if (field is None) == (pattern is None):
             raise InputError(
-                "vector files: give exactly one of date_field (an attribute holding the "
-                "date) or date_pattern (a regex on the file name)"
+                _("date_from %(start)s is after date_to %(end)s") % {"start": start, "end": end}
+            )
+        if (field is None) == (pattern is None):
+            # Translators: date_field and date_pattern are option names; keep them.
+            raise InputError(
+                _(
+                    "vector files: give exactly one of date_field (an attribute holding the"
+                    " date) or date_pattern (a regex on the file name)"
+                )
             )
         if pattern is None:
             return cls(field, None, fmt, start, end)
         try:
             compiled = re.compile(pattern)
         except re.error as exc:
-            raise InputError(f"date_pattern {pattern!r} is not a valid regex: {exc}") from exc
+            raise InputError(
+                _("date_pattern %(pattern)r is not a valid regex: %(reason)s")
+                % {"pattern": pattern, "reason": exc}
+            ) from exc
         groups = set(compiled.groupindex)
         if "date" not in groups and not {"year", "month", "day"} <= groups:
+            # Translators: the quoted group names are typed as they are; keep them.
             raise InputError(
-                f"date_pattern {pattern!r} needs a named group 'date' "
-                "or the groups 'year', 'month' and 'day'"
+                _(
+                    "date_pattern %(pattern)r needs a named group 'date'"
+                    " or the groups 'year', 'month' and 'day'"
+                )
+                % {"pattern": pattern}
             )
         return cls(None, compiled, fmt, start, end)
 
@@ -353,7 +375,8 @@ class _Dating:
         match = self.pattern.search(name)
         if match is None:
             raise InputError(
-                f"{origin}: file name does not match date_pattern {self.pattern.pattern!r}"
+                _("%(origin)s: file name does not match date_pattern %(pattern)r")
+                % {"origin": origin, "pattern": self.pattern.pattern}
             )
         groups = match.groupdict()
         try:
@@ -361,9 +384,10 @@ class _Dating:
                 return _parse_text(groups["date"], self.format)[0]
             return dt.date(int(groups["year"]), int(groups["month"]), int(groups["day"]))
         except (TypeError, ValueError) as exc:
+            # Translators: %(expected)s is "a date in format …" or "an ISO 8601 date …".
             raise InputError(
-                f"{origin}: the date {match.group(0)!r} in the file name is not a date "
-                f"({_expected(self.format)})"
+                _("%(origin)s: the date %(value)r in the file name is not a date (%(expected)s)")
+                % {"origin": origin, "value": match.group(0), "expected": _expected(self.format)}
             ) from exc
 
 
@@ -373,7 +397,10 @@ def _bound(value: dt.date | str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InputError(f"{option}: expected a date YYYY-MM-DD, got {value!r}") from None
+        raise InputError(
+            _("%(option)s: expected a date YYYY-MM-DD, got %(value)r")
+            % {"option": option, "value": value}
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -397,13 +424,14 @@ class _Kinds:
         by_member: dict[str, Kind] | None = None,
     ) -> _Kinds:
         if by_member is not None and by_layer is not None:
-            raise InputError("vector files: give member_kinds or layer_kinds, not both")
+            # Translators: the words with underscores and "layer" are option names.
+            raise InputError(_("vector files: give member_kinds or layer_kinds, not both"))
         if by_layer is not None and layer is not None:
-            raise InputError("vector files: give layer or layer_kinds, not both")
+            raise InputError(_("vector files: give layer or layer_kinds, not both"))
         if by_layer is not None and field is not None:
-            raise InputError("vector files: give layer_kinds or kind_field, not both")
+            raise InputError(_("vector files: give layer_kinds or kind_field, not both"))
         if (field is None) != (by_value is None):
-            raise InputError("vector files: kind_field and kind_values go together")
+            raise InputError(_("vector files: kind_field and kind_values go together"))
         members = tuple(
             (cast(re.Pattern[str], _regex(pattern, "member_kinds")), kind)
             for pattern, kind in (_kind_map(by_member, "member_kinds") or {}).items()
@@ -431,7 +459,10 @@ class _Kinds:
         hits = {kind: rx.pattern for rx, kind in self.by_member if rx.search(path)}
         if len(hits) > 1:
             shown = ", ".join(f"{p!r} ({k.value})" for k, p in hits.items())
-            raise InputError(f"{origin}: member_kinds patterns of different kinds match: {shown}")
+            raise InputError(
+                _("%(origin)s: member_kinds patterns of different kinds match: %(patterns)s")
+                % {"origin": origin, "patterns": shown}
+            )
         return next(iter(hits), None)
 
 
@@ -440,7 +471,11 @@ def _as_kind(value: Any, option: str) -> Kind:
         return Kind(value)
     except ValueError as exc:
         allowed = ", ".join(k.value for k in Kind)
-        raise InputError(f"{option}: {value!r} is not a kind (expected {allowed})") from exc
+        # Translators: %(allowed)s lists kinds to type; keep them.
+        raise InputError(
+            _("%(option)s: %(value)r is not a kind (expected %(allowed)s)")
+            % {"option": option, "value": value, "allowed": allowed}
+        ) from exc
 
 
 def _kind_map(mapping: dict[str, Kind] | None, option: str) -> dict[str, Kind] | None:
@@ -484,7 +519,10 @@ class _GdalDataset(_Dataset):
         try:
             listed = pyogrio.list_layers(self.target)
         except _GDAL_ERRORS as exc:
-            raise InputError(f"{self.label}: not a readable vector file ({_line(exc)})") from exc
+            raise InputError(
+                _("%(path)s: not a readable vector file (%(reason)s)")
+                % {"path": self.label, "reason": _line(exc)}
+            ) from exc
         # Tables without geometry (a GeoPackage's layer_styles, attribute tables) hold no
         # territory; they are not layers for our purposes.
         return [str(name) for name, geometry_type in listed if geometry_type is not None]
@@ -495,7 +533,10 @@ class _GdalDataset(_Dataset):
         try:
             present = set(pyogrio.read_info(self.target, layer=layer)["fields"])
         except _GDAL_ERRORS as exc:
-            raise InputError(f"{origin}: not a readable vector layer ({_line(exc)})") from exc
+            raise InputError(
+                _("%(origin)s: not a readable vector layer (%(reason)s)")
+                % {"origin": origin, "reason": _line(exc)}
+            ) from exc
         _require_fields(fields, present, origin)
         # Only the needed attributes are read, except with a WHERE clause: GDAL evaluates
         # an attribute filter on ignored fields as NULL for some drivers (a Shapefile then
@@ -511,8 +552,13 @@ class _GdalDataset(_Dataset):
                 force_2d=True,
             )
         except _GDAL_ERRORS as exc:
-            clause = f" with where {where!r}" if where else ""
-            raise InputError(f"{origin}: cannot read features{clause} ({_line(exc)})") from exc
+            values = {"origin": origin, "where": where, "reason": _line(exc)}
+            if where:
+                # Translators: "where" is an option name; %(where)r the filter given.
+                raise InputError(
+                    _("%(origin)s: cannot read features with where %(where)r (%(reason)s)") % values
+                ) from exc
+            raise InputError(_("%(origin)s: cannot read features (%(reason)s)") % values) from exc
 
 
 class _ParquetDataset(_Dataset):
@@ -534,7 +580,8 @@ class _ParquetDataset(_Dataset):
             frame = gpd.read_parquet(self.path)
         except (ValueError, OSError, pyarrow.ArrowException) as exc:
             raise InputError(
-                f"{self.label}: not a readable GeoParquet file ({_line(exc)})"
+                _("%(path)s: not a readable GeoParquet file (%(reason)s)")
+                % {"path": self.label, "reason": _line(exc)}
             ) from exc
         frame = frame.reset_index(drop=True)
         _require_fields(fields, set(frame.columns), origin)
@@ -571,15 +618,24 @@ def _kmz_target(path: Path, label: str) -> str:
         with zipfile.ZipFile(path) as archive:
             kmls = [n for n in archive.namelist() if n.lower().endswith(".kml")]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{label}: not a readable KMZ (zip) file ({_line(exc)})") from exc
+        raise InputError(
+            _("%(path)s: not a readable KMZ (zip) file (%(reason)s)")
+            % {"path": label, "reason": _line(exc)}
+        ) from exc
     if not kmls:
-        raise InputError(f"{label}: KMZ holds no .kml document")
+        raise InputError(_("%(path)s: KMZ holds no .kml document") % {"path": label})
     if len(kmls) == 1:
         return f"/vsizip/{path}/{kmls[0]}"
     if "LIBKML" not in _drivers():
         raise InputError(
-            f"{label}: a KMZ of {len(kmls)} KML files needs GDAL's LIBKML driver, "
-            "which this installation lacks; unzip it and read the KML files"
+            ngettext(
+                "%(path)s: a KMZ of %(n)d KML files needs GDAL's LIBKML driver,"
+                " which this installation lacks; unzip it and read the KML files",
+                "%(path)s: a KMZ of %(n)d KML files needs GDAL's LIBKML driver,"
+                " which this installation lacks; unzip it and read the KML files",
+                len(kmls),
+            )
+            % {"path": label, "n": len(kmls)}
         )
     return str(path)
 
@@ -598,7 +654,10 @@ def _rows_matching(frame: gpd.GeoDataFrame, where: str, origin: str) -> np.ndarr
         # Every column is read: with only some, GDAL would see the others as NULL.
         hits = pyogrio.read_dataframe(buffer.getvalue(), where=where, read_geometry=False)
     except _GDAL_ERRORS as exc:
-        raise InputError(f"{origin}: cannot apply where {where!r} ({_line(exc)})") from exc
+        raise InputError(
+            _("%(origin)s: cannot apply where %(where)r (%(reason)s)")
+            % {"origin": origin, "where": where, "reason": _line(exc)}
+        ) from exc
     return np.sort(hits[_ROW].to_numpy(dtype=np.int64))
 
 
@@ -615,43 +674,69 @@ def _layers(
     """
     path = dataset.label
     available = dataset.layers()
-    shown = ", ".join(repr(n) for n in available) or "none"
+    shown = ", ".join(repr(n) for n in available) or pgettext("layers", "none")
     if kinds.by_layer is not None:
         chosen = [n for n in available if n in kinds.by_layer]
         if not chosen:
             raise InputError(
-                f"{path}: none of the layer_kinds layers "
-                f"({', '.join(repr(n) for n in kinds.by_layer)}) is in the file; "
-                f"its layers: {shown}"
+                _(
+                    "%(path)s: none of the layer_kinds layers (%(wanted)s) is in the file;"
+                    " its layers: %(layers)s"
+                )
+                % {
+                    "path": path,
+                    "wanted": ", ".join(repr(n) for n in kinds.by_layer),
+                    "layers": shown,
+                }
             )
         missing = [n for n in kinds.by_layer if n not in available]
         if missing:
-            report.note(f"{path}: layer(s) {', '.join(map(repr, missing))} not in the file")
+            report.note(
+                ngettext(
+                    "%(path)s: layer(s) %(layers)s not in the file",
+                    "%(path)s: layer(s) %(layers)s not in the file",
+                    len(missing),
+                )
+                % {"path": path, "layers": ", ".join(map(repr, missing))}
+            )
         report.count("layers skipped (not in layer_kinds)", len(available) - len(chosen))
         for name in chosen:
             yield name, f"{path}:{name}", kinds.by_layer[name]
     elif layer is not None:
         if layer not in available:
-            raise InputError(f"{path}: no layer {layer!r}; its layers: {shown}")
+            raise InputError(
+                _("%(path)s: no layer %(layer)r; its layers: %(layers)s")
+                % {"path": path, "layer": layer, "layers": shown}
+            )
         yield layer, f"{path}:{layer}", member_kind
     elif len(available) == 1:
         yield available[0], str(path), member_kind
     elif not available:
-        raise InputError(f"{path}: no layer with geometry")
+        raise InputError(_("%(path)s: no layer with geometry") % {"path": path})
     else:
         # Reading every layer as one kind could count liberated or grey areas as
         # controlled; the user must say which layers mean what.
+        # Translators: "layer" and "layer_kinds" are option names; keep them.
         raise InputError(
-            f"{path}: has {len(available)} layers ({shown}); choose one with layer "
-            "or give each its kind with layer_kinds"
+            ngettext(
+                "%(path)s: has %(n)d layers (%(layers)s); choose one with layer"
+                " or give each its kind with layer_kinds",
+                "%(path)s: has %(n)d layers (%(layers)s); choose one with layer"
+                " or give each its kind with layer_kinds",
+                len(available),
+            )
+            % {"path": path, "n": len(available), "layers": shown}
         )
 
 
 def _require_fields(fields: tuple[str, ...], present: set[str], origin: str) -> None:
     for name in fields:
         if name not in present:
-            shown = ", ".join(repr(f) for f in sorted(present)) or "none"
-            raise InputError(f"{origin}: no field {name!r}; its fields: {shown}")
+            shown = ", ".join(repr(f) for f in sorted(present)) or pgettext("fields", "none")
+            raise InputError(
+                _("%(origin)s: no field %(field)r; its fields: %(fields)s")
+                % {"origin": origin, "field": name, "fields": shown}
+            )
 
 
 # --- features to snapshots -------------------------------------------------------------
@@ -776,11 +861,23 @@ def _feature_kinds(
         report.count("features skipped: kind not mapped", count)
         if tuple(unmapped) not in noted:
             noted.add(tuple(unmapped))
-            more = f" (and {len(unmapped) - 10} more)" if len(unmapped) > 10 else ""
+            shown = ", ".join(unmapped[:10])
+            if len(unmapped) > 10:
+                # Translators: after a list of values cut at 10; %(n)d is how many more.
+                shown += _(" (and %(n)d more)") % {"n": len(unmapped) - 10}
+            # Translators: %(field)s is an attribute name, %(values)s the values found;
+            # "kind_values" is an option name. English keeps "(s)" in both forms.
             report.note(
-                f"{origin}: {count} feature(s) skipped: {kinds.field} value(s) "
-                f"{', '.join(unmapped[:10])}{more} not in kind_values"
-                " (noted once; later files skipping the same values are only counted)"
+                ngettext(
+                    "%(origin)s: %(n)d feature(s) skipped: %(field)s value(s) %(values)s not in"
+                    " kind_values (noted once; later files skipping the same values are only"
+                    " counted)",
+                    "%(origin)s: %(n)d feature(s) skipped: %(field)s value(s) %(values)s not in"
+                    " kind_values (noted once; later files skipping the same values are only"
+                    " counted)",
+                    count,
+                )
+                % {"origin": origin, "n": count, "field": kinds.field, "values": shown}
             )
     return out
 
@@ -790,12 +887,19 @@ def _to_wgs84(geoms: np.ndarray, crs: CRS | None, origin: str, report: SourceRep
     if crs is None:
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+            # Translators: %(bounds)s is four numbers (xmin, ymin, xmax, ymax).
             raise InputError(
-                f"{origin}: has no CRS and its coordinates are not degrees "
-                f"(bounds {xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}); "
-                "give the file its CRS (e.g. a .prj next to a Shapefile)"
+                _(
+                    "%(origin)s: has no CRS and its coordinates are not degrees"
+                    " (bounds %(bounds)s); give the file its CRS (e.g. a .prj next to a"
+                    " Shapefile)"
+                )
+                % {
+                    "origin": origin,
+                    "bounds": f"{xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}",
+                }
             )
-        report.note(f"{origin}: no CRS; assumed WGS84 longitude/latitude")
+        report.note(_("%(origin)s: no CRS; assumed WGS84 longitude/latitude") % {"origin": origin})
         return geoms
     if CRS(crs).equals(WGS84, ignore_axis_order=True):
         return geoms  # pyogrio and geopandas already give x = longitude
@@ -822,11 +926,26 @@ def _feature_dates(
             try:
                 parsed[key] = _parse_value(value, dating.format)
             except (TypeError, ValueError) as exc:
-                shown = "empty" if key is None else f"{value!r} is not a date"
-                raise InputError(
-                    f"{origin}: feature {fid}: field {field!r}: {shown} "
-                    f"(expected {_expected(dating.format)})"
-                ) from exc
+                values = {
+                    "origin": origin,
+                    "fid": fid,
+                    "field": field,
+                    "value": value,
+                    "expected": _expected(dating.format),
+                }
+                # Translators: %(fid)s is a feature number; %(expected)s is "a date in
+                # format …" or "an ISO 8601 date …".
+                if key is None:
+                    message = _(
+                        "%(origin)s: feature %(fid)s: field %(field)r: empty"
+                        " (expected %(expected)s)"
+                    )
+                else:
+                    message = _(
+                        "%(origin)s: feature %(fid)s: field %(field)r: %(value)r is not a date"
+                        " (expected %(expected)s)"
+                    )
+                raise InputError(message % values) from exc
         dates[i], instants[i] = parsed[key]
     return dates, instants
 
@@ -864,7 +983,10 @@ def _date_of(moment: dt.datetime) -> tuple[dt.date, dt.datetime | None]:
 
 
 def _expected(fmt: str | None) -> str:
-    return f"a date in format {fmt!r}" if fmt else "an ISO 8601 date such as 2024-10-21"
+    if fmt:
+        # Translators: %(format)r is a date format such as '%d.%m.%Y'.
+        return _("a date in format %(format)r") % {"format": fmt}
+    return _("an ISO 8601 date such as 2024-10-21")
 
 
 def _missing(value: Any) -> bool:
