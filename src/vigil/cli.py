@@ -11,11 +11,13 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from difflib import get_close_matches
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,9 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from vigil import __version__
+from vigil import __version__, i18n
 from vigil.errors import VigilError
+from vigil.i18n import gettext as _
 
 #: Subcommand → (module holding its Typer ``app``, its one-line help for ``vigil --help``).
 #: The help is written here so that listing the commands imports neither; a test checks
@@ -84,7 +87,11 @@ class LazyGroup(TyperGroup):
                 matches = get_close_matches(args[0], self.list_commands(ctx))
                 if matches:
                     names = ", ".join(f"{m!r}" for m in matches)
-                    exc.message = f"{exc.message.rstrip('.')}. Did you mean {names}?"
+                    # Translators: %(error)s is the parser's message, %(names)s command names
+                    exc.message = _("%(error)s. Did you mean %(names)s?") % {
+                        "error": exc.message.rstrip("."),
+                        "names": names,
+                    }
             raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -105,10 +112,26 @@ app = typer.Typer(
 )
 
 
+class Lang(StrEnum):
+    """The languages Vigil speaks (:data:`vigil.i18n.LANGUAGES`; a test may check them)."""
+
+    EN = "en"
+    AZ = "az"
+    UK = "uk"
+    RU = "ru"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"vigil {__version__}")
         raise typer.Exit()
+
+
+def activate(lang: str) -> None:
+    """Make ``lang`` the language of this command (:func:`vigil.i18n.activate`: it does
+    not import Django, so ``vigil --version`` and the territory commands stay cheap to
+    start; a Django set up later is told by the command that sets it up)."""
+    i18n.activate(lang)
 
 
 @app.callback()
@@ -116,8 +139,17 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
+    lang: Lang | None = typer.Option(
+        None,
+        "--lang",
+        case_sensitive=False,
+        help="Language of the messages and tables (default: from LANGUAGE, LC_ALL,"
+        " LC_MESSAGES, LANG; else English). CSV and JSON are the same in every language.",
+        show_default=False,
+    ),
 ) -> None:
     """Vigil: exact, reproducible figures on war and repression."""
+    activate(lang.value if lang is not None else i18n.from_environment())
 
 
 @app.command()
@@ -138,11 +170,15 @@ def serve(
     from vigil.web import serve as web
 
     if not 0 < port < 65536:
-        raise VigilError(f"--port: expected 1–65535, got {port}")
+        raise VigilError(_("--port: expected 1–65535, got %(port)s") % {"port": port})
     path = web.prepare(store, debug=debug)
     typer.echo(
-        f"Vigil on http://{host}:{port}/ (store {path}); API docs at /api/docs. Ctrl-C stops."
+        _("Vigil on %(url)s (store %(store)s); API docs at /api/docs. Ctrl-C stops.")
+        % {"url": f"http://{host}:{port}/", "store": path}
     )
+    # The site speaks each reader's language (chosen per request): the requests run in
+    # waitress's worker threads, which start with a fresh context, so the language
+    # activated above for this message does not reach them.
     web.serve(host, port, store=path, threads=threads)
 
 
@@ -177,7 +213,12 @@ def web_extra_needed(what: str) -> Iterator[None]:
         if (exc.name or "").split(".")[0] not in WEB_EXTRA:
             raise
         raise VigilError(
-            f"{what} needs the web extra ({exc.name} is not installed): pip install 'vigil[web]'"
+            # Translators: %(what)s is a command (vigil cases), %(module)s a Python package
+            _(
+                "%(what)s needs the web extra (%(module)s is not installed):"
+                " pip install 'vigil[web]'"
+            )
+            % {"what": what, "module": exc.name}
         ) from None
 
 
@@ -198,6 +239,16 @@ def main(argv: list[str] | None = None) -> None:
     group called bare, prints the help as typer does.
     """
     args = sys.argv[1:] if argv is None else list(argv)
+    # The language set for this command (--lang, else the locale) stays in this run's
+    # own context: a caller running several commands in one process (the tests) starts
+    # each from its own environment.
+    contextvars.copy_context().run(_main, args)
+
+
+def _main(args: list[str]) -> None:
+    # the locale's language, until --lang says otherwise: for a command line refused
+    # before the root callback could read it
+    activate(i18n.from_environment())
     try:
         with web_extra_needed(" ".join(["vigil", *args[:1]])):
             code = command().main(args=args, prog_name="vigil", standalone_mode=False)
@@ -209,7 +260,11 @@ def main(argv: list[str] | None = None) -> None:
         where = getattr(getattr(exc, "ctx", None), "command_path", "vigil")
         # typer checks values through pydantic, whose messages start "Value error, "
         said = exc.format_message().replace("Value error, ", "")
-        _fail(f"{said} (see: {where} --help)", exc.exit_code)
+        # Translators: %(error)s is the parser's message, %(command)s e.g. "vigil cases list"
+        _fail(
+            _("%(error)s (see: %(command)s --help)") % {"error": said, "command": where},
+            exc.exit_code,
+        )
     # as click's standalone mode does: always exit, with typer.Exit's code if one was given
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -230,7 +285,9 @@ def _show_as_typer(exc: Any) -> None:
 
 def _fail(message: str, code: int) -> None:
     message = " ".join(message.split())  # one line, whatever the message held
-    sys.stderr.write(f"Error: {message}\n")  # plain write: a rich console would wrap it
+    # Translators: the one line of every error the command line prints
+    line = _("Error: %(message)s") % {"message": message}
+    sys.stderr.write(line + "\n")  # plain write: a rich console would wrap it
     sys.exit(code)
 
 

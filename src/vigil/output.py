@@ -26,8 +26,11 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from vigil import i18n
 from vigil.cli_options import OutputFormat  # defined beside the options that choose it
 from vigil.errors import InputError, VigilError
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext
 
 if TYPE_CHECKING:  # pandas costs over a second to import: only commands with frames pay it
     import pandas as pd
@@ -93,19 +96,120 @@ def jsonable(value: Any) -> Any:
 
 
 def cell(value: Any, column: str = "") -> str:
-    """How one value looks in a table."""
+    """How one value looks in a table (numbers in the reader's format, except in
+    English, which keeps the figures it always printed)."""
     value = jsonable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return pgettext("table cell", "yes") if value else pgettext("table cell", "no")
+    english = i18n.active() == "en"
     if isinstance(value, float):
         if column.endswith("_km2") or column in ("value", "larger_value"):
-            return f"{value:,.2f}"
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.1f}"
+            return f"{value:,.2f}" if english else i18n.number(value, 2)
+        if abs(value) >= 1000:
+            return f"{value:,.1f}" if english else i18n.number(value, 1)
+        text = f"{value:,.4g}"
+        if english or "e" in text or "n" in text:  # 1e-05, inf, nan: as they are
+            return text
+        return i18n.number(value, len(text.partition(".")[2]))
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10000 else str(value)
+        if abs(value) < 10000:
+            return str(value)
+        return f"{value:,}" if english else i18n.integer(value)
     return str(value)
+
+
+# Column headers of the tables in the reader's language. The columns are named as in
+# CSV and JSON (the data's own keys); an English table shows those names as they are,
+# another language the label here (a column not listed keeps its name).
+def _headers() -> dict[str, str]:
+    """Column name → its label in the active language (built when asked: the labels
+    are translated when a table is drawn, not when this module is imported)."""
+    return {
+        "field": pgettext("table column", "field"),
+        "value": pgettext("table column", "value"),
+        "date": pgettext("table column", "date"),
+        "source": pgettext("table column", "source"),
+        "kind": pgettext("table column", "kind"),
+        "snapshot_date": pgettext("table column", "snapshot date"),
+        "snapshot_from": pgettext("table column", "snapshot from"),
+        "snapshot_to": pgettext("table column", "snapshot to"),
+        "date_from": pgettext("table column", "from"),
+        "date_to": pgettext("table column", "to"),
+        "first": pgettext("table column", "first"),
+        "last": pgettext("table column", "last"),
+        "snapshots": pgettext("table column", "snapshots"),
+        "gaps": pgettext("table column", "gaps"),
+        "period_start": pgettext("table column", "period start"),
+        "period_end": pgettext("table column", "period end"),
+        "area_km2": pgettext("table column", "area (km²)"),
+        "controlled_km2": pgettext("table column", "controlled (km²)"),
+        "gained_km2": pgettext("table column", "gained (km²)"),
+        "lost_km2": pgettext("table column", "lost (km²)"),
+        "net_km2": pgettext("table column", "net (km²)"),
+        "share_pct": pgettext("table column", "share (%)"),
+        "direction": pgettext("table column", "direction"),
+        "kept": pgettext("table column", "kept"),
+        "redraw": pgettext("table column", "redraw"),
+        "description": pgettext("table column", "description"),
+        "hromada_name": pgettext("table column", "hromada"),
+        "oblast": pgettext("table column", "oblast"),
+        "name": pgettext("table column", "name"),
+        "name_uk": pgettext("table column", "name (Ukrainian)"),
+        "name_en": pgettext("table column", "name (English)"),
+        "from_status": pgettext("table column", "status before"),
+        "to_status": pgettext("table column", "status after"),
+        "since": pgettext("table column", "since"),
+        "status": pgettext("table column", "status"),
+        "transitions": pgettext("table column", "changes"),
+        "rank_in_year": pgettext("table column", "rank in the year"),
+        "larger_value": pgettext("table column", "larger value"),
+        "larger_before": pgettext("table column", "last larger"),
+        "length_km": pgettext("table column", "length (km)"),
+        "buffer_km": pgettext("table column", "buffer (km)"),
+        "ref": pgettext("table column", "ref"),
+        "table": pgettext("table column", "table"),
+        "row": pgettext("table column", "row"),
+        "column": pgettext("table column", "column"),
+        "outcome": pgettext("table column", "outcome"),
+        "problem": pgettext("table column", "problem"),
+        "create": pgettext("table column", "created"),
+        "update": pgettext("table column", "updated"),
+        "unchanged": pgettext("table column", "unchanged"),
+        "reject": pgettext("table column", "rejected"),
+        "at": pgettext("table column", "at"),
+        "actor": pgettext("table column", "actor"),
+        "action": pgettext("table column", "action"),
+        "target": pgettext("table column", "target"),
+        "detail": pgettext("table column", "detail"),
+        "id": pgettext("table column", "id"),
+        "created": pgettext("table column", "created"),
+        "topic": pgettext("table column", "topic"),
+        "title": pgettext("table column", "title"),
+        "current": pgettext("table column", "current"),
+        "corrects": pgettext("table column", "corrects"),
+        "resolved": pgettext("table column", "resolved"),
+        "started": pgettext("table column", "started"),
+        "downloaded": pgettext("table column", "downloaded"),
+        "ingested": pgettext("table column", "ingested"),
+        "alerts": pgettext("table column", "alerts"),
+        "seconds": pgettext("table column", "seconds"),
+        "error": pgettext("table column", "error"),
+        "change": pgettext("table column", "change"),
+        "incidents": pgettext("table column", "incidents"),
+        "detained": pgettext("table column", "detained"),
+        "without_count": pgettext("table column", "without a count"),
+        "month": pgettext("table column", "month"),
+        "place": pgettext("table column", "place"),
+    }
+
+
+def header(column: str) -> str:
+    """How a column is headed in a table: its name in English, else its label."""
+    if i18n.active() == "en":
+        return column
+    return _headers().get(column, column)
 
 
 def table(frame: pd.DataFrame, title: str | None = None, caption: str | None = None) -> Table:
@@ -128,7 +232,7 @@ def rows_table(
     """A rich table of ``rows``; a ``numeric`` column is right-aligned."""
     out = Table(title=title, caption=caption, caption_justify="left")
     for col, right in zip(columns, numeric, strict=True):
-        out.add_column(col, justify="right" if right else "left")
+        out.add_column(header(col), justify="right" if right else "left")
     for row in rows:
         out.add_row(*(cell(v, c) for v, c in zip(row, columns, strict=True)))
     return out
@@ -183,7 +287,7 @@ def emit_rows(
 
 def _json_records(fmt: OutputFormat, records: Sequence[Mapping[Any, Any]]) -> str:
     if fmt is not OutputFormat.JSON:
-        raise InputError("a file is written as csv or json, not as a table", param="output")
+        raise InputError(_("a file is written as csv or json, not as a table"), param="output")
     return json.dumps(jsonable(records), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -200,8 +304,8 @@ def emit_record(
         )
     else:  # as before: a table goes to the terminal, whatever ``path`` says
         out = Table(title=title, caption=None, caption_justify="left")
-        out.add_column("field", justify="left")  # text columns, as table() sets them
-        out.add_column("value", justify="left")
+        out.add_column(header("field"), justify="left")  # text columns, as table() sets them
+        out.add_column(header("value"), justify="left")
         for k, v in record.items():
             out.add_row(str(k), cell(v, k))
         console().print(out)
@@ -286,4 +390,7 @@ def write_text(text: str, path: Path | None) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise VigilError(f"{path}: cannot write ({exc.strerror})") from None
+        # Translators: %(reason)s is the system's reason (No such file or directory)
+        raise VigilError(
+            _("%(path)s: cannot write (%(reason)s)") % {"path": path, "reason": exc.strerror}
+        ) from None

@@ -84,6 +84,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import InputError, StoreError, VigilError
+from vigil.i18n import gettext as _
 
 FORMAT = "vigil-cases-backup"
 VERSION = 2
@@ -192,7 +193,7 @@ def backup_key(key: str | None = None, *, create: bool = True) -> str | None:
     if key is not None:
         key = key.strip()
         if not key:
-            raise InputError("the backup key is empty")
+            raise InputError(_("the backup key is empty"))
         return key
     if not create and not os.environ.get(KEY_ENV) and not (vigil_home() / KEY_FILE).exists():
         return None
@@ -220,8 +221,11 @@ def check_new_passphrase(passphrase: str) -> None:
     """Refuse a passphrase too short to protect a backup (never quoting it)."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise InputError(
-            f"the passphrase has fewer than {MIN_PASSPHRASE} characters; choose a longer "
-            "one (several random words)"
+            _(
+                "the passphrase has fewer than %(n)d characters; choose a longer "
+                "one (several random words)"
+            )
+            % {"n": MIN_PASSPHRASE}
         )
 
 
@@ -249,11 +253,15 @@ def backup(
     target = Path(path).expanduser().absolute()
     engine = _engine()
     if target.is_dir():
-        raise InputError(f"{target}: is a directory; give a file name for the backup")
+        raise InputError(
+            _("%(file)s: is a directory; give a file name for the backup") % {"file": target}
+        )
     if not target.parent.is_dir():
-        raise InputError(f"{target.parent}: no such directory")
+        raise InputError(_("%(dir)s: no such directory") % {"dir": target.parent})
     if engine == "sqlite" and _same_file(target, connection.settings_dict["NAME"]):
-        raise InputError(f"{target}: is the database itself; back up to another file")
+        raise InputError(
+            _("%(file)s: is the database itself; back up to another file") % {"file": target}
+        )
     if passphrase is not None:
         check_new_passphrase(passphrase)
         signing_key = None
@@ -261,7 +269,7 @@ def backup(
         signing_key = backup_key(key)
     if engine == "sqlite" and connection.in_atomic_block:
         raise StoreError(
-            "cannot back up from inside a transaction (it would copy uncommitted rows)"
+            _("cannot back up from inside a transaction (it would copy uncommitted rows)")
         )
 
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -357,11 +365,13 @@ def _backup_sqlite() -> tuple[bytes, dict[str, int]]:
         connection.connection.backup(snapshot)
         (check,) = snapshot.execute("PRAGMA quick_check").fetchone()
         if check != "ok":
-            raise StoreError(f"the database fails SQLite's quick_check: {check}")
+            raise StoreError(
+                _("the database fails SQLite's quick_check: %(result)s") % {"result": check}
+            )
         counts = _sqlite_counts(snapshot)
         data = bytearray(snapshot.serialize())
     except sqlite3.Error as exc:
-        raise StoreError(f"SQLite backup failed: {exc}") from None
+        raise StoreError(_("SQLite backup failed: %(error)s") % {"error": exc}) from None
     finally:
         snapshot.close()
     return _rollback_journal(data), counts
@@ -435,7 +445,7 @@ def _encrypt(data: bytes, passphrase: str) -> bytes:
     try:
         return pyrage.passphrase.encrypt(data, passphrase)
     except pyrage.EncryptError as exc:  # pragma: no cover - no known trigger
-        raise StoreError(f"encryption failed: {exc}") from None
+        raise StoreError(_("encryption failed: %(error)s") % {"error": exc}) from None
 
 
 # -- restore --------------------------------------------------------------------------
@@ -466,7 +476,7 @@ def restore(
     source = Path(path).expanduser().absolute()
     engine = _engine()
     if connection.in_atomic_block:
-        raise StoreError("cannot restore from inside a transaction")
+        raise StoreError(_("cannot restore from inside a transaction"))
     facts: dict[str, Any] = {}  # what is known of the backup, for a refusal's audit event
     try:
         manifest = read_manifest(source)
@@ -481,9 +491,16 @@ def restore(
         _check_manifest(source, manifest)
         if manifest["engine"] != engine:
             raise InputError(
-                f"{source}: a {ENGINE_NAMES[manifest['engine']]} backup; the configured "
-                f"database is {ENGINE_NAMES[engine]} (restore it into a "
-                f"{ENGINE_NAMES[manifest['engine']]} database, e.g. with `--database`)"
+                # Translators: engines are "SQLite" or "PostgreSQL"; `--database` is an option.
+                _(
+                    "%(file)s: a %(theirs)s backup; the configured database is %(ours)s "
+                    "(restore it into a %(theirs)s database, e.g. with `--database`)"
+                )
+                % {
+                    "file": source,
+                    "theirs": ENGINE_NAMES[manifest["engine"]],
+                    "ours": ENGINE_NAMES[engine],
+                }
             )
         _check_migrations(source, manifest)
         replaced = registry_counts()
@@ -491,15 +508,22 @@ def restore(
             labels = _labels()
             held = ", ".join(f"{n:,} {labels.get(t, t)}" for t, n in replaced.items() if n)
             raise StoreError(
-                f"the registry is not empty ({held}); restoring {source} would replace it: "
-                "back it up first, then restore with `--force`"
+                # Translators: %(held)s lists counts of records, e.g. "3 cases, 2 users".
+                _(
+                    "the registry is not empty (%(held)s); restoring %(file)s would replace "
+                    "it: back it up first, then restore with `--force`"
+                )
+                % {"held": held, "file": source}
             )
         data = _read_verified(source, manifest)
         facts["sha256"] = manifest["sha256"]
         if manifest.get("encryption") is not None:
             data = _decrypt(source, data, secret or "")
         if not data.startswith(MAGIC[engine]):
-            raise InputError(f"{source}: not a {ENGINE_NAMES[engine]} backup (wrong header)")
+            raise InputError(
+                _("%(file)s: not a %(engine)s backup (wrong header)")
+                % {"file": source, "engine": ENGINE_NAMES[engine]}
+            )
         expected = {t: int(n) for t, n in manifest["counts"].items()}
         if engine == "sqlite":
             staged = _stage_sqlite(source, data, expected)
@@ -523,11 +547,16 @@ def restore(
     ]
     problems = []
     if differ:
-        problems.append(f"the row counts differ from the backup's: {'; '.join(differ[:10])}")
+        problems.append(
+            _("the row counts differ from the backup's: %(tables)s")
+            % {"tables": "; ".join(differ[:10])}
+        )
     try:
         _migrate()  # a backup from an older Vigil: bring its schema up to date
     except VigilError as exc:
-        problems.append(f"its schema could not be brought up to date ({exc})")
+        problems.append(
+            _("its schema could not be brought up to date (%(error)s)") % {"error": exc}
+        )
     report = RestoreReport(
         source,
         engine,
@@ -550,7 +579,10 @@ def restore(
         detail["problems_after_restore"] = problems
     audit.record("restore", str(source), detail, by=actor)
     if problems:
-        raise StoreError(f"{source}: restored, but {'; '.join(problems)}")
+        raise StoreError(
+            _("%(file)s: restored, but %(problems)s")
+            % {"file": source, "problems": "; ".join(problems)}
+        )
     return report
 
 
@@ -577,23 +609,29 @@ def read_manifest(source: Path) -> dict[str, Any]:
     """The manifest beside the backup at ``source``, parsed (not yet authenticated); an
     InputError naming what is wrong otherwise."""
     if not source.is_file():
-        raise InputError(f"{source}: no such file")
+        raise InputError(_("%(file)s: no such file") % {"file": source})
     mpath = manifest_path(source)
     if not mpath.is_file():
         raise InputError(
-            f"{source}: not a Vigil backup (its manifest {mpath.name} is missing beside it)"
+            _("%(file)s: not a Vigil backup (its manifest %(manifest)s is missing beside it)")
+            % {"file": source, "manifest": mpath.name}
         )
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{mpath}: not a Vigil backup manifest ({exc})") from None
+        raise InputError(
+            _("%(file)s: not a Vigil backup manifest (%(error)s)") % {"file": mpath, "error": exc}
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise InputError(f"{mpath}: not a Vigil backup manifest")
+        raise InputError(_("%(file)s: not a Vigil backup manifest") % {"file": mpath})
     version = manifest.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise InputError(f"{mpath}: not a Vigil backup manifest (no version)")
+        raise InputError(_("%(file)s: not a Vigil backup manifest (no version)") % {"file": mpath})
     if version > VERSION:
-        raise InputError(f"{mpath}: backup format {version} is newer than this Vigil")
+        raise InputError(
+            _("%(file)s: backup format %(version)d is newer than this Vigil")
+            % {"file": mpath, "version": version}
+        )
     return manifest
 
 
@@ -612,19 +650,28 @@ def authenticate(
     """Check the manifest's HMAC (InputError if it fails); the passphrase of an
     encrypted backup is returned (to decrypt it)."""
     mpath = manifest_path(source)
-    changed = (
-        f"{mpath}: the manifest fails authentication: the backup was changed after it "
-        "was made, or was made with another key"
-    )
+
+    def changed() -> InputError:
+        return InputError(
+            _(
+                "%(file)s: the manifest fails authentication: the backup was changed after "
+                "it was made, or was made with another key; nothing was restored"
+            )
+            % {"file": mpath}
+        )
+
     if manifest["version"] == 1:
         if not unauthenticated:
             raise InputError(
-                f"{mpath}: a format-1 manifest, which has no HMAC: nothing proves the "
-                "backup was not changed; restore it with `--unauthenticated` only if you "
-                "trust the file; nothing was restored"
+                _(
+                    "%(file)s: a format-1 manifest, which has no HMAC: nothing proves the "
+                    "backup was not changed; restore it with `--unauthenticated` only if you "
+                    "trust the file; nothing was restored"
+                )
+                % {"file": mpath}
             )
         if "hmac" in manifest or manifest.get("encryption") is not None:
-            raise InputError(f"{changed}; nothing was restored")
+            raise changed()
         return None
     auth, mac = manifest.get("authentication"), manifest.get("hmac")
     if (
@@ -633,42 +680,70 @@ def authenticate(
         or not isinstance(mac, str)
         or not re.fullmatch(r"[0-9a-f]{64}", mac)
     ):
-        raise InputError(f"{changed} (its HMAC is missing); nothing was restored")
+        raise InputError(
+            _(
+                "%(file)s: the manifest fails authentication: the backup was changed after "
+                "it was made, or was made with another key (its HMAC is missing); nothing "
+                "was restored"
+            )
+            % {"file": mpath}
+        )
     encrypted = manifest.get("encryption") is not None
     if auth.get("key") == "passphrase":
         if not encrypted or not _valid_kdf(auth):
-            raise InputError(f"{changed}; nothing was restored")
+            raise changed()
         secret = passphrase() if callable(passphrase) else passphrase
         if not secret:
             raise InputError(
-                f"{source}: an encrypted backup: give its passphrase (`--passphrase-stdin`, "
-                "$VIGIL_BACKUP_PASSPHRASE, or type it at the prompt); nothing was restored"
+                _(
+                    "%(file)s: an encrypted backup: give its passphrase "
+                    "(`--passphrase-stdin`, $VIGIL_BACKUP_PASSPHRASE, or type it at the "
+                    "prompt); nothing was restored"
+                )
+                % {"file": source}
             )
         try:
             mac_key = _scrypt(secret, auth)
         except (ValueError, MemoryError, binascii.Error):
-            raise InputError(f"{changed}; nothing was restored") from None
+            raise changed() from None
         if not hmac.compare_digest(_mac(mac_key, manifest), mac):
             raise InputError(
-                f"{mpath}: the manifest fails authentication with this passphrase: wrong "
-                "passphrase, or the backup was changed after it was made; nothing was restored"
+                _(
+                    "%(file)s: the manifest fails authentication with this passphrase: wrong "
+                    "passphrase, or the backup was changed after it was made; nothing was "
+                    "restored"
+                )
+                % {"file": mpath}
             )
         return secret
     if auth.get("key") != "backup-key" or encrypted:
-        raise InputError(f"{changed}; nothing was restored")
+        raise changed()
     mine = backup_key(key, create=False)
     if mine is None:
         from vigil.config import vigil_home
 
         raise InputError(
-            f"{source}: signed with a backup key, and this machine has none (no "
-            f"${KEY_ENV}, no {vigil_home() / KEY_FILE}): give the key of the machine "
-            f"that made it with `--key-file` or ${KEY_ENV}; nothing was restored"
+            # Translators: %(variable)s is an environment variable, %(path)s a key file.
+            _(
+                "%(file)s: signed with a backup key, and this machine has none (no "
+                "$%(variable)s, no %(path)s): give the key of the machine that made it "
+                "with `--key-file` or $%(variable)s; nothing was restored"
+            )
+            % {"file": source, "variable": KEY_ENV, "path": vigil_home() / KEY_FILE}
         )
     if not hmac.compare_digest(_mac(mine.encode("utf-8"), manifest), mac):
         theirs, ours = str(auth.get("key_id", "?"))[:16], key_id(mine)
-        hint = f" (signed with key {theirs}, this key is {ours})" if theirs != ours else ""
-        raise InputError(f"{changed}{hint}; nothing was restored")
+        if theirs == ours:
+            raise changed()
+        raise InputError(
+            # Translators: the two key ids are short hexadecimal names of backup keys.
+            _(
+                "%(file)s: the manifest fails authentication: the backup was changed after "
+                "it was made, or was made with another key (signed with key %(theirs)s, "
+                "this key is %(ours)s); nothing was restored"
+            )
+            % {"file": mpath, "theirs": theirs, "ours": ours}
+        )
     return None
 
 
@@ -707,7 +782,9 @@ def _check_manifest(source: Path, manifest: dict[str, Any]) -> None:
         and manifest.get("encryption") in (None, "age")
     )
     if not ok:
-        raise InputError(f"{mpath}: incomplete manifest (engine, counts, sha256 or size)")
+        raise InputError(
+            _("%(file)s: incomplete manifest (engine, counts, sha256 or size)") % {"file": mpath}
+        )
 
 
 def _read_verified(source: Path, manifest: dict[str, Any]) -> bytes:
@@ -716,11 +793,16 @@ def _read_verified(source: Path, manifest: dict[str, Any]) -> bytes:
     try:
         data = source.read_bytes()
     except OSError as exc:
-        raise InputError(f"{source}: cannot read ({exc.strerror})") from None
+        raise InputError(
+            _("%(file)s: cannot read (%(error)s)") % {"file": source, "error": exc.strerror}
+        ) from None
     if len(data) != manifest["bytes"] or hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise InputError(
-            f"{source}: its sha256 is not the one recorded at backup: the file is corrupted "
-            "or was changed; nothing was restored"
+            _(
+                "%(file)s: its sha256 is not the one recorded at backup: the file is "
+                "corrupted or was changed; nothing was restored"
+            )
+            % {"file": source}
         )
     return data
 
@@ -729,13 +811,18 @@ def _decrypt(source: Path, data: bytes, passphrase: str) -> bytes:
     import pyrage
 
     if not data.startswith(AGE_MAGIC):
-        raise InputError(f"{source}: not an age-encrypted file; nothing was restored")
+        raise InputError(
+            _("%(file)s: not an age-encrypted file; nothing was restored") % {"file": source}
+        )
     try:
         return pyrage.passphrase.decrypt(data, passphrase)
     except pyrage.DecryptError:
         raise InputError(
-            f"{source}: cannot be decrypted with this passphrase (wrong passphrase, or the "
-            "file is damaged); nothing was restored"
+            _(
+                "%(file)s: cannot be decrypted with this passphrase (wrong passphrase, or "
+                "the file is damaged); nothing was restored"
+            )
+            % {"file": source}
         ) from None
 
 
@@ -748,8 +835,8 @@ def _stage_sqlite(source: Path, data: bytes, expected: dict[str, int]) -> sqlite
         problems = [row[0] for row in staged.execute("PRAGMA integrity_check")]
         if problems != ["ok"]:
             raise InputError(
-                f"{source}: fails SQLite's integrity check ({'; '.join(problems[:3])}); "
-                "nothing was restored"
+                _("%(file)s: fails SQLite's integrity check (%(problems)s); nothing was restored")
+                % {"file": source, "problems": "; ".join(problems[:3])}
             )
         counts = _sqlite_counts(staged)
         _compare_counts(source, counts, expected)
@@ -759,7 +846,8 @@ def _stage_sqlite(source: Path, data: bytes, expected: dict[str, int]) -> sqlite
     except sqlite3.Error as exc:
         staged.close()
         raise InputError(
-            f"{source}: fails SQLite's integrity check ({exc}); nothing was restored"
+            _("%(file)s: fails SQLite's integrity check (%(problems)s); nothing was restored")
+            % {"file": source, "problems": exc}
         ) from None
     except BaseException:
         staged.close()
@@ -775,9 +863,12 @@ def _compare_counts(source: Path, counts: dict[str, int], expected: dict[str, in
     ] + [f"{t} not in the manifest" for t in sorted(set(counts) - set(expected))]
     if differ:
         raise InputError(
-            f"{source}: its tables and row counts are not the manifest's: "
-            + "; ".join(differ[:5])
-            + "; nothing was restored"
+            # Translators: %(tables)s lists tables as "name 3≠4" or "name not in the manifest".
+            _(
+                "%(file)s: its tables and row counts are not the manifest's: %(tables)s; "
+                "nothing was restored"
+            )
+            % {"file": source, "tables": "; ".join(differ[:5])}
         )
 
 
@@ -791,7 +882,8 @@ def _swap_sqlite(source: Path, staged: sqlite3.Connection) -> None:
         staged.backup(connection.connection)
     except sqlite3.Error as exc:
         raise StoreError(
-            f"SQLite restore of {source} failed ({exc}); the database was left as it was"
+            _("SQLite restore of %(file)s failed (%(error)s); the database was left as it was")
+            % {"file": source, "error": exc}
         ) from None
 
 
@@ -828,8 +920,12 @@ def _restore_postgres(source: Path, data: bytes, expected: dict[str, int]) -> No
             done = _run_capture(command)
             if done.returncode != 0:
                 raise InputError(
-                    f"{source}: {what} cannot read the archive ({_first_error(done)}); "
-                    "nothing was restored"
+                    # Translators: %(program)s is a command such as "pg_restore --list".
+                    _(
+                        "%(file)s: %(program)s cannot read the archive (%(error)s); "
+                        "nothing was restored"
+                    )
+                    % {"file": source, "program": what, "error": _first_error(done)}
                 )
         prelude = private / "prelude.sql"
         prelude.write_text(
@@ -864,10 +960,14 @@ def _restore_postgres(source: Path, data: bytes, expected: dict[str, int]) -> No
     if done.returncode != 0:
         found = re.search(r"vigil-check: ([^\n]*)", done.stderr or "")
         if found:
-            raise InputError(f"{source}: {found.group(1)}; nothing was restored")
+            raise InputError(
+                # Translators: %(problem)s is the check's own finding (in English).
+                _("%(file)s: %(problem)s; nothing was restored")
+                % {"file": source, "problem": found.group(1)}
+            )
         raise StoreError(
-            f"restoring {source} failed, rolled back: the database was left as it was "
-            f"({_first_error(done)})"
+            _("restoring %(file)s failed, rolled back: the database was left as it was (%(error)s)")
+            % {"file": source, "error": _first_error(done)}
         )
 
 
@@ -981,7 +1081,9 @@ def _engine() -> str:
         return "sqlite"
     if connection.vendor == "postgresql":
         return "postgresql"
-    raise StoreError(f"backups support SQLite and PostgreSQL, not {connection.vendor}")
+    raise StoreError(
+        _("backups support SQLite and PostgreSQL, not %(engine)s") % {"engine": connection.vendor}
+    )
 
 
 def _migrations() -> dict[str, list[str]]:
@@ -1013,8 +1115,11 @@ def _refuse_unknown(source: Path, applied: list[tuple[str, str]]) -> None:
     unknown = sorted(f"{app}.{name}" for app, name in applied if (app, name) not in known)
     if unknown:
         raise InputError(
-            f"{source}: made by a newer Vigil (schema migrations {', '.join(unknown[:3])} "
-            "are unknown here); upgrade Vigil, then restore; nothing was restored"
+            _(
+                "%(file)s: made by a newer Vigil (schema migrations %(migrations)s are "
+                "unknown here); upgrade Vigil, then restore; nothing was restored"
+            )
+            % {"file": source, "migrations": ", ".join(unknown[:3])}
         )
 
 
@@ -1046,8 +1151,13 @@ def find_pg_tool(name: str) -> str:
             return candidate
     found = ", ".join(f"{c} ({_tool_major(c)})" for c in seen) or "none"
     raise StoreError(
-        f"{name} for PostgreSQL {server} not found (found: {found}); install the PostgreSQL "
-        f"{server} client programs (Debian: postgresql-client-{server})"
+        # Translators: %(program)s is pg_dump, pg_restore or psql; %(version)d a major version.
+        _(
+            "%(program)s for PostgreSQL %(version)d not found (found: %(found)s); install "
+            "the PostgreSQL %(version)d client programs (Debian: "
+            "postgresql-client-%(version)d)"
+        )
+        % {"program": name, "version": server, "found": found}
     )
 
 
@@ -1089,14 +1199,19 @@ def _run_capture(command: list[str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise StoreError(f"cannot run {command[0]}: {exc.strerror}") from None
+        raise StoreError(
+            _("cannot run %(program)s: %(error)s") % {"program": command[0], "error": exc.strerror}
+        ) from None
 
 
 def _run(command: list[str], what: str) -> None:
     done = _run_capture(command)
     if done.returncode != 0:
         message = " ".join((done.stderr or done.stdout).split())
-        raise StoreError(f"{what} failed (exit {done.returncode}): {message[:500]}")
+        raise StoreError(
+            _("%(program)s failed (exit %(code)d): %(message)s")
+            % {"program": what, "code": done.returncode, "message": message[:500]}
+        )
 
 
 @contextmanager
@@ -1105,7 +1220,9 @@ def _temporary(target: Path) -> Iterator[Path]:
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise InputError(f"{target.parent}: cannot write ({exc.strerror})") from None
+        raise InputError(
+            _("%(dir)s: cannot write (%(error)s)") % {"dir": target.parent, "error": exc.strerror}
+        ) from None
     os.close(fd)
     tmp = Path(name)
     os.chmod(tmp, 0o600)
@@ -1124,7 +1241,9 @@ def _private_dir() -> Iterator[Path]:
     try:
         name = tempfile.mkdtemp(prefix="vigil-backup-")
     except OSError as exc:
-        raise StoreError(f"cannot make a temporary directory ({exc.strerror})") from None
+        raise StoreError(
+            _("cannot make a temporary directory (%(error)s)") % {"error": exc.strerror}
+        ) from None
     try:
         yield Path(name)
     finally:

@@ -29,6 +29,7 @@ from vigil.cases.dates import PartialDate, Precision, Qualifier
 from vigil.cases.policy import Who
 from vigil.cases.vocab import CaseRole, HearingOutcome
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 #: A record an item shows: (model name, primary key, columns it shows), as an alert's refs.
 Ref = tuple[str, int, tuple[str, ...]]
@@ -77,18 +78,27 @@ class Upcoming:
 
     @property
     def title(self) -> str:
-        """ "Hearing of Case of the UFC leaders on 2 December 2026"."""
-        return f"Hearing of {self.case_name} on {self.date.human()}"
+        """ "Hearing of Case of the UFC leaders on 2 December 2026", in the active
+        language (alerts are recorded under English: vigil.watch.run)."""
+        # Translators: %(case)s is a case's title, %(date)s a date ("2 December 2026").
+        return _("Hearing of %(case)s on %(date)s") % {
+            "case": self.case_name,
+            "date": self.date.local(),
+        }
 
     @property
     def summary(self) -> str:
         """One line for a feed or a calendar entry: kind, court, defendants, chain."""
         parts = []
-        what = " at ".join(p for p in (self.kind.capitalize(), self.court) if p)
-        if what:
-            parts.append(what)
+        kind = self.kind.capitalize()
+        if kind and self.court:
+            # Translators: a hearing's kind (its stored name, e.g. "Trial") and court.
+            parts.append(_("%(kind)s at %(court)s") % {"kind": kind, "court": self.court})
+        elif kind or self.court:
+            parts.append(kind or self.court)
         if self.defendants:
-            parts.append("defendants: " + ", ".join(d.name for d in self.defendants))
+            names = ", ".join(d.name for d in self.defendants)
+            parts.append(_("defendants: %(names)s") % {"names": names})
         if self.chain:
             parts.append(self.chain)
         return "; ".join(parts)
@@ -120,7 +130,9 @@ def upcoming(who: Who, *, start: dt.date, days: int | None = None) -> list[Upcom
     when ``days`` is given), by date. Only hearings known to the day: a hearing dated
     by its month alone is left out (see :func:`undated`)."""
     if days is not None and days < 0:
-        raise InputError(f"days: expected 0 or more, got {days}")
+        raise InputError(
+            _("%(field)s: expected 0 or more, got %(value)s") % {"field": "days", "value": days}
+        )
     end = start + dt.timedelta(days=days) if days is not None else None
     rows = _scheduled(who, _bound(start), _bound(end) if end else None)
     return _items(who, [h for h in rows if _exact(h.date)], as_of=start)
@@ -131,7 +143,10 @@ def overdue(who: Who, *, today: dt.date, grace_days: int = 1) -> list[Upcoming]:
     outcome recorded (still *scheduled*): the day + ``grace_days`` is before ``today``.
     Exact days only, oldest first."""
     if grace_days < 0:
-        raise InputError(f"grace_days: expected 0 or more, got {grace_days}")
+        raise InputError(
+            _("%(field)s: expected 0 or more, got %(value)s")
+            % {"field": "grace_days", "value": grace_days}
+        )
     last = today - dt.timedelta(days=grace_days)  # the day must be before this one
     rows = _scheduled(who, None, _bound(last))
     return _items(who, [h for h in rows if _exact(h.date)], as_of=today)
@@ -219,11 +234,14 @@ def _items(who: Who, hearings: Sequence[Any], *, as_of: dt.date) -> list[Upcomin
 def _chain(case: Any, who: Who, as_of: dt.date) -> str:
     """The case's postponement chain as of ``as_of`` ("" for a case without a ref:
     :func:`vigil.cases.hearings.chain` finds cases by ref)."""
+    from vigil import i18n
     from vigil.cases import hearings
 
     if not case.ref:
         return ""
-    return hearings.chain(case.ref, who, as_of).summary
+    # English, as the item's title and summary: they become stored alerts (watch).
+    with i18n.override("en"):
+        return hearings.chain(case.ref, who, as_of).summary
 
 
 def _chain_refs(case_ids: Iterable[int], who: Who, as_of: dt.date) -> dict[int, list[Ref]]:

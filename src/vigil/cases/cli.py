@@ -21,10 +21,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vigil import i18n
 from vigil.cases.levels import Level, LevelName
 from vigil.cases.stats import GroupBy
 from vigil.cli_options import FormatOpt, FromOpt, OutputFormat, OutputOpt, QuietOpt, ToOpt
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 from vigil.periods import Freq
 
 if TYPE_CHECKING:
@@ -136,6 +139,8 @@ def _open(level: LevelName | None = None) -> Level:
     from vigil.cases import setup
 
     setup(_database)
+    # Django is set up only now: give it the command's language (vigil --lang, the locale)
+    i18n.activate(i18n.active())
     return Level.parse(str(level or LevelName.PUBLIC))
 
 
@@ -143,7 +148,7 @@ def _printable(fmt: OutputFormat, output: Path | None) -> OutputFormat:
     """``fmt``, checked against ``output`` before any work is done (a table goes to the
     terminal; a file gets CSV or JSON)."""
     if output is not None and fmt is OutputFormat.TABLE:
-        raise InputError("--output needs --format csv or json")
+        raise InputError(_("--output needs --format csv or json"))
     return fmt
 
 
@@ -196,7 +201,7 @@ def import_(
 
     fmt = _printable(format, output)
     who = Actor.operator_at(_open(level), name=actor)
-    with _busy(f"Importing {file.name}…", quiet):
+    with _busy(_("Importing %(file)s…") % {"file": file.name}, quiet):
         report = import_file(
             file,
             mapping,
@@ -211,9 +216,13 @@ def import_(
     else:
         counts = _import_counts(frame)
         if not quiet and not counts.empty:
-            done = "imported" if report.committed else "nothing written"
-            title = f"{file.name}: " + ("dry run, nothing written" if dry_run else done)
-            emit_frame(counts, fmt, title=title)
+            if dry_run:
+                title = _("%(file)s: dry run, nothing written")
+            elif report.committed:
+                title = _("%(file)s: imported")
+            else:
+                title = _("%(file)s: nothing written")
+            emit_frame(counts, fmt, title=title % {"file": file.name})
         if report.problems:
             problems = pd.DataFrame(
                 [
@@ -221,18 +230,27 @@ def import_(
                         p.table,
                         f"{p.row} ({p.where})" if p.where else str(p.row),
                         p.column,
-                        "cell left out" if p.dropped else "row rejected",
+                        pgettext("import outcome", "cell left out")
+                        if p.dropped
+                        else pgettext("import outcome", "row rejected"),
                         p.problem,
                     )
                     for p in report.problems
                 ],
                 columns=["table", "row", "column", "outcome", "problem"],
             )
-            console(stderr=True).print(rich_table(problems, "Problems"))
+            console(stderr=True).print(rich_table(problems, _("Problems")))
     if report.problems and not skip_invalid:
+        n = len(report.problems)
         raise InputError(
-            f"{file}: {len(report.problems)} problem(s) in the rows listed above; "
-            "nothing was imported (fix them, or --skip-invalid)"
+            ngettext(
+                "%(file)s: %(n)d problem(s) in the rows listed above; "
+                "nothing was imported (fix them, or --skip-invalid)",
+                "%(file)s: %(n)d problems in the rows listed above; "
+                "nothing was imported (fix them, or --skip-invalid)",
+                n,
+            )
+            % {"file": file, "n": n}
         )
 
 
@@ -275,8 +293,12 @@ def export(
     fmt = ex.ExportFormat(format.value)
     binary = fmt is ex.ExportFormat.XLSX or (fmt is ex.ExportFormat.CSV and table is None)
     if binary and output is None:
-        raise InputError(f"--format {fmt}: give a file with --output (the export is binary)")
-    with _busy(f"Exporting at level {reader.label}…"):
+        raise InputError(
+            _("--format %(format)s: give a file with --output (the export is binary)")
+            % {"format": fmt}
+        )
+    # Translators: %(level)s is a reader's level (public, internal, restricted)
+    with _busy(_("Exporting at level %(level)s…") % {"level": reader.label}):
         data = ex.export(reader, fmt, table)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
@@ -284,7 +306,9 @@ def export(
         try:
             output.write_bytes(data)
         except OSError as exc:
-            raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+            raise InputError(
+                _("%(path)s: cannot write (%(reason)s)") % {"path": output, "reason": exc.strerror}
+            ) from None
     detail = {
         "level": reader.label,
         "format": str(fmt),
@@ -294,7 +318,12 @@ def export(
     }
     audit.record("export", str(output or "stdout"), detail, by=actor)
     if output is not None:
-        console(stderr=True).print(f"{reader.label} export written to {output} ({len(data):,} B)")
+        size = f"{len(data):,}" if i18n.active() == "en" else i18n.integer(len(data))
+        # Translators: %(level)s is a reader's level, %(size)s a number of bytes
+        console(stderr=True).print(
+            _("%(level)s export written to %(path)s (%(size)s B)")
+            % {"level": reader.label, "path": output, "size": size}
+        )
 
 
 @app.command()
@@ -341,18 +370,28 @@ def extract(
     if output is None:
         output = Path(f"{file.stem}.review.{format}")
     elif output.suffix.lower() != f".{format}":
-        raise InputError(f"{output.name}: the sheet is written as {format}: name it *.{format}")
+        raise InputError(
+            _("%(name)s: the sheet is written as %(format)s: name it *.%(format)s")
+            % {"name": output.name, "format": format}
+        )
     if output.exists() and not force:
-        raise InputError(f"{output}: exists (a corrected sheet?); give --force to overwrite it")
-    with _busy(f"Reading {file.name}…", quiet):
+        raise InputError(
+            _("%(path)s: exists (a corrected sheet?); give --force to overwrite it")
+            % {"path": output}
+        )
+    with _busy(_("Reading %(file)s…") % {"file": file.name}, quiet):
         found = find_entries(file)
     write_review(found, output)
     if not quiet:
         err = console(stderr=True)
-        line = f"{found.summary()}; review sheet written to {output}"
+        # Translators: %(summary)s says what was found ("212 entries, numbered 1–212")
+        line = _("%(summary)s; review sheet written to %(path)s") % {
+            "summary": found.summary(),
+            "path": output,
+        }
         err.print(line, soft_wrap=True)
         for note in found.problems:
-            err.print(f"  note: {note}", soft_wrap=True)
+            err.print("  " + _("note: %(note)s") % {"note": note}, soft_wrap=True)
 
 
 @app.command()
@@ -371,9 +410,10 @@ def find(
     reader = _open(level)
     rows = search.find(query, reader, limit=limit)
     if not rows and fmt is OutputFormat.TABLE:
-        console().print(f"No person matches {query!r}.")
+        console().print(_("No person matches %(query)s.") % {"query": repr(query)})
         return
-    emit_rows(rows, search.COLUMNS, fmt, title=f"People matching {query!r}", path=output)
+    title = _("People matching %(query)s") % {"query": repr(query)}
+    emit_rows(rows, search.COLUMNS, fmt, title=title, path=output)
 
 
 @app.command()
@@ -390,8 +430,8 @@ def duplicates(
     fmt = _printable(format, output)
     reader = _open(level)
     frame = find_duplicates(reader, threshold)
-    caption = "Merge with: vigil cases merge KEEP DROP" if len(frame) else None
-    emit_frame(frame, fmt, title="Possible duplicates", caption=caption, path=output)
+    caption = _("Merge with: vigil cases merge KEEP DROP") if len(frame) else None
+    emit_frame(frame, fmt, title=_("Possible duplicates"), caption=caption, path=output)
 
 
 @app.command()
@@ -417,7 +457,7 @@ def merge(
         **{f"moved_{k}": v for k, v in result["moved"].items()},
         "filled": ", ".join(result["filled"]),
     }
-    emit_record(record, fmt, title="Merged", path=output)
+    emit_record(record, fmt, title=_("Merged"), path=output)
 
 
 @app.command("list")
@@ -469,7 +509,10 @@ def list_(
         designation=designation,
         release_key=release,
     )
-    emit_frame(frame, fmt, title=f"{len(frame)} people (status on {day})", path=output)
+    n = len(frame)
+    # Translators: %(date)s is an ISO date
+    title = ngettext("%(n)d people (status on %(date)s)", "%(n)d people (status on %(date)s)", n)
+    emit_frame(frame, fmt, title=title % {"n": n, "date": day}, path=output)
 
 
 @app.command()
@@ -495,7 +538,9 @@ def show(
         f"{n['name']} ({n['language'] or '?'}, {n['kind']})" for n in record["names"]
     )
     status = record.get("status")
-    flat["status"] = f"{status['kind']} since {status['since']}" if status else ""
+    # Translators: %(status)s is a status kind (held, sentenced…), %(date)s an ISO date
+    since = _("%(status)s since %(date)s")
+    flat["status"] = since % {"status": status["kind"], "date": status["since"]} if status else ""
     for key in ("organisations", "cases", "sentences", "designations", "lists"):
         flat[key] = "; ".join(", ".join(str(v) for v in item.values() if v) for item in record[key])
     if record.get("merged_from"):
@@ -518,7 +563,8 @@ def timeline(
     reader = _open(level)
     found = registry.person(person, reader)
     frame = registry.timeline(found.ref, reader)
-    emit_frame(frame, fmt, title=f"Timeline of {found.name} ({found.ref})", path=output)
+    title = _("Timeline of %(name)s (%(ref)s)") % {"name": found.name, "ref": found.ref}
+    emit_frame(frame, fmt, title=title, path=output)
 
 
 @app.command()
@@ -546,8 +592,12 @@ def hearings(
     if fmt is OutputFormat.CSV:
         emit_frame(result.hearings, fmt, path=output)
         return
-    emit_frame(result.hearings, fmt, title=f"Hearings of {result.title} ({result.case})")
-    console().print(f"{result.title}: {result.summary}.")
+    title = _("Hearings of %(title)s (%(case)s)") % {"title": result.title, "case": result.case}
+    emit_frame(result.hearings, fmt, title=title)
+    # Translators: %(title)s is a case's title, %(summary)s its chain of postponements
+    console().print(
+        _("%(title)s: %(summary)s.") % {"title": result.title, "summary": result.summary}
+    )
 
 
 @app.command()
@@ -564,7 +614,8 @@ def releases(
     fmt = _printable(format, output)
     reader = _open(level)
     frame = list_releases(organisation, reader)
-    emit_frame(frame, fmt, title=f"Lists published by {organisation}", path=output)
+    title = _("Lists published by %(organisation)s") % {"organisation": organisation}
+    emit_frame(frame, fmt, title=title, path=output)
 
 
 @app.command("diff-release")
@@ -584,7 +635,13 @@ def diff_release(
     frame = diff(a, b, reader)
     added = int((frame["change"] == "added").sum())
     removed = int((frame["change"] == "removed").sum())
-    title = f"{a} → {b}: {added} added, {removed} removed"
+    # Translators: %(a)s and %(b)s are list releases (ORG@DATE)
+    title = _("%(a)s → %(b)s: %(added)d added, %(removed)d removed") % {
+        "a": a,
+        "b": b,
+        "added": added,
+        "removed": removed,
+    }
     emit_frame(frame, fmt, title=title, path=output)
 
 
@@ -618,9 +675,9 @@ def stats(
     frame = cases_stats.held(reader, date_from=date_from, date_to=date_to, freq=freq, by=by, on=on)
     if chart is not None:
         cases_stats.chart(frame, chart)
-    emit_frame(frame, fmt, title=cases_stats.WHAT, path=output)
+    emit_frame(frame, fmt, title=str(cases_stats.WHAT), path=output)
     if chart is not None:
-        console(stderr=True).print(f"Chart written to {chart}")
+        console(stderr=True).print(_("Chart written to %(path)s") % {"path": chart})
 
 
 class IncidentCount(StrEnum):
@@ -653,13 +710,13 @@ def incidents(
     if by is IncidentCount.NONE:
         rows = inc.listing(reader, date_from=date_from, date_to=date_to)
         columns: tuple[str, ...] = inc.COLUMNS
-        title = "Incidents"
+        title = _("Incidents")
     else:
         rows = inc.counts(reader, by.value, date_from=date_from, date_to=date_to)
         columns = (by.value, "incidents", "detained", "without_count")
-        title = f"Incidents by {by.value}"
+        title = _("Incidents by month") if by is IncidentCount.MONTH else _("Incidents by place")
     if not rows and fmt is OutputFormat.TABLE:
-        console().print("No incident in the registry for these dates.")
+        console().print(_("No incident in the registry for these dates."))
         return
     emit_rows(rows, columns, fmt, title=title, path=output)
 
@@ -701,7 +758,7 @@ def audit_(
     frame = pd.DataFrame(rows, columns=["at", "actor", "action", "target", "detail"])
     if fmt is OutputFormat.TABLE:
         frame["detail"] = frame["detail"].str.slice(0, 80)
-    emit_frame(frame.iloc[::-1], fmt, title="Audit trail", path=output)
+    emit_frame(frame.iloc[::-1], fmt, title=_("Audit trail"), path=output)
 
 
 # Administration (backups, users) lives in its own module; mounted last so that its

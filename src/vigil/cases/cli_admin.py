@@ -17,6 +17,8 @@ import typer
 
 from vigil.cli_options import FormatOpt, OutputFormat, OutputOpt
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 
 # Cheap to import, like vigil.cases.cli: the renderers (vigil.output, pandas) and the
 # library are imported inside the commands.
@@ -40,6 +42,15 @@ class Role(StrEnum):
     VIEWER = "viewer"
     EDITOR = "editor"
     ADMIN = "admin"
+
+
+def _role(role: Role) -> str:
+    """A role's name in a sentence, in the reader's language."""
+    return {
+        Role.VIEWER: pgettext("role", "viewer"),
+        Role.EDITOR: pgettext("role", "editor"),
+        Role.ADMIN: pgettext("role", "admin"),
+    }[Role(role)]
 
 
 def mount(cases_app: typer.Typer) -> None:
@@ -115,19 +126,23 @@ def backup(
     passphrase = None
     if encrypt:
         if key_file is not None:
-            raise InputError("--key-file signs unencrypted backups; --encrypt uses the passphrase")
+            raise InputError(
+                _("--key-file signs unencrypted backups; --encrypt uses the passphrase")
+            )
         passphrase = _passphrase(passphrase_stdin, confirm=True, what="--encrypt")
         check_new_passphrase(passphrase)
     elif passphrase_stdin:
-        raise InputError("--passphrase-stdin needs --encrypt")
+        raise InputError(_("--passphrase-stdin needs --encrypt"))
     elif os.environ.get(PASSPHRASE_ENV):
+        # Translators: %(variable)s is an environment variable ($VIGIL_BACKUP_PASSPHRASE)
         console(stderr=True).print(
-            f"${PASSPHRASE_ENV} is set but --encrypt is not: this backup is not encrypted."
+            _("%(variable)s is set but --encrypt is not: this backup is not encrypted.")
+            % {"variable": f"${PASSPHRASE_ENV}"}
         )
     key = _read_key_file(key_file) if key_file is not None else None
     _open()
     report = do_backup(file, actor=actor, passphrase=passphrase, key=key)
-    title = "Encrypted backup written" if report.encrypted else "Backup written"
+    title = _("Encrypted backup written") if report.encrypted else _("Backup written")
     emit_record(report.record(), fmt, title=title, path=output)
 
 
@@ -174,7 +189,7 @@ def restore(
         key=key,
         unauthenticated=unauthenticated,
     )
-    emit_record(report.record(), fmt, title="Backup verified and restored", path=output)
+    emit_record(report.record(), fmt, title=_("Backup verified and restored"), path=output)
 
 
 def _passphrase(stdin: bool, *, confirm: bool, what: str) -> str:
@@ -184,7 +199,7 @@ def _passphrase(stdin: bool, *, confirm: bool, what: str) -> str:
     if stdin:
         passphrase = sys.stdin.readline().rstrip("\r\n")
         if not passphrase:
-            raise InputError("no passphrase on standard input", param="passphrase_stdin")
+            raise InputError(_("no passphrase on standard input"), param="passphrase_stdin")
         return passphrase
     env = os.environ.get(PASSPHRASE_ENV)
     if env:
@@ -192,15 +207,19 @@ def _passphrase(stdin: bool, *, confirm: bool, what: str) -> str:
     if sys.stdin.isatty():
         import getpass
 
-        passphrase = getpass.getpass("Backup passphrase: ")
-        if confirm and getpass.getpass("The same again: ") != passphrase:
-            raise InputError("the two passphrases differ")
+        passphrase = getpass.getpass(_("Backup passphrase: "))
+        if confirm and getpass.getpass(_("The same again: ")) != passphrase:
+            raise InputError(_("the two passphrases differ"))
         if not passphrase:
-            raise InputError("no passphrase given")
+            raise InputError(_("no passphrase given"))
         return passphrase
     raise InputError(
-        f"{what}: needs a passphrase: --passphrase-stdin, ${PASSPHRASE_ENV}, or run it "
-        "on a terminal to be asked"
+        # Translators: %(what)s is an option or a file, %(variable)s an environment variable
+        _(
+            "%(what)s: needs a passphrase: --passphrase-stdin, %(variable)s, or run it "
+            "on a terminal to be asked"
+        )
+        % {"what": what, "variable": f"${PASSPHRASE_ENV}"}
     )
 
 
@@ -208,11 +227,14 @@ def _read_key_file(path: Path) -> str:
     try:
         key = path.expanduser().read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file", param="key_file") from None
+        raise InputError(_("%(path)s: no such file") % {"path": path}, param="key_file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it ({exc})", param="key_file") from None
+        raise InputError(
+            _("%(path)s: cannot read it (%(reason)s)") % {"path": path, "reason": exc},
+            param="key_file",
+        ) from None
     if not key:
-        raise InputError(f"{path}: the file is empty", param="key_file")
+        raise InputError(_("%(path)s: the file is empty") % {"path": path}, param="key_file")
     return key
 
 
@@ -223,7 +245,7 @@ def _read_password() -> str:
     text = sys.stdin.readline()
     password = text.rstrip("\r\n")
     if not password:
-        raise InputError("no password on standard input", param="password_stdin")
+        raise InputError(_("no password on standard input"), param="password_stdin")
     return password
 
 
@@ -246,12 +268,22 @@ def user_add(
     user, generated = users.add_user(
         name, role, password=password, email=email, restricted=restricted, by=actor
     )
-    access = " with restricted access" if restricted else ""
-    typer.echo(f"User {user.username} added as {role}{access}.")
+    values = {"user": user.username, "role": _role(role)}
+    if restricted:
+        # Translators: %(role)s is a role (viewer, editor, admin)
+        typer.echo(_("User %(user)s added as %(role)s with restricted access.") % values)
+    else:
+        typer.echo(_("User %(user)s added as %(role)s.") % values)
     if generated:
-        typer.echo(f"Password (shown once, give it over a safe channel): {generated}")
+        typer.echo(
+            _("Password (shown once, give it over a safe channel): %(password)s")
+            % {"password": generated}
+        )
     if role in (Role.EDITOR, Role.ADMIN):
-        typer.echo(f"Two-factor sign-in is required: vigil cases user totp {user.username}")
+        typer.echo(
+            _("Two-factor sign-in is required: vigil cases user totp %(user)s")
+            % {"user": user.username}
+        )
 
 
 @user_app.command("list")
@@ -263,7 +295,8 @@ def user_list(format: FormatOpt = OutputFormat.TABLE, output: OutputOpt = None) 
     fmt = _printable(format, output)
     _open()
     frame = users.list_users()
-    emit_frame(frame, fmt, title=f"{len(frame)} users", path=output)
+    n = len(frame)
+    emit_frame(frame, fmt, title=ngettext("%(n)d users", "%(n)d users", n) % {"n": n}, path=output)
 
 
 @user_app.command("role")
@@ -277,7 +310,7 @@ def user_role(
 
     _open()
     users.set_role(name, role, by=actor)
-    typer.echo(f"{name} is now {role}.")
+    typer.echo(_("%(user)s is now %(role)s.") % {"user": name, "role": _role(role)})
 
 
 @user_app.command("restricted")
@@ -293,14 +326,14 @@ def user_restricted(
     from vigil.cases import users
 
     if grant is None:
-        raise InputError("say --grant or --revoke")
+        raise InputError(_("say --grant or --revoke"))
     _open()
     if grant:
         users.grant_restricted(name, by=actor)
-        typer.echo(f"{name} may read restricted fields.")
+        typer.echo(_("%(user)s may read restricted fields.") % {"user": name})
     else:
         users.revoke_restricted(name, by=actor)
-        typer.echo(f"{name} may no longer read restricted fields.")
+        typer.echo(_("%(user)s may no longer read restricted fields.") % {"user": name})
 
 
 @user_app.command("password")
@@ -315,9 +348,12 @@ def user_password(
     password = _read_password() if password_stdin else None
     _open()
     generated = users.set_password(name, password, by=actor)
-    typer.echo(f"Password of {name} changed.")
+    typer.echo(_("Password of %(user)s changed.") % {"user": name})
     if generated:
-        typer.echo(f"Password (shown once, give it over a safe channel): {generated}")
+        typer.echo(
+            _("Password (shown once, give it over a safe channel): %(password)s")
+            % {"password": generated}
+        )
 
 
 @user_app.command("deactivate")
@@ -327,7 +363,7 @@ def user_deactivate(name: NameArg, actor: ActorOpt = None) -> None:
 
     _open()
     users.deactivate(name, by=actor)
-    typer.echo(f"{name} is deactivated.")
+    typer.echo(_("%(user)s is deactivated.") % {"user": name})
 
 
 @user_app.command("totp")
@@ -354,6 +390,9 @@ def user_totp(
         code.print_ascii(out=sys.stdout, tty=sys.stdout.isatty())
     typer.echo(url)
     console(stderr=True).print(
-        f"Scan it with an authenticator app; {name} confirms it at the next sign-in. "
-        "Treat the URL as a password."
+        _(
+            "Scan it with an authenticator app; %(user)s confirms it at the next sign-in. "
+            "Treat the URL as a password."
+        )
+        % {"user": name}
     )

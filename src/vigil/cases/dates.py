@@ -29,8 +29,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vigil import i18n
 from vigil.dates import parse_date
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 
 class Precision(StrEnum):
@@ -271,7 +273,10 @@ class PartialDate:
 
     def __post_init__(self) -> None:
         if self.day is not None and self.month is None:
-            raise InputError(f"date {self.year}-??-{self.day}: a day needs a month")
+            raise InputError(
+                _("date %(year)s-??-%(day)s: a day needs a month")
+                % {"year": self.year, "day": self.day}
+            )
         try:
             # month 0 or day 0 is not "unknown" (that is None): it is an error
             dt.date(
@@ -280,7 +285,11 @@ class PartialDate:
                 1 if self.day is None else self.day,
             )
         except (TypeError, ValueError) as exc:
-            raise InputError(f"date {self._iso()!r}: {exc}") from None
+            raise InputError(
+                # Translators: %(error)s is Python's own reason (in English), e.g. "day is
+                # out of range for month".
+                _("date %(date)r: %(error)s") % {"date": self._iso(), "error": exc}
+            ) from None
 
     # -- reading -----------------------------------------------------------
     @classmethod
@@ -308,7 +317,7 @@ class PartialDate:
             try:
                 return cls(int(y), int(m) or None, int(d) or None, _DIGIT_QUALIFIER[q])
             except InputError as exc:
-                raise InputError(f"{field}: {exc}") from None
+                raise _prefixed(exc, field) from None
         # no-break and repeated spaces (web pages, PDFs) are one space
         text = " ".join(_NOTE_MARK.sub("", text.translate(_SUPERSCRIPTS)).split())
         qualifier = Qualifier.EXACT
@@ -324,7 +333,7 @@ class PartialDate:
             y, m, d = _read(text, value)
             return cls(y, m, d, qualifier)
         except InputError as exc:
-            raise InputError(f"{field}: {exc}") from None
+            raise _prefixed(exc, field) from None
 
     # -- properties -----------------------------------------------------------
     @property
@@ -387,6 +396,24 @@ class PartialDate:
             text = str(self.year)
         return _PREFIX[self.qualifier] + text
 
+    def local(self) -> str:
+        """:meth:`human` in the reader's language: ``3 June 2024``, ``3 червня 2024``,
+        ``c. 2024``, ``before June 2024`` (:meth:`human` stays English: stored texts)."""
+        if self.day is not None:
+            text = i18n.long_date(dt.date(self.year, self.month or 1, self.day))
+        elif self.month is not None:
+            text = i18n.month_year(dt.date(self.year, self.month, 1))
+        else:
+            text = str(self.year)
+        if self.qualifier is Qualifier.BEFORE:
+            return _("before %(date)s") % {"date": text}
+        if self.qualifier is Qualifier.APPROXIMATE:
+            # Translators: an approximate date, "c. 2024" (circa).
+            return _("c. %(date)s") % {"date": text}
+        if self.qualifier is Qualifier.AFTER:
+            return _("after %(date)s") % {"date": text}
+        return text
+
 
 def _read(text: str, value: object) -> tuple[int, int | None, int | None]:
     """Year, month (or None), day (or None) of ``text``, the unqualified part of
@@ -419,9 +446,12 @@ def _read(text: str, value: object) -> tuple[int, int | None, int | None]:
         return int(y), _ROMAN_MONTHS[roman], int(d)
     written = _written(text)
     if written is None:
-        raise InputError(
-            "expected a date such as 2024-06-03, 3 June 2024, 2024-06, June 2024, 2024, "
-            f"'c. 2024' or 'before 2024-06', got {value!r}"
+        raise _Explaining(
+            _(
+                "expected a date such as 2024-06-03, 3 June 2024, 2024-06, June 2024, 2024, "
+                "'c. 2024' or 'before 2024-06', got %(value)r"
+            )
+            % {"value": value}
         )
     return written
 
@@ -431,18 +461,41 @@ def _day_or_month_first(first: str, second: str, year: str, value: object) -> tu
     when one number cannot be a month (13/04/2024) or both readings agree (04/04)."""
     a, b, y = int(first), int(second), int(year)
     if not a or not b:
-        raise InputError(f"{value!r} is no date: 0 is neither a day nor a month")
+        raise InputError(
+            _("%(value)r is no date: 0 is neither a day nor a month") % {"value": value}
+        )
     if a == b or b > 12 >= a:
         return y, a, b
     if a > 12 >= b:
         return y, b, a
     if a > 12:
-        raise InputError(f"neither number of {value!r} is a month (1-12)")
-    raise InputError(
-        f"the order of day and month in {value!r} is ambiguous, {a} "
-        f"{calendar.month_name[b]} or {b} {calendar.month_name[a]} {y}; write "
-        f"{y}-MM-DD or the month in words"
+        raise InputError(_("neither number of %(value)r is a month (1-12)") % {"value": value})
+    try:
+        one, other = i18n.day_month(dt.date(y, b, a)), i18n.long_date(dt.date(y, a, b))
+    except ValueError:  # year 0: no calendar date
+        one, other = f"{a} {calendar.month_name[b]}", f"{b} {calendar.month_name[a]} {y}"
+    raise _Explaining(
+        # Translators: %(one)s is a day and month ("3 April"), %(other)s a full date
+        # ("4 March 2024"), %(year)d its year; keep "-MM-DD" (a format to type).
+        _(
+            "the order of day and month in %(value)r is ambiguous, %(one)s or %(other)s; "
+            "write %(year)d-MM-DD or the month in words"
+        )
+        % {"value": value, "one": one, "other": other, "year": y}
     )
+
+
+class _Explaining(InputError):
+    """An unreadable date whose message already says what was expected (an importer
+    shows it as it is, in any language)."""
+
+    explains = True
+
+
+def _prefixed(exc: InputError, field: str) -> InputError:
+    """``exc`` with the field's name before it, still explaining if it did."""
+    kind = _Explaining if isinstance(exc, _Explaining) else InputError
+    return kind(f"{field}: {exc}")
 
 
 def on_or_before(day: dt.date) -> str:

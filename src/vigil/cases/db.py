@@ -13,6 +13,7 @@ import re
 
 from vigil.config import database_url
 from vigil.errors import StoreError
+from vigil.i18n import gettext as _
 
 
 def redact(url: str) -> str:
@@ -34,8 +35,8 @@ def setup(database: str | None = None, *, migrate: bool = True) -> None:
         wanted = database_url(database)
         if apps.ready and not _same_database(wanted):
             raise StoreError(
-                f"this process already uses the database {_describe()}; "
-                f"cannot switch to {redact(wanted)}"
+                _("this process already uses the database %(current)s; cannot switch to %(wanted)s")
+                % {"current": _describe(), "wanted": redact(wanted)}
             )
         os.environ["DATABASE_URL"] = wanted
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.web.settings")
@@ -130,7 +131,10 @@ def _migrate() -> None:
         if plan:
             call_command("migrate", verbosity=0, interactive=False)
     except DatabaseError as exc:
-        raise StoreError(f"cannot open the cases database {_describe()}: {exc}") from None
+        raise StoreError(
+            _("cannot open the cases database %(database)s: %(error)s")
+            % {"database": _describe(), "error": exc}
+        ) from None
 
 
 def _describe() -> str:

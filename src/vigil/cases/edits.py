@@ -25,6 +25,7 @@ from vigil.cases.dates import PartialDate
 from vigil.cases.importers.refs import new_ref
 from vigil.cases.policy import Actor
 from vigil.errors import InputError, NotFound
+from vigil.i18n import gettext as _
 
 PERSON_FIELDS = ("sex", "birth_date", "occupation", "photo", "notes", "contacts")
 CASE_FIELDS = ("number", "title", "kind", "country", "opened", "summary", "lawyer_notes")
@@ -66,12 +67,18 @@ def _set_fields(obj: Any, who: Actor, values: Mapping[str, Any], allowed: Iterab
     allowed = set(allowed)
     unknown = set(values) - allowed
     if unknown:
-        raise InputError(f"{sorted(unknown)[0]}: not a field that can be set here")
+        raise InputError(
+            _("%(field)s: not a field that can be set here") % {"field": sorted(unknown)[0]}
+        )
     table = policy.TABLE_OF[type(obj).__name__]
     writable = set(policy.settable(obj if obj.pk else table, who, values))
     for name, value in values.items():
         if name not in writable:
-            raise InputError(f"{name}: a field above your level ({who.level.label})")
+            raise InputError(
+                # Translators: %(level)s is an access level such as "internal".
+                _("%(field)s: a field above your level (%(level)s)")
+                % {"field": name, "level": who.level.label}
+            )
         setattr(obj, name, value if value is not None else _blank(obj, name))
 
 
@@ -111,10 +118,12 @@ def save_person(
             with transaction.atomic():
                 _save_names(person, mine, names, PersonName)
         except IntegrityError:
-            raise InputError("two names of this person are the same (same name and kind)") from None
+            raise InputError(
+                _("two names of this person are the same (same name and kind)")
+            ) from None
         if not policy.visible(person.names.all(), who).exists():
             # one the actor can see: names it cannot see must not make the difference
-            raise InputError("a person needs at least one name")
+            raise InputError(_("a person needs at least one name"))
 
     return _save_record(
         who,
@@ -190,7 +199,7 @@ def _save_names(person: Any, mine: dict[int, Any], names: Sequence[NameEdit], mo
         if edit.id:
             existing = mine.get(edit.id)
             if existing is None:
-                raise NotFound("a name in the form is not one of this person's names")
+                raise NotFound(_("a name in the form is not one of this person's names"))
             if edit.delete or not text:
                 existing.delete()
             elif (existing.name, existing.language, existing.kind) != (text, language, kind):
@@ -263,7 +272,7 @@ def _new_event(
         event.visibility = int(policy.checked_level(who, visibility))
     vocab.choice(vocab.StatusKind, event.kind, "kind")
     if not event.date:
-        raise InputError("date: required")
+        raise InputError(_("%(field)s: required") % {"field": "date"})
     with transaction.atomic():
         event.save()
         extra: dict[str, Any] = {"person": policy.audit_target(person)}
@@ -286,7 +295,7 @@ def correct_event(
         StatusEvent.objects.select_related("person"), who, "event", pk=event_id
     )
     if policy.visible(old.corrections.all(), who).exists():
-        raise InputError("this event has already been corrected")
+        raise InputError(_("this event has already been corrected"))
     return _new_event(who, old.person, _event_case(who, case), visibility, old, values)
 
 
@@ -318,7 +327,7 @@ def add_hearing(
             hearing.save()
             audit.change(who, "create", hearing, after=policy.snapshot(hearing))
     except IntegrityError:
-        raise InputError("this case already has a hearing of that kind on that date") from None
+        raise InputError(_("this case already has a hearing of that kind on that date")) from None
     return hearing
 
 
@@ -335,13 +344,17 @@ def _required_date(value: Any, param: str) -> PartialDate:
     """``value`` as a hearing's date, which cannot be empty (the column is NOT NULL)."""
     parsed = PartialDate.parse(value, param)
     if parsed is None:
-        raise InputError("a hearing needs a date, such as 2026-11-25", param=param)
+        raise InputError(_("a hearing needs a date, such as 2026-11-25"), param=param)
     return parsed
 
 
 def _scheduled(h: Any) -> None:
     if h.outcome != vocab.HearingOutcome.SCHEDULED:
-        raise InputError(f"the hearing of {h.date} is {h.outcome}, not scheduled")
+        raise InputError(
+            # Translators: %(outcome)s is a stored outcome: held, adjourned or verdict.
+            _("the hearing of %(date)s is %(outcome)s, not scheduled")
+            % {"date": h.date, "outcome": h.outcome}
+        )
 
 
 def postpone_hearing(
@@ -380,7 +393,10 @@ def conclude_hearing(who: Actor, hearing_id: int, outcome: str) -> Any:
     """Record what became of a scheduled hearing: held, adjourned or verdict."""
     h = hearing(who, hearing_id)
     if outcome not in RECORDABLE_OUTCOMES:
-        raise InputError("outcome: choose held, adjourned or verdict")
+        raise InputError(
+            # Translators: held, adjourned and verdict are values to type: keep them.
+            _("outcome: choose held, adjourned or verdict")
+        )
     _scheduled(h)
     with transaction.atomic():
         before = policy.snapshot(h)
@@ -408,9 +424,11 @@ def _people(who: Actor, refs: Sequence[str]) -> list[Any]:
     for line, ref in enumerate(refs, 1):
         person = policy.people(who).filter(ref=ref).first()
         if person is None:
-            raise NotFound(f"line {line}: no person {ref!r}")
+            raise NotFound(_("line %(line)d: no person %(ref)r") % {"line": line, "ref": ref})
         if person.pk in seen:
-            raise InputError(f"line {line}: {ref!r} is in the list twice")
+            raise InputError(
+                _("line %(line)d: %(ref)r is in the list twice") % {"line": line, "ref": ref}
+            )
         seen.add(person.pk)
         people.append(person)
     return people
@@ -451,7 +469,9 @@ def create_release(
                 entries=_entries_snapshot(release),
             )
     except IntegrityError:
-        raise InputError("this organisation already has a list with that date and title") from None
+        raise InputError(
+            _("this organisation already has a list with that date and title")
+        ) from None
     return release
 
 
@@ -507,5 +527,7 @@ def edit_release(
                 detail["removed"] = [e for e in before[1] if e not in after[1]]
             audit.record("update", policy.audit_target(release), detail, by=who)
     except IntegrityError:
-        raise InputError("this organisation already has a list with that date and title") from None
+        raise InputError(
+            _("this organisation already has a list with that date and title")
+        ) from None
     return release

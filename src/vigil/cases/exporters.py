@@ -24,6 +24,7 @@ from vigil.cases.policy import Who
 from vigil.cases.schema import COURTS, MANY, TABLE, TABLES, Column, Table
 from vigil.choices import not_one_of
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 Document = dict[str, list[dict[str, Any]]]
 
@@ -360,8 +361,11 @@ def export(level: Who, fmt: ExportFormat | str, table: str | None = None) -> byt
         raise not_one_of(fmt, (f.value for f in ExportFormat), "format") from None
     if table is not None and fmt is not ExportFormat.CSV:
         raise InputError(
-            f"a single table is written as CSV only, not {fmt.value} "
-            "(JSON and XLSX hold all tables)",
+            _(
+                "a single table is written as CSV only, not %(format)s (JSON and XLSX hold "
+                "all tables)"
+            )
+            % {"format": fmt.value},
             param="table",
         )
     if table is not None and table not in TABLE:

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 
 #: How a value was found -> its confidence (the review sheet's numbers).
 CONFIDENCE = {
@@ -380,14 +382,31 @@ class Extraction:
     def summary(self) -> str:
         """One line for the command line."""
         cats = self.categories
-        text = f"{self.source.name}: {len(self.entries)} entries"
+        n = len(self.entries)
+        said = {"file": self.source.name, "n": n, "categories": len(cats)}
+        # English keeps its plural for 1 ("1 entries", as before); other languages use
+        # their forms.
         if cats:
-            text += f" in {len(cats)} categories"
+            text = (
+                ngettext(
+                    "%(file)s: %(n)d entries in %(categories)d categories",
+                    "%(file)s: %(n)d entries in %(categories)d categories",
+                    n,
+                )
+                % said
+            )
+        else:
+            text = ngettext("%(file)s: %(n)d entries", "%(file)s: %(n)d entries", n) % said
         low = sum(1 for e in self.entries if e.confidence <= CONFIDENCE["doubtful"] or e.checks)
         if low:
-            text += f", {low} to check (a doubtful value or a note in the check column)"
+            text += ", " + ngettext(
+                "%(n)d to check (a doubtful value or a note in the check column)",
+                "%(n)d to check (a doubtful value or a note in the check column)",
+                low,
+            ) % {"n": low}
         if self.problems:
-            text += f"; {len(self.problems)} notes"
+            p = len(self.problems)
+            text += "; " + ngettext("%(n)d notes", "%(n)d notes", p) % {"n": p}
         return text
 
 
@@ -414,11 +433,22 @@ def extract(path: str | Path) -> Extraction:
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        hint = " (save it as .docx)" if path.suffix.lower() in (".doc", ".rtf", ".odt") else ""
-        raise InputError(
-            f"{path.name}: cannot extract a list from {path.suffix or 'a file without a suffix'}"
-            f"{hint}; expected .pdf, .docx, .html, .htm or .txt"
-        )
+        if not path.suffix:
+            message = _(
+                "%(file)s: cannot extract a list from a file without a suffix; expected "
+                ".pdf, .docx, .html, .htm or .txt"
+            )
+        elif path.suffix.lower() in (".doc", ".rtf", ".odt"):
+            message = _(
+                "%(file)s: cannot extract a list from %(suffix)s (save it as .docx); "
+                "expected .pdf, .docx, .html, .htm or .txt"
+            )
+        else:
+            message = _(
+                "%(file)s: cannot extract a list from %(suffix)s; expected .pdf, .docx, "
+                ".html, .htm or .txt"
+            )
+        raise InputError(message % {"file": path.name, "suffix": path.suffix})
     from vigil.cases.importers.reading import read_bytes
 
     data = read_bytes(path)
@@ -437,11 +467,15 @@ def extract(path: str | Path) -> Extraction:
         skipped = [p for p in problems if "skipped" in p]
         if skipped:
             raise InputError(
-                f"{path.name}: no prisoner entries: every numbered item was left out ({skipped[0]})"
+                _("%(file)s: no prisoner entries: every numbered item was left out (%(why)s)")
+                % {"file": path.name, "why": skipped[0]}
             )
         raise InputError(
-            f'{path.name}: no numbered entries found (expected lines such as "1. Name …", '
-            f'"1) …", "12 - …", "№ 5 …" or a numbered list)'
+            _(
+                '%(file)s: no numbered entries found (expected lines such as "1. Name …", '
+                '"1) …", "12 - …", "№ 5 …" or a numbered list)'
+            )
+            % {"file": path.name}
         )
     return Extraction(path, kind, entries, problems, pages)
 
@@ -463,7 +497,11 @@ def _pdf_lines(name: str, data: bytes, problems: list[str]) -> tuple[list[Line],
                 sizes.update(round(c["size"], 1) for c in page.chars)
             if not sizes:
                 raise InputError(
-                    f"{name} has no text layer: a scanned document; run OCR (e.g. ocrmypdf) first"
+                    _(
+                        "%(file)s has no text layer: a scanned document; run OCR (e.g. "
+                        "ocrmypdf) first"
+                    )
+                    % {"file": name}
                 )
             body = sizes.most_common(1)[0][0]
             per_page: list[list[dict[str, Any]]] = []
@@ -511,9 +549,13 @@ def _unreadable_pdf(name: str, exc: BaseException) -> InputError:
     """The one-line error for a PDF pdfplumber cannot open or read."""
     if _encrypted(exc):
         return InputError(
-            f"{name}: the PDF is encrypted (password-protected); save an unprotected copy first"
+            _("%(file)s: the PDF is encrypted (password-protected); save an unprotected copy first")
+            % {"file": name}
         )
-    return InputError(f"{name}: not a readable PDF (damaged or truncated: {_why(exc)})")
+    return InputError(
+        _("%(file)s: not a readable PDF (damaged or truncated: %(why)s)")
+        % {"file": name, "why": _why(exc)}
+    )
 
 
 def _pdf_page(page: Any, body: float) -> list[dict[str, Any]]:
@@ -593,17 +635,23 @@ def _docx_lines(name: str, data: bytes, problems: list[str]) -> list[Line]:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE file, not a zip
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise InputError(
-                f"{name}: the Word document is encrypted (password-protected); save an "
-                "unprotected copy first"
+                _(
+                    "%(file)s: the Word document is encrypted (password-protected); save an "
+                    "unprotected copy first"
+                )
+                % {"file": name}
             )
-        raise InputError(f"{name}: an old Word .doc file, not .docx; save it as .docx")
+        raise InputError(
+            _("%(file)s: an old Word .doc file, not .docx; save it as .docx") % {"file": name}
+        )
     try:
         document = docx.Document(io.BytesIO(data))
         paragraphs = list(document.paragraphs)
         numbering = _numbering(document)
     except Exception as exc:  # python-docx and zipfile raise many kinds
         raise InputError(
-            f"{name}: not a readable Word document (damaged or truncated: {_why(exc)})"
+            _("%(file)s: not a readable Word document (damaged or truncated: %(why)s)")
+            % {"file": name, "why": _why(exc)}
         ) from None
     if document.tables:
         problems.append(f"{len(document.tables)} tables left out (only paragraphs are read)")
@@ -872,13 +920,18 @@ def _decode(name: str, data: bytes) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError as exc:
-                raise InputError(f"{name}: not valid {codec} text (byte {exc.start})") from None
+                raise InputError(
+                    # Translators: %(encoding)s is a text encoding such as "utf-16".
+                    _("%(file)s: not valid %(encoding)s text (byte %(byte)d)")
+                    % {"file": name, "encoding": codec, "byte": exc.start}
+                ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            f"{name}: line {line}: not UTF-8 (byte {exc.start}); save the file as UTF-8"
+            _("%(file)s: line %(line)d: not UTF-8 (byte %(byte)d); save the file as UTF-8")
+            % {"file": name, "line": line, "byte": exc.start}
         ) from None
 
 
@@ -1518,9 +1571,11 @@ def write_review(extraction: Extraction, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise InputError(
-            f"{path.name}: a review sheet is .csv or .xlsx, not {path.suffix or 'no suffix'}"
-        )
+        if path.suffix:
+            message = _("%(file)s: a review sheet is .csv or .xlsx, not %(suffix)s")
+        else:
+            message = _("%(file)s: a review sheet is .csv or .xlsx, not no suffix")
+        raise InputError(message % {"file": path.name, "suffix": path.suffix})
     rows = review_rows(extraction)
     if suffix == ".csv":
         from vigil.output import write_csv
@@ -1537,7 +1592,10 @@ def write_review(extraction: Extraction, path: str | Path) -> Path:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the review sheet ({exc.strerror})") from None
+        raise InputError(
+            _("%(file)s: cannot write the review sheet (%(error)s)")
+            % {"file": path, "error": exc.strerror}
+        ) from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

@@ -20,6 +20,8 @@ from vigil.cases import policy, registry
 from vigil.cases.dates import PartialDate
 from vigil.cases.policy import Who
 from vigil.cases.vocab import HearingOutcome
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext, pgettext
 
 _PROGRESS = (HearingOutcome.HELD, HearingOutcome.VERDICT)
 
@@ -42,16 +44,32 @@ class HearingChain:
     def summary(self) -> str:
         parts = []
         if self.postponements:
-            text = f"postponed {_times(self.postponements)}"
-            if self.adjournments:
-                text += f" and adjourned {_times(self.adjournments)}"
-            since = f" since {_month(self.since)}" if self.since else ""
-            parts.append(text + since)
+            said = {
+                "postponed": _times(self.postponements),
+                "adjourned": _times(self.adjournments),
+                "since": _month(self.since),
+            }
+            # Translators: %(postponed)s and %(adjourned)s say how often ("once",
+            # "twice", "3 times"); %(since)s is a month ("August 2026") or a year.
+            if self.adjournments and self.since:
+                text = _("postponed %(postponed)s and adjourned %(adjourned)s since %(since)s")
+            elif self.adjournments:
+                text = _("postponed %(postponed)s and adjourned %(adjourned)s")
+            elif self.since:
+                text = _("postponed %(postponed)s since %(since)s")
+            else:
+                text = _("postponed %(postponed)s")
+            parts.append(text % said)
         elif self.total_postponements:
-            parts.append(f"postponed {self.total_postponements} times in all")
+            n = self.total_postponements
+            # English says "times" even for 1 (as before); other languages use their forms.
+            parts.append(
+                ngettext("postponed %(n)d times in all", "postponed %(n)d times in all", n)
+                % {"n": n}
+            )
         if self.next_hearing:
-            parts.append(f"next hearing {self.next_hearing.human()}")
-        return "; ".join(parts) or "no postponement on record"
+            parts.append(_("next hearing %(date)s") % {"date": self.next_hearing.local()})
+        return "; ".join(parts) or _("no postponement on record")
 
     def record(self) -> dict[str, object]:
         return {
@@ -67,7 +85,12 @@ class HearingChain:
 
 
 def _times(n: int) -> str:
-    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+    """How often, as a word of its own: "once", "twice", "3 times"."""
+    if n == 1:
+        return pgettext("how often", "once")
+    if n == 2:
+        return pgettext("how often", "twice")
+    return ngettext("%(n)d time", "%(n)d times", n) % {"n": n}
 
 
 def _month(date: PartialDate | None) -> str:
@@ -75,7 +98,7 @@ def _month(date: PartialDate | None) -> str:
         return ""
     if date.month is None:
         return str(date.year)
-    return PartialDate(date.year, date.month, None, date.qualifier).human()
+    return PartialDate(date.year, date.month, None, date.qualifier).local()
 
 
 def case_title(case: Any, level: Who) -> str:

@@ -27,6 +27,7 @@ from vigil.cases.levels import Level
 from vigil.cases.names import fold
 from vigil.cases.policy import Who
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 DUPLICATE_THRESHOLD = 90.0
 #: What each fact two records share adds to their names' score (at most 100).
@@ -146,7 +147,7 @@ def duplicates(level: Who, threshold: float = DUPLICATE_THRESHOLD) -> pd.DataFra
     # folded names, within blocks of the same first consonant.
     plain = names[~names["name"].map(name_parts.is_han)]
     first = plain["skeleton"].str.replace("a-", "", regex=False).str[:1]
-    for _, group in plain.groupby(first):
+    for _first, group in plain.groupby(first):
         keys, ids = group["key"].tolist(), group["person_id"].to_numpy()
         if len(keys) < 2:
             continue
@@ -224,11 +225,16 @@ def merge(
     policy.require_edit(who)
     keep, drop = _person(keep_key, who), _person(drop_key, who)
     if keep.pk == drop.pk:
-        raise InputError(f"{keep_key!r} and {drop_key!r} are the same person ({keep.ref})")
+        raise InputError(
+            _("%(keep)r and %(drop)r are the same person (%(ref)s)")
+            % {"keep": keep_key, "drop": drop_key, "ref": keep.ref}
+        )
     if keep.merged_into_id is not None:
-        raise InputError(f"{keep.ref} is merged into another person: keep that one")
+        raise InputError(
+            _("%(ref)s is merged into another person: keep that one") % {"ref": keep.ref}
+        )
     if drop.merged_into_id not in (None, keep.pk):
-        raise InputError(f"{drop.ref} is already merged into another person")
+        raise InputError(_("%(ref)s is already merged into another person") % {"ref": drop.ref})
     with transaction.atomic():
         before = {"keep": policy.snapshot(keep), "drop": policy.snapshot(drop)}
         hidden_at = Level(drop.visibility)
@@ -259,7 +265,10 @@ def merge(
         names = _move_names(keep, drop, who, hidden_at)
         filled = _fill(keep, drop, who)
         if drop.merged_into_id == keep.pk and not (any(moved.values()) or names or filled):
-            raise InputError(f"{drop.ref} is already merged into {keep.ref}: nothing left to move")
+            raise InputError(
+                _("%(drop)s is already merged into %(keep)s: nothing left to move")
+                % {"drop": drop.ref, "keep": keep.ref}
+            )
         drop.merged_into = keep
         drop.save()
         detail = {

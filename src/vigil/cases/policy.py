@@ -48,6 +48,8 @@ from typing import TYPE_CHECKING, Any, cast
 from vigil.cases.levels import Level
 from vigil.cases.schema import OVERRIDABLE, TABLE, TABLES
 from vigil.errors import Forbidden, InputError, NotFound
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext_lazy
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -93,6 +95,26 @@ NOUN = {
     "Source": "source",
     "Incident": "incident",
     "IncidentPerson": "incident's person",
+}
+# The nouns of NOUN as a person reads them in "no person 'X'" (NOUN itself stays English:
+# it names records in the audit trail).
+NOUN_SHOWN = {
+    "person": pgettext_lazy("record", "person"),
+    "name": pgettext_lazy("record", "name"),
+    "organisation": pgettext_lazy("record", "organisation"),
+    "affiliation": pgettext_lazy("record", "affiliation"),
+    "case": pgettext_lazy("record", "case"),
+    "participant": pgettext_lazy("record", "participant"),
+    "event": pgettext_lazy("record", "event"),
+    "hearing": pgettext_lazy("record", "hearing"),
+    "sentence": pgettext_lazy("record", "sentence"),
+    "designation": pgettext_lazy("record", "designation"),
+    "release": pgettext_lazy("record", "release"),
+    "entry": pgettext_lazy("record", "entry"),
+    "source": pgettext_lazy("record", "source"),
+    "incident": pgettext_lazy("record", "incident"),
+    "incident's person": pgettext_lazy("record", "incident's person"),
+    "record": pgettext_lazy("record", "record"),
 }
 
 
@@ -194,14 +216,16 @@ Who = Actor | Level | str | int
 def require_edit(who: Who) -> Actor:
     actor = as_actor(who)
     if not actor.can_edit:
-        raise Forbidden(f"{actor.name} may not change the registry (an editor's right)")
+        raise Forbidden(
+            _("%(actor)s may not change the registry (an editor's right)") % {"actor": actor.name}
+        )
     return actor
 
 
 def require_admin(who: Who) -> Actor:
     actor = as_actor(who)
     if not actor.is_admin:
-        raise Forbidden(f"{actor.name} is not an admin")
+        raise Forbidden(_("%(actor)s is not an admin") % {"actor": actor.name})
     return actor
 
 
@@ -244,7 +268,14 @@ def get(source: Any, who: Who, what: str | None = None, **lookup: Any) -> Any:
     if found is None:
         noun = what or NOUN.get(_model(source).__name__, "record")
         key = next(iter(lookup.values()), "") if len(lookup) == 1 else ""
-        raise NotFound(f"no {noun} {key!r}" if key != "" else f"no such {noun}")
+        shown = str(NOUN_SHOWN.get(noun, noun))
+        if key != "":
+            # Translators: %(noun)s is a kind of record ("person", "case"), %(key)r its
+            # ref or id as typed; word it so the noun stays as it is, e.g. "%(noun)s
+            # %(key)r: not found".
+            raise NotFound(_("no %(noun)s %(key)r") % {"noun": shown, "key": key})
+        # Translators: %(noun)s is a kind of record ("person", "case").
+        raise NotFound(_("no such %(noun)s") % {"noun": shown})
     return found
 
 
@@ -345,7 +376,10 @@ def field_level(table: str, column: str, overrides: Mapping[str, Any] | None = N
     override is an error, never a guess: exports stop rather than leak.
     """
     if overrides is not None and not isinstance(overrides, Mapping):
-        raise InputError(f"{table}.field_visibility: expected a mapping, got {overrides!r}")
+        raise InputError(
+            _("%(field)s: expected a mapping, got %(value)r")
+            % {"field": f"{table}.field_visibility", "value": overrides}
+        )
     if overrides and column in overrides and column in OVERRIDABLE.get(table, ()):
         return Level.parse(overrides[column], f"{table}.field_visibility.{column}")
     return TABLE[table].column(column).level
@@ -394,19 +428,26 @@ def parse_overrides(table: str, value: Any) -> dict[str, str]:
             pairs = [p.split("=", 1) for p in value.split(";") if p.strip()]
             if any(len(p) != 2 for p in pairs):
                 raise InputError(
-                    f"field_visibility: expected JSON or 'field=level; …', got {value!r}"
+                    # Translators: 'field=level; …' is a format to type: keep it.
+                    _("field_visibility: expected JSON or 'field=level; …', got %(value)r")
+                    % {"value": value}
                 ) from None
             value = {k.strip(): v.strip() for k, v in pairs}
     if value in (None, {}):  # JSON null or {}
         return {}
     if not isinstance(value, dict):
-        raise InputError(f"field_visibility: expected a mapping, got {value!r}")
+        raise InputError(
+            _("%(field)s: expected a mapping, got %(value)r")
+            % {"field": "field_visibility", "value": value}
+        )
     allowed = OVERRIDABLE.get(table, [])
     out: dict[str, str] = {}
     for key, level in value.items():
         if key not in allowed:
             raise InputError(
-                f"field_visibility: {key!r} is not a field of {table} (one of {', '.join(allowed)})"
+                # Translators: %(table)s is a table's name (people, cases), as in exports.
+                _("field_visibility: %(key)r is not a field of %(table)s (one of %(fields)s)")
+                % {"key": key, "table": table, "fields": ", ".join(allowed)}
             )
         out[key] = Level.parse(level, f"field_visibility.{key}").label
     return dict(sorted(out.items()))
@@ -446,7 +487,11 @@ def checked_level(who: Who, value: Any, what: str = "visibility") -> Level:
     actor = as_actor(who)
     level = Level.parse(value, what)
     if level > actor.level:
-        raise InputError(f"{what}: {level.label} is above your level ({actor.level.label})")
+        raise InputError(
+            # Translators: the levels are public, internal or restricted.
+            _("%(field)s: %(level)s is above your level (%(yours)s)")
+            % {"field": what, "level": level.label, "yours": actor.level.label}
+        )
     return level
 
 
@@ -497,7 +542,9 @@ def new_overrides(who: Who, table: str, current: Mapping[str, Any] | None, wante
         return now
     asked = parse_overrides(table, wanted)
     if not moves_fields(who) and asked != now:
-        raise InputError("field_visibility: only a restricted editor moves fields between levels")
+        raise InputError(
+            _("field_visibility: only a restricted editor moves fields between levels")
+        )
     return asked
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pandas as pd
 
+from vigil import i18n
 from vigil.cases import audit, policy, search
 from vigil.cases.dates import PartialDate, on_or_before
 from vigil.cases.names import fold
@@ -23,6 +24,7 @@ from vigil.cases.vocab import CUSTODY, Custody, StatusKind
 from vigil.choices import not_one_of
 from vigil.dates import DateLike, parse_optional_date
 from vigil.errors import InputError, NotFound
+from vigil.i18n import gettext as _
 
 # -- resolving what the user typed ----------------------------------------------------
 
@@ -41,18 +43,22 @@ def person(key: str, level: Who) -> Any:
     if found is None:
         hits = find(text, level, limit=5)
         if hits.empty:
-            raise NotFound(f"no person matches {key!r} (try `vigil cases find`)")
+            raise NotFound(_("no person matches %(key)r (try `vigil cases find`)") % {"key": key})
         top = hits.iloc[0]
         # Another person within 10 points (or above 90) makes the name ambiguous: showing
         # or merging the wrong person is worse than asking for a ref.
         close = hits[hits["score"] >= min(top["score"] - 10, 90)]
         if len(close) > 1:
             names = "; ".join(f"{r.ref} {r.name}" for r in close.itertuples())
-            raise InputError(f"{key!r} matches several people: {names}; give a ref")
+            raise InputError(
+                # Translators: %(people)s lists refs and names ("P00001 Ivan Petrov; …").
+                _("%(key)r matches several people: %(people)s; give a ref")
+                % {"key": key, "people": names}
+            )
         found = visible.get(ref=top["ref"])
     resolved = policy.resolve_merged(found, level)
     if resolved is None:  # merged into a record this reader may not see
-        raise NotFound(f"no person matches {key!r} (try `vigil cases find`)")
+        raise NotFound(_("no person matches %(key)r (try `vigil cases find`)") % {"key": key})
     return resolved
 
 
@@ -66,7 +72,7 @@ def case(key: str, level: Who) -> Any:
         by_number = [c for c in visible.filter(number=key) if policy.shows(c, "number", level)]
         found = by_number[0] if by_number else None
     if found is None:
-        raise NotFound(f"no case with ref or number {key!r}")
+        raise NotFound(_("no case with ref or number %(key)r") % {"key": key})
     return found
 
 
@@ -79,7 +85,7 @@ def organisation(key: str, level: Who) -> Any:
     visible = policy.visible(Organisation, level)
     found = visible.filter(Q(ref=key) | Q(short_name__iexact=key) | Q(key=fold(key))).first()
     if found is None:
-        raise NotFound(f"no organisation with ref or name {key!r}")
+        raise NotFound(_("no organisation with ref or name %(key)r") % {"key": key})
     return found
 
 
@@ -96,7 +102,10 @@ def release(key: str, level: Who) -> Any:
         candidates = [r for r in visible.filter(organisation=org) if r.published == wanted]
         found = candidates[0] if len(candidates) == 1 else None
     if found is None:
-        raise NotFound(f"no list release {key!r} (a ref, or ORGANISATION@DATE)")
+        raise NotFound(
+            # Translators: ORGANISATION@DATE is a format to type (VRW@2026-06).
+            _("no list release %(key)r (a ref, or ORGANISATION@DATE)") % {"key": key}
+        )
     return found
 
 
@@ -114,20 +123,38 @@ def names_frame(level: Who) -> pd.DataFrame:
     )
 
 
-def display_names(level: Who, names: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each visible person's display name and its folded key, indexed by person_id:
-    the first visible primary name, else the first visible name."""
+def display_names(
+    level: Who, names: pd.DataFrame | None = None, lang: str | None = None
+) -> pd.DataFrame:
+    """Each visible person's display name and its folded key, indexed by person_id, for
+    a reader of ``lang`` (default: the active language): the first visible primary name
+    written in the reader's script (:func:`vigil.i18n.reader_script`: Latin for en and
+    az, Cyrillic for uk and ru), else the first transliteration in that script, else the
+    first visible primary name, else the first visible name. A name's script is its
+    language tag's (``az-Latn``), else that of its letters."""
     if names is None:
-        visible = search.visible_names(level)
-        fields = ("person_id", "name", "key", "kind")
-        primary = visible.filter(kind="primary")
-        rows = list(primary.order_by("id").values_list(*fields))
-        others = visible.exclude(person_id__in=primary.values("person_id"))
-        rows += list(others.order_by("id").values_list(*fields))
+        fields = ("person_id", "name", "key", "kind", "language")
+        rows = list(search.visible_names(level).order_by("id").values_list(*fields))
         names = pd.DataFrame(rows, columns=list(fields))
-    ordered = names.assign(rank=(names["kind"] != "primary").astype(int)).sort_values(
-        ["person_id", "rank"], kind="stable"
+    if names.empty:  # nobody, or a person whose every name is above the reader
+        return pd.DataFrame({"name": [], "key": []}, index=pd.Index([], name="person_id"))
+    script = i18n.reader_script(lang)
+    tags = names["language"] if "language" in names else pd.Series("", index=names.index)
+    readable = pd.Series(
+        [
+            i18n.script_of(str(n), str(t or "")) == script
+            for n, t in zip(names["name"], tags, strict=True)
+        ],
+        index=names.index,
+        dtype=bool,
     )
+    primary = names["kind"] == "primary"
+    transliteration = names["kind"] == "transliteration"
+    rank = pd.Series(3, index=names.index)
+    rank[primary] = 2
+    rank[transliteration & readable] = 1
+    rank[primary & readable] = 0
+    ordered = names.assign(rank=rank).sort_values(["person_id", "rank"], kind="stable")
     return ordered.groupby("person_id")[["name", "key"]].first()
 
 
@@ -238,7 +265,9 @@ def _charged(charge: str, level: Who) -> Any:
 
     articles = m.LegalArticle.objects.filter(_article_filter(charge))
     if not articles.exists():
-        raise InputError(f"no legal article {charge!r} in the registry", param="charge")
+        raise InputError(
+            _("no legal article %(charge)r in the registry") % {"charge": charge}, param="charge"
+        )
     cases = policy.visible(m.Case, level).filter(articles__in=articles).distinct()
     shown = [c.id for c in cases if policy.shows(c, "articles", level)]
     return (

@@ -17,6 +17,7 @@ from vigil.cases import name_parts, policy
 from vigil.cases.names import fold, skeleton
 from vigil.cases.policy import Who
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 #: A name scoring at least this (0–100: :func:`score`, name_parts.query_score) matches.
 FIND_THRESHOLD = 80.0
@@ -101,7 +102,7 @@ def find(query: str, level: Who, limit: int = 10) -> list[dict[str, Any]]:
     text = str(query).strip()
     folded = fold(text)
     if not folded and not name_parts.is_han(text):
-        raise InputError(f"{query!r} has no letters to match", param="query")
+        raise InputError(_("%(query)r has no letters to match") % {"query": query}, param="query")
     skel = skeleton(text)
     read = name_parts.parse(text)
     fields = ("person_id", "person__ref", "name", "language", "key", "skeleton", "kind")
@@ -233,7 +234,7 @@ def find_organisations(query: str, level: Who, limit: int = 10) -> list[dict[str
 
     text = str(query).strip()
     if not fold(text) and not any(ch.isalpha() for ch in text):
-        raise InputError(f"{query!r} has no letters to match", param="q")
+        raise InputError(_("%(query)r has no letters to match") % {"query": query}, param="q")
     found = []
     for o in policy.visible(Organisation, level).order_by("key", "id"):
         value, matched = organisation_score(text, o)

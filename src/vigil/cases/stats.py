@@ -31,9 +31,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vigil import i18n
 from vigil import periods as P
 from vigil.choices import choice
 from vigil.dates import DateLike, check_order, parse_optional_date
+from vigil.i18n import gettext as _
+from vigil.i18n import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 if TYPE_CHECKING:  # pandas and Django are imported by the functions that use them
     import pandas as pd
@@ -41,12 +44,12 @@ if TYPE_CHECKING:  # pandas and Django are imported by the functions that use th
     from vigil.cases.policy import Who
 
 #: What a count counts, in one sentence (the pages, the chart and the docs say it).
-RULE = (
+RULE = gettext_lazy(
     "defendants in a case, or people on a published list or designated by an "
     "organisation, in custody or under house arrest"
 )
 #: The title of every count.
-WHAT = "Political prisoners held"
+WHAT = gettext_lazy("Political prisoners held")
 
 
 class GroupBy(StrEnum):
@@ -226,16 +229,27 @@ class Credit:
     def text(self) -> str:
         """One line: "Vigil registry of political prisoners as of 2026-11-20; lists of
         Veloria Rights Watch (2026-06-15, 2026-10-15); designations by …"."""
-        parts = ["Vigil registry of political prisoners"]
         if self.as_of:
-            parts[0] += f" as of {self.as_of.isoformat()}"
+            parts = [
+                _("Vigil registry of political prisoners as of %(date)s")
+                % {"date": self.as_of.isoformat()}
+            ]
+        else:
+            parts = [_("Vigil registry of political prisoners")]
         if self.lists:
             lists = "; ".join(f"{org} ({', '.join(days)})" for org, days in self.lists)
-            parts.append(f"lists of {lists}")
+            # Translators: %(lists)s: organisations with the dates of their lists.
+            parts.append(_("lists of %(lists)s") % {"lists": lists})
         if self.designators:
-            parts.append(f"designations by {', '.join(self.designators)}")
+            parts.append(
+                _("designations by %(organisations)s")
+                % {"organisations": ", ".join(self.designators)}
+            )
         if self.sources:
-            parts.append(f"{self.sources} source{'s' if self.sources != 1 else ''} cited")
+            parts.append(
+                ngettext("%(n)d source cited", "%(n)d sources cited", self.sources)
+                % {"n": self.sources}
+            )
         return "; ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -307,16 +321,32 @@ def chart_title(frame: pd.DataFrame, by: GroupBy | str = GroupBy.NONE) -> str:
 
     group = group_by(by)
     days = [pd.Timestamp(d).date() for d in frame["date"]]
-    title = WHAT
+    title = str(WHAT)
     if days:
         first, last = min(days), max(days)
-        span = _day(first) if first == last else f"{_day(first)} to {_day(last)}"
-        title += f", {span}"
-    return title + (f", by {group.value}" if group is not GroupBy.NONE else "")
+        if first == last:
+            span = _day(first)
+        else:
+            span = _("%(first)s to %(last)s") % {"first": _day(first), "last": _day(last)}
+        # Translators: a chart's title, then its dates: "Political prisoners held, 1 June
+        # 2026 to 1 November 2026".
+        title = _("%(title)s, %(span)s") % {"title": title, "span": span}
+    if group is not GroupBy.NONE:
+        # Translators: a chart's title, then what its lines are: "…, by organisation".
+        title = _("%(title)s, by %(group)s") % {"title": title, "group": str(_GROUPS[group])}
+    return title
+
+
+#: What a chart's lines are, in its title (", by organisation").
+_GROUPS = {
+    GroupBy.ORGANISATION: pgettext_lazy("chart by", "organisation"),
+    GroupBy.CHARGE: pgettext_lazy("chart by", "charge"),
+    GroupBy.STATUS: pgettext_lazy("chart by", "status"),
+}
 
 
 def _day(d: dt.date) -> str:
-    return f"{d.day} {d:%B %Y}"
+    return i18n.long_date(d)
 
 
 #: Tick steps of the time axis, shortest first: (unit, step, about how many days).
@@ -385,7 +415,8 @@ def chart(
     x = pd.to_datetime(frame["date"])
     groups = [c for c in frame.columns if c not in ("date", "all")]
     if "all" in frame.columns:
-        label = "all (each person once)" if groups else "all"
+        # Translators: a chart's legend: the line of everyone.
+        label = _("all (each person once)") if groups else pgettext("chart legend", "all")
         ax.step(x, frame["all"], where="post", label=label, color=palette.NET, linewidth=2.6)
         ax.plot(x, frame["all"], "o", color=palette.NET, markersize=3.5)
     for i, column in enumerate(groups):
@@ -400,11 +431,11 @@ def chart(
         fontweight="bold",
         color=palette.TEXT,
     )
-    rule = f"Counted on each date: {RULE}. A dot is a date counted."
+    rule = _("Counted on each date: %(rule)s. A dot is a date counted.") % {"rule": RULE}
     ax.set_title(
         textwrap.fill(rule, int(115 * chars)), loc="left", fontsize=9, color=palette.CREDIT
     )
-    ax.set_ylabel("people", color=palette.TEXT)
+    ax.set_ylabel(pgettext("chart axis", "people"), color=palette.TEXT)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if len(x) == 1:

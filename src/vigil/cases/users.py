@@ -24,6 +24,7 @@ import pandas as pd
 
 from vigil.cases.roles import ROLES
 from vigil.errors import Forbidden, InputError
+from vigil.i18n import gettext as _
 
 RESTRICTED = ("cases", "view_restricted")
 
@@ -31,7 +32,10 @@ RESTRICTED = ("cases", "view_restricted")
 def _role(role: str) -> str:
     value = (role or "").strip().lower()
     if value not in ROLES:
-        raise InputError(f"expected {', '.join(ROLES)}, got {role!r}", param="role")
+        raise InputError(
+            _("expected %(roles)s, got %(value)r") % {"roles": ", ".join(ROLES), "value": role},
+            param="role",
+        )
     return value
 
 
@@ -42,7 +46,9 @@ def _user(username: str) -> Any:
     try:
         return User.objects.get(username=username)
     except User.DoesNotExist:
-        raise InputError(f"no user {username!r} (see `vigil cases user list`)") from None
+        raise InputError(
+            _("no user %(user)r (see `vigil cases user list`)") % {"user": username}
+        ) from None
 
 
 def _may_grant(by: Any, user_id: int | None) -> None:
@@ -50,7 +56,7 @@ def _may_grant(by: Any, user_id: int | None) -> None:
 
     if not acting(by).may_grant_restricted(user_id):
         raise Forbidden(
-            "the restricted permission is granted only by another holder of it, never to oneself"
+            _("the restricted permission is granted only by another holder of it, never to oneself")
         )
 
 
@@ -73,7 +79,10 @@ def check_password(password: str, user: Any = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise InputError("password refused: " + " ".join(exc.messages)) from None
+        raise InputError(
+            # Translators: %(reasons)s are Django's password validators' messages.
+            _("password refused: %(reasons)s") % {"reasons": " ".join(exc.messages)}
+        ) from None
 
 
 def add_user(
@@ -99,20 +108,25 @@ def add_user(
     role = _role(role)
     username = (username or "").strip()
     if not username:
-        raise InputError("user name: empty")
+        raise InputError(_("user name: empty"))
     try:
         User.username_validator(username)
     except ValidationError as exc:
-        raise InputError(f"user name {username!r}: {' '.join(exc.messages)}") from None
+        raise InputError(
+            _("user name %(user)r: %(reasons)s")
+            % {"user": username, "reasons": " ".join(exc.messages)}
+        ) from None
     if len(username) > (User._meta.get_field("username").max_length or len(username)):
-        raise InputError(f"user name {username!r}: too long")
+        raise InputError(_("user name %(user)r: too long") % {"user": username})
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise InputError(f"not an e-mail address: {email!r}", param="email") from None
+            raise InputError(
+                _("not an e-mail address: %(value)r") % {"value": email}, param="email"
+            ) from None
     if User.objects.filter(username=username).exists():
-        raise InputError(f"user {username!r} exists already")
+        raise InputError(_("user %(user)r exists already") % {"user": username})
     if restricted:
         _may_grant(by, None)
     generated = None
@@ -269,7 +283,7 @@ def totp_setup(username: str, *, by: Any = None) -> tuple[Any, str]:
 
     user = _user(username)
     if not user.is_active:
-        raise InputError(f"user {username!r} is deactivated")
+        raise InputError(_("user %(user)r is deactivated") % {"user": username})
     with transaction.atomic():
         dropped = TOTPDevice.objects.filter(user=user, confirmed=False).delete()[0]
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)

@@ -20,6 +20,8 @@ import typer
 
 from vigil.cli_options import OutputOpt, QuietOpt, TerritoryStoreOpt
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext
 
 app = typer.Typer(
     name="check",
@@ -109,7 +111,7 @@ def check(
     from vigil.claims import Checker
 
     if (text is None) == (file is None):
-        raise InputError("give a sentence or --file, not both and not neither", param="text")
+        raise InputError(_("give a sentence or --file, not both and not neither"), param="text")
     who = _level(level) if _needs_cases() else None
     checker = Checker(store, source=source, database=database, who=who)
     if file is not None:
@@ -134,7 +136,9 @@ def _level(name: str) -> object:
     try:
         return Level.parse(name)
     except (ValueError, KeyError) as exc:
-        raise InputError(f"expected a level name, got {name!r}", param="level") from exc
+        raise InputError(
+            _("expected a level name, got %(value)s") % {"value": repr(name)}, param="level"
+        ) from exc
 
 
 def _print(report: object, fmt: CheckFormat, output: Path | None) -> None:
@@ -151,7 +155,7 @@ def _print(report: object, fmt: CheckFormat, output: Path | None) -> None:
         write_text(write_csv(list(render.CSV_COLUMNS), render.csv_rows("1", report)), output)
     else:
         if output is not None:
-            raise InputError("--output needs --format json, md or csv", param="output")
+            raise InputError(_("--output needs --format json, md or csv"), param="output")
         _terminal(report)
 
 
@@ -170,7 +174,12 @@ def _terminal(report: object) -> None:
     for v in report.verdicts:
         sentence.stylize("bold underline", v.claim.span.start, v.claim.span.end)
     out.print(sentence)
-    out.print(f"[{p.lang}; dates read against {p.anchor}, {p.anchor_basis}]")
+    # Translators: %(lang)s is a language code (uk), %(date)s an ISO date, %(basis)s why
+    # that date (e.g. "the date the text gives")
+    out.print(
+        _("[%(lang)s; dates read against %(date)s, %(basis)s]")
+        % {"lang": p.lang, "date": p.anchor, "basis": p.anchor_basis}
+    )
     if report.message:
         out.print(report.message)
     colours = {
@@ -183,17 +192,35 @@ def _terminal(report: object) -> None:
     for v in report.verdicts:
         body = [v.summary]
         if v.tolerance is not None:
-            body.append(f"Tolerance: {v.tolerance.why}")
+            body.append(_("Tolerance: %(why)s") % {"why": v.tolerance.why})
         body += [f"  {render.figure_line(f)}" for f in v.figures]
-        body += [f"Caveat: {c}" for c in v.caveats]
+        body += [_("Caveat: %(caveat)s") % {"caveat": c} for c in v.caveats]
         if v.needed:
-            body.append(f"Needed: {v.needed}")
+            body.append(_("Needed: %(needed)s") % {"needed": v.needed})
         if v.evidence:
-            body.append(f"Evidence: {v.evidence}")
-        title = f"{str(v.label).upper()} · {render.describe_claim(v.claim)}"
+            body.append(_("Evidence: %(evidence)s") % {"evidence": v.evidence})
+        # Translators: %(verdict)s is the verdict in capitals, %(claim)s what was claimed
+        title = _("%(verdict)s · %(claim)s") % {
+            "verdict": _verdict(v.label).upper(),
+            "claim": render.describe_claim(v.claim),
+        }
         out.print(
             Panel("\n".join(body), title=title, title_align="left", border_style=colours[v.label])
         )
+
+
+def _verdict(label: object) -> str:
+    """A verdict's label in the reader's language (the label itself in JSON and CSV)."""
+    from vigil.claims.model import Label
+
+    words: dict[object, str] = {
+        Label.SUPPORTED: pgettext("verdict", "supported"),
+        Label.CAVEATS: pgettext("verdict", "supported with caveats"),
+        Label.MISLEADING: pgettext("verdict", "misleading"),
+        Label.NOT_SUPPORTED: pgettext("verdict", "not supported"),
+        Label.CANNOT_CHECK: pgettext("verdict", "cannot be checked"),
+    }
+    return words.get(label, str(label))
 
 
 def _batch(
@@ -211,18 +238,22 @@ def _batch(
 
     assert isinstance(checker, Checker)
     if fmt not in (CheckFormat.CSV, CheckFormat.JSON):
-        raise InputError("--file prints csv or json", param="format")
+        raise InputError(_("--file prints csv or json"), param="format")
     from vigil.output import progress
 
     rows = _read_sentences(file, as_of)
     reports = []
     with progress(quiet) as bar:
-        task = bar.add_task("Checking", total=len(rows), item="") if bar else None
+        task = bar.add_task(_("Checking"), total=len(rows), item="") if bar else None
         for ident, text, day in rows:
             try:
                 reports.append((ident, checker.check(text, day)))
             except InputError as exc:
-                raise InputError(f"{file}: row {ident}: {exc}") from exc
+                raise InputError(
+                    # Translators: %(row)s is the row's id or number, %(error)s the problem
+                    _("%(file)s: row %(row)s: %(error)s")
+                    % {"file": file, "row": ident, "error": exc}
+                ) from exc
             if bar is not None and task is not None:
                 bar.update(task, advance=1, item=ident)
     if fmt is CheckFormat.JSON:
@@ -241,22 +272,29 @@ def _read_sentences(file: Path, as_of: str | None) -> list[tuple[str, str, str |
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise InputError(f"{file}: cannot read ({exc.strerror})") from exc
+        raise InputError(
+            _("%(path)s: cannot read (%(reason)s)") % {"path": file, "reason": exc.strerror}
+        ) from exc
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{file}: not UTF-8 text ({exc.reason})") from exc
+        raise InputError(
+            _("%(path)s: not UTF-8 text (%(reason)s)") % {"path": file, "reason": exc.reason}
+        ) from exc
     if file.suffix.lower() != ".csv":
         lines = [line.strip() for line in content.splitlines()]
         return [(str(n), line, as_of) for n, line in enumerate(lines, 1) if line]
     reader = csv.DictReader(io.StringIO(content))
     if reader.fieldnames is None or "text" not in reader.fieldnames:
-        raise InputError(f"{file}: expected a CSV with a 'text' column")
+        raise InputError(_("%(path)s: expected a CSV with a 'text' column") % {"path": file})
     out = []
     for n, row in enumerate(reader, 2):
         text = (row.get("text") or "").strip()
         if not text:
-            raise InputError(f"{file}: row {n}: field 'text' is empty; expected a sentence")
+            raise InputError(
+                _("%(path)s: row %(row)s: field 'text' is empty; expected a sentence")
+                % {"path": file, "row": n}
+            )
         day = (row.get("as_of") or row.get("published") or "").strip() or as_of
         out.append(((row.get("id") or "").strip() or str(n), text, day))
     return out

@@ -16,11 +16,32 @@ from vigil.claims.model import (
     CaseClaim,
     Claim,
     Figure,
+    Label,
     Report,
     TerritoryClaim,
     Verdict,
 )
+from vigil.i18n import gettext as _
+from vigil.i18n import pgettext_lazy
 from vigil.output import jsonable
+
+#: The verdict labels as a person reads them (the record and CSV keep ``str(label)``).
+LABEL_SHOWN = {
+    Label.SUPPORTED: pgettext_lazy("verdict", "Supported"),
+    Label.CAVEATS: pgettext_lazy("verdict", "Supported with caveats"),
+    Label.MISLEADING: pgettext_lazy("verdict", "Misleading"),
+    Label.NOT_SUPPORTED: pgettext_lazy("verdict", "Not supported"),
+    Label.CANNOT_CHECK: pgettext_lazy("verdict", "Cannot be checked"),
+}
+
+
+def label_shown(label: Label | str) -> str:
+    """A verdict's label for people: "Supported with caveats" (translated)."""
+    try:
+        return str(LABEL_SHOWN[Label(label)])
+    except (ValueError, KeyError):
+        return str(label).capitalize()
+
 
 #: Columns of ``vigil check --file``'s CSV: one row per claim (a sentence without a
 #: claim gets one row with an empty label and the message).
@@ -129,25 +150,29 @@ def markdown(report: Report) -> str:
     per verdict (label, summary, tolerance, readings, caveats, data)."""
     p = report.parsed
     lines = [f"> {highlight(p.text, (v.claim for v in report.verdicts), '**', '**')}", ""]
-    lines.append(f"Language: {p.lang}; dates read against {p.anchor} ({p.anchor_basis}).")
+    lines.append(
+        # Translators: %(basis)s says where the date came from: "--as-of", "today", ...
+        _("Language: %(lang)s; dates read against %(anchor)s (%(basis)s).")
+        % {"lang": p.lang, "anchor": p.anchor, "basis": p.anchor_basis}
+    )
     lines.append("")
     if report.message:
         lines += [report.message, ""]
     for n, v in enumerate(report.verdicts, 1):
-        lines.append(f"## {n}. {str(v.label).capitalize()}: “{v.claim.span.text}”")
+        lines.append(f"## {n}. {label_shown(v.label)}: “{v.claim.span.text}”")
         lines.append("")
         lines.append(v.summary)
         lines.append("")
         if v.tolerance is not None:
-            lines.append(f"- Tolerance: {v.tolerance.why}")
+            lines.append("- " + _("Tolerance: %(why)s") % {"why": v.tolerance.why})
         for f in v.figures:
             lines.append(f"- {figure_line(f)}")
         for c in v.caveats:
-            lines.append(f"- Caveat: {c}")
+            lines.append("- " + _("Caveat: %(caveat)s") % {"caveat": c})
         if v.needed:
-            lines.append(f"- Needed to decide: {v.needed}")
+            lines.append("- " + _("Needed to decide: %(needed)s") % {"needed": v.needed})
         if v.evidence:
-            lines.append(f"- Evidence: {v.evidence}")
+            lines.append("- " + _("Evidence: %(evidence)s") % {"evidence": v.evidence})
         lines.append("")
     return "\n".join(lines)
 

@@ -37,7 +37,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vigil import i18n
 from vigil.claims.model import Hedge, Label, Quantity, Tolerance, Unit
+from vigil.i18n import gettext as _
 
 # "about" allows the wider of the sentence's rounding and this share of its value.
 ABOUT_SHARE = 0.10
@@ -58,7 +60,12 @@ FAR_FACTOR = 2.0
 
 
 def _fmt(x: float) -> str:
-    """A bound in words: no trailing zeros, thousands separated ("1,234.5")."""
+    """A bound in words: no trailing zeros, thousands separated ("1,234.5"; in the
+    reader's language's separators, "1 234,5", when it is not English)."""
+    if i18n.active() != "en":
+        from babel.numbers import format_decimal
+
+        return format_decimal(round(x, 2) + 0.0, format="#,##0.##", locale=i18n.active())
     if x == int(x):
         return f"{int(x):,}"
     return f"{x:,.2f}".rstrip("0").rstrip(".")
@@ -114,43 +121,98 @@ def tolerance(q: Quantity) -> Tolerance:
             return Tolerance(
                 v - half,
                 v + half,
-                f"'{_fmt(q.value)}' is written to the {_fmt(q.step)}: "
-                f"{_fmt(v - half)} ≤ x < {_fmt(v + half)}{u}",
+                # Translators: "'200' is written to the 100: 150 ≤ x < 250 km²"; %(unit)s
+                # is " km²", " %" or nothing (with its space).
+                _("'%(value)s' is written to the %(step)s: %(low)s ≤ x < %(high)s%(unit)s")
+                % {
+                    "value": _fmt(q.value),
+                    "step": _fmt(q.step),
+                    "low": _fmt(v - half),
+                    "high": _fmt(v + half),
+                    "unit": u,
+                },
             )
         lo, hi = round(v - share, 2), round(v + share, 2)
         return Tolerance(
             lo,
             hi,
-            f"'{_fmt(q.value)}' is written to the {_fmt(q.step)}, but two measurements of "
-            f"one map differ by up to {METHOD_SHARE:.1%}: {_fmt(lo)} ≤ x < {_fmt(hi)}{u}",
+            _(
+                "'%(value)s' is written to the %(step)s, but two measurements of one map "
+                "differ by up to %(share)s: %(low)s ≤ x < %(high)s%(unit)s"
+            )
+            % {
+                "value": _fmt(q.value),
+                "step": _fmt(q.step),
+                "share": f"{METHOD_SHARE:.1%}",
+                "low": _fmt(lo),
+                "high": _fmt(hi),
+                "unit": u,
+            },
         )
     if q.hedge is Hedge.ABOUT:
         share = ABOUT_SHARE * abs(v)
         width = max(half, share)
-        basis = f"the rounding to the {_fmt(q.step)}" if half >= share else f"±{ABOUT_SHARE:.0%}"
-        return Tolerance(
-            v - width,
-            v + width,
-            f"'about {_fmt(q.value)}' allows {basis}: {_fmt(v - width)} ≤ x < {_fmt(v + width)}{u}",
-        )
+        said = {
+            "value": _fmt(q.value),
+            "step": _fmt(q.step),
+            "share": f"±{ABOUT_SHARE:.0%}",
+            "low": _fmt(v - width),
+            "high": _fmt(v + width),
+            "unit": u,
+        }
+        if half >= share:
+            why = (
+                _(
+                    "'about %(value)s' allows the rounding to the %(step)s: "
+                    "%(low)s ≤ x < %(high)s%(unit)s"
+                )
+                % said
+            )
+        else:
+            why = _("'about %(value)s' allows %(share)s: %(low)s ≤ x < %(high)s%(unit)s") % said
+        return Tolerance(v - width, v + width, why)
     if q.hedge is Hedge.MORE_THAN:
-        return Tolerance(v, None, f"'more than {_fmt(q.value)}': x > {_fmt(v)}{u}", low_open=True)
+        said = {"value": _fmt(q.value), "bound": _fmt(v), "unit": u}
+        return Tolerance(
+            v, None, _("'more than %(value)s': x > %(bound)s%(unit)s") % said, low_open=True
+        )
     if q.hedge is Hedge.AT_LEAST:
-        return Tolerance(v, None, f"'at least {_fmt(q.value)}': x ≥ {_fmt(v)}{u}")
+        said = {"value": _fmt(q.value), "bound": _fmt(v), "unit": u}
+        return Tolerance(v, None, _("'at least %(value)s': x ≥ %(bound)s%(unit)s") % said)
     if q.hedge is Hedge.UP_TO:
-        return Tolerance(None, v, f"'up to {_fmt(q.value)}': x ≤ {_fmt(v)}{u}", high_open=False)
+        said = {"value": _fmt(q.value), "bound": _fmt(v), "unit": u}
+        return Tolerance(
+            None, v, _("'up to %(value)s': x ≤ %(bound)s%(unit)s") % said, high_open=False
+        )
     if q.hedge is Hedge.LESS_THAN:
-        return Tolerance(None, v, f"'less than {_fmt(q.value)}': x < {_fmt(v)}{u}")
+        said = {"value": _fmt(q.value), "bound": _fmt(v), "unit": u}
+        return Tolerance(None, v, _("'less than %(value)s': x < %(bound)s%(unit)s") % said)
     if q.hedge is Hedge.ALMOST:
         width = max(half, ALMOST_SHARE * abs(v))
-        return Tolerance(
-            v - width,
-            v,
-            f"'almost {_fmt(q.value)}' falls short by at most "
-            f"{'the rounding' if half >= ALMOST_SHARE * abs(v) else f'{ALMOST_SHARE:.0%}'}: "
-            f"{_fmt(v - width)} ≤ x ≤ {_fmt(v)}{u}",
-            high_open=False,
-        )
+        said = {
+            "value": _fmt(q.value),
+            "share": f"{ALMOST_SHARE:.0%}",
+            "low": _fmt(v - width),
+            "high": _fmt(v),
+            "unit": u,
+        }
+        if half >= ALMOST_SHARE * abs(v):
+            why = (
+                _(
+                    "'almost %(value)s' falls short by at most the rounding: "
+                    "%(low)s ≤ x ≤ %(high)s%(unit)s"
+                )
+                % said
+            )
+        else:
+            why = (
+                _(
+                    "'almost %(value)s' falls short by at most %(share)s: "
+                    "%(low)s ≤ x ≤ %(high)s%(unit)s"
+                )
+                % said
+            )
+        return Tolerance(v - width, v, why, high_open=False)
     raise ValueError(f"unknown hedge {q.hedge!r}")  # pragma: no cover - exhaustive enum
 
 
@@ -158,20 +220,31 @@ def hedge_note(q: Quantity, x: float) -> str | None:
     """A caveat when a one-sided hedge holds only loosely: "more than 200" when the
     figure is 450 (≥ 2×: true, but an understatement), "up to 200" when it is 80.
     ``None`` otherwise. ``x`` is in the tolerance's unit (:func:`in_unit`)."""
-    v, _ = in_unit(q)
+    v, _step = in_unit(q)
     if v <= 0 or not math.isfinite(x):
         return None
     words = _unit_words(q.unit)
     if q.hedge in (Hedge.MORE_THAN, Hedge.AT_LEAST) and x >= FAR_FACTOR * v:
-        return (
-            f"true but understated: {_fmt(round(x, 2))}{words} is {x / v:.1f} times "
-            f"the {_fmt(q.value)} claimed"
-        )
+        return _(
+            # Translators: "true but understated: 450 km² is 2.2 times the 200 claimed".
+            "true but understated: %(figure)s%(unit)s is %(times)s times the %(value)s claimed"
+        ) % {
+            "figure": _fmt(round(x, 2)),
+            "unit": words,
+            "times": i18n.number(x / v, 1) if i18n.active() != "en" else f"{x / v:.1f}",
+            "value": _fmt(q.value),
+        }
     if q.hedge in (Hedge.UP_TO, Hedge.LESS_THAN) and x <= v / FAR_FACTOR:
-        return (
-            f"true but overstated as a bound: {_fmt(round(x, 2))}{words} is "
-            f"{x / v:.0%} of the {_fmt(q.value)} claimed"
-        )
+        return _(
+            # Translators: "true but overstated as a bound: 80 km² is 40% of the 200 claimed".
+            "true but overstated as a bound: %(figure)s%(unit)s is %(share)s of the %(value)s "
+            "claimed"
+        ) % {
+            "figure": _fmt(round(x, 2)),
+            "unit": words,
+            "share": f"{x / v:.0%}",
+            "value": _fmt(q.value),
+        }
     return None
 
 
@@ -231,14 +304,14 @@ def decide(outcomes: Sequence[Outcome], *, has_comparison: bool = False) -> Deci
     """
     computed = [i for i, o in enumerate(outcomes) if o.holds is not None]
     if not computed:
-        return Decision(Label.CANNOT_CHECK, None, "no reading could be computed")
+        return Decision(Label.CANNOT_CHECK, None, _("no reading could be computed"))
     holding = [i for i in computed if outcomes[i].holds]
     if not holding:
-        return Decision(Label.NOT_SUPPORTED, None, "no reading's figure is within tolerance")
+        return Decision(Label.NOT_SUPPORTED, None, _("no reading's figure is within tolerance"))
     fair = [i for i in holding if not outcomes[i].by_redraw]
     if not fair:
         return Decision(
-            Label.MISLEADING, holding[0], "the figure holds only thanks to redraw fragments"
+            Label.MISLEADING, holding[0], _("the figure holds only thanks to redraw fragments")
         )
     good = fair
     if has_comparison:
@@ -248,16 +321,18 @@ def decide(outcomes: Sequence[Outcome], *, has_comparison: bool = False) -> Deci
             return Decision(
                 Label.MISLEADING,
                 judged[0],
-                "the figure holds, but the comparison fails under every reading where it does",
+                _("the figure holds, but the comparison fails under every reading where it does"),
             )
         good = true + [i for i in fair if outcomes[i].comparison_holds is None]
     first = outcomes[0]
     if 0 in good:
         if has_comparison and first.comparison_holds is None:
-            return Decision(Label.CAVEATS, 0, "the comparison could not be evaluated")
+            return Decision(Label.CAVEATS, 0, _("the comparison could not be evaluated"))
         if all(_agrees(outcomes[i], has_comparison) for i in computed if outcomes[i].downgrades):
-            return Decision(Label.SUPPORTED, 0, "the default reading holds and all readings agree")
-        return Decision(Label.CAVEATS, 0, "the default reading holds but another does not")
+            return Decision(
+                Label.SUPPORTED, 0, _("the default reading holds and all readings agree")
+            )
+        return Decision(Label.CAVEATS, 0, _("the default reading holds but another does not"))
     return Decision(
-        Label.CAVEATS, good[0], "the default reading fails; another reasonable one holds"
+        Label.CAVEATS, good[0], _("the default reading fails; another reasonable one holds")
     )

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vigil import i18n
 from vigil.cases.cli import LevelOpt
 from vigil.cases.levels import LevelName
 from vigil.cli_options import FormatOpt, OutputFormat, OutputOpt
 from vigil.errors import VigilError
+from vigil.i18n import gettext as _
 
 if TYPE_CHECKING:
     from vigil.watch.config import Config
@@ -62,11 +64,15 @@ def parse_every(value: str) -> float:
     parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise typer.BadParameter(
-            f"expected a duration like 30m, 1h or 6h, got {value!r}", param_hint="--every"
+            _("expected a duration like 30m, 1h or 6h, got %(value)s") % {"value": repr(value)},
+            param_hint="--every",
         )
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds < 60:
-        raise typer.BadParameter(f"expected at least 1 minute, got {value!r}", param_hint="--every")
+        raise typer.BadParameter(
+            _("expected at least 1 minute, got %(value)s") % {"value": repr(value)},
+            param_hint="--every",
+        )
     return seconds
 
 
@@ -75,11 +81,19 @@ def _load(
 ) -> Config:
     """The configuration, once Django is set up: the rules' settings live beside Django
     models (and a run needs the database anyway)."""
-    from vigil.cases import db
     from vigil.watch import config as cfg
 
-    db.setup(database, migrate=migrate)
+    _setup(database, migrate=migrate)
     return cfg.load(config).with_paths(store=store, database=database)
+
+
+def _setup(database: str | None, *, migrate: bool = True) -> None:
+    """Django for the watch's models, speaking the command's language (vigil --lang, the
+    locale): Django is set up after the root command chose it."""
+    from vigil.cases import db
+
+    db.setup(database, migrate=migrate)
+    i18n.activate(i18n.active())
 
 
 @app.callback()
@@ -201,7 +215,8 @@ def _show(report: RunReport, *, quiet: bool) -> None:
 
 def _error(message: str) -> None:
     message = " ".join(message.split())
-    sys.stderr.write(f"Error: {message}\n")  # one line: a log or cron's mail reads it whole
+    # one line: a log or cron's mail reads it whole
+    sys.stderr.write(_("Error: %(message)s") % {"message": message} + "\n")
     sys.stderr.flush()
 
 
@@ -249,11 +264,10 @@ def list_alerts(
     the site's /alerts/ page, its feeds and the webhook)."""
     import pandas as pd
 
-    from vigil.cases import db
     from vigil.dates import parse_date
     from vigil.output import emit_frame
 
-    db.setup(database)  # before the models are imported
+    _setup(database)  # before the models are imported
     from vigil.watch import alerts
     from vigil.watch.models import Alert, Topic
 
@@ -261,7 +275,9 @@ def list_alerts(
     if topic is not None:
         if topic not in Topic.values:
             raise typer.BadParameter(
-                f"expected one of {', '.join(Topic.values)}, got {topic!r}", param_hint="--topic"
+                _("expected one of %(choices)s, got %(value)s")
+                % {"choices": ", ".join(Topic.values), "value": repr(topic)},
+                param_hint="--topic",
             )
         qs = qs.filter(topic=topic)
     if kind is not None:
@@ -289,7 +305,9 @@ def list_alerts(
     frame = pd.DataFrame(rows, columns=[*columns, "command"])
     if format is OutputFormat.TABLE and output is None:
         frame = frame[columns]  # the commands are long: in CSV and JSON
-    emit_frame(frame, format, title=f"Alerts ({level.value} reader)", path=output)
+    # Translators: %(level)s is a reader's level (public, internal, restricted)
+    title = _("Alerts (%(level)s reader)") % {"level": level.value}
+    emit_frame(frame, format, title=title, path=output)
 
 
 @app.command()
@@ -303,10 +321,9 @@ def runs(
     failed one failed (for the operator: the traceback is in the database's Run.detail)."""
     import pandas as pd
 
-    from vigil.cases import db
     from vigil.output import emit_frame
 
-    db.setup(database)  # before the models are imported
+    _setup(database)  # before the models are imported
     from vigil.watch.models import Run
 
     rows = [
@@ -324,4 +341,4 @@ def runs(
         for r in Run.objects.order_by("-started", "-id")[:limit]
     ]
     frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["id", "started", "status"])
-    emit_frame(frame, format, title="vigil watch runs", path=output)
+    emit_frame(frame, format, title=_("vigil watch runs"), path=output)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 #: The first file a store that holds nothing of the source is fetched from: the first
 #: day of DeepState's daily archive (as `vigil territory fetch` starts).
@@ -141,13 +142,17 @@ def load(path: Path | str | None) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
+        raise ConfigError(_("%(file)s: no such configuration file") % {"file": path}) from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise ConfigError(
+            _("%(file)s: cannot read it (%(error)s)") % {"file": path, "error": exc.strerror or exc}
+        ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise ConfigError(_("%(file)s: not UTF-8 text") % {"file": path}) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        raise ConfigError(
+            _("%(file)s: not valid TOML (%(error)s)") % {"file": path, "error": exc}
+        ) from None
     return _apply(base, raw, path)
 
 
@@ -156,7 +161,8 @@ def _apply(base: Config, raw: Mapping[str, Any], path: Path) -> Config:
     for name in raw:
         if name not in known:
             raise ConfigError(
-                f"{path}: unknown section [{name}] (expected one of: {', '.join(known)})"
+                _("%(file)s: unknown section [%(name)s] (expected one of: %(known)s)")
+                % {"file": path, "name": name, "known": ", ".join(known)}
             )
     watch = _fill(base.watch, _table(raw, "watch", path), "watch", path)
     rules = _table(raw, "rules", path)
@@ -165,7 +171,10 @@ def _apply(base: Config, raw: Mapping[str, Any], path: Path) -> Config:
     for name in rules:
         if name not in territory_names | case_names:
             allowed = ", ".join(sorted(territory_names | case_names))
-            raise ConfigError(f"{path}: unknown rule [rules.{name}] (expected one of: {allowed})")
+            raise ConfigError(
+                _("%(file)s: unknown rule [rules.%(name)s] (expected one of: %(allowed)s)")
+                % {"file": path, "name": name, "allowed": allowed}
+            )
     territory = _fill(
         base.territory, {k: v for k, v in rules.items() if k in territory_names}, "rules", path
     )
@@ -177,7 +186,10 @@ def _apply(base: Config, raw: Mapping[str, Any], path: Path) -> Config:
 def _table(raw: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
     value = raw.get(name, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: {name}: expected a section [{name}], got a value")
+        raise ConfigError(
+            _("%(file)s: %(name)s: expected a section [%(name)s], got a value")
+            % {"file": path, "name": name}
+        )
     return value
 
 
@@ -191,18 +203,32 @@ def _fill(default: Any, table: Mapping[str, Any], where: str, path: Path) -> Any
         name = f"{where}.{key}"
         if key not in fields:
             allowed = ", ".join(fields) or "none"
-            raise ConfigError(f"{path}: unknown key {_shown(name)} (expected one of: {allowed})")
+            raise ConfigError(
+                # Translators: %(key)s is a key as the file spells it: "[watch] source".
+                _("%(file)s: unknown key %(key)s (expected one of: %(allowed)s)")
+                % {"file": path, "key": _shown(name), "allowed": allowed}
+            )
         current = getattr(default, key)
         if dataclasses.is_dataclass(current) and not isinstance(current, type):
             if not isinstance(value, dict):
-                raise ConfigError(f"{path}: {name}: expected a section [{name}], got {value!r}")
+                raise ConfigError(
+                    _("%(file)s: %(name)s: expected a section [%(name)s], got %(value)r")
+                    % {"file": path, "name": name, "value": value}
+                )
             changes[key] = _fill(current, value, name, path)
             continue
         try:
             changes[key] = _convert(value, hints[key])
         except _Mismatch as exc:
             raise ConfigError(
-                f"{path}: {_shown(name)}: expected {exc.expected}, got {_toml(value)}"
+                # Translators: %(expected)s describes a type in English ("an integer").
+                _("%(file)s: %(key)s: expected %(expected)s, got %(value)s")
+                % {
+                    "file": path,
+                    "key": _shown(name),
+                    "expected": exc.expected,
+                    "value": _toml(value),
+                }
             ) from None
     if not changes:
         return default
@@ -217,7 +243,7 @@ def _fill(default: Any, table: Mapping[str, Any], where: str, path: Path) -> Any
 
 def _shown(name: str) -> str:
     """A dotted key as the file spells it: ``[rules.week_gain] threshold_km2``."""
-    section, _, key = name.rpartition(".")
+    section, _dot, key = name.rpartition(".")
     return f"[{section}] {key}" if section else key
 
 

@@ -51,7 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vigil import i18n
 from vigil.errors import FetchError, VigilError
+from vigil.i18n import gettext as _
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -97,15 +99,22 @@ def lock(store: Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise VigilError(f"cannot open the lock file {path}: {exc.strerror or exc}") from None
+        raise VigilError(
+            _("cannot open the lock file %(file)s: %(error)s")
+            % {"file": path, "error": exc.strerror or exc}
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
             raise LockHeld(
-                f"another vigil watch run holds the lock {path} ({holder}); nothing was done,"
-                " try again later"
+                # Translators: %(holder)s says which process holds it ("pid 12, started …").
+                _(
+                    "another vigil watch run holds the lock %(file)s (%(holder)s); nothing was "
+                    "done, try again later"
+                )
+                % {"file": path, "holder": holder}
             ) from None
         since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.ftruncate(fd, 0)
@@ -218,17 +227,41 @@ class RunReport:
         old_of = {id(new): old for old, new in self.corrections}
         public = {id(a) for a in self.published.alerts} if self.published is not None else set()
         for a in self.alerts:
-            mark = "" if id(a) in public else " [not public: sent nowhere]"
+            hidden = id(a) not in public
             old = old_of.get(id(a))
             if old is None:
-                lines.append(f"new: {a.title}{mark}")
+                if hidden:
+                    lines.append(
+                        _("new: %(title)s [not public: sent nowhere]") % {"title": a.title}
+                    )
+                else:
+                    lines.append(_("new: %(title)s") % {"title": a.title})
             else:
-                lines.append(f"correction of alert {old.pk} ({old.title}): {a.title}{mark}")
+                said = {"pk": old.pk, "old": old.title, "title": a.title}
+                if hidden:
+                    lines.append(
+                        _(
+                            "correction of alert %(pk)s (%(old)s): %(title)s "
+                            "[not public: sent nowhere]"
+                        )
+                        % said
+                    )
+                else:
+                    lines.append(_("correction of alert %(pk)s (%(old)s): %(title)s") % said)
                 was, now = _differing(old.figures, a.figures)
-                lines.append(f"    was {_figures(was)}; now {_figures(now)}")
-            lines.append(f"    key {a.key}; figures: {a.command or a.api or '-'}")
+                lines.append(
+                    "    "
+                    + _("was %(before)s; now %(after)s")
+                    % {"before": _figures(was), "after": _figures(now)}
+                )
+            lines.append(
+                "    "
+                # Translators: %(figures)s is a command or an API address that gives them.
+                + _("key %(key)s; figures: %(figures)s")
+                % {"key": a.key, "figures": a.command or a.api or "-"}
+            )
         if not self.alerts:
-            lines.append("no new or corrected alert")
+            lines.append(_("no new or corrected alert"))
         if self.published is not None:
             lines += self.published.lines()
         return lines
@@ -374,7 +407,7 @@ def _stages(
     if not dry_run:
         alerts.resolve_conditions(FETCH_FAILED, source, now=now)
 
-    task = bar.add_task("Ingesting", total=None, item="") if bar is not None else None
+    task = bar.add_task(_("Ingesting"), total=None, item="") if bar is not None else None
 
     def say(what: str) -> None:
         if bar is not None and task is not None:
@@ -389,7 +422,10 @@ def _stages(
                 ingest = _ingest(t, result, source, bar, task)
                 if ingest is not None:
                     report.added, report.replaced = ingest.added, len(ingest.replaced)
-            say("Evaluating the rules")
+            say(_("Evaluating the rules"))
+            # alerts are stored once and shown to every reader as published: their
+            # words are English whatever the language of the run (docs/i18n.md)
+            held.enter_context(i18n.override("en"))
             with clock("rules"):
                 candidates: list[Candidate] = territory_rules.evaluate(
                     t,
@@ -411,7 +447,7 @@ def _stages(
                     config.cases, today=timezone.localtime(now).date()
                 )
                 report.candidates = len(candidates)
-            say("Recording the alerts")
+            say(_("Recording the alerts"))
             with transaction.atomic():
                 # a quiet spell the rules no longer find (a newer map came) has ended
                 quiet = [c.key for c in candidates if c.kind == "stale"]
@@ -436,7 +472,7 @@ def _stages(
     report.new, report.corrections = list(recorded.new), list(recorded.corrections)
     report.unchanged_alerts = recorded.unchanged
     # 8. publish: after the commit; a channel that fails is retried by the next run
-    say("Publishing")
+    say(_("Publishing"))
     try:
         with clock("publish"):
             report.published = publish.publish(
@@ -477,7 +513,7 @@ def _fetch(
     first = min(first, today)
     report.window = (first, today)
     task = (
-        bar.add_task("Fetching", total=(today - first).days + 1, item="")
+        bar.add_task(_("Fetching"), total=(today - first).days + 1, item="")
         if bar is not None
         else None
     )

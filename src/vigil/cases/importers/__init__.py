@@ -57,6 +57,7 @@ from vigil.cases.levels import Level
 from vigil.cases.policy import Actor
 from vigil.cases.schema import TABLE
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 __all__ = [
     "REF_PREFIX",
@@ -164,8 +165,11 @@ def _rows(
     if contents.kind in ("document", "zip"):
         if spec is not None:
             raise InputError(
-                f"{path.name}: an interchange document needs no mapping "
-                f"({spec.origin} is for a flat sheet or a single table)"
+                _(
+                    "%(file)s: an interchange document needs no mapping (%(mapping)s is for "
+                    "a flat sheet or a single table)"
+                )
+                % {"file": path.name, "mapping": spec.origin}
             )
         return _interchange(contents.sheets), ()
     if spec is None:
@@ -198,14 +202,25 @@ def _unmapped(contents: reading.Contents, path: Path) -> dict[str, list[InRow]]:
     unknown = [s.name for s in contents.sheets if s.name not in TABLE]
     if contents.kind == "xlsx" and unknown:
         raise InputError(
-            f"{path.name}: sheet {unknown[0]!r} is not a table of the interchange format "
-            f"({', '.join(TABLE)}); for a flat sheet give a mapping (`--mapping FILE`)"
+            _(
+                "%(file)s: sheet %(sheet)r is not a table of the interchange format "
+                "(%(tables)s); for a flat sheet give a mapping (`--mapping FILE`)"
+            )
+            % {"file": path.name, "sheet": unknown[0], "tables": ", ".join(TABLE)}
         )
     if unknown:
+        if contents.kind == "csv":
+            message = _(
+                "%(file)s: a CSV needs a mapping (`--mapping FILE`), unless it is one table "
+                "of the interchange format named after it (%(files)s)"
+            )
+        else:
+            message = _(
+                "%(file)s: a JSON list needs a mapping (`--mapping FILE`), unless it is one "
+                "table of the interchange format named after it (%(files)s)"
+            )
         raise InputError(
-            f"{path.name}: a {'CSV' if contents.kind == 'csv' else 'JSON list'} needs a "
-            "mapping (`--mapping FILE`), unless it is one table of the interchange format "
-            f"named after it ({', '.join(f'{t}.csv' for t in TABLE)})"
+            message % {"file": path.name, "files": ", ".join(f"{t}.csv" for t in TABLE)}
         )
     return _interchange(contents.sheets)
 
@@ -216,7 +231,8 @@ def _interchange(sheets: tuple[reading.Sheet, ...]) -> dict[str, list[InRow]]:
         table = TABLE.get(sheet.name)
         if table is None:
             raise InputError(
-                f"{sheet.origin}: unknown table {sheet.name!r} (expected one of {', '.join(TABLE)})"
+                _("%(file)s: unknown table %(table)r (expected one of %(tables)s)")
+                % {"file": sheet.origin, "table": sheet.name, "tables": ", ".join(TABLE)}
             )
         _check_columns(sheet, table.name)
         out.setdefault(table.name, []).extend(
@@ -232,14 +248,22 @@ def _check_columns(sheet: reading.Sheet, table: str) -> None:
     for column in sheet.header:
         if column not in names:
             raise InputError(
-                f'{sheet.origin}: unknown column "{column}" of {table} '
-                f"(expected: {', '.join(names)})"
+                _('%(file)s: unknown column "%(column)s" of %(table)s (expected: %(columns)s)')
+                % {
+                    "file": sheet.origin,
+                    "column": column,
+                    "table": table,
+                    "columns": ", ".join(names),
+                }
             )
     if table in REF_PREFIX or not sheet.rows:
         return
     for column in TABLE[table].key:
         if SPEC[table][column].required and column not in sheet.header:
-            raise InputError(f'{sheet.origin}: the column "{column}" of {table} is missing')
+            raise InputError(
+                _('%(file)s: the column "%(column)s" of %(table)s is missing')
+                % {"file": sheet.origin, "column": column, "table": table}
+            )
 
 
 def _table_rows(sheet: reading.Sheet, spec: Mapping) -> list[InRow]:
@@ -257,8 +281,15 @@ def _table_rows(sheet: reading.Sheet, spec: Mapping) -> list[InRow]:
     ]
     if missing:
         raise InputError(
-            f"{sheet.origin}: no column for {spec.table}.{missing[0]} (name it so, or map "
-            f"a column to it in {spec.origin})"
+            _(
+                "%(file)s: no column for %(column)s (name it so, or map a column to it in "
+                "%(mapping)s)"
+            )
+            % {
+                "file": sheet.origin,
+                "column": f"{spec.table}.{missing[0]}",
+                "mapping": spec.origin,
+            }
         )
     rows = []
     for number, cells in sheet.rows:

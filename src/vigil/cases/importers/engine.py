@@ -48,6 +48,8 @@ from vigil.cases.names import fold
 from vigil.cases.policy import field_level, parse_overrides
 from vigil.cases.schema import MANY, READ_TABLES, TABLE, TABLES, Column
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 
 REF_TABLES = tuple(REF_PREFIX)
 NOUN = {
@@ -193,6 +195,12 @@ def _message(exc: InputError, column: str) -> str:
     return text
 
 
+def _noun(table: str, default: str = "record") -> str:
+    """The kind of record of ``table`` as a person reads it ("person", translated)."""
+    noun = NOUN.get(table, default)
+    return str(policy.NOUN_SHOWN.get(noun, noun))
+
+
 def pk_of(value: Any) -> Any:
     """An id for a reference: a :class:`Pending` once written gives its new id."""
     if isinstance(value, Pending):
@@ -324,7 +332,7 @@ class Loader:
         if not (self.drop_cells and column in p.row.optional):
             self._problem(p, column, problem)
             return
-        text = f"{problem}; the cell was left out, the row kept"
+        text = _("%(problem)s; the cell was left out, the row kept") % {"problem": problem}
         self.problems.append(
             RowProblem(p.row.file, p.table, p.row.row, p.row.column(column), text, dropped=True)
         )
@@ -358,8 +366,12 @@ class Loader:
 
     def _above(self, column: str, level: Level) -> str:
         if column == "field_visibility":
-            return "only a restricted editor moves fields between levels"
-        return f"a {level.label} field: above your level ({self.actor.level.label})"
+            return _("only a restricted editor moves fields between levels")
+        # Translators: the levels are public, internal or restricted.
+        return _("a %(level)s field: above your level (%(yours)s)") % {
+            "level": level.label,
+            "yours": self.actor.level.label,
+        }
 
     def _convert(self, p: Pending) -> None:
         spec = SPEC[p.table]
@@ -398,7 +410,7 @@ class Loader:
             return frozenset(self._ref(p, "sources", item) for item in items)
         if _empty(raw):
             if col.required:
-                raise Bad("required: the cell is empty")
+                raise Bad(_("required: the cell is empty"))
             if col.read == "ref":
                 return None
             return _plain(self._field(p.table, col.field).get_default())
@@ -445,10 +457,17 @@ class Loader:
             return PartialDate.parse(raw, column)
         except InputError as exc:
             text = _message(exc, column)
-            if "expected a date" in text or "is ambiguous" in text:
+            if (
+                getattr(exc, "explains", False)
+                or "expected a date" in text
+                or "is ambiguous" in text
+            ):
                 raise  # says what was expected already (03/04/2024: which is the day)
             reason = text.rpartition(": ")[2]
-            raise Bad(f"expected a date such as 2024-06-03, got {raw!r} ({reason})") from None
+            raise Bad(
+                _("expected a date such as 2024-06-03, got %(value)r (%(reason)s)")
+                % {"value": raw, "reason": reason}
+            ) from None
 
     @staticmethod
     def _int(raw: Any) -> int:
@@ -456,9 +475,12 @@ class Loader:
         try:
             number = float(text)
         except ValueError:
-            raise Bad(f"expected a whole number, got {raw!r}") from None
+            raise Bad(_("expected a whole number, got %(value)r") % {"value": raw}) from None
         if not number.is_integer() or not 0 <= number <= MAX_INT:
-            raise Bad(f"expected a whole number from 0 to {MAX_INT}, got {raw!r}")
+            raise Bad(
+                _("expected a whole number from 0 to %(max)d, got %(value)r")
+                % {"max": MAX_INT, "value": raw}
+            )
         return int(number)
 
     def _field(self, table: str, name: str) -> Any:
@@ -467,18 +489,30 @@ class Loader:
     def _checked_text(self, table: str, name: str, raw: Any) -> str:
         text = _text(raw)
         if "\x00" in text:  # PostgreSQL cannot store it; it is never meant
-            raise Bad("contains a NUL character (\\x00)")
+            raise Bad(_("contains a NUL character (\\x00)"))
         limit = self._field(table, name).max_length
         if limit and len(text) > limit:
-            raise Bad(f"at most {limit} characters, got {len(text)}")
+            raise Bad(
+                # English says "characters" even for 1 (as before).
+                ngettext(
+                    "at most %(limit)d characters, got %(n)d",
+                    "at most %(limit)d characters, got %(n)d",
+                    limit,
+                )
+                % {"limit": limit, "n": len(text)}
+            )
         return text
 
     def _ref(self, p: Pending, table: str, value: Any) -> Any:
         """The id (or the pending new record) that ``value`` names in ``table``."""
         target = self.ids[table].get(value)
         if target is None:
-            shown = value if isinstance(value, str) else "(this row)"
-            raise Bad(f"unknown {NOUN[table]} {shown!r}: not in the registry nor in this import")
+            shown = value if isinstance(value, str) else _("(this row)")
+            raise Bad(
+                # Translators: %(noun)s is a kind of record ("person", "case").
+                _("unknown %(noun)s %(key)r: not in the registry nor in this import")
+                % {"noun": _noun(table), "key": shown}
+            )
         return target
 
     def _court(self, p: Pending, name: str) -> Any:
@@ -503,8 +537,11 @@ class Loader:
             if len(anywhere) == 1:
                 return anywhere[0]
             raise Bad(
-                f"unknown legal article {label!r} (country {country!r}): list it in the "
-                "articles table (code and article)"
+                _(
+                    "unknown legal article %(article)r (country %(country)r): list it in the "
+                    "articles table (code and article)"
+                )
+                % {"article": label, "country": country}
             )
         return found
 
@@ -654,7 +691,13 @@ class Loader:
                     self._problem(
                         p,
                         column,
-                        f"matches {len(several)} {p.table} ({refs}); give the ref to say which",
+                        # Translators: %(table)s is a table's name (people, organisations).
+                        ngettext(
+                            "matches %(n)d %(table)s (%(refs)s); give the ref to say which",
+                            "matches %(n)d %(table)s (%(refs)s); give the ref to say which",
+                            len(several),
+                        )
+                        % {"n": len(several), "table": p.table, "refs": refs},
                     )
                     self._register(p)
                     return
@@ -681,7 +724,11 @@ class Loader:
             if name in first.values and first.values[name] != value:
                 column = self._column_of(p.table, name)
                 self._problem(
-                    p, column, f"the same record as row {first.row.row}, with another {column}"
+                    p,
+                    column,
+                    # Translators: %(column)s is the name of a column of the file.
+                    _("the same record as row %(row)d, with another %(column)s")
+                    % {"row": first.row.row, "column": column},
                 )
                 return
 
@@ -691,7 +738,10 @@ class Loader:
             # A record the importer may not see holds this ref: a unique name, so the
             # one thing said is that it is in use (never its level, links or content).
             self._problem(
-                p, "ref", f"{p.ref!r} is already in use: choose another ref, or leave it empty"
+                p,
+                "ref",
+                _("%(ref)r is already in use: choose another ref, or leave it empty")
+                % {"ref": p.ref},
             )
             return
         level = (
@@ -705,14 +755,28 @@ class Loader:
             self._problem(
                 p,
                 "visibility",
-                f"{Level(level).label} (the default for {p.table}) is above your level "
-                f"({self.actor.level.label}): give a visibility",
+                # Translators: the levels are public, internal or restricted; %(table)s is
+                # a table's name (people, cases).
+                _(
+                    "%(level)s (the default for %(table)s) is above your level (%(yours)s): "
+                    "give a visibility"
+                )
+                % {
+                    "level": Level(level).label,
+                    "table": p.table,
+                    "yours": self.actor.level.label,
+                },
             )
             return
         for column, col in SPEC[p.table].items():
             name = col.field
             if col.required and name not in p.values and name not in p.m2m:
-                self._problem(p, column, f"required for a new {NOUN.get(p.table, 'record')}")
+                self._problem(
+                    p,
+                    column,
+                    # Translators: %(noun)s is a kind of record ("person", "case").
+                    _("required for a new %(noun)s") % {"noun": _noun(p.table)},
+                )
         if p.table == "releases" and p.ref:
             alt = self._alt(p)
             other = self._alt_index("releases").get(alt) if alt else None
@@ -722,7 +786,7 @@ class Loader:
                 self._problem(
                     p,
                     "title",
-                    "a release of this organisation with this date and title already exists",
+                    _("a release of this organisation with this date and title already exists"),
                 )
             elif alt:
                 seen[alt] = p
@@ -761,7 +825,9 @@ class Loader:
         other = self._alt_index("releases").get(key)
         if other is not None and other.pk != record.pk:
             self._problem(
-                p, "title", f"the release {other.ref} has this organisation, date and title"
+                p,
+                "title",
+                _("the release %(ref)s has this organisation, date and title") % {"ref": other.ref},
             )
 
     def _hidden(self, name: str, target: Any) -> bool:
@@ -788,8 +854,12 @@ class Loader:
             self._problem(
                 p,
                 p.changed[0],
-                "events are append-only; add a correction with withdraws "
-                f"(this row differs in {', '.join(p.changed)})",
+                # Translators: "withdraws" is a column name: keep it.
+                _(
+                    "events are append-only; add a correction with withdraws (this row "
+                    "differs in %(columns)s)"
+                )
+                % {"columns": ", ".join(p.changed)},
             )
         else:
             p.action = "update"
@@ -838,9 +908,15 @@ class Loader:
             try:
                 key = json.loads(raw)
             except json.JSONDecodeError:
-                raise Bad(f"expected the withdrawn event's key as JSON, got {raw!r}") from None
+                raise Bad(
+                    _("expected the withdrawn event's key as JSON, got %(value)r") % {"value": raw}
+                ) from None
         if not isinstance(key, list) or len(key) != 4:
-            raise Bad(f"expected [person, kind, date, case] of the withdrawn event, got {raw!r}")
+            raise Bad(
+                # Translators: [person, kind, date, case] is a format to type: keep it.
+                _("expected [person, kind, date, case] of the withdrawn event, got %(value)r")
+                % {"value": raw}
+            )
         person, kind, date, case = key
         event_key = (
             self._ref(p, "people", _text(person)),
@@ -855,11 +931,14 @@ class Loader:
             target = self.existing["events"].get(event_key)
             target = target.pk if target is not None else None
         if target is None:
-            raise Bad(f"withdraws an event that is in neither the registry nor this import: {key}")
+            raise Bad(
+                _("withdraws an event that is in neither the registry nor this import: %(key)s")
+                % {"key": key}
+            )
         base = p.first or p
         mine = base.instance.pk if base.instance is not None else base
         if self.withdrawn.setdefault(target, mine) != mine:
-            raise Bad(f"the event {key} is already withdrawn by another event")
+            raise Bad(_("the event %(key)s is already withdrawn by another event") % {"key": key})
         return target
 
     # -- rejection ---------------------------------------------------------------
@@ -887,8 +966,17 @@ class Loader:
                         self._problem(
                             p,
                             "",
-                            f"refers to the {NOUN.get(target.table, target.table)} of "
-                            f"row {target.row.row} ({target.table}), which was rejected",
+                            # Translators: %(noun)s is a kind of record ("person", "case"),
+                            # %(table)s a table's name (people, cases).
+                            _(
+                                "refers to the %(noun)s of row %(row)d (%(table)s), which "
+                                "was rejected"
+                            )
+                            % {
+                                "noun": _noun(target.table, target.table),
+                                "row": target.row.row,
+                                "table": target.table,
+                            },
                         )
             if not grew:
                 return

@@ -60,6 +60,7 @@ from vigil.cases.importers.reading import Sheet
 from vigil.cases.importers.report import RowProblem
 from vigil.cases.names import aliases, fold
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
 
 IsRef = Callable[[str, str], bool]
 DEFAULT_CODE = "Criminal Code"
@@ -109,7 +110,13 @@ class _Row:
                 column = next(c.column for c in found if _text(c.value) == values[1])
                 shown = ", ".join(repr(v) for v in values)
                 self.bad.append(
-                    (column, f"{target} takes one value, got {shown}", found[-1].optional)
+                    (
+                        column,
+                        # Translators: %(target)s is a mapping target such as person.birth_date.
+                        _("%(target)s takes one value, got %(values)s")
+                        % {"target": target, "values": shown},
+                        found[-1].optional,
+                    )
                 )
 
     def drop(self, column: str) -> None:
@@ -210,7 +217,10 @@ class FlatReader:
             if optional and self.drop_cells:
                 row.drop(column)
                 self._problem(
-                    row.number, column, f"{text}; the cell was left out, the row kept", dropped=True
+                    row.number,
+                    column,
+                    _("%(problem)s; the cell was left out, the row kept") % {"problem": text},
+                    dropped=True,
                 )
             else:
                 self._problem(row.number, column, text)
@@ -247,8 +257,12 @@ class FlatReader:
                 self._problem(
                     row.number,
                     mine[0].column,
-                    f"row {first.number} gives {_text(theirs[0].value)!r} for the same person, "
-                    f"this row {_text(mine[0].value)!r}",
+                    _("row %(row)d gives %(theirs)r for the same person, this row %(mine)r")
+                    % {
+                        "row": first.number,
+                        "theirs": _text(theirs[0].value),
+                        "mine": _text(mine[0].value),
+                    },
                 )
 
     def _add(self, table: str, number: int, values: dict[str, Any], **kw: Any) -> None:
@@ -265,7 +279,11 @@ class FlatReader:
             person = self._person[row.first.number]
         else:
             first = row.first.number
-            self._problem(number, "", f"the person of row {first} was rejected (see row {first})")
+            self._problem(
+                number,
+                "",
+                _("the person of row %(row)d was rejected (see row %(row)d)") % {"row": first},
+            )
             return
         ref, person_col = person
         self._names(number, row, ref, person_col)
@@ -300,8 +318,10 @@ class FlatReader:
             self._problem(
                 number,
                 urls[0].column,
-                "a source is cited by the row's event, case or designation, and this row "
-                "has none (map event.*, case.* or designation.*)",
+                _(
+                    "a source is cited by the row's event, case or designation, and this row "
+                    "has none (map event.*, case.* or designation.*)"
+                ),
             )
 
     def _new_person(self, number: int, row: _Row) -> tuple[Any, str] | None:
@@ -313,7 +333,9 @@ class FlatReader:
         )
         if primary is None and not (ref and self.is_ref("people", ref)):
             self._problem(
-                number, name_col, "a new person needs a name (this column or another name column)"
+                number,
+                name_col,
+                _("a new person needs a name (this column or another name column)"),
             )
             return None
         label = written_names(_text(primary.value))[0] if primary else ref
@@ -502,7 +524,7 @@ class FlatReader:
                 continue
             label = f"{code} {item}" if item[:1].isdigit() else item
             labels.append(label)
-            head, _, tail = label.rpartition(" ")
+            head, _space, tail = label.rpartition(" ")
             if (country, label) in self._emitted:
                 continue
             self._emitted.add((country, label))

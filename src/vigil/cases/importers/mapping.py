@@ -73,6 +73,8 @@ from typing import Any
 from vigil.cases import vocab
 from vigil.cases.schema import TABLE
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 
 #: Targets of a flat "people" sheet, by record.
 PEOPLE_TARGETS: dict[str, tuple[str, ...]] = {
@@ -257,7 +259,10 @@ class Mapping:
                 routed = next((r for p in spec.patterns if (r := p.route(text)) is not None), None)
             if routed is None and spec.patterns and not spec.target:
                 shown = ", ".join(p.regex.pattern for p in spec.patterns)
-                raise CellError(f"{value!r} matches none of the patterns ({shown})")
+                raise CellError(
+                    _("%(value)r matches none of the patterns (%(shown)s)")
+                    % {"value": value, "shown": shown}
+                )
             out += routed if routed is not None else [(spec.target, value)]
         return out
 
@@ -279,8 +284,11 @@ class Mapping:
             if column not in header:
                 shown = ", ".join(f'"{h}"' for h in header)
                 raise InputError(
-                    f'{self.origin}: [columns] "{column}": {file} has no such column '
-                    f"(its columns: {shown})"
+                    _(
+                        '%(origin)s: [columns] "%(column)s": %(file)s has no such column '
+                        "(its columns: %(shown)s)"
+                    )
+                    % {"origin": self.origin, "column": column, "file": file, "shown": shown}
                 )
 
 
@@ -305,13 +313,20 @@ def load(mapping: str | Path | Mapping | MappingABC[str, Any]) -> Mapping:
     try:
         raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError:
-        raise InputError(f"{path}: no such mapping file") from None
+        raise InputError(_("%(file)s: no such mapping file") % {"file": path}) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path.name}: a mapping file must be UTF-8") from None
+        raise InputError(
+            _("%(file)s: a mapping file must be UTF-8") % {"file": path.name}
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path.name}: not valid TOML ({exc})") from None
+        raise InputError(
+            _("%(file)s: not valid TOML (%(error)s)") % {"file": path.name, "error": exc}
+        ) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the mapping ({exc.strerror})") from None
+        raise InputError(
+            _("%(file)s: cannot read the mapping (%(error)s)")
+            % {"file": path, "error": exc.strerror}
+        ) from None
     return parse(raw, path.name)
 
 
@@ -319,21 +334,32 @@ def parse(raw: dict[str, Any], origin: str) -> Mapping:
     """Check a mapping's keys and targets; one clear error naming the bad key."""
     unknown = sorted(set(raw) - _KEYS)
     if unknown:
-        raise InputError(f"{origin}: unknown key {unknown[0]!r} (expected: {', '.join(_KEYS)})")
+        raise InputError(
+            _("%(origin)s: unknown key %(unknown)r (expected: %(keys)s)")
+            % {"origin": origin, "unknown": unknown[0], "keys": ", ".join(_KEYS)}
+        )
     table: Any = raw.get("table")  # a key of TABLE when the format is "table" (checked below)
     fmt = raw.get("format", "table" if table else None)
     if fmt not in ("people", "table"):
-        raise InputError(f'{origin}: format: expected "people", or table = "<name>"; got {fmt!r}')
+        raise InputError(
+            _('%(origin)s: format: expected "people", or table = "<name>"; got %(fmt)r')
+            % {"origin": origin, "fmt": fmt}
+        )
     if fmt == "table" and table not in TABLE:
-        raise InputError(f"{origin}: table: expected one of {', '.join(TABLE)}; got {table!r}")
+        raise InputError(
+            _("%(origin)s: table: expected one of %(tables)s; got %(table)r")
+            % {"origin": origin, "tables": ", ".join(TABLE), "table": table}
+        )
     for key in ("optional", "person_key"):
         if key in raw and fmt != "people":
-            raise InputError(f'{origin}: {key} is for format = "people"')
+            raise InputError(
+                _('%(origin)s: %(key)s is for format = "people"') % {"origin": origin, "key": key}
+            )
     cells = _columns(raw.get("columns", {}), origin, fmt)
     columns = {name: spec.target for name, spec in cells.items()}
     values = raw.get("values", {})
     if not isinstance(values, dict):
-        raise InputError(f"{origin}: [values] must be a table of tables")
+        raise InputError(_("%(origin)s: [values] must be a table of tables") % {"origin": origin})
     words = {col: _strings(v, origin, f'values."{col}"') for col, v in values.items()}
     defaults = _strings(raw.get("defaults", {}), origin, "defaults")
     check = _check_people if fmt == "people" else _check_table(table)
@@ -349,8 +375,11 @@ def parse(raw: dict[str, Any], origin: str) -> Mapping:
         fixed = [t for t in spec.targets if t in KEYS or split_name(t) is not None]
         if spec.optional and fixed:
             raise InputError(
-                f'{origin}: [columns] "{column}": cannot be optional, its target {fixed[0]} '
-                "says which record the row is (or who may read it)"
+                _(
+                    '%(origin)s: [columns] "%(column)s": cannot be optional, its target '
+                    "%(fixed)s says which record the row is (or who may read it)"
+                )
+                % {"origin": origin, "column": column, "fixed": fixed[0]}
             )
     person_key = raw.get("person_key", ())
     if isinstance(person_key, str):
@@ -358,12 +387,18 @@ def parse(raw: dict[str, Any], origin: str) -> Mapping:
     if not isinstance(person_key, list | tuple) or not all(
         isinstance(c, str) and c in cells for c in person_key
     ):
-        raise InputError(f"{origin}: person_key: expected a column of [columns] or a list of them")
+        raise InputError(
+            _("%(origin)s: person_key: expected a column of [columns] or a list of them")
+            % {"origin": origin}
+        )
     for target in defaults:
         check(target, f'{origin}: [defaults] "{target}"', defaults=True)
     for column in words:
         if column not in columns and not (fmt == "table" and column in TABLE[table].names):
-            raise InputError(f'{origin}: [values."{column}"]: "{column}" is not in [columns]')
+            raise InputError(
+                _('%(origin)s: [values."%(column)s"]: "%(column)s" is not in [columns]')
+                % {"origin": origin, "column": column}
+            )
     return Mapping(
         origin=origin,
         format=fmt,
@@ -384,7 +419,7 @@ def _columns(value: Any, origin: str, fmt: str) -> dict[str, Column]:
     """``[columns]``: a target per column, or a table (target, split, patterns,
     optional) for a column of a "people" sheet."""
     if not isinstance(value, dict):
-        raise InputError(f"{origin}: [columns] must be a table of names")
+        raise InputError(_("%(origin)s: [columns] must be a table of names") % {"origin": origin})
     out: dict[str, Column] = {}
     for name, item in value.items():
         if not isinstance(item, dict):
@@ -392,31 +427,44 @@ def _columns(value: Any, origin: str, fmt: str) -> dict[str, Column]:
             continue
         where = f'{origin}: [columns."{name}"]'
         if fmt != "people":
-            raise InputError(f'{where}: a column table (split, patterns) is for format = "people"')
+            raise InputError(
+                _('%(where)s: a column table (split, patterns) is for format = "people"')
+                % {"where": where}
+            )
         unknown = sorted(set(item) - set(_COLUMN_KEYS))
         if unknown:
             raise InputError(
-                f"{where}: unknown key {unknown[0]!r} (expected: {', '.join(_COLUMN_KEYS)})"
+                _("%(where)s: unknown key %(unknown)r (expected: %(column_keys)s)")
+                % {"where": where, "unknown": unknown[0], "column_keys": ", ".join(_COLUMN_KEYS)}
             )
         target = item.get("target", "")
         if not isinstance(target, str):
-            raise InputError(f"{where}: target: expected text, got {target!r}")
+            raise InputError(
+                _("%(where)s: target: expected text, got %(target)r")
+                % {"where": where, "target": target}
+            )
         patterns = tuple(
             _pattern(p, f"{where} patterns[{i + 1}]")
             for i, p in enumerate(_list(item.get("patterns", []), where, "patterns"))
         )
         if not target and not patterns:
-            raise InputError(f"{where}: give a target, or patterns")
+            raise InputError(_("%(where)s: give a target, or patterns") % {"where": where})
         optional = item.get("optional", False)
         if not isinstance(optional, bool):
-            raise InputError(f"{where}: optional: expected true or false, got {optional!r}")
+            raise InputError(
+                _("%(where)s: optional: expected true or false, got %(optional)r")
+                % {"where": where, "optional": optional}
+            )
         out[str(name)] = Column(target, _separators(item.get("split"), where), patterns, optional)
     return out
 
 
 def _list(value: Any, where: str, key: str) -> list[Any]:
     if not isinstance(value, list):
-        raise InputError(f"{where}: {key}: expected a list, got {value!r}")
+        raise InputError(
+            _("%(where)s: %(key)s: expected a list, got %(value)r")
+            % {"where": where, "key": key, "value": value}
+        )
     return value
 
 
@@ -426,7 +474,10 @@ def _separators(value: Any, where: str) -> re.Pattern[str] | None:
         return None
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
-        raise InputError(f'{where}: split: expected a separator such as ";" or a list of them')
+        raise InputError(
+            _('%(where)s: split: expected a separator such as ";" or a list of them')
+            % {"where": where}
+        )
     return re.compile("|".join(re.escape(i) for i in sorted(items, key=len, reverse=True)))
 
 
@@ -436,19 +487,34 @@ def _pattern(value: Any, where: str) -> Pattern:
         or "match" not in value
         or set(value) - {"match", "target", "targets"}
     ):
-        raise InputError(f'{where}: expected {{ match = "…", target = "…" }} (or targets = [ … ])')
+        raise InputError(
+            _('%(where)s: expected { match = "…", target = "…" } (or targets = [ … ])')
+            % {"where": where}
+        )
     try:
         regex = re.compile(value["match"])
     except (re.error, TypeError) as exc:
-        raise InputError(f"{where}: match: not a regular expression ({exc})") from None
+        raise InputError(
+            _("%(where)s: match: not a regular expression (%(error)s)")
+            % {"where": where, "error": exc}
+        ) from None
     if "target" in value and isinstance(value["target"], str) and "targets" not in value:
         return Pattern(regex, (value["target"],))
     targets = value.get("targets")
     if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
-        raise InputError(f'{where}: expected target = "…", or targets = ["…", …] (one per group)')
+        raise InputError(
+            _('%(where)s: expected target = "…", or targets = ["…", …] (one per group)')
+            % {"where": where}
+        )
     if len(targets) != regex.groups:
         raise InputError(
-            f"{where}: {len(targets)} targets for {regex.groups} groups in {value['match']!r}"
+            ngettext(
+                # English says "targets" even for 1 (as before); other languages use their forms.
+                "%(where)s: %(n)d targets for %(groups)d groups in %(value)r",
+                "%(where)s: %(n)d targets for %(groups)d groups in %(value)r",
+                len(targets),
+            )
+            % {"where": where, "n": len(targets), "groups": regex.groups, "value": value["match"]}
         )
     return Pattern(regex, tuple(targets))
 
@@ -465,20 +531,31 @@ def _optional_columns(value: Any, cells: dict[str, Column], origin: str) -> set[
     if value is False:
         return set()
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        raise InputError(f"{origin}: optional: expected true, or a list of columns")
+        raise InputError(
+            _("%(origin)s: optional: expected true, or a list of columns") % {"origin": origin}
+        )
     for column in value:
         if column not in cells:
-            raise InputError(f'{origin}: optional: "{column}" is not in [columns]')
+            raise InputError(
+                _('%(origin)s: optional: "%(column)s" is not in [columns]')
+                % {"origin": origin, "column": column}
+            )
     return set(value)
 
 
 def _strings(value: Any, origin: str, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise InputError(f"{origin}: [{where}] must be a table of names")
+        raise InputError(
+            _("%(origin)s: [%(where)s] must be a table of names")
+            % {"origin": origin, "where": where}
+        )
     out = {}
     for key, item in value.items():
         if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise InputError(f'{origin}: [{where}] "{key}": expected text, got {item!r}')
+            raise InputError(
+                _('%(origin)s: [%(where)s] "%(key)s": expected text, got %(item)r')
+                % {"origin": origin, "where": where, "key": key, "item": item}
+            )
         out[str(key)] = str(item)
     return out
 
@@ -486,7 +563,10 @@ def _strings(value: Any, origin: str, where: str) -> dict[str, str]:
 def _optional(raw: dict[str, Any], key: str, origin: str) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
-        raise InputError(f"{origin}: {key}: expected text, got {value!r}")
+        raise InputError(
+            _("%(origin)s: %(key)s: expected text, got %(value)r")
+            % {"origin": origin, "key": key, "value": value}
+        )
     return value
 
 
@@ -512,12 +592,15 @@ def _check_people(target: str, where: str, *, defaults: bool) -> None:
             return
     except ValueError:
         raise InputError(
-            f"{where}: a name target is name:<language>[:<kind>], kind one of "
-            f"{', '.join(NAME_KINDS)}"
+            _("%(where)s: a name target is name:<language>[:<kind>], kind one of %(name_kinds)s")
+            % {"where": where, "name_kinds": ", ".join(NAME_KINDS)}
         ) from None
-    record, _, column = target.partition(".")
+    record, _dot, column = target.partition(".")
     if column not in PEOPLE_TARGETS.get(record, ()):
-        raise InputError(f"{where}: unknown target; expected one of {_people_targets(defaults)}")
+        raise InputError(
+            _("%(where)s: unknown target; expected one of %(people_targets)s")
+            % {"where": where, "people_targets": _people_targets(defaults)}
+        )
 
 
 def _people_targets(defaults: bool) -> str:
@@ -532,8 +615,8 @@ def _check_table(table: str) -> Any:
             return
         if target not in TABLE[table].names:
             raise InputError(
-                f"{where}: unknown column of {table}; expected one of "
-                f"{', '.join(TABLE[table].names)}"
+                _("%(where)s: unknown column of %(table)s; expected one of %(names)s")
+                % {"where": where, "table": table, "names": ", ".join(TABLE[table].names)}
             )
 
     return check

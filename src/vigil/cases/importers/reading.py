@@ -32,7 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vigil import i18n
 from vigil.errors import InputError
+from vigil.i18n import gettext as _
+from vigil.i18n import ngettext
 from vigil.output import csv_uncell
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -67,20 +70,31 @@ def read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(_("%(file)s: no such file") % {"file": path}) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise InputError(
+            _("%(file)s: cannot read it (%(error)s)") % {"file": path, "error": exc.strerror}
+        ) from None
     if not path.is_file():
-        raise InputError(f"{path}: not a file")
+        raise InputError(_("%(file)s: not a file") % {"file": path})
     if size > MAX_BYTES:
         raise InputError(
-            f"{path.name}: {size / 2**20:.1f} MB is over the import limit of "
-            f"{MAX_BYTES / 2**20:.0f} MB; split it into smaller files"
+            _(
+                "%(file)s: %(size)s MB is over the import limit of %(limit)s MB; split it "
+                "into smaller files"
+            )
+            % {
+                "file": path.name,
+                "size": i18n.number(size / 2**20, 1),
+                "limit": i18n.number(MAX_BYTES / 2**20, 0),
+            }
         )
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise InputError(
+            _("%(file)s: cannot read it (%(error)s)") % {"file": path, "error": exc.strerror}
+        ) from None
 
 
 def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
@@ -93,7 +107,8 @@ def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InputError(
-                f"{origin}: not valid {encoding} at byte {exc.start} (line {line})"
+                _("%(origin)s: not valid %(encoding)s at byte %(start)s (line %(line)s)")
+                % {"origin": origin, "encoding": encoding, "start": exc.start, "line": line}
             ) from None
     for bom, codec in _BOMS:
         if data.startswith(bom) and not encoding:
@@ -101,24 +116,34 @@ def decode(data: bytes, origin: str, encoding: str | None = None) -> str:
                 return data[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
                 raise InputError(
-                    f"{origin}: starts with a {codec.upper()} byte-order mark but is not "
-                    f"valid {codec.upper()} at byte {exc.start + len(bom)}"
+                    _(
+                        "%(origin)s: starts with a %(upper)s byte-order mark but is not "
+                        "valid %(upper)s at byte %(byte)s"
+                    )
+                    % {"origin": origin, "upper": codec.upper(), "byte": exc.start + len(bom)}
                 ) from None
     sample = data[:4096]
     if sample.count(0) * 10 > len(sample):  # ASCII text in UTF-16: every other byte NUL
         nul = sample.index(0)
         raise InputError(
-            f"{origin}: holds NUL bytes (byte {nul}): it looks like UTF-16 "
-            "without a byte-order mark; name it, e.g. `--encoding utf-16-le` (or utf-16-be)"
+            _(
+                "%(origin)s: holds NUL bytes (byte %(nul)s): it looks like UTF-16 "
+                "without a byte-order mark; name it, e.g. `--encoding utf-16-le` (or "
+                "utf-16-be)"
+            )
+            % {"origin": origin, "nul": nul}
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
-            f"{origin}: not valid UTF-8 at byte {exc.start} (line {line}); if the file is "
-            "in a legacy encoding, name it, e.g. `--encoding cp1251` (Cyrillic), cp1254 "
-            "(Turkish, Azerbaijani Latin) or latin-1"
+            _(
+                "%(origin)s: not valid UTF-8 at byte %(start)s (line %(line)s); if "
+                "the file is in a legacy encoding, name it, e.g. `--encoding cp1251` "
+                "(Cyrillic), cp1254 (Turkish, Azerbaijani Latin) or latin-1"
+            )
+            % {"origin": origin, "start": exc.start, "line": line}
         ) from None
 
 
@@ -130,7 +155,10 @@ def _codec(encoding: str, origin: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"{origin}: unknown encoding {encoding!r}") from None
+        raise InputError(
+            _("%(origin)s: unknown encoding %(encoding)r")
+            % {"origin": origin, "encoding": encoding}
+        ) from None
 
 
 # -- containers ------------------------------------------------------------------
@@ -149,19 +177,27 @@ def read(
     ``records`` is the path to the records (:func:`records_at`)."""
     name, suffix = path.name, path.suffix.lower()
     if suffix in (".xls", ".ods", ".numbers"):
-        raise InputError(f"{name}: {suffix} workbooks are not read; save it as .xlsx or .csv")
+        raise InputError(
+            _("%(name)s: %(suffix)s workbooks are not read; save it as .xlsx or .csv")
+            % {"name": name, "suffix": suffix}
+        )
     if data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".zip"):
         archive = _zip(data, name)
         if "xl/workbook.xml" in archive.namelist():
             return _xlsx(data, name, sheet)
         if suffix == ".xlsx":
-            raise InputError(f"{name}: not an XLSX workbook (a zip without xl/workbook.xml)")
+            raise InputError(
+                _("%(name)s: not an XLSX workbook (a zip without xl/workbook.xml)") % {"name": name}
+            )
         return _csv_zip(archive, name, encoding)
     text = decode(data, name, encoding)
     if suffix == ".json" or (suffix not in (".csv", ".tsv", ".txt") and text.lstrip()[:1] in "{["):
         return _json(text, name, records)
     if records is not None:
-        raise InputError(f"{name}: records = {records!r} is for a JSON file")
+        raise InputError(
+            _("%(name)s: records = %(records)r is for a JSON file")
+            % {"name": name, "records": records}
+        )
     return Contents("csv", (read_csv(text, name, Path(name).stem, delimiter),))
 
 
@@ -169,13 +205,23 @@ def _zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        kind = "an XLSX workbook" if name.lower().endswith(".xlsx") else "a zip archive"
-        raise InputError(f"{name}: not {kind} (cannot open it as a zip)") from None
+        if name.lower().endswith(".xlsx"):
+            message = _("%(name)s: not an XLSX workbook (cannot open it as a zip)")
+        else:
+            message = _("%(name)s: not a zip archive (cannot open it as a zip)")
+        raise InputError(message % {"name": name}) from None
     total = sum(info.file_size for info in archive.infolist())
     if total > MAX_UNCOMPRESSED:
         raise InputError(
-            f"{name}: unpacks to {total / 2**20:.0f} MB, over the limit of "
-            f"{MAX_UNCOMPRESSED / 2**20:.0f} MB (refused: it may be a zip bomb)"
+            _(
+                "%(name)s: unpacks to %(size)s MB, over the limit of %(limit)s MB (refused: "
+                "it may be a zip bomb)"
+            )
+            % {
+                "name": name,
+                "size": i18n.number(total / 2**20, 0),
+                "limit": i18n.number(MAX_UNCOMPRESSED / 2**20, 0),
+            }
         )
     return archive
 
@@ -187,13 +233,16 @@ def _csv_zip(archive: zipfile.ZipFile, name: str, encoding: str | None) -> Conte
         if info.is_dir() or member.startswith("__MACOSX/"):
             continue
         if not member.lower().endswith(".csv"):
-            raise InputError(f"{name}: {member} is not a CSV file (a zip holds one CSV per table)")
+            raise InputError(
+                _("%(name)s: %(member)s is not a CSV file (a zip holds one CSV per table)")
+                % {"name": name, "member": member}
+            )
         with archive.open(info) as handle:
             raw = handle.read(MAX_UNCOMPRESSED + 1)
         origin = f"{name}/{member}"
         sheets.append(read_csv(decode(raw, origin, encoding), origin, Path(member).stem))
     if not sheets:
-        raise InputError(f"{name}: the zip holds no CSV file")
+        raise InputError(_("%(name)s: the zip holds no CSV file") % {"name": name})
     # exporters.write_csv_zip notes the level in the zip comment: "vigil_cases 1 level=public"
     comment = archive.comment.decode("utf-8", "replace")
     level = comment.split("level=", 1)[1].split()[0] if "level=" in comment else None
@@ -205,7 +254,8 @@ def _json(text: str, name: str, records: str | None = None) -> Contents:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            _("%(name)s: not valid JSON (line %(lineno)s, column %(colno)s: %(msg)s)")
+            % {"name": name, "lineno": exc.lineno, "colno": exc.colno, "msg": exc.msg}
         ) from None
     if records is not None:
         return Contents("rows", (records_at(payload, records, name),))
@@ -216,8 +266,11 @@ def _json(text: str, name: str, records: str | None = None) -> Contents:
         rows = tuple((i + 1, dict(r)) for i, r in enumerate(payload))
         return Contents("rows", (Sheet(name, Path(name).stem, header, rows),))
     raise InputError(
-        f'{name}: expected a Vigil interchange document (an object with "vigil_cases") '
-        "or a list of objects (one per row)"
+        _(
+            "%(name)s: expected a Vigil interchange document (an object with "
+            '"vigil_cases") or a list of objects (one per row)'
+        )
+        % {"name": name}
     )
 
 
@@ -227,15 +280,21 @@ def _document(payload: dict[str, Any], name: str) -> Contents:
     version = payload.get("vigil_cases")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise InputError(
-            f"{name}: interchange format version {version!r}; this Vigil reads up to "
-            f"{FORMAT_VERSION} (upgrade Vigil)"
+            _(
+                "%(name)s: interchange format version %(version)r; this Vigil reads "
+                "up to %(format_version)s (upgrade Vigil)"
+            )
+            % {"name": name, "version": version, "format_version": FORMAT_VERSION}
         )
     sheets = []
     for key, rows in payload.items():
         if key in ("vigil_cases", "level"):
             continue
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InputError(f'{name}: "{key}" must be a list of objects (one per row)')
+            raise InputError(
+                _('%(name)s: "%(key)s" must be a list of objects (one per row)')
+                % {"name": name, "key": key}
+            )
         header = tuple(dict.fromkeys(k for r in rows for k in r))
         sheets.append(Sheet(name, key, header, tuple((i + 1, r) for i, r in enumerate(rows))))
     level = payload.get("level")
@@ -251,9 +310,13 @@ def read_csv(text: str, origin: str, name: str, delimiter: str | None = None) ->
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise InputError(f"{origin}: not a readable CSV file ({exc})") from None
+        raise InputError(
+            _("%(origin)s: not a readable CSV file (%(error)s)") % {"origin": origin, "error": exc}
+        ) from None
     if not records:
-        raise InputError(f"{origin}: the file is empty (expected a header row)")
+        raise InputError(
+            _("%(origin)s: the file is empty (expected a header row)") % {"origin": origin}
+        )
     # Undo the formula-safe prefix of Vigil's CSV writers (see the module docstring).
     records = [[csv_uncell(c) for c in record] for record in records]
     header = _header([c.strip() for c in records[0]], origin)
@@ -263,16 +326,36 @@ def read_csv(text: str, origin: str, name: str, delimiter: str | None = None) ->
             continue
         if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
             raise InputError(
-                f"{origin}: row {number} has {len(record)} cells but the header has "
-                f"{len(header)} columns"
+                # English says "columns" even for 1 (as before); other languages use their forms.
+                ngettext(
+                    "%(origin)s: row %(number)s has %(cells)d cells but the header has "
+                    "%(n)d columns",
+                    "%(origin)s: row %(number)s has %(cells)d cells but the header has "
+                    "%(n)d columns",
+                    len(header),
+                )
+                % {"origin": origin, "number": number, "cells": len(record), "n": len(header)}
             )
         if len(record) < len(header) and any(header[len(record) :]):
             # A short row shifts nothing but loses its last cells: often a file cut off
             # in the middle of its last line. Reading it as empty cells would clear data.
             missing = next(h for h in header[len(record) :] if h)
             raise InputError(
-                f'{origin}: row {number}, column "{missing}": the row has {len(record)} '
-                f"cells but the header has {len(header)} columns (a truncated row?)"
+                # English says "columns" even for 1 (as before); other languages use their forms.
+                ngettext(
+                    '%(origin)s: row %(number)s, column "%(missing)s": the row has %(cells)d '
+                    "cells but the header has %(n)d columns (a truncated row?)",
+                    '%(origin)s: row %(number)s, column "%(missing)s": the row has %(cells)d '
+                    "cells but the header has %(n)d columns (a truncated row?)",
+                    len(header),
+                )
+                % {
+                    "origin": origin,
+                    "number": number,
+                    "missing": missing,
+                    "cells": len(record),
+                    "n": len(header),
+                }
             )
         rows.append((number, {h: v for h, v in zip(header, record, strict=False) if h}))
     return Sheet(origin, name, tuple(h for h in header if h), tuple(rows))
@@ -282,7 +365,10 @@ def _header(cells: list[str], origin: str) -> list[str]:
     seen: set[str] = set()
     for cell in cells:
         if cell and cell in seen:
-            raise InputError(f'{origin}: the column "{cell}" appears twice in the header')
+            raise InputError(
+                _('%(origin)s: the column "%(cell)s" appears twice in the header')
+                % {"origin": origin, "cell": cell}
+            )
         seen.add(cell)
     return cells
 
@@ -299,11 +385,16 @@ def _xlsx(data: bytes, name: str, wanted: str | None) -> Contents:
             warnings.simplefilter("ignore")
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise InputError(f"{name}: not a readable XLSX workbook ({exc})") from None
+        raise InputError(
+            _("%(name)s: not a readable XLSX workbook (%(error)s)") % {"name": name, "error": exc}
+        ) from None
     try:
         names = book.sheetnames
         if wanted is not None and wanted not in names:
-            raise InputError(f'{name}: no sheet "{wanted}" (sheets: {", ".join(names)})')
+            raise InputError(
+                _('%(name)s: no sheet "%(wanted)s" (sheets: %(names)s)')
+                % {"name": name, "wanted": wanted, "names": ", ".join(names)}
+            )
         sheets = tuple(
             _xlsx_sheet(book[s], f"{name} [{s}]", s) for s in names if wanted in (None, s)
         )
@@ -318,7 +409,10 @@ def _xlsx_sheet(sheet: Any, origin: str, name: str) -> Sheet:
     header: list[str] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > MAX_ROWS + 1:
-            raise InputError(f"{origin}: more than {MAX_ROWS:,} rows; split the workbook")
+            raise InputError(
+                _("%(origin)s: more than %(n)s rows; split the workbook")
+                % {"origin": origin, "n": i18n.integer(MAX_ROWS)}
+            )
         if number == 1:
             header = _header([_cell_text(v) for v in values], origin)
             continue
@@ -357,12 +451,15 @@ def records_at(payload: Any, path: str, name: str) -> Sheet:
         top = {f"$.{k}": v for k, v in payload.items() if not isinstance(v, list | dict)}
     for record, inherited, place in _walk(payload, steps, 0, "", top, name, path):
         if not isinstance(record, dict):
-            raise InputError(f"{name}: {place} is not an object (records = {path!r})")
+            raise InputError(
+                _("%(name)s: %(place)s is not an object (records = %(file)r)")
+                % {"name": name, "place": place, "file": path}
+            )
         number = len(rows) + 1
         rows.append((number, {**inherited, **_flatten(record, "")}))
         where[number] = place
     if not rows:
-        raise InputError(f"{name}: no record at {path!r}")
+        raise InputError(_("%(name)s: no record at %(file)r") % {"name": name, "file": path})
     header = tuple(dict.fromkeys(k for _, r in rows for k in r))
     return Sheet(name, Path(name).stem, header, tuple(rows), where)
 
@@ -373,12 +470,18 @@ def _steps(path: str, name: str) -> list[tuple[str, bool]]:
         match = _STEP.fullmatch(part)
         if match is None or not (match.group(1) or match.group(2)):
             raise InputError(
-                f"{name}: records = {path!r}: expected keys and [] separated by dots, "
-                'such as "categories[].prisoners[]"'
+                _(
+                    "%(name)s: records = %(file)r: expected keys and [] separated by "
+                    'dots, such as "categories[].prisoners[]"'
+                )
+                % {"name": name, "file": path}
             )
         steps.append((match.group(1), bool(match.group(2))))
     if not steps[-1][1]:
-        raise InputError(f"{name}: records = {path!r} must end in [] (a list of records)")
+        raise InputError(
+            _("%(name)s: records = %(file)r must end in [] (a list of records)")
+            % {"name": name, "file": path}
+        )
     return steps
 
 
@@ -399,7 +502,11 @@ def _walk(
     prefix = ".".join(f"{k}{'[]' if m else ''}" for k, m in steps[: i + 1])
     if key:
         if not isinstance(node, dict):
-            raise InputError(f"{name}: {place or 'the document'} is not an object with {key!r}")
+            if place:
+                message = _("%(name)s: %(place)s is not an object with %(key)r")
+            else:
+                message = _("%(name)s: the document is not an object with %(key)r")
+            raise InputError(message % {"name": name, "place": place, "key": key})
         if key not in node:
             return  # a group without this list holds no record
         node, place = node[key], f"{place}.{key}" if place else key
@@ -407,7 +514,11 @@ def _walk(
         yield from _walk(node, steps, i + 1, place, inherited, name, path)
         return
     if not isinstance(node, list):
-        raise InputError(f"{name}: {place or 'the document'} is not a list (records = {path!r})")
+        if place:
+            message = _("%(name)s: %(place)s is not a list (records = %(records)r)")
+        else:
+            message = _("%(name)s: the document is not a list (records = %(records)r)")
+        raise InputError(message % {"name": name, "place": place, "records": path})
     child = steps[i + 1][0] if i + 1 < len(steps) else None
     for n, item in enumerate(node, start=1):
         fields = dict(inherited)
