@@ -7,7 +7,7 @@ DEMO_STORE := demo/vigil.sqlite
 DEMO_DATA := data/demo/deepstate-daily-2024-07-08_2026-08-22.tar.xz
 DEMO_CASES := $(BIN)/vigil cases --database demo/cases.sqlite
 
-.PHONY: demo test test-fast lint format bench bench-web screenshots install clean
+.PHONY: demo test test-fast lint format bench bench-web screenshots install clean messages
 
 install: $(STAMP)
 
@@ -60,6 +60,19 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks scripts
 	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+# The translation catalogues (docs/i18n.md): every string marked in the templates, the
+# Python code and the scripts, merged into src/vigil/locale/{az,uk,ru,en}/LC_MESSAGES/
+# django.po and djangojs.po (English filled with its own text), then compiled to the
+# .mo files the site and the CLI read. Needs GNU gettext (apt-get install gettext).
+MESSAGES_ENV := DJANGO_SETTINGS_MODULE=vigil.web.settings VIGIL_SECRET_KEY=messages VIGIL_HTTPS=0
+MAKEMESSAGES := $(MESSAGES_ENV) ../../$(BIN)/django-admin makemessages --add-location=file --no-obsolete \
+	-l az -l uk -l ru -l en -i 'migrations/*' -i 'web/static/vendor/*'
+messages: $(STAMP)
+	cd src/vigil && $(MAKEMESSAGES) -d django
+	cd src/vigil && $(MAKEMESSAGES) -d djangojs
+	$(BIN)/python scripts/messages.py
+	cd src/vigil && $(MESSAGES_ENV) ../../$(BIN)/django-admin compilemessages
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py --ingest
