@@ -68,6 +68,48 @@ def page_body(content: bytes | str) -> str:
     return _OWN_ADDRESS.sub("", text)
 
 
+DEMO_REGISTRY = REPO / "data" / "cases-demo"
+
+
+def vigil_command(*args: str, env: dict[str, str], stdin: str | None = None) -> str:
+    """``vigil ARGS`` as a separate process (the console script of this venv); its
+    output, after checking it succeeded."""
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("vigil")), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def demo_registry_env(folder: Path) -> dict[str, str]:
+    """The environment of a site over a cases database in ``folder`` holding the demo
+    registry, imported with the CLI as a user would (the CSV list, then the JSON)."""
+    env = {
+        **os.environ,
+        "VIGIL_HOME": str(folder / "home"),
+        "DATABASE_URL": f"sqlite:///{folder / 'cases.sqlite'}",
+        "VIGIL_HTTPS": "0",  # plain http on 127.0.0.1
+        "DJANGO_SETTINGS_MODULE": "vigil.web.settings",  # not the test suite's
+    }
+    env.pop("VIGIL_SECRET_KEY", None)
+    mapping = str(DEMO_REGISTRY / "prisoners.mapping.toml")
+    vigil_command(
+        "cases", "import", "-q", str(DEMO_REGISTRY / "prisoners.csv"), "-m", mapping, env=env
+    )
+    vigil_command("cases", "import", "-q", str(DEMO_REGISTRY / "registry.json"), env=env)
+    return env
+
+
+def server_env_of(env: dict[str, str]) -> dict[str, str]:
+    """What `vigil serve` needs of a registry's environment."""
+    return {k: env[k] for k in ("VIGIL_HOME", "DATABASE_URL", "VIGIL_HTTPS")}
+
+
 def build_store(path: Path) -> Path:
     """A territory store at ``path``: the bundled daily DeepState archive (~8 s to
     ingest) and the shipped boundaries and settlements."""

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.web.conftest import REPO, chromium_paths, console_errors, live_server
+from tests.web.conftest import (
+    chromium_paths,
+    console_errors,
+    demo_registry_env,
+    live_server,
+    server_env_of,
+    vigil_command,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,22 +34,8 @@ pytestmark = [
     ),
 ]
 
-DEMO = REPO / "data" / "cases-demo"
 PASSWORD = "correct horse battery staple 2026"
 CONTACT = "həyat yoldaşı Fəridə"  # VRW-001's family contact: restricted
-
-
-def _vigil(*args: str, env: dict[str, str], stdin: str | None = None) -> str:
-    run = subprocess.run(
-        [str(Path(os.sys.executable).with_name("vigil")), *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stdout
 
 
 def _code(secret: str, step_offset: int = 0) -> str:
@@ -60,26 +50,8 @@ def _code(secret: str, step_offset: int = 0) -> str:
 @pytest.fixture(scope="module")
 def site(web_store, tmp_path_factory):
     """A cases database with the demo registry and an admin "ed" (editing + audit)."""
-    folder = tmp_path_factory.mktemp("cases-site")
-    env = {
-        **os.environ,
-        "VIGIL_HOME": str(folder / "home"),
-        "DATABASE_URL": f"sqlite:///{folder / 'cases.sqlite'}",
-        "VIGIL_HTTPS": "0",  # plain http on 127.0.0.1
-        "DJANGO_SETTINGS_MODULE": "vigil.web.settings",  # not the test suite's
-    }
-    env.pop("VIGIL_SECRET_KEY", None)
-    _vigil(
-        "cases",
-        "import",
-        "-q",
-        str(DEMO / "prisoners.csv"),
-        "-m",
-        str(DEMO / "prisoners.mapping.toml"),
-        env=env,
-    )
-    _vigil("cases", "import", "-q", str(DEMO / "registry.json"), env=env)
-    _vigil(
+    env = demo_registry_env(tmp_path_factory.mktemp("cases-site"))
+    vigil_command(
         "cases",
         "user",
         "add",
@@ -90,10 +62,11 @@ def site(web_store, tmp_path_factory):
         env=env,
         stdin=PASSWORD + "\n",
     )
-    url = re.search(r"otpauth://\S+", _vigil("cases", "user", "totp", "ed", "--no-qr", env=env))
+    url = re.search(
+        r"otpauth://\S+", vigil_command("cases", "user", "totp", "ed", "--no-qr", env=env)
+    )
     secret = parse_qs(urlsplit(url.group(0)).query)["secret"][0]
-    server_env = {k: env[k] for k in ("VIGIL_HOME", "DATABASE_URL", "VIGIL_HTTPS")}
-    with live_server(web_store, env=server_env) as base:
+    with live_server(web_store, env=server_env_of(env)) as base:
         yield base, secret, env
 
 
@@ -203,7 +176,7 @@ def test_editor_signs_in_edits_postpones_and_the_public_sees_only_public(site, b
     _open(driver, f"{base}/cases/AVB-2026/")
     assert "postponed 5 times since August 2026" in driver.page_source
     api = json.loads(
-        _vigil("cases", "hearings", "AVB-2026", "--on", "2026-11-25", "-f", "json", env=env)
+        vigil_command("cases", "hearings", "AVB-2026", "--on", "2026-11-25", "-f", "json", env=env)
     )
     assert api["postponements"] == 5
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import gettext
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import REPO, chromium_paths, console_errors, live_server, set_viewport
+from tests.web.conftest import (
+    chromium_paths,
+    console_errors,
+    demo_registry_env,
+    live_server,
+    server_env_of,
+    set_viewport,
+    vigil_command,
+)
 from vigil import i18n
 
 pytestmark = [
@@ -30,7 +35,6 @@ pytestmark = [
     ),
 ]
 
-DEMO = REPO / "data" / "cases-demo"
 WIDTHS = {"desktop": (1280, 800, False), "phone": (390, 844, True)}
 LANGS = ("az", "uk", "ru")
 PAGES = {
@@ -89,37 +93,14 @@ RTL_PERSON = {
 }
 
 
-def _vigil(*args: str, env: dict[str, str]) -> str:
-    run = subprocess.run(
-        [str(Path(os.sys.executable).with_name("vigil")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stdout
-
-
 @pytest.fixture(scope="module")
 def site(web_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("i18n-site")
-    env = {
-        **os.environ,
-        "VIGIL_HOME": str(folder / "home"),
-        "DATABASE_URL": f"sqlite:///{folder / 'cases.sqlite'}",
-        "VIGIL_HTTPS": "0",
-        "DJANGO_SETTINGS_MODULE": "vigil.web.settings",
-    }
-    env.pop("VIGIL_SECRET_KEY", None)
-    mapping = str(DEMO / "prisoners.mapping.toml")
-    _vigil("cases", "import", "-q", str(DEMO / "prisoners.csv"), "-m", mapping, env=env)
-    _vigil("cases", "import", "-q", str(DEMO / "registry.json"), env=env)
+    env = demo_registry_env(folder)
     rtl = folder / "rtl.json"
     rtl.write_text(json.dumps(RTL_PERSON, ensure_ascii=False), encoding="utf-8")
-    _vigil("cases", "import", "-q", str(rtl), env=env)
-    server_env = {k: env[k] for k in ("VIGIL_HOME", "DATABASE_URL", "VIGIL_HTTPS")}
-    with live_server(web_store, env=server_env) as base:
+    vigil_command("cases", "import", "-q", str(rtl), env=env)
+    with live_server(web_store, env=server_env_of(env)) as base:
         yield base
 
 

@@ -12,12 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import REPO, chromium_paths, console_errors, live_server, set_viewport
+from tests.web.conftest import (
+    chromium_paths,
+    console_errors,
+    demo_registry_env,
+    live_server,
+    server_env_of,
+    set_viewport,
+    vigil_command,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,7 +35,6 @@ pytestmark = [
     ),
 ]
 
-DEMO = REPO / "data" / "cases-demo"
 WIDTHS = {"desktop": (1280, 800, False), "phone": (390, 844, True)}
 PAGES = {
     "diff": "/prisoners/lists/VRW/diff/?from=R-VRW-2026-06&to=R-VRW-2026-10",
@@ -36,34 +42,10 @@ PAGES = {
 }
 
 
-def _vigil(*args: str, env: dict[str, str]) -> str:
-    run = subprocess.run(
-        [str(Path(os.sys.executable).with_name("vigil")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    return run.stdout
-
-
 @pytest.fixture(scope="module")
 def site(web_store, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("registry-site")
-    env = {
-        **os.environ,
-        "VIGIL_HOME": str(folder / "home"),
-        "DATABASE_URL": f"sqlite:///{folder / 'cases.sqlite'}",
-        "VIGIL_HTTPS": "0",
-        "DJANGO_SETTINGS_MODULE": "vigil.web.settings",
-    }
-    env.pop("VIGIL_SECRET_KEY", None)
-    mapping = str(DEMO / "prisoners.mapping.toml")
-    _vigil("cases", "import", "-q", str(DEMO / "prisoners.csv"), "-m", mapping, env=env)
-    _vigil("cases", "import", "-q", str(DEMO / "registry.json"), env=env)
-    server_env = {k: env[k] for k in ("VIGIL_HOME", "DATABASE_URL", "VIGIL_HTTPS")}
-    with live_server(web_store, env=server_env) as base:
+    env = demo_registry_env(tmp_path_factory.mktemp("registry-site"))
+    with live_server(web_store, env=server_env_of(env)) as base:
         yield base, env
 
 
@@ -119,7 +101,7 @@ def test_the_difference_page_shows_what_diff_release_prints(site, browser):
     from selenium.webdriver.common.by import By
 
     base, env = site
-    printed = _vigil(
+    printed = vigil_command(
         "cases", "diff-release", "R-VRW-2026-06", "R-VRW-2026-10", "--format", "csv", env=env
     )
     rows = list(csv.DictReader(io.StringIO(printed)))
