@@ -2587,9 +2587,11 @@ def _regions_table(frame: pd.DataFrame | None) -> _Table | None:
     """Gained, lost and net per region (rows of vigil.territory.regions.region_change)."""
     if frame is None or len(frame) == 0:
         return None
+    from vigil.territory import placenames
+
     rows = [
         [
-            str(r.get("name_en") or r.get("name_uk") or r.get("code")),
+            placenames.region_name(r) or str(r.get("code")),
             fmt_number(r["gained_km2"]),
             fmt_number(r["lost_km2"]),
             fmt_number(r["net_km2"], signed=True),

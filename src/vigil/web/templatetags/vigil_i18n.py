@@ -80,3 +80,15 @@ def _float(value: object) -> float | None:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def hearing_outcome(value: object) -> str:
+    """A hearing's stored outcome (``postponed``) as the reader's language says it
+    (the English words are the stored ones)."""
+    from vigil.cases.vocab import HearingOutcome
+
+    try:
+        return str(HearingOutcome(str(value)).label)
+    except ValueError:
+        return "" if value is None else str(value)
