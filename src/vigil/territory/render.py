@@ -2591,7 +2591,7 @@ def _regions_table(frame: pd.DataFrame | None) -> _Table | None:
 
     rows = [
         [
-            placenames.region_name(r) or str(r.get("code")),
+            placenames.region_name(r.to_dict()) or str(r.get("code")),
             fmt_number(r["gained_km2"]),
             fmt_number(r["lost_km2"]),
             fmt_number(r["net_km2"], signed=True),
