@@ -127,13 +127,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def activate(lang: str) -> None:
-    """Make ``lang`` the language of this command (:func:`vigil.i18n.activate`: it does
-    not import Django, so ``vigil --version`` and the territory commands stay cheap to
-    start; a Django set up later is told by the command that sets it up)."""
-    i18n.activate(lang)
-
-
 @app.callback()
 def root(
     version: bool = typer.Option(
@@ -149,7 +142,9 @@ def root(
     ),
 ) -> None:
     """Vigil: exact, reproducible figures on war and repression."""
-    activate(lang.value if lang is not None else i18n.from_environment())
+    # (vigil.i18n.activate imports no Django: `vigil --version` and the territory
+    # commands stay cheap to start; a command that sets Django up tells it then)
+    i18n.activate(lang.value if lang is not None else i18n.from_environment())
 
 
 @app.command()
@@ -248,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
 def _main(args: list[str]) -> None:
     # the locale's language, until --lang says otherwise: for a command line refused
     # before the root callback could read it
-    activate(i18n.from_environment())
+    i18n.activate(i18n.from_environment())
     try:
         with web_extra_needed(" ".join(["vigil", *args[:1]])):
             code = command().main(args=args, prog_name="vigil", standalone_mode=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import json
+import time
 
 import pytest
 
@@ -105,12 +106,15 @@ def site(web_store, tmp_path_factory):
 
 
 def _open(driver, url: str) -> None:
+    """Open ``url`` and wait for its data (the map drawn, the charts loaded), as the
+    accessibility tests do."""
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from tests.web.test_accessibility import READY_JS
+
     driver.get(url)
-    WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return document.readyState === 'complete'")
-    )
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: d.execute_script(READY_JS))
+    time.sleep(0.2)  # the last frame of a transition (the map's fit to bounds)
 
 
 FIT = """
@@ -131,8 +135,13 @@ return {page: doc.scrollWidth, viewport: doc.clientWidth, clipped: clipped, lang
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_page_breaks_with_the_longest_strings(site, browser, lang, width):
+    """Nothing scrolls sideways or is clipped; on the desktop, axe-core (the rules of
+    tests/web/test_accessibility.py) finds nothing serious in the language either."""
+    from tests.web.test_accessibility import check_axe
+
     w, h, mobile = WIDTHS[width]
     set_viewport(browser, w, h, mobile=mobile)
+    serious = []
     for name, path in PAGES.items():
         _open(browser, f"{site}/{lang}{path}")
         layout = browser.execute_script(FIT)
@@ -140,6 +149,9 @@ def test_no_page_breaks_with_the_longest_strings(site, browser, lang, width):
         assert layout["page"] <= layout["viewport"], f"{lang} {name} at {w} px scrolls sideways"
         assert not layout["clipped"], (lang, name, w, layout["clipped"][:5])
         assert not console_errors(browser), (lang, name, console_errors(browser))
+        if width == "desktop":
+            serious += check_axe(browser, f"/{lang}{path}", width)
+    assert not serious, "\n".join(serious)
 
 
 def test_the_switcher_opens_the_same_page_in_another_language(site, browser):
