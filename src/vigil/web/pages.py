@@ -515,7 +515,7 @@ def _record_box(
         figures.append(
             {
                 "metric": metric,
-                "value": km2_text(row.value, signed=metric == "net"),
+                "value": render.fmt_km2(row.value, signed=metric == "net"),
                 "rank_year": _rank_text(row, freq, year=True),
                 "rank_data": _rank_text(row, freq, year=False),
                 "since": _since_text(row, freq, metric),
@@ -654,21 +654,6 @@ def _month_name(day: dt.date) -> str:
     return i18n.month_year(day)
 
 
-def km2_text(value: Any, *, signed: bool = False) -> str:
-    """A km² figure for a page: ``1,234.5 km²`` in English (as the CLI), the reader's
-    language's format otherwise."""
-    if i18n.active() == "en":
-        return render.fmt_km2(value, signed=signed)
-    return i18n.km2(value, signed=signed)
-
-
-def number_text(value: Any, *, signed: bool = False) -> str:
-    """A km² figure without its unit (tables): ``1,234.5`` / ``1 234,5``."""
-    if i18n.active() == "en":
-        return render.fmt_number(value, signed=signed)
-    return i18n.number(value, signed=signed)
-
-
 def period_text(start: object, end: object) -> str:
     """``2024-11-18 to 2024-11-25``: a period by its ISO start and end."""
     # Translators: two ISO dates, a period's start and the day after it ends.
@@ -683,7 +668,7 @@ def period_phrase(day: object, freq: str) -> str:
 
 
 def _amount(value: Any, metric: str) -> str:
-    return km2_text(float(value), signed=metric == "net")
+    return render.fmt_km2(float(value), signed=metric == "net")
 
 
 def record_sentence(row: pd.Series, freq: str, metric: str) -> str:
@@ -861,7 +846,7 @@ def _window_row(r: Mapping[str, Any], freq: str, metric: str) -> dict[str, str]:
         "rank": str(int(r["rank"])),
         "period": period_text(start, end),
         "label": period_phrase(start, freq),
-        "value": number_text(float(r["value"]), signed=metric == "net"),
+        "value": render.fmt_number(float(r["value"]), signed=metric == "net"),
         "chosen": "yes" if r["chosen"] else "",
     }
 
@@ -885,10 +870,10 @@ def table_rows(frame: pd.DataFrame) -> list[dict[str, str]]:
             ),
             "start": render.fmt_date(r["period_start"]),
             "end": render.fmt_date(r["period_end"]),
-            "gained": number_text(r["gained_km2"]),
-            "lost": number_text(r["lost_km2"]),
-            "net": number_text(r["net_km2"], signed=True),
-            "area": number_text(r["area_km2"]),
+            "gained": render.fmt_number(r["gained_km2"]),
+            "lost": render.fmt_number(r["lost_km2"]),
+            "net": render.fmt_number(r["net_km2"], signed=True),
+            "area": render.fmt_number(r["area_km2"]),
             "note": _note(r),
         }
         # records, not itertuples: the stubs type a tuple's fields as any pandas scalar

@@ -25,7 +25,7 @@ from vigil.errors import InputError, NoDataError, VigilError
 from vigil.i18n import gettext as _
 from vigil.i18n import gettext_lazy
 from vigil.territory.api import Territory
-from vigil.territory.render import source_name
+from vigil.territory.render import fmt_km2, source_name
 from vigil.web import errors, pages, territory
 from vigil.web import render as web_render
 from vigil.web.pages import Problem
@@ -90,7 +90,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "config": config,
         "area": area,
-        "area_text": pages.km2_text(area.area_km2),
+        "area_text": fmt_km2(area.area_km2),
         "slider_index": index,
         "slider_max": len(dates) - 1,
         "has_grey": has_grey,
